@@ -1,0 +1,27 @@
+//! Resolved, validated configuration: what a model or scenario file means
+//! once names are checked, units parsed and catalog defaults filled in.
+//!
+//! These types are plain data. `spec` builds them from files (and owns every
+//! error message about files); `model`, `fault` and `run` read them. Nothing
+//! here parses or simulates.
+
+pub mod model;
+pub mod scenario;
+
+pub use model::*;
+pub use scenario::*;
+
+/// Where a value came from, so errors found after validation (a scenario
+/// naming a component the model lacks) can still point at the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourcePos {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl std::fmt::Display for SourcePos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}

@@ -1,0 +1,225 @@
+//! A candidate architecture, resolved. Indices (`ZoneIndex`, `ComponentIndex`,
+//! `ClassIndex`) are positions in the vectors of [`ModelConfig`], in file order.
+
+use crate::dist::Dist;
+use crate::time::SimDuration;
+
+pub type ZoneIndex = usize;
+pub type ComponentIndex = usize;
+pub type ClassIndex = usize;
+
+#[derive(Clone, Debug)]
+pub struct ModelConfig {
+    pub name: String,
+    /// Zone names; a zone's index is its position here.
+    pub zones: Vec<String>,
+    pub network: NetworkConfig,
+    pub components: Vec<ComponentConfig>,
+    pub request_classes: Vec<RequestClassConfig>,
+}
+
+/// Round-trip times added on each hop of a request.
+#[derive(Clone, Debug)]
+pub struct NetworkConfig {
+    /// Between two components in the same zone.
+    pub same_zone_rtt: Dist,
+    /// Between components in different zones.
+    pub cross_zone_rtt: Dist,
+    /// From the client (outside the region) to the first component.
+    pub client_rtt: Dist,
+}
+
+#[derive(Clone, Debug)]
+pub struct ComponentConfig {
+    pub name: String,
+    /// The catalog preset the defaults came from, if any (for reports).
+    pub preset: Option<String>,
+    pub kind: ComponentKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum ComponentKind {
+    Tier(TierConfig),
+    LoadBalancer(LoadBalancerConfig),
+    Database(DatabaseConfig),
+    Cache(CacheConfig),
+    ObjectStore(ObjectStoreConfig),
+}
+
+impl ComponentKind {
+    /// The kind's name as written in files (`kind: tier`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ComponentKind::Tier(_) => "tier",
+            ComponentKind::LoadBalancer(_) => "load_balancer",
+            ComponentKind::Database(_) => "database",
+            ComponentKind::Cache(_) => "cache",
+            ComponentKind::ObjectStore(_) => "object_store",
+        }
+    }
+}
+
+/// A group of identical instances placed `per_zone` in each of `zones`.
+#[derive(Clone, Debug)]
+pub struct TierConfig {
+    pub zones: Vec<ZoneIndex>,
+    pub per_zone: u32,
+    /// Requests one instance serves at once.
+    pub concurrency: u32,
+    /// Requests one instance holds waiting; `None` = unbounded.
+    pub queue_limit: Option<u32>,
+    /// Service time for each request class (index = `ClassIndex`), already
+    /// filled with the tier's default where a class has no override.
+    pub service_time_by_class: Vec<Dist>,
+    /// A block volume attached to each instance.
+    pub volume: Option<VolumeConfig>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    RoundRobin,
+    LeastOutstanding,
+    Random,
+    PowerOfTwoChoices,
+    ConsistentHash,
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadBalancerConfig {
+    /// The tier it balances over.
+    pub target: ComponentIndex,
+    pub strategy: Strategy,
+    pub cross_zone: bool,
+    /// Zones with a load-balancer node (defaults to the target tier's zones).
+    pub zones: Vec<ZoneIndex>,
+    /// `None` = health checks disabled: dead targets keep receiving traffic.
+    pub health_check: Option<HealthCheckConfig>,
+    /// How long a node waits for a blackholed target before answering 504.
+    pub connect_timeout: SimDuration,
+    /// TTL of the load balancer's DNS name (clients' view of its nodes).
+    pub dns_ttl: SimDuration,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthCheckConfig {
+    pub interval: SimDuration,
+    pub timeout: SimDuration,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    pub primary_zone: ZoneIndex,
+    /// Synchronous standby (Multi-AZ): commits wait for it.
+    pub standby_zone: Option<ZoneIndex>,
+    pub replicas: Vec<ReplicaConfig>,
+    /// A tier whose (single) instance runs this database: they share fate.
+    pub host: Option<ComponentIndex>,
+    pub concurrency: u32,
+    pub queue_limit: Option<u32>,
+    pub read_time: Dist,
+    pub write_time: Dist,
+    /// Where reads go.
+    pub read_from: ReadFrom,
+    pub failover: FailoverConfig,
+    /// TTL of the database endpoint's DNS record.
+    pub endpoint_ttl: SimDuration,
+    /// Time to bring a crashed node back in place (reboot, crash recovery).
+    pub restart_time: Dist,
+    /// Each node's volume.
+    pub volume: Option<VolumeConfig>,
+    /// Transaction logs shipped to object storage (point-in-time recovery).
+    pub log_upload_every: Option<SimDuration>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFrom {
+    Primary,
+    Replicas,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReplicaConfig {
+    pub zone: ZoneIndex,
+    /// Asynchronous replication lag behind the primary.
+    pub lag: Dist,
+}
+
+#[derive(Clone, Debug)]
+pub struct FailoverConfig {
+    /// From the primary's failure until failover starts.
+    pub detection: Dist,
+    /// Promoting the standby (or replica) and flipping the endpoint record.
+    pub promotion: Dist,
+    /// Chance that an attempted failover does not complete.
+    pub failure_probability: f64,
+    /// Promote the least-lagged replica when there is no standby.
+    pub promote_replicas: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct VolumeConfig {
+    /// Catalog type (`aws/gp3`) for reports.
+    pub volume_type: Option<String>,
+    pub snapshot_every: Option<SimDuration>,
+    /// How long a snapshot takes from start to completion.
+    pub snapshot_duration: Dist,
+    /// How long a restore from the latest snapshot takes.
+    pub restore_time: Dist,
+    /// Probability of losing the volume in a year (random failures use it).
+    pub annual_failure_rate: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct CacheConfig {
+    pub zones: Vec<ZoneIndex>,
+    pub nodes_per_zone: u32,
+    /// Steady-state hit ratio of a warm node.
+    pub hit_ratio: f64,
+    /// Time for a restarted (cold) node to warm back to `hit_ratio`.
+    pub warmup: SimDuration,
+    pub service_time: Dist,
+    /// Time to replace a lost node.
+    pub replace_time: Dist,
+}
+
+#[derive(Clone, Debug)]
+pub struct ObjectStoreConfig {
+    pub service_time: Dist,
+}
+
+#[derive(Clone, Debug)]
+pub struct RequestClassConfig {
+    pub name: String,
+    /// Share of traffic, normalised so all classes sum to 1.
+    pub share: f64,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub component: ComponentIndex,
+    pub op: Op,
+}
+
+/// What a request does at one step of its path (`db.write` in a file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Load balancer: choose an instance of its target tier, which must be
+    /// the next step.
+    Route,
+    /// Tier: queue for and receive service at an instance.
+    Serve,
+    /// Database read (primary or replicas per `read_from`).
+    Read,
+    /// Database read only if the previous cache lookup missed.
+    ReadOnMiss,
+    /// Database write on the primary.
+    Write,
+    /// Cache lookup.
+    Get,
+    /// Object storage GET / PUT.
+    ObjectGet,
+    ObjectPut,
+}
