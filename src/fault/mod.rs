@@ -1,1 +1,43 @@
-//! (stub)
+//! Faults: scripted actions at fixed times (or after one another) and random
+//! failure processes. Faults are data turned into events; they change the
+//! world only through its failure API (`model::failure`).
+
+pub mod hazard;
+pub mod schedule;
+pub mod target;
+
+use crate::config::ScenarioConfig;
+use crate::model::{Event, World};
+
+pub use target::FaultError;
+
+/// Every fault of a run: the scripted schedule and the random processes.
+pub struct FaultPlan {
+    scripted: schedule::Schedule,
+    random: hazard::Hazards,
+}
+
+impl FaultPlan {
+    /// Resolves the scenario's faults against the world's model and
+    /// schedules their first events.
+    pub fn new(
+        world: &mut World,
+        scenario: &ScenarioConfig,
+        seed: u64,
+    ) -> Result<Self, FaultError> {
+        let scripted = schedule::Schedule::new(world, &scenario.faults, seed)?;
+        let random = hazard::Hazards::new(world, &scenario.random_failures, seed)?;
+        Ok(FaultPlan { scripted, random })
+    }
+
+    /// Handles a fault event popped by the world's loop.
+    pub fn handle(&mut self, world: &mut World, event: Event) {
+        match event {
+            Event::FaultStart { fault } => self.scripted.start(world, fault as usize),
+            Event::FaultEnd { fault } => self.scripted.end(world, fault as usize),
+            Event::RandomFailure { process } => self.random.fail(world, process as usize),
+            Event::RandomRepair { process } => self.random.repair(world, process as usize),
+            _ => {}
+        }
+    }
+}

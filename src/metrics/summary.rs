@@ -22,6 +22,19 @@ pub struct RunSummary {
     pub slo: BTreeMap<String, SloVerdict>,
     /// Not part of report.json: facts about the simulation itself.
     pub engine: EngineStats,
+    /// Not part of report.json: figures for validation against closed forms.
+    pub detail: RunDetail,
+}
+
+/// Figures that tests check against queueing theory.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunDetail {
+    /// Exact mean latency of successful requests.
+    pub latency_mean_ms: Option<f64>,
+    /// Fraction of requests admitted to a tier instance that had to queue.
+    pub queue_wait_probability: f64,
+    /// Most requests alive at once (memory bound check).
+    pub peak_live_requests: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -1,1 +1,38 @@
-//! (stub)
+//! Component behaviour: the world of one run and the events that change it.
+//!
+//! The world holds every component in arenas indexed by small typed ids and
+//! the engine that orders their events. Each component kind lives in its own
+//! file with its state, parameters and handlers; `path.rs` moves requests
+//! from one component to the next along their class's call path.
+//!
+//! Assumptions shared by every component:
+//! - A node (instance, database node, cache node, load-balancer node) is up
+//!   or down; it is down while any *cause* holds (its own crash, its zone's
+//!   outage, its host being down, its volume being lost). A down node either
+//!   refuses connections (callers fail at once) or blackholes them (callers
+//!   wait for a connect timeout or their own timeout).
+//! - Events for a node that went down and came back are recognised as stale
+//!   by an incarnation counter and dropped (lazy cancellation).
+//! - Network hops add one round-trip time, drawn when the request crosses
+//!   the hop; the response's return trip is folded into it.
+
+pub mod cache;
+pub mod client;
+pub mod database;
+mod database_events;
+pub mod event;
+pub mod failure;
+pub mod load_balancer;
+pub mod network;
+pub mod node;
+pub mod object_store;
+pub mod path;
+pub mod request;
+pub mod server;
+pub mod tier;
+pub mod volume;
+pub mod workload;
+pub mod world;
+
+pub use event::{ErrorCause, Event};
+pub use world::World;

@@ -1,0 +1,244 @@
+//! Scripted faults: actions that start at a time or after another action
+//! ends, last for a duration (or to the end of the run), then revert.
+//!
+//! Per action, what "start" and "end" mean:
+//! - `instance_crash`: the selected instances go down (refusing or
+//!   blackholed); at the end they come back.
+//! - `zone_outage`: every node in the zone goes dark; at the end it returns
+//!   (cache nodes come back cold).
+//! - `database_primary_failure`: the current primary fails (refusing) and the
+//!   model's failover takes over; at the end the node is repaired. With no
+//!   duration the node restarts in place after the database's restart time.
+//! - `failover_failure`: every failover that completes while it is active
+//!   fails.
+//! - `cache_node_loss`: the selected nodes are lost and replaced, cold,
+//!   after the duration (default: the cache's replacement time).
+//! - `volume_loss`: the selected volumes lose their data and restore from
+//!   their latest snapshot (the duration is not used: a restore takes the
+//!   volume's restore time). A database target without a zone means the
+//!   current primary's volume.
+
+use super::target::{self, Candidate, FaultError};
+use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
+use crate::model::event::DbId;
+use crate::model::failure::NodeRef;
+use crate::model::node::Cause;
+use crate::model::world::{ComponentRef, World};
+use crate::model::Event;
+use crate::rng::{stream, SimRng};
+use crate::time::{SimDuration, SimTime};
+
+/// What a started action changed, so its end can undo exactly that.
+#[derive(Clone, Debug, PartialEq)]
+enum Applied {
+    Nodes(Vec<NodeRef>),
+    Zone(usize),
+    Databases(Vec<DbId>),
+    Nothing,
+}
+
+struct Scripted {
+    config: FaultConfig,
+    rng: SimRng,
+    applied: Applied,
+    /// Actions that start when this one ends: (index, delay).
+    dependents: Vec<(usize, SimDuration)>,
+}
+
+pub struct Schedule {
+    faults: Vec<Scripted>,
+}
+
+impl Schedule {
+    pub fn new(world: &mut World, configs: &[FaultConfig], seed: u64) -> Result<Self, FaultError> {
+        let mut faults: Vec<Scripted> = configs
+            .iter()
+            .map(|c| Scripted {
+                config: c.clone(),
+                rng: stream(seed, &format!("fault/{}", c.id)),
+                applied: Applied::Nothing,
+                dependents: Vec::new(),
+            })
+            .collect();
+        for (i, c) in configs.iter().enumerate() {
+            // Check every name now, so a bad scenario fails before running.
+            target::component(world, &c.target)?;
+            target::zone(world, &c.target)?;
+            if matches!(c.action, FaultAction::ZoneOutage { .. }) && c.target.zone.is_none() {
+                return Err(FaultError {
+                    pos: c.target.pos.clone(),
+                    message: "zone_outage needs `zone` in its target".into(),
+                });
+            }
+            match c.start {
+                FaultStart::At(at) => {
+                    if at <= world.horizon.since(SimTime::ZERO) {
+                        world
+                            .engine
+                            .schedule_after(at, Event::FaultStart { fault: i as u16 });
+                    }
+                }
+                FaultStart::After { fault, delay } => {
+                    if let Some(f) = faults.get_mut(fault) {
+                        f.dependents.push((i, delay));
+                    }
+                }
+            }
+        }
+        Ok(Schedule { faults })
+    }
+
+    pub fn start(&mut self, world: &mut World, i: usize) {
+        let now = world.now();
+        let f = &mut self.faults[i];
+        let end = f.config.duration.map(|d| now + d);
+        world
+            .recorder
+            .fault_started(&f.config.id, f.config.action.name(), now, end);
+        f.applied = apply(world, &f.config, &mut f.rng);
+        if let Some(d) = f.config.duration {
+            world
+                .engine
+                .schedule_after(d, Event::FaultEnd { fault: i as u16 });
+        }
+    }
+
+    pub fn end(&mut self, world: &mut World, i: usize) {
+        let f = &mut self.faults[i];
+        let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
+        revert(world, &f.config, applied);
+        for &(next, delay) in &f.dependents {
+            world
+                .engine
+                .schedule_after(delay, Event::FaultStart { fault: next as u16 });
+        }
+    }
+}
+
+fn chosen(
+    world: &World,
+    config: &FaultConfig,
+    kind: TargetKind,
+    rng: &mut SimRng,
+) -> Vec<Candidate> {
+    // Names were checked when the schedule was built.
+    let all = target::candidates(world, &config.target, kind).unwrap_or_default();
+    target::select(&all, config.target.select, rng)
+}
+
+fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
+    let component = target::component(world, &config.target).ok().flatten();
+    let zone = target::zone(world, &config.target).ok().flatten();
+    let all: Vec<DbId> = (0..world.dbs.len() as DbId)
+        .filter(|&d| component.is_none_or(|c| world.components[c] == ComponentRef::Db(d)))
+        .filter(|&d| {
+            let db = &world.dbs[d as usize];
+            let primary = db.nodes[db.primary as usize].server;
+            zone.is_none_or(|z| world.servers[primary as usize].zone == z)
+        })
+        .collect();
+    target::select(&all, config.target.select, rng)
+}
+
+fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Applied {
+    match config.action {
+        FaultAction::InstanceCrash { mode } => {
+            let nodes: Vec<NodeRef> = chosen(world, config, TargetKind::Instance, rng)
+                .into_iter()
+                .map(|c| c.node)
+                .collect();
+            for &n in &nodes {
+                world.set_down(n, Cause::Crash, mode);
+            }
+            Applied::Nodes(nodes)
+        }
+        FaultAction::ZoneOutage { mode } => match target::zone(world, &config.target) {
+            Ok(Some(z)) => {
+                world.set_zone_dark(z, Some(mode));
+                Applied::Zone(z)
+            }
+            _ => Applied::Nothing,
+        },
+        FaultAction::DatabasePrimaryFailure => {
+            let dbs = databases(world, config, rng);
+            let mut nodes = Vec::new();
+            for &db in &dbs {
+                let d = &world.dbs[db as usize];
+                nodes.push(NodeRef::Server(d.nodes[d.primary as usize].server));
+                let repair = match config.duration {
+                    Some(_) => None,
+                    None => {
+                        let restart = world.dbs[db as usize].restart_time.clone();
+                        Some(restart.sample(&mut world.infra_rng))
+                    }
+                };
+                world.db_primary_failure(db, crate::config::DownMode::Refuse, repair);
+            }
+            Applied::Nodes(nodes)
+        }
+        FaultAction::FailoverFailure => {
+            let dbs = databases(world, config, rng);
+            for &db in &dbs {
+                world.dbs[db as usize].failover_blocked += 1;
+            }
+            Applied::Databases(dbs)
+        }
+        FaultAction::CacheNodeLoss => {
+            for c in chosen(world, config, TargetKind::Cache, rng) {
+                if let NodeRef::CacheNode { cache, node } = c.node {
+                    world.cache_node_lost(cache, node, config.duration);
+                }
+            }
+            Applied::Nothing
+        }
+        FaultAction::VolumeLoss => {
+            let primary_only = config.target.zone.is_none()
+                && target::component(world, &config.target)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|c| matches!(world.components[c], ComponentRef::Db(_)));
+            let mut candidates = chosen(world, config, TargetKind::Volume, rng);
+            if primary_only {
+                candidates.retain(|c| is_primary_volume(world, c.node));
+            }
+            for c in candidates {
+                if let NodeRef::Volume(v) = c.node {
+                    world.volume_lost(v, None);
+                }
+            }
+            Applied::Nothing
+        }
+    }
+}
+
+fn is_primary_volume(world: &World, node: NodeRef) -> bool {
+    let NodeRef::Volume(v) = node else {
+        return false;
+    };
+    match world.volumes[v as usize].owner {
+        crate::model::volume::VolumeOwner::DbNode { db, node } => {
+            world.dbs[db as usize].primary == node
+        }
+        crate::model::volume::VolumeOwner::Instance(_) => false,
+    }
+}
+
+fn revert(world: &mut World, config: &FaultConfig, applied: Applied) {
+    match applied {
+        Applied::Nodes(nodes) => {
+            for n in nodes {
+                world.clear_down(n, Cause::Crash);
+            }
+        }
+        Applied::Zone(z) => world.set_zone_dark(z, None),
+        Applied::Databases(dbs) => {
+            if config.action == FaultAction::FailoverFailure {
+                for db in dbs {
+                    let d = &mut world.dbs[db as usize];
+                    d.failover_blocked = d.failover_blocked.saturating_sub(1);
+                }
+            }
+        }
+        Applied::Nothing => {}
+    }
+}

@@ -1,0 +1,60 @@
+//! Why a request failed: the vocabulary of `errors_by_cause`.
+
+use crate::config::DownMode;
+
+/// Why a request (or an attempt) failed. The order here is the order of
+/// `errors_by_cause` in reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ErrorCause {
+    /// The client gave up waiting.
+    Timeout,
+    /// The node it reached refused the connection (its process is dead).
+    ConnectionRefused,
+    /// The node it reached did not answer within the connect timeout (a
+    /// load balancer answers 504).
+    ConnectTimeout,
+    /// The node died while the request was queued or in service there.
+    InFlightLost,
+    /// The node's queue was full: the request was shed.
+    Overload,
+    /// The database had no primary: failover under way.
+    FailoverInProgress,
+    /// A cached DNS answer sent it to a node that is no longer the primary.
+    StaleDns,
+    /// A component had no node able to serve and no failover under way.
+    DependencyDown,
+}
+
+impl ErrorCause {
+    pub const ALL: [ErrorCause; 8] = [
+        ErrorCause::Timeout,
+        ErrorCause::ConnectionRefused,
+        ErrorCause::ConnectTimeout,
+        ErrorCause::InFlightLost,
+        ErrorCause::Overload,
+        ErrorCause::FailoverInProgress,
+        ErrorCause::StaleDns,
+        ErrorCause::DependencyDown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCause::Timeout => "timeout",
+            ErrorCause::ConnectionRefused => "connection_refused",
+            ErrorCause::ConnectTimeout => "connect_timeout",
+            ErrorCause::InFlightLost => "in_flight_lost",
+            ErrorCause::Overload => "overload",
+            ErrorCause::FailoverInProgress => "failover_in_progress",
+            ErrorCause::StaleDns => "stale_dns",
+            ErrorCause::DependencyDown => "dependency_down",
+        }
+    }
+
+    /// The failure a caller sees when it reaches a node that is down.
+    pub fn reaching_down_node(mode: DownMode) -> ErrorCause {
+        match mode {
+            DownMode::Refuse => ErrorCause::ConnectionRefused,
+            DownMode::Blackhole => ErrorCause::ConnectTimeout,
+        }
+    }
+}

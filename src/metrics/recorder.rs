@@ -1,0 +1,309 @@
+//! Folds request outcomes into the figures of a run summary as they happen.
+//!
+//! Memory is fixed: one latency histogram, counters, the current second and
+//! minute, and one watch per scripted fault. Nothing grows with the horizon.
+//!
+//! Definitions:
+//! - Only requests that arrive after the warm-up count.
+//! - A second is *bad* when the requests that completed in it succeeded at
+//!   less than the availability target; a second in which nothing completed
+//!   keeps the state of the one before (requests hanging on a blackholed
+//!   node complete nothing, and that is still an outage).
+//! - `time` availability is the fraction of minutes whose completions met
+//!   the target (an empty minute meets it).
+//! - A fault's recovery is the start of the first 60 consecutive good
+//!   seconds after its first bad second; a fault with no bad second from
+//!   its start to two minutes after its end had no impact.
+
+use hdrhistogram::Histogram;
+
+use super::cause::ErrorCause;
+use super::summary::{LatencySummary, Recovery};
+use crate::time::{SimDuration, SimTime, NANOS_PER_SECOND};
+
+/// Good seconds in a row that count as recovered.
+const RECOVERED_AFTER_GOOD_SECONDS: u64 = 60;
+/// How long after a fault ends its first impact may still show.
+const IMPACT_GRACE_SECONDS: u64 = 120;
+/// Latency histogram range: 1 µs to one day, 3 significant digits.
+const LATENCY_MAX_US: u64 = 86_400_000_000;
+
+struct FaultWatch {
+    name: String,
+    action: String,
+    start_s: u64,
+    end_s: Option<u64>,
+    impact: bool,
+    good_run: u64,
+    good_run_start: u64,
+    recovered_at_s: Option<u64>,
+    done: bool,
+}
+
+pub struct Recorder {
+    warmup_end: SimTime,
+    target: f64,
+    pub total: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub errors: [u64; ErrorCause::ALL.len()],
+    latency_us: Histogram<u64>,
+    latency_sum_ns: u128,
+    /// The second being filled and its counts.
+    second: u64,
+    second_ok: u64,
+    second_failed: u64,
+    last_second_bad: bool,
+    minute_ok: u64,
+    minute_failed: u64,
+    pub minutes_good: u64,
+    pub minutes_total: u64,
+    outage_run: u64,
+    pub longest_outage_s: u64,
+    faults: Vec<FaultWatch>,
+}
+
+impl Recorder {
+    /// `target` is the availability a second or minute must meet.
+    pub fn new(warmup_end: SimTime, target: f64) -> Self {
+        Recorder {
+            warmup_end,
+            target,
+            total: 0,
+            succeeded: 0,
+            failed: 0,
+            errors: [0; ErrorCause::ALL.len()],
+            latency_us: Histogram::new_with_bounds(1, LATENCY_MAX_US, 3)
+                .expect("static histogram bounds are valid"),
+            latency_sum_ns: 0,
+            second: warmup_end.whole_seconds(),
+            second_ok: 0,
+            second_failed: 0,
+            last_second_bad: false,
+            minute_ok: 0,
+            minute_failed: 0,
+            minutes_good: 0,
+            minutes_total: 0,
+            outage_run: 0,
+            longest_outage_s: 0,
+            faults: Vec::new(),
+        }
+    }
+
+    pub fn is_measured(&self, arrived: SimTime) -> bool {
+        arrived >= self.warmup_end
+    }
+
+    pub fn arrival(&mut self) {
+        self.total += 1;
+    }
+
+    pub fn success(&mut self, now: SimTime, latency: SimDuration) {
+        self.advance_to(now);
+        self.succeeded += 1;
+        self.second_ok += 1;
+        self.latency_sum_ns += u128::from(latency.as_nanos());
+        let us = (latency.as_nanos() / 1_000).max(1);
+        self.latency_us.saturating_record(us);
+    }
+
+    pub fn failure(&mut self, now: SimTime, cause: ErrorCause) {
+        self.advance_to(now);
+        self.failed += 1;
+        self.second_failed += 1;
+        self.errors[cause as usize] += 1;
+    }
+
+    /// Starts watching a scripted fault for its recovery.
+    pub fn fault_started(&mut self, name: &str, action: &str, at: SimTime, end: Option<SimTime>) {
+        self.faults.push(FaultWatch {
+            name: name.to_string(),
+            action: action.to_string(),
+            start_s: at.whole_seconds(),
+            end_s: end.map(SimTime::whole_seconds),
+            impact: false,
+            good_run: 0,
+            good_run_start: 0,
+            recovered_at_s: None,
+            done: false,
+        });
+    }
+
+    /// Closes every second before the one containing `now`.
+    fn advance_to(&mut self, now: SimTime) {
+        let s = now.whole_seconds();
+        while self.second < s {
+            self.close_second();
+            self.second += 1;
+            // Skip long idle stretches in one step: they change nothing but
+            // the outage run and the minute count.
+            if self.second_ok == 0 && self.second_failed == 0 && s > self.second + 120 {
+                let idle = s - self.second;
+                self.skip_idle_seconds(idle);
+            }
+        }
+    }
+
+    fn skip_idle_seconds(&mut self, idle: u64) {
+        let first = self.second;
+        // Close whole idle minutes without looping second by second.
+        let minute_end = (first / 60 + 1) * 60;
+        let mut s = first;
+        while s < minute_end && s < first + idle {
+            self.close_second();
+            self.second += 1;
+            s += 1;
+        }
+        let remaining = first + idle - s;
+        let whole_minutes = remaining / 60;
+        if whole_minutes > 0 {
+            self.minutes_total += whole_minutes;
+            self.minutes_good += whole_minutes;
+            if self.last_second_bad {
+                self.outage_run += whole_minutes * 60;
+                self.longest_outage_s = self.longest_outage_s.max(self.outage_run);
+            }
+            self.second += whole_minutes * 60;
+        }
+    }
+
+    fn close_second(&mut self) {
+        let (ok, failed) = (self.second_ok, self.second_failed);
+        let bad = if ok + failed == 0 {
+            self.last_second_bad
+        } else {
+            (ok as f64) < self.target * (ok + failed) as f64
+        };
+        self.last_second_bad = bad;
+        if bad {
+            self.outage_run += 1;
+            self.longest_outage_s = self.longest_outage_s.max(self.outage_run);
+        } else {
+            self.outage_run = 0;
+        }
+        let s = self.second;
+        let completed = ok + failed > 0;
+        for f in self.faults.iter_mut().filter(|f| !f.done && f.start_s <= s) {
+            if bad {
+                f.impact = true;
+                f.good_run = 0;
+            } else if f.impact && completed {
+                if f.good_run == 0 {
+                    f.good_run_start = s;
+                }
+                f.good_run += 1;
+                if f.good_run >= RECOVERED_AFTER_GOOD_SECONDS {
+                    f.recovered_at_s = Some(f.good_run_start);
+                    f.done = true;
+                }
+            } else if !f.impact && s > f.end_s.unwrap_or(f.start_s) + IMPACT_GRACE_SECONDS {
+                f.done = true;
+            }
+        }
+        self.minute_ok += ok;
+        self.minute_failed += failed;
+        self.second_ok = 0;
+        self.second_failed = 0;
+        if (s + 1).is_multiple_of(60) {
+            self.close_minute();
+        }
+    }
+
+    fn close_minute(&mut self) {
+        let (ok, failed) = (self.minute_ok, self.minute_failed);
+        self.minutes_total += 1;
+        if ok + failed == 0 || (ok as f64) >= self.target * (ok + failed) as f64 {
+            self.minutes_good += 1;
+        }
+        self.minute_ok = 0;
+        self.minute_failed = 0;
+    }
+
+    /// Closes the books at the horizon.
+    pub fn finish(&mut self, horizon: SimTime) {
+        let last = horizon.as_nanos().div_ceil(NANOS_PER_SECOND);
+        self.advance_to(SimTime(last.saturating_mul(NANOS_PER_SECOND)));
+        if self.minute_ok + self.minute_failed > 0 || !self.second.is_multiple_of(60) {
+            self.close_minute();
+        }
+    }
+
+    pub fn recoveries(&self) -> Vec<Recovery> {
+        self.faults
+            .iter()
+            .map(|f| {
+                let recovered = if f.impact {
+                    f.recovered_at_s
+                } else {
+                    Some(f.start_s)
+                };
+                Recovery {
+                    fault: f.name.clone(),
+                    action: f.action.clone(),
+                    start_s: f.start_s as f64,
+                    impact: f.impact,
+                    recovered_at_s: recovered.map(|s| s as f64),
+                    time_to_recover_s: recovered.map(|s| s.saturating_sub(f.start_s) as f64),
+                }
+            })
+            .collect()
+    }
+
+    pub fn latency(&self) -> Option<LatencySummary> {
+        if self.latency_us.is_empty() {
+            return None;
+        }
+        let ms = |q: f64| self.latency_us.value_at_quantile(q) as f64 / 1_000.0;
+        Some(LatencySummary {
+            p50: ms(0.50),
+            p90: ms(0.90),
+            p99: ms(0.99),
+            p999: ms(0.999),
+            max: self.latency_us.max() as f64 / 1_000.0,
+        })
+    }
+
+    /// Exact mean latency of successful requests, in milliseconds.
+    pub fn latency_mean_ms(&self) -> Option<f64> {
+        (self.succeeded > 0).then(|| self.latency_sum_ns as f64 / self.succeeded as f64 / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: u64 = NANOS_PER_SECOND;
+
+    #[test]
+    fn outage_spans_bad_and_idle_seconds_and_recovery_waits_a_minute() {
+        let mut r = Recorder::new(SimTime(0), 0.999);
+        r.fault_started("f", "zone_outage", SimTime(10 * S), None);
+        for s in 0..10 {
+            r.success(SimTime(s * S), SimDuration::from_millis(5));
+        }
+        r.failure(SimTime(10 * S), ErrorCause::Timeout); // bad at 10
+                                                         // 11..=14 idle: still out; good from 15.
+        for s in 15..100 {
+            r.success(SimTime(s * S), SimDuration::from_millis(5));
+        }
+        r.finish(SimTime(100 * S));
+        assert_eq!(r.longest_outage_s, 5);
+        let rec = &r.recoveries()[0];
+        assert!(rec.impact);
+        assert_eq!(rec.recovered_at_s, Some(15.0));
+        assert_eq!(rec.time_to_recover_s, Some(5.0));
+        assert_eq!(r.minutes_total, 2);
+        assert_eq!(r.minutes_good, 1);
+    }
+
+    #[test]
+    fn long_idle_stretches_are_skipped_not_lost() {
+        let mut r = Recorder::new(SimTime(0), 0.9);
+        r.success(SimTime(S), SimDuration::from_millis(1));
+        r.success(SimTime(100_000 * S), SimDuration::from_millis(1));
+        r.finish(SimTime(100_020 * S));
+        assert_eq!(r.minutes_total, 100_020u64.div_ceil(60));
+        assert_eq!(r.minutes_good, r.minutes_total);
+    }
+}

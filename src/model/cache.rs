@@ -1,0 +1,76 @@
+//! A look-aside cache (ElastiCache-style) with nodes in zones.
+//!
+//! Assumptions:
+//! - Keys are spread evenly over the nodes, so each lookup goes to a node
+//!   drawn uniformly; a down node's lookups all miss (the client treats a
+//!   refused or failed connection as a miss) and go on to the database: the
+//!   "cache failure floods the database" effect of the seed articles.
+//! - A warm node hits with probability `hit_ratio`. A node that comes back
+//!   (replaced, or its zone restored: memory does not survive either) is
+//!   cold and warms linearly back to `hit_ratio` over `warmup`.
+//! - Lookups take `service_time` with no queueing: cache nodes are far from
+//!   saturation in the designs firedrill models.
+
+use rand::RngExt;
+
+use super::node::NodeState;
+use crate::config::ZoneIndex;
+use crate::dist::Dist;
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+
+pub struct CacheNode {
+    pub zone: ZoneIndex,
+    pub node: NodeState,
+    /// When the node last came back cold; `None` = warm since the start.
+    pub cold_since: Option<SimTime>,
+}
+
+pub struct Cache {
+    pub name: String,
+    pub nodes: Vec<CacheNode>,
+    pub hit_ratio: f64,
+    pub warmup: SimDuration,
+    pub service_time: Dist,
+    pub replace_time: Dist,
+    pub rng: SimRng,
+}
+
+/// The outcome of one lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    pub node: usize,
+    pub hit: bool,
+}
+
+impl Cache {
+    pub fn hit_ratio_of(&self, node: usize, now: SimTime) -> f64 {
+        let n = &self.nodes[node];
+        if !n.node.is_up() {
+            return 0.0;
+        }
+        match n.cold_since {
+            None => self.hit_ratio,
+            Some(_) if self.warmup.is_zero() => self.hit_ratio,
+            Some(since) => {
+                let warmed = now.since(since).as_secs_f64() / self.warmup.as_secs_f64();
+                self.hit_ratio * warmed.min(1.0)
+            }
+        }
+    }
+
+    pub fn lookup(&mut self, now: SimTime) -> Lookup {
+        let node = if self.nodes.len() == 1 {
+            0
+        } else {
+            self.rng.random_range(0..self.nodes.len())
+        };
+        let p = self.hit_ratio_of(node, now);
+        let u: f64 = self.rng.random();
+        Lookup { node, hit: u < p }
+    }
+
+    pub fn call_time(&mut self) -> SimDuration {
+        self.service_time.sample(&mut self.rng)
+    }
+}

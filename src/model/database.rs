@@ -1,0 +1,299 @@
+//! A relational database (RDS-style): a primary, an optional synchronous
+//! standby, asynchronous read replicas, failover, backups.
+//!
+//! Assumptions (behaviour.md, cloud-figures.md):
+//! - Each node is a `Server` with its own concurrency and queue. Writes go
+//!   to the primary; with a standby up, a commit also waits one cross-zone
+//!   round trip (synchronous replication), so no acknowledged write is lost
+//!   when the standby is promoted.
+//! - Replicas apply the primary's writes after a lag drawn from their lag
+//!   distribution; promoting one loses the acknowledged writes inside the
+//!   lag at the moment the primary died.
+//! - When the primary goes down: after `detection`, the standby (or, if
+//!   allowed, the least-lagged live replica) is promoted over `promotion`;
+//!   with `failure_probability` (or while a `failover_failure` fault is
+//!   active) the attempt fails and the database waits for the old primary
+//!   to come back. The endpoint's DNS record then names the new primary;
+//!   each caller keeps its cached answer until its TTL expires, so writes
+//!   fail from the death until failover + (up to) one TTL.
+//! - A failed-over old primary rejoins, when repaired, in the role of the
+//!   node that replaced it.
+//! - Losing the primary's volume with nobody to fail over to restores from
+//!   the later of the last completed snapshot and the last shipped logs
+//!   (point-in-time recovery); writes acknowledged after it are lost.
+//! - Writes count as acknowledged when the client receives the success.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+
+use super::event::{ServerId, VolumeId};
+use crate::config::{FailoverConfig, ReadFrom};
+use crate::dist::Dist;
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Primary,
+    Standby,
+    Replica,
+}
+
+pub struct DbNode {
+    pub server: ServerId,
+    pub role: Role,
+    /// Replication lag (replicas; kept by a node that takes a replica's role).
+    pub lag: Option<Dist>,
+    pub volume: Option<VolumeId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailoverState {
+    Idle,
+    Detecting,
+    Promoting { candidate: u16, lag: SimDuration },
+}
+
+/// A point in the write history: the count of writes acknowledged by `time`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Point {
+    pub time: SimTime,
+    pub acked: u64,
+}
+
+/// Acknowledged writes over time, with just enough history to answer "how
+/// many writes had been acknowledged at time t" inside the replica-lag
+/// window. Memory is bounded by the write rate times that window.
+pub struct WriteLog {
+    pub acked_total: u64,
+    recent: VecDeque<Point>,
+    retain: SimDuration,
+    /// The newest point dropped from `recent`.
+    floor: Point,
+    pub snapshot_point: Point,
+    pub snapshot_in_progress: Option<Point>,
+    pub log_point: Point,
+    pub lost_total: u64,
+    pub rpo_max: SimDuration,
+}
+
+impl WriteLog {
+    pub fn new(retain: SimDuration) -> Self {
+        WriteLog {
+            acked_total: 0,
+            recent: VecDeque::new(),
+            retain,
+            floor: Point::default(),
+            snapshot_point: Point::default(),
+            snapshot_in_progress: None,
+            log_point: Point::default(),
+            lost_total: 0,
+            rpo_max: SimDuration::ZERO,
+        }
+    }
+
+    pub fn now_point(&self, now: SimTime) -> Point {
+        Point {
+            time: now,
+            acked: self.acked_total,
+        }
+    }
+
+    pub fn record_ack(&mut self, now: SimTime) {
+        self.acked_total += 1;
+        if self.retain.is_zero() {
+            return;
+        }
+        match self.recent.back_mut() {
+            Some(last) if last.time == now => last.acked = self.acked_total,
+            _ => self.recent.push_back(self.now_point(now)),
+        }
+        while let Some(front) = self.recent.front() {
+            if now.since(front.time) <= self.retain {
+                break;
+            }
+            self.floor = *front;
+            self.recent.pop_front();
+        }
+    }
+
+    /// Writes acknowledged by time `t` (at most `retain` ago; older times
+    /// answer with the oldest point kept, which undercounts a loss rather
+    /// than inventing one).
+    pub fn acked_at(&self, t: SimTime) -> u64 {
+        let idx = self.recent.partition_point(|p| p.time <= t);
+        if idx == 0 {
+            if t >= self.floor.time {
+                self.floor.acked
+            } else {
+                0
+            }
+        } else {
+            self.recent[idx - 1].acked
+        }
+    }
+
+    /// The restore point of a backup restore: the later of the last
+    /// completed snapshot and the last shipped logs.
+    pub fn restore_point(&self) -> Point {
+        if self.log_point.time > self.snapshot_point.time {
+            self.log_point
+        } else {
+            self.snapshot_point
+        }
+    }
+
+    /// Records that the writes acknowledged after `kept` and up to `upto`
+    /// are lost.
+    pub fn lose(&mut self, kept: Point, upto: Point) {
+        let lost = upto.acked.saturating_sub(kept.acked);
+        if lost > 0 {
+            self.lost_total += lost;
+            self.rpo_max = self.rpo_max.max(upto.time.since(kept.time));
+        }
+    }
+}
+
+pub struct Database {
+    pub name: String,
+    pub nodes: Vec<DbNode>,
+    /// The node holding the primary role (it may be down).
+    pub primary: u16,
+    /// The node the endpoint's DNS record names, and when it last changed.
+    pub endpoint: u16,
+    pub endpoint_ttl: SimDuration,
+    pub failover: FailoverConfig,
+    pub failover_state: FailoverState,
+    /// Bumped per failover so stale failover events are dropped.
+    pub epoch: u32,
+    /// When the current primary went down (for replica-lag loss).
+    pub primary_down_at: SimTime,
+    /// Active `failover_failure` faults.
+    pub failover_blocked: u32,
+    pub read_from: ReadFrom,
+    pub read_time: Dist,
+    pub write_time: Dist,
+    pub restart_time: Dist,
+    pub log: WriteLog,
+    pub log_upload_every: Option<SimDuration>,
+    /// The primary's volume was lost: the writes between the restore point
+    /// (`.0`) and the loss (`.1`) are lost unless a copy is promoted.
+    pub pending_loss: Option<(Point, Point)>,
+    /// The instance this database runs on, if it shares one.
+    pub host: Option<ServerId>,
+    pub rng: SimRng,
+}
+
+impl Database {
+    pub fn has_failover_target(&self) -> bool {
+        self.nodes.iter().any(|n| {
+            n.role == Role::Standby || (n.role == Role::Replica && self.failover.promote_replicas)
+        })
+    }
+
+    /// The node to promote and the replication lag it has (zero for a
+    /// synchronous standby), if any node can take over now.
+    pub fn pick_candidate(&mut self, up: impl Fn(ServerId) -> bool) -> Option<(u16, SimDuration)> {
+        if let Some(i) = self
+            .nodes
+            .iter()
+            .position(|n| n.role == Role::Standby && up(n.server))
+        {
+            return Some((i as u16, SimDuration::ZERO));
+        }
+        if !self.failover.promote_replicas {
+            return None;
+        }
+        let mut best: Option<(u16, SimDuration)> = None;
+        for i in 0..self.nodes.len() {
+            let node = &self.nodes[i];
+            if node.role != Role::Replica || !up(node.server) {
+                continue;
+            }
+            let lag = node
+                .lag
+                .as_ref()
+                .map_or(SimDuration::ZERO, |d| d.sample(&mut self.rng));
+            if best.is_none_or(|(_, l)| lag < l) {
+                best = Some((i as u16, lag));
+            }
+        }
+        best
+    }
+
+    /// Whether this failover attempt fails (drawn once per attempt).
+    pub fn failover_fails(&mut self) -> bool {
+        if self.failover_blocked > 0 {
+            return true;
+        }
+        let p = self.failover.failure_probability;
+        p > 0.0 && self.rng.random::<f64>() < p
+    }
+
+    /// The node a read goes to: a random live replica when reads go to
+    /// replicas, else (or if none is up) the node the caller's DNS names.
+    pub fn read_node(&mut self, endpoint_answer: u16, up: impl Fn(ServerId) -> bool) -> u16 {
+        if self.read_from == ReadFrom::Replicas {
+            let live = self
+                .nodes
+                .iter()
+                .filter(|n| n.role == Role::Replica && up(n.server))
+                .count();
+            if live > 0 {
+                let k = self.rng.random_range(0..live);
+                let mut seen = 0;
+                for (i, n) in self.nodes.iter().enumerate() {
+                    if n.role == Role::Replica && up(n.server) {
+                        if seen == k {
+                            return i as u16;
+                        }
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        endpoint_answer
+    }
+
+    pub fn standby_server(&self) -> Option<ServerId> {
+        self.nodes
+            .iter()
+            .find(|n| n.role == Role::Standby)
+            .map(|n| n.server)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_log_answers_acked_counts_inside_the_window() {
+        let mut log = WriteLog::new(SimDuration::from_secs(10));
+        for s in 0..30u64 {
+            log.record_ack(SimTime(s * 1_000_000_000));
+        }
+        assert_eq!(log.acked_total, 30);
+        assert_eq!(log.acked_at(SimTime(25 * 1_000_000_000)), 26);
+        assert_eq!(log.acked_at(SimTime(25 * 1_000_000_000 + 1)), 26);
+        // Older than the window: the oldest kept answer, never more.
+        assert!(log.acked_at(SimTime(1_000_000_000)) <= 20);
+    }
+
+    #[test]
+    fn losing_writes_accumulates_count_and_worst_window() {
+        let mut log = WriteLog::new(SimDuration::ZERO);
+        let kept = Point {
+            time: SimTime(0),
+            acked: 10,
+        };
+        let upto = Point {
+            time: SimTime(5_000_000_000),
+            acked: 25,
+        };
+        log.lose(kept, upto);
+        assert_eq!(log.lost_total, 15);
+        assert_eq!(log.rpo_max, SimDuration::from_secs(5));
+    }
+}

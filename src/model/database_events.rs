@@ -1,0 +1,160 @@
+//! The database's handlers: primary loss, failover, repair, and the loss
+//! accounting that goes with them (the model's assumptions are listed in
+//! `database.rs`).
+
+use super::database::{FailoverState, Role};
+use super::event::{DbId, Event};
+use super::failure::NodeRef;
+use super::node::Cause;
+use crate::config::DownMode;
+use crate::time::SimDuration;
+
+impl super::World {
+    fn db_server_up(&self, db: DbId, node: u16) -> bool {
+        let s = self.dbs[db as usize].nodes[node as usize].server;
+        self.servers[s as usize].node.is_up()
+    }
+
+    pub(super) fn db_node_down(&mut self, db: DbId, node: u16) {
+        let now = self.now();
+        let d = &mut self.dbs[db as usize];
+        if d.primary != node {
+            return; // a standby or replica: the primary carries on
+        }
+        d.primary_down_at = now;
+        if d.has_failover_target() && d.failover_state == FailoverState::Idle {
+            d.epoch = d.epoch.wrapping_add(1);
+            d.failover_state = FailoverState::Detecting;
+            let detection = d.failover.detection.sample(&mut d.rng);
+            let epoch = d.epoch;
+            self.engine
+                .schedule_after(detection, Event::FailoverDetected { db, epoch });
+        }
+    }
+
+    pub(super) fn db_node_up(&mut self, db: DbId, node: u16) {
+        let d = &mut self.dbs[db as usize];
+        if d.primary != node {
+            return;
+        }
+        if d.failover_state == FailoverState::Detecting {
+            // Back before anyone noticed: no failover.
+            d.epoch = d.epoch.wrapping_add(1);
+            d.failover_state = FailoverState::Idle;
+        }
+        // The primary resumes on whatever its volume holds: if that was
+        // restored from a backup, the writes after the restore point are
+        // gone now.
+        if let Some((kept, upto)) = d.pending_loss.take() {
+            d.log.lose(kept, upto);
+        }
+    }
+
+    /// The primary's volume is gone: unless failover promotes a copy, the
+    /// writes since the restore point are lost.
+    pub(super) fn db_volume_lost(&mut self, db: DbId, node: u16) {
+        let now = self.now();
+        let d = &mut self.dbs[db as usize];
+        if d.primary == node && d.pending_loss.is_none() {
+            d.pending_loss = Some((d.log.restore_point(), d.log.now_point(now)));
+        }
+    }
+
+    pub(super) fn on_failover_detected(&mut self, db: DbId, epoch: u32) {
+        let primary = self.dbs[db as usize].primary;
+        if self.dbs[db as usize].epoch != epoch {
+            return;
+        }
+        if self.db_server_up(db, primary) {
+            self.dbs[db as usize].failover_state = FailoverState::Idle;
+            return;
+        }
+        let servers_up: Vec<bool> = self.servers.iter().map(|s| s.node.is_up()).collect();
+        let d = &mut self.dbs[db as usize];
+        match d.pick_candidate(|s| servers_up[s as usize]) {
+            None => d.failover_state = FailoverState::Idle,
+            Some((candidate, lag)) => {
+                d.failover_state = FailoverState::Promoting { candidate, lag };
+                let promotion = d.failover.promotion.sample(&mut d.rng);
+                self.engine
+                    .schedule_after(promotion, Event::FailoverDone { db, epoch });
+            }
+        }
+    }
+
+    pub(super) fn on_failover_done(&mut self, db: DbId, epoch: u32) {
+        let now = self.now();
+        if self.dbs[db as usize].epoch != epoch {
+            return;
+        }
+        let FailoverState::Promoting { candidate, lag } = self.dbs[db as usize].failover_state
+        else {
+            return;
+        };
+        let candidate_up = self.db_server_up(db, candidate);
+        let d = &mut self.dbs[db as usize];
+        d.failover_state = FailoverState::Idle;
+        d.epoch = d.epoch.wrapping_add(1);
+        if !candidate_up || d.failover_fails() {
+            return; // waits for the old primary to come back
+        }
+        // The promoted copy has every write acknowledged up to `lag`
+        // before the primary died.
+        let died = d.primary_down_at;
+        let upto = d.log.now_point(died);
+        let kept_time = crate::time::SimTime(died.as_nanos().saturating_sub(lag.as_nanos()));
+        let kept = super::database::Point {
+            time: kept_time,
+            acked: d.log.acked_at(kept_time),
+        };
+        d.log.lose(kept, upto);
+        d.pending_loss = None;
+        let old = d.primary as usize;
+        let new = candidate as usize;
+        d.nodes[old].role = d.nodes[new].role;
+        d.nodes[old].lag = d.nodes[new].lag.take();
+        d.nodes[new].role = Role::Primary;
+        d.primary = candidate;
+        d.endpoint = candidate;
+        let _ = now;
+    }
+
+    /// Fails the database's current primary; it restarts in place after
+    /// `repair` (if given), or stays down until the fault's end.
+    pub fn db_primary_failure(&mut self, db: DbId, mode: DownMode, repair: Option<SimDuration>) {
+        let primary = self.dbs[db as usize].primary;
+        let server = self.dbs[db as usize].nodes[primary as usize].server;
+        self.set_down(NodeRef::Server(server), Cause::Crash, mode);
+        if let Some(after) = repair {
+            let incarnation = self.servers[server as usize].node.incarnation;
+            self.engine.schedule_after(
+                after,
+                Event::DbNodeRepaired {
+                    db,
+                    node: primary,
+                    incarnation,
+                },
+            );
+        }
+    }
+
+    pub(super) fn on_db_node_repaired(&mut self, db: DbId, node: u16, incarnation: u32) {
+        let server = self.dbs[db as usize].nodes[node as usize].server;
+        if self.servers[server as usize].node.incarnation == incarnation {
+            self.clear_down(NodeRef::Server(server), Cause::Crash);
+        }
+    }
+
+    /// The node a caller's cached DNS answer names for the database
+    /// endpoint; refreshed when the cached answer has expired.
+    pub(super) fn resolve_db_endpoint(&mut self, caller_slot: usize, db: DbId) -> u16 {
+        let now = self.now();
+        let idx = caller_slot * self.dbs.len() + db as usize;
+        let d = &self.dbs[db as usize];
+        let entry = &mut self.db_dns_cache[idx];
+        if now >= entry.1 {
+            *entry = (d.endpoint, now + d.endpoint_ttl);
+        }
+        entry.0
+    }
+}

@@ -1,0 +1,130 @@
+//! The closed set of events that drive a run, and the causes of failure a
+//! request can end with.
+
+pub use crate::metrics::ErrorCause;
+
+/// Typed indices into the world's arenas.
+pub type RequestId = u32;
+pub type AttemptId = u32;
+pub type ServerId = u32;
+pub type LbId = u16;
+pub type DbId = u16;
+pub type CacheId = u16;
+pub type VolumeId = u32;
+
+/// Kept small (16 bytes) because millions sit in the event queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event {
+    /// The next client request arrives.
+    Arrival,
+    /// An attempt reaches its next step after a network hop.
+    Hop {
+        attempt: AttemptId,
+    },
+    /// A server finished serving an attempt (dropped if the server's
+    /// incarnation changed meanwhile).
+    ServiceDone {
+        attempt: AttemptId,
+        server: ServerId,
+        incarnation: u32,
+    },
+    /// A cache lookup or object-storage call finished.
+    CallDone {
+        attempt: AttemptId,
+    },
+    /// An attempt fails after waiting on a blackholed node.
+    ConnectTimeout {
+        attempt: AttemptId,
+        cause: ErrorCause,
+    },
+    /// The client's per-attempt timeout (scheduled in the timeout lane).
+    ClientTimeout {
+        request: RequestId,
+        generation: u32,
+        attempt: u32,
+    },
+    /// The client retries after its backoff.
+    Retry {
+        request: RequestId,
+        generation: u32,
+    },
+    /// A load balancer checks one target.
+    HealthCheck {
+        lb: LbId,
+        target: u16,
+    },
+    /// The answer (or timeout) of a health check.
+    HealthCheckResult {
+        lb: LbId,
+        target: u16,
+        ok: bool,
+    },
+    /// A load-balancer node enters or leaves the LB's DNS answer.
+    LbDnsUpdate {
+        lb: LbId,
+        node: u16,
+        in_dns: bool,
+    },
+    /// Database failover steps, tagged with the failover epoch.
+    FailoverDetected {
+        db: DbId,
+        epoch: u32,
+    },
+    FailoverDone {
+        db: DbId,
+        epoch: u32,
+    },
+    /// A database node finished restarting or restoring.
+    DbNodeRepaired {
+        db: DbId,
+        node: u16,
+        incarnation: u32,
+    },
+    /// Transaction logs shipped to object storage.
+    LogUpload {
+        db: DbId,
+    },
+    /// A volume snapshot starts or completes.
+    SnapshotStart {
+        volume: VolumeId,
+    },
+    SnapshotDone {
+        volume: VolumeId,
+        incarnation: u32,
+    },
+    /// A lost volume finished restoring from its snapshot.
+    VolumeRestored {
+        volume: VolumeId,
+        incarnation: u32,
+    },
+    /// A lost cache node was replaced (it comes back cold).
+    CacheNodeReplaced {
+        cache: CacheId,
+        node: u16,
+        incarnation: u32,
+    },
+    /// A scripted fault starts or ends.
+    FaultStart {
+        fault: u16,
+    },
+    FaultEnd {
+        fault: u16,
+    },
+    /// A random failure process fails or repairs its node.
+    RandomFailure {
+        process: u32,
+    },
+    RandomRepair {
+        process: u32,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<Event>() <= 16);
+    }
+}

@@ -1,0 +1,363 @@
+//! How nodes go down and come back: the one entry point faults use, and
+//! the knock-on effects on whatever depends on the node.
+
+use super::event::{DbId, ErrorCause, Event, LbId, ServerId, VolumeId};
+use super::node::{Cause, NodeState, Transition};
+use super::volume::VolumeOwner;
+use super::world::{ServerRole, World};
+use crate::config::{DownMode, ZoneIndex};
+use crate::dist::Dist;
+use crate::time::SimDuration;
+
+/// A node that can fail, as faults address it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeRef {
+    Server(ServerId),
+    CacheNode { cache: u16, node: u16 },
+    LbNode { lb: LbId, node: u16 },
+    Volume(VolumeId),
+}
+
+/// Route 53-style windows for a load-balancer node to leave and rejoin
+/// DNS (cloud-figures.md, "Derived detection windows": 64–94 s unhealthy,
+/// 60–90 s back).
+const LB_NODE_DNS_REMOVAL: (f64, f64) = (64.0, 94.0);
+const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
+
+impl World {
+    fn node_state_mut(&mut self, node: NodeRef) -> &mut NodeState {
+        match node {
+            NodeRef::Server(s) => &mut self.servers[s as usize].node,
+            NodeRef::CacheNode { cache, node } => {
+                &mut self.caches[cache as usize].nodes[node as usize].node
+            }
+            NodeRef::LbNode { lb, node } => &mut self.lbs[lb as usize].nodes[node as usize].node,
+            NodeRef::Volume(_) => unreachable!("volumes fail through volume_lost"),
+        }
+    }
+
+    pub fn node_is_up(&self, node: NodeRef) -> bool {
+        match node {
+            NodeRef::Server(s) => self.servers[s as usize].node.is_up(),
+            NodeRef::CacheNode { cache, node } => self.caches[cache as usize].nodes[node as usize]
+                .node
+                .is_up(),
+            NodeRef::LbNode { lb, node } => self.lbs[lb as usize].nodes[node as usize].node.is_up(),
+            NodeRef::Volume(v) => !self.volumes[v as usize].lost,
+        }
+    }
+
+    /// Sets a down cause on a node and applies the consequences.
+    pub fn set_down(&mut self, node: NodeRef, cause: Cause, mode: DownMode) {
+        if let NodeRef::Volume(v) = node {
+            self.volume_lost(v, None);
+            return;
+        }
+        if self.node_state_mut(node).set(cause, mode) == Transition::WentDown {
+            self.went_down(node);
+        }
+    }
+
+    /// Clears a down cause; the node comes back if no other cause holds.
+    pub fn clear_down(&mut self, node: NodeRef, cause: Cause) {
+        if let NodeRef::Volume(_) = node {
+            return; // a lost volume comes back by restoring, on its own clock
+        }
+        if self.node_state_mut(node).clear(cause) == Transition::CameUp {
+            self.came_up(node);
+        }
+    }
+
+    /// Takes a zone out (`Some(mode)`) or brings it back (`None`).
+    pub fn set_zone_dark(&mut self, zone: ZoneIndex, dark: Option<DownMode>) {
+        if self.zones[zone].dark == dark {
+            return;
+        }
+        self.zones[zone].dark = dark;
+        for node in self.nodes_in_zone(zone) {
+            match dark {
+                Some(mode) => self.set_down(node, Cause::Zone, mode),
+                None => self.clear_down(node, Cause::Zone),
+            }
+        }
+    }
+
+    /// Every server, cache node and load-balancer node in `zone`, in a
+    /// fixed order.
+    pub fn nodes_in_zone(&self, zone: ZoneIndex) -> Vec<NodeRef> {
+        let mut nodes: Vec<NodeRef> = (0..self.servers.len())
+            .filter(|&s| self.servers[s].zone == zone)
+            .map(|s| NodeRef::Server(s as ServerId))
+            .collect();
+        for (c, cache) in self.caches.iter().enumerate() {
+            for (n, node) in cache.nodes.iter().enumerate() {
+                if node.zone == zone {
+                    nodes.push(NodeRef::CacheNode {
+                        cache: c as u16,
+                        node: n as u16,
+                    });
+                }
+            }
+        }
+        for (l, lb) in self.lbs.iter().enumerate() {
+            for (n, node) in lb.nodes.iter().enumerate() {
+                if node.zone == zone {
+                    nodes.push(NodeRef::LbNode {
+                        lb: l as LbId,
+                        node: n as u16,
+                    });
+                }
+            }
+        }
+        nodes
+    }
+
+    fn went_down(&mut self, node: NodeRef) {
+        match node {
+            NodeRef::Server(s) => {
+                for attempt in self.servers[s as usize].drain() {
+                    self.fail_attempt(attempt, ErrorCause::InFlightLost);
+                }
+                match self.server_roles[s as usize] {
+                    ServerRole::Instance {
+                        hosts: Some(db), ..
+                    } => {
+                        let mode = self.servers[s as usize].node.mode();
+                        for n in 0..self.dbs[db as usize].nodes.len() {
+                            let server = self.dbs[db as usize].nodes[n].server;
+                            if self.servers[server as usize].zone == self.servers[s as usize].zone {
+                                self.set_down(NodeRef::Server(server), Cause::Host, mode);
+                            }
+                        }
+                    }
+                    ServerRole::Instance { hosts: None, .. } => {}
+                    ServerRole::DbNode { db, node } => self.db_node_down(db, node),
+                }
+            }
+            NodeRef::CacheNode { .. } => {}
+            NodeRef::LbNode { lb, node } => {
+                let delay = self.uniform_secs(LB_NODE_DNS_REMOVAL);
+                self.engine.schedule_after(
+                    delay,
+                    Event::LbDnsUpdate {
+                        lb,
+                        node,
+                        in_dns: false,
+                    },
+                );
+            }
+            NodeRef::Volume(_) => {}
+        }
+    }
+
+    fn came_up(&mut self, node: NodeRef) {
+        match node {
+            NodeRef::Server(s) => match self.server_roles[s as usize] {
+                ServerRole::Instance {
+                    hosts: Some(db), ..
+                } => {
+                    for n in 0..self.dbs[db as usize].nodes.len() {
+                        let server = self.dbs[db as usize].nodes[n].server;
+                        self.clear_down(NodeRef::Server(server), Cause::Host);
+                    }
+                }
+                ServerRole::Instance { hosts: None, .. } => {}
+                ServerRole::DbNode { db, node } => self.db_node_up(db, node),
+            },
+            NodeRef::CacheNode { cache, node } => {
+                // Memory does not survive a replacement or a power loss.
+                let now = self.now();
+                self.caches[cache as usize].nodes[node as usize].cold_since = Some(now);
+            }
+            NodeRef::LbNode { lb, node } => {
+                let delay = self.uniform_secs(LB_NODE_DNS_RETURN);
+                self.engine.schedule_after(
+                    delay,
+                    Event::LbDnsUpdate {
+                        lb,
+                        node,
+                        in_dns: true,
+                    },
+                );
+            }
+            NodeRef::Volume(_) => {}
+        }
+    }
+
+    fn uniform_secs(&mut self, (min_s, max_s): (f64, f64)) -> SimDuration {
+        Dist::Uniform { min_s, max_s }.sample(&mut self.infra_rng)
+    }
+
+    pub fn on_lb_dns_update(&mut self, lb: LbId, node: u16, in_dns: bool) {
+        let b = &mut self.lbs[lb as usize];
+        // Only act if the node is still in the state that scheduled this.
+        if b.nodes[node as usize].node.is_up() != in_dns {
+            return;
+        }
+        let bit = 1u64 << node;
+        if in_dns {
+            b.dns_mask |= bit;
+        } else {
+            b.dns_mask &= !bit;
+        }
+    }
+
+    /// Destroys a volume's data; it is restored from its latest snapshot
+    /// after `restore` (default: the volume's restore time).
+    pub fn volume_lost(&mut self, v: VolumeId, restore: Option<SimDuration>) {
+        let vol = &mut self.volumes[v as usize];
+        if vol.lost {
+            return;
+        }
+        vol.lost = true;
+        vol.incarnation = vol.incarnation.wrapping_add(1);
+        let incarnation = vol.incarnation;
+        let owner = vol.owner;
+        let restore = restore.unwrap_or_else(|| {
+            let d = self.volumes[v as usize].config.restore_time.clone();
+            d.sample(&mut self.infra_rng)
+        });
+        self.engine.schedule_after(
+            restore,
+            Event::VolumeRestored {
+                volume: v,
+                incarnation,
+            },
+        );
+        let server = match owner {
+            VolumeOwner::Instance(s) => s,
+            VolumeOwner::DbNode { db, node } => {
+                self.db_volume_lost(db, node);
+                self.dbs[db as usize].nodes[node as usize].server
+            }
+        };
+        self.set_down(NodeRef::Server(server), Cause::Volume, DownMode::Refuse);
+    }
+
+    pub fn on_volume_restored(&mut self, v: VolumeId, incarnation: u32) {
+        let vol = &mut self.volumes[v as usize];
+        if vol.incarnation != incarnation || !vol.lost {
+            return;
+        }
+        vol.lost = false;
+        let server = match vol.owner {
+            VolumeOwner::Instance(s) => s,
+            VolumeOwner::DbNode { db, node } => self.dbs[db as usize].nodes[node as usize].server,
+        };
+        self.clear_down(NodeRef::Server(server), Cause::Volume);
+    }
+
+    pub fn on_snapshot_start(&mut self, v: VolumeId) {
+        let vol = &self.volumes[v as usize];
+        let Some(every) = vol.config.snapshot_every else {
+            return;
+        };
+        self.engine
+            .schedule_after(every, Event::SnapshotStart { volume: v });
+        let VolumeOwner::DbNode { db, node } = vol.owner else {
+            return;
+        };
+        let d = &self.dbs[db as usize];
+        let server = d.nodes[node as usize].server;
+        // Only the primary's copy holds the latest data; a snapshot of a
+        // lost or unavailable volume cannot start.
+        if vol.lost || d.primary != node || !self.servers[server as usize].node.is_up() {
+            return;
+        }
+        let incarnation = vol.incarnation;
+        let duration = vol.config.snapshot_duration.clone();
+        let now = self.now();
+        let db = &mut self.dbs[db as usize];
+        db.log.snapshot_in_progress = Some(db.log.now_point(now));
+        let took = duration.sample(&mut self.infra_rng);
+        self.engine.schedule_after(
+            took,
+            Event::SnapshotDone {
+                volume: v,
+                incarnation,
+            },
+        );
+    }
+
+    pub fn on_snapshot_done(&mut self, v: VolumeId, incarnation: u32) {
+        let vol = &self.volumes[v as usize];
+        let VolumeOwner::DbNode { db, .. } = vol.owner else {
+            return;
+        };
+        let log = &mut self.dbs[db as usize].log;
+        let started = log.snapshot_in_progress.take();
+        if vol.incarnation == incarnation && !vol.lost {
+            if let Some(p) = started {
+                log.snapshot_point = p;
+            }
+        }
+    }
+
+    pub fn on_log_upload(&mut self, db: DbId) {
+        let d = &self.dbs[db as usize];
+        let Some(every) = d.log_upload_every else {
+            return;
+        };
+        self.engine.schedule_after(every, Event::LogUpload { db });
+        let server = d.nodes[d.primary as usize].server;
+        if self.servers[server as usize].node.is_up() {
+            let now = self.now();
+            let d = &mut self.dbs[db as usize];
+            d.log.log_point = d.log.now_point(now);
+        }
+    }
+
+    pub fn on_cache_node_replaced(&mut self, cache: u16, node: u16, incarnation: u32) {
+        let n = &self.caches[cache as usize].nodes[node as usize];
+        if n.node.incarnation == incarnation {
+            self.clear_down(NodeRef::CacheNode { cache, node }, Cause::Crash);
+        }
+    }
+
+    /// Loses a cache node; it is replaced, cold, after `replace` (default:
+    /// the cache's replacement time).
+    pub fn cache_node_lost(&mut self, cache: u16, node: u16, replace: Option<SimDuration>) {
+        let r = NodeRef::CacheNode { cache, node };
+        self.set_down(r, Cause::Crash, DownMode::Refuse);
+        let incarnation = self.caches[cache as usize].nodes[node as usize]
+            .node
+            .incarnation;
+        let after = replace.unwrap_or_else(|| {
+            let c = &mut self.caches[cache as usize];
+            c.replace_time.sample(&mut c.rng)
+        });
+        self.engine.schedule_after(
+            after,
+            Event::CacheNodeReplaced {
+                cache,
+                node,
+                incarnation,
+            },
+        );
+    }
+
+    pub fn on_health_check(&mut self, lb: LbId, target: u16) {
+        let b = &self.lbs[lb as usize];
+        let Some(hc) = b.health_check.clone() else {
+            return;
+        };
+        self.engine
+            .schedule_after(hc.interval, Event::HealthCheck { lb, target });
+        let server = b.targets[target as usize];
+        let state = self.servers[server as usize].node;
+        if state.is_up() {
+            self.lbs[lb as usize].apply_check(target as usize, true);
+        } else if state.mode() == DownMode::Refuse {
+            self.lbs[lb as usize].apply_check(target as usize, false);
+        } else {
+            self.engine.schedule_after(
+                hc.timeout,
+                Event::HealthCheckResult {
+                    lb,
+                    target,
+                    ok: false,
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! A load balancer (ALB-style) in front of a tier.
+//!
+//! Assumptions (behaviour.md, cloud-figures.md):
+//! - The LB has one node per zone in `zones`. Clients reach nodes through
+//!   the LB's DNS name: each client caches the set of node addresses for
+//!   `dns_ttl` and picks one per request. A node in a dark zone leaves the
+//!   DNS answer after a Route 53-style detection window (64–94 s) and
+//!   returns 60–90 s after its zone does; if no node is healthy DNS answers
+//!   with all of them (fail open).
+//! - Health checks run every `interval` per target (random phase); a check
+//!   of a refusing target fails at once, of a blackholed target after
+//!   `timeout`. `unhealthy_threshold` consecutive failures take a target out,
+//!   `healthy_threshold` consecutive successes bring it back. An overloaded
+//!   target still passes (checks are cheap).
+//! - Health state and the balancing state (round-robin pointer, outstanding
+//!   counts) are shared by all nodes: the LB acts as one logical balancer.
+//! - A node routes to healthy targets in its own zone, or in every zone
+//!   with `cross_zone`; if none is healthy it routes to all of them anyway
+//!   (fail open), so a total outage shows as errors from dead targets.
+//! - A target that is down when a request reaches it refuses (502 at once)
+//!   or blackholes (504 after `connect_timeout`).
+
+use rand::RngExt;
+
+use super::event::ServerId;
+use super::node::NodeState;
+use crate::config::{HealthCheckConfig, Strategy, ZoneIndex};
+use crate::rng::SimRng;
+use crate::time::SimDuration;
+
+/// Virtual nodes per target on the consistent-hash ring.
+const RING_POINTS_PER_TARGET: usize = 64;
+
+pub struct LbNode {
+    pub zone: ZoneIndex,
+    pub node: NodeState,
+}
+
+pub struct TargetHealth {
+    pub healthy: bool,
+    /// Consecutive results that disagree with `healthy`.
+    pub streak: u32,
+}
+
+pub struct LoadBalancer {
+    pub name: String,
+    pub strategy: Strategy,
+    pub cross_zone: bool,
+    pub nodes: Vec<LbNode>,
+    /// Bit i set = node i is in the DNS answer.
+    pub dns_mask: u64,
+    pub dns_ttl: SimDuration,
+    pub health_check: Option<HealthCheckConfig>,
+    pub connect_timeout: SimDuration,
+    pub targets: Vec<ServerId>,
+    pub target_zones: Vec<ZoneIndex>,
+    pub health: Vec<TargetHealth>,
+    /// Per LB node: the targets it may route to now (indices into
+    /// `targets`), rebuilt when health changes.
+    candidates: Vec<Vec<u16>>,
+    candidates_dirty: bool,
+    rr_next: usize,
+    /// Sorted (hash point, target) pairs for consistent hashing.
+    ring: Vec<(u64, u16)>,
+    pub rng: SimRng,
+}
+
+impl LoadBalancer {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: String,
+        strategy: Strategy,
+        cross_zone: bool,
+        node_zones: &[ZoneIndex],
+        dns_ttl: SimDuration,
+        health_check: Option<HealthCheckConfig>,
+        connect_timeout: SimDuration,
+        targets: Vec<(ServerId, ZoneIndex)>,
+        rng: SimRng,
+    ) -> Self {
+        let mut ring = Vec::new();
+        if strategy == Strategy::ConsistentHash {
+            for (i, (server, _)) in targets.iter().enumerate() {
+                for v in 0..RING_POINTS_PER_TARGET {
+                    ring.push((mix64(u64::from(*server) << 16 | v as u64), i as u16));
+                }
+            }
+            ring.sort_unstable();
+        }
+        let n_nodes = node_zones.len();
+        LoadBalancer {
+            name,
+            strategy,
+            cross_zone,
+            nodes: node_zones
+                .iter()
+                .map(|&zone| LbNode {
+                    zone,
+                    node: NodeState::default(),
+                })
+                .collect(),
+            dns_mask: if n_nodes >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << n_nodes) - 1
+            },
+            dns_ttl,
+            health_check,
+            connect_timeout,
+            health: targets
+                .iter()
+                .map(|_| TargetHealth {
+                    healthy: true,
+                    streak: 0,
+                })
+                .collect(),
+            target_zones: targets.iter().map(|(_, z)| *z).collect(),
+            targets: targets.into_iter().map(|(s, _)| s).collect(),
+            candidates: vec![Vec::new(); n_nodes],
+            candidates_dirty: true,
+            rr_next: 0,
+            ring,
+            rng,
+        }
+    }
+
+    /// The DNS answer now: live-in-DNS nodes, or all of them (fail open).
+    pub fn dns_answer(&self) -> u64 {
+        if self.dns_mask == 0 {
+            (1u64 << self.nodes.len().min(63)) - 1
+        } else {
+            self.dns_mask
+        }
+    }
+
+    /// Applies one health-check result; returns true if the target's
+    /// health flipped.
+    pub fn apply_check(&mut self, target: usize, ok: bool) -> bool {
+        let Some(hc) = &self.health_check else {
+            return false;
+        };
+        let h = &mut self.health[target];
+        if ok == h.healthy {
+            h.streak = 0;
+            return false;
+        }
+        h.streak += 1;
+        let threshold = if h.healthy {
+            hc.unhealthy_threshold
+        } else {
+            hc.healthy_threshold
+        };
+        if h.streak >= threshold {
+            h.healthy = ok;
+            h.streak = 0;
+            self.candidates_dirty = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn rebuild_candidates(&mut self) {
+        for (n, node) in self.nodes.iter().enumerate() {
+            let allowed = |t: usize| self.cross_zone || self.target_zones[t] == node.zone;
+            let mut list: Vec<u16> = (0..self.targets.len())
+                .filter(|&t| allowed(t) && self.health[t].healthy)
+                .map(|t| t as u16)
+                .collect();
+            if list.is_empty() {
+                // Fail open: every target the node may use, healthy or not;
+                // a node with no target in its zone uses all of them.
+                list = (0..self.targets.len())
+                    .filter(|&t| allowed(t))
+                    .map(|t| t as u16)
+                    .collect();
+                if list.is_empty() {
+                    list = (0..self.targets.len() as u16).collect();
+                }
+            }
+            self.candidates[n] = list;
+        }
+        self.candidates_dirty = false;
+    }
+
+    /// Chooses a target for a request arriving at `node`; `load` gives a
+    /// target's outstanding requests.
+    pub fn choose(&mut self, node: usize, client: u32, load: impl Fn(ServerId) -> u32) -> ServerId {
+        if self.candidates_dirty {
+            self.rebuild_candidates();
+        }
+        let list = &self.candidates[node];
+        let pick = match self.strategy {
+            Strategy::RoundRobin => {
+                let i = self.rr_next % list.len();
+                self.rr_next = self.rr_next.wrapping_add(1);
+                list[i]
+            }
+            Strategy::Random => list[self.rng.random_range(0..list.len())],
+            Strategy::LeastOutstanding => {
+                // Ties go to the next target after the previous pick, so
+                // an idle fleet is used evenly.
+                let start = self.rr_next % list.len();
+                self.rr_next = self.rr_next.wrapping_add(1);
+                let mut best = list[start];
+                let mut best_load = load(self.targets[best as usize]);
+                for k in 1..list.len() {
+                    let t = list[(start + k) % list.len()];
+                    let l = load(self.targets[t as usize]);
+                    if l < best_load {
+                        best = t;
+                        best_load = l;
+                    }
+                }
+                best
+            }
+            Strategy::PowerOfTwoChoices => {
+                let a = list[self.rng.random_range(0..list.len())];
+                let b = list[self.rng.random_range(0..list.len())];
+                if load(self.targets[b as usize]) < load(self.targets[a as usize]) {
+                    b
+                } else {
+                    a
+                }
+            }
+            Strategy::ConsistentHash => {
+                let h = mix64(u64::from(client) ^ 0x9e37_79b9_7f4a_7c15);
+                let start = self.ring.partition_point(|(p, _)| *p < h);
+                let n = self.ring.len();
+                let in_list = |t: u16| list.contains(&t);
+                (0..n)
+                    .map(|k| self.ring[(start + k) % n].1)
+                    .find(|t| in_list(*t))
+                    .unwrap_or(list[0])
+            }
+        };
+        self.targets[pick as usize]
+    }
+
+    /// Picks a node from a client's cached DNS answer.
+    pub fn pick_node(&mut self, answer: u64) -> usize {
+        let count = answer.count_ones();
+        if count <= 1 {
+            return answer.trailing_zeros().min(self.nodes.len() as u32 - 1) as usize;
+        }
+        let k = self.rng.random_range(0..count);
+        let mut mask = answer;
+        for _ in 0..k {
+            mask &= mask - 1;
+        }
+        mask.trailing_zeros() as usize
+    }
+}
+
+/// SplitMix64 finaliser: a fast, well-mixed 64-bit hash.
+fn mix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    fn lb(strategy: Strategy, cross_zone: bool) -> LoadBalancer {
+        LoadBalancer::new(
+            "lb".into(),
+            strategy,
+            cross_zone,
+            &[0, 1],
+            SimDuration::from_secs(60),
+            Some(HealthCheckConfig {
+                interval: SimDuration::from_secs(30),
+                timeout: SimDuration::from_secs(5),
+                healthy_threshold: 5,
+                unhealthy_threshold: 2,
+            }),
+            SimDuration::from_secs(10),
+            vec![(10, 0), (11, 0), (12, 1), (13, 1)],
+            stream(1, "lb-test"),
+        )
+    }
+
+    #[test]
+    fn unhealthy_after_threshold_and_back_after_healthy_threshold() {
+        let mut b = lb(Strategy::RoundRobin, true);
+        assert!(!b.apply_check(0, false));
+        assert!(b.apply_check(0, false));
+        let picks: Vec<_> = (0..6).map(|_| b.choose(0, 0, |_| 0)).collect();
+        assert!(!picks.contains(&10));
+        for _ in 0..4 {
+            assert!(!b.apply_check(0, true));
+        }
+        assert!(b.apply_check(0, true));
+        let picks: Vec<_> = (0..4).map(|_| b.choose(0, 0, |_| 0)).collect();
+        assert!(picks.contains(&10));
+    }
+
+    #[test]
+    fn without_cross_zone_a_node_keeps_to_its_zone_and_fails_open() {
+        let mut b = lb(Strategy::RoundRobin, false);
+        let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0, |_| 0)).collect();
+        assert!(picks.iter().all(|s| *s == 12 || *s == 13));
+        for t in [2, 3] {
+            b.apply_check(t, false);
+            b.apply_check(t, false);
+        }
+        // Both zone-1 targets unhealthy: routes to them anyway.
+        let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0, |_| 0)).collect();
+        assert!(picks.iter().all(|s| *s == 12 || *s == 13));
+    }
+
+    #[test]
+    fn least_outstanding_prefers_the_idle_target() {
+        let mut b = lb(Strategy::LeastOutstanding, true);
+        let pick = b.choose(0, 0, |s| if s == 12 { 0 } else { 5 });
+        assert_eq!(pick, 12);
+    }
+
+    #[test]
+    fn consistent_hash_keeps_a_client_on_its_target() {
+        let mut b = lb(Strategy::ConsistentHash, true);
+        let first = b.choose(0, 42, |_| 0);
+        assert!((0..10).all(|_| b.choose(0, 42, |_| 0) == first));
+    }
+}

@@ -1,0 +1,50 @@
+//! Network latency between zones.
+//!
+//! Assumptions:
+//! - One round-trip time per hop, drawn from the same-zone or cross-zone
+//!   distribution; the request's outbound and the response's return trips
+//!   are folded into one delay before the callee starts.
+//! - Links have no capacity limit and lose nothing (gray network failures
+//!   are a later fault kind).
+
+use crate::config::{NetworkConfig, ZoneIndex};
+use crate::dist::Dist;
+use crate::rng::SimRng;
+use crate::time::SimDuration;
+
+pub struct Network {
+    same_zone_rtt: Dist,
+    cross_zone_rtt: Dist,
+    client_rtt: Dist,
+    rng: SimRng,
+}
+
+impl Network {
+    pub fn new(config: &NetworkConfig, rng: SimRng) -> Self {
+        Network {
+            same_zone_rtt: config.same_zone_rtt.clone(),
+            cross_zone_rtt: config.cross_zone_rtt.clone(),
+            client_rtt: config.client_rtt.clone(),
+            rng,
+        }
+    }
+
+    /// Round trip from `from` (`None` = the client) to a node in `to`.
+    pub fn rtt(&mut self, from: Option<ZoneIndex>, to: ZoneIndex) -> SimDuration {
+        let dist = match from {
+            None => &self.client_rtt,
+            Some(z) if z == to => &self.same_zone_rtt,
+            Some(_) => &self.cross_zone_rtt,
+        };
+        if dist.is_zero() {
+            SimDuration::ZERO
+        } else {
+            dist.sample(&mut self.rng)
+        }
+    }
+
+    /// Round trip between two zones (synchronous replication).
+    pub fn zone_rtt(&mut self, a: ZoneIndex, b: ZoneIndex) -> SimDuration {
+        self.rtt(Some(a), b)
+    }
+}

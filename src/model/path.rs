@@ -1,0 +1,471 @@
+//! Requests moving along their class's call path: arrival, each step
+//! (route, serve, cache, database, object storage), completion, failure,
+//! timeouts and retries.
+//!
+//! A step runs in two halves: *dispatch* chooses where it goes and draws the
+//! network hop; *arrive* acts at the destination once the hop has elapsed
+//! (at once when the hop is zero, saving an event).
+
+use super::event::{AttemptId, DbId, ErrorCause, Event, RequestId, ServerId};
+use super::request::{next_generation, Attempt, Request};
+use super::server::Admission;
+use super::world::{ComponentRef, ServerRole, World};
+use crate::config::{DownMode, Op};
+use crate::time::SimDuration;
+
+/// How long a caller inside the region waits on a blackholed node before
+/// giving up on the connection (a common client connect-timeout default;
+/// an assumption, not a published figure).
+pub const INTERNAL_CONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(10);
+
+/// Whether an attempt can go on at once or must wait for an event.
+enum Flow {
+    Continue,
+    Wait,
+}
+
+impl World {
+    pub(super) fn on_arrival(&mut self) {
+        let now = self.now();
+        if let Some(next) = self.workload.next_arrival(now) {
+            if next <= self.horizon {
+                self.engine.schedule_at(next, Event::Arrival);
+            }
+        }
+        let (class, client) = self.workload.draw_request();
+        let measured = self.recorder.is_measured(now);
+        if measured {
+            self.recorder.arrival();
+        }
+        let request = self
+            .requests
+            .insert_with(Request::new(class, client, now, measured), next_generation);
+        self.start_attempt(request);
+    }
+
+    fn start_attempt(&mut self, request: RequestId) {
+        let req = self.requests.get_mut(request);
+        req.attempts += 1;
+        req.awaiting = true;
+        let attempt = Attempt::new(request, req);
+        let (generation, number) = (attempt.generation, attempt.number);
+        let a = self.attempts.insert_with(attempt, |_, _| {});
+        if let Some(lane) = self.timeout_lane {
+            self.engine.schedule_in_lane(
+                lane,
+                Event::ClientTimeout {
+                    request,
+                    generation,
+                    attempt: number,
+                },
+            );
+        }
+        self.advance(a);
+    }
+
+    /// Runs steps until the attempt has to wait for an event.
+    fn advance(&mut self, a: AttemptId) {
+        while let Flow::Continue = self.dispatch(a) {}
+    }
+
+    fn current_step(&self, a: AttemptId) -> Option<(ComponentRef, Op)> {
+        let att = self.attempts.get(a);
+        let steps = &self.classes[att.class].steps;
+        steps
+            .get(att.step as usize)
+            .map(|s| (self.components[s.component], s.op))
+    }
+
+    fn next_step(&mut self, a: AttemptId) {
+        self.attempts.get_mut(a).step += 1;
+    }
+
+    fn dispatch(&mut self, a: AttemptId) -> Flow {
+        let Some((component, op)) = self.current_step(a) else {
+            self.complete_attempt(a);
+            return Flow::Wait;
+        };
+        let from = self.attempts.get(a).zone;
+        let (dest, to_zone) = match (component, op) {
+            (ComponentRef::Lb(lb), _) => {
+                let client = self.attempts.get(a).client;
+                let answer = self.resolve_lb(client, lb);
+                let b = &mut self.lbs[lb as usize];
+                let node = b.pick_node(answer);
+                (node as u32, Some(b.nodes[node].zone))
+            }
+            (ComponentRef::Tier(t), _) => {
+                let chosen = self.attempts.get_mut(a).chosen.take();
+                let server = chosen.unwrap_or_else(|| self.tiers[t as usize].pick_direct(from));
+                (server, Some(self.servers[server as usize].zone))
+            }
+            (ComponentRef::Cache(c), _) => {
+                let now = self.now();
+                let lookup = self.caches[c as usize].lookup(now);
+                self.attempts.get_mut(a).cache_missed = !lookup.hit;
+                let zone = self.caches[c as usize].nodes[lookup.node].zone;
+                (lookup.node as u32, Some(zone))
+            }
+            (ComponentRef::Db(db), op) => {
+                if op == Op::ReadOnMiss && !self.attempts.get(a).cache_missed {
+                    self.next_step(a);
+                    return Flow::Continue;
+                }
+                let node = self.db_target_node(a, db, op);
+                let server = self.dbs[db as usize].nodes[node as usize].server;
+                (u32::from(node), Some(self.servers[server as usize].zone))
+            }
+            (ComponentRef::ObjectStore(_), _) => (0, None),
+        };
+        self.attempts.get_mut(a).dest = dest;
+        let hop = match to_zone {
+            Some(zone) => self.network.rtt(from, zone),
+            None => SimDuration::ZERO,
+        };
+        if hop.is_zero() {
+            self.arrive(a)
+        } else {
+            self.engine.schedule_after(hop, Event::Hop { attempt: a });
+            Flow::Wait
+        }
+    }
+
+    pub(super) fn on_hop(&mut self, a: AttemptId) {
+        if let Flow::Continue = self.arrive(a) {
+            self.advance(a);
+        }
+    }
+
+    fn arrive(&mut self, a: AttemptId) -> Flow {
+        let Some((component, op)) = self.current_step(a) else {
+            return Flow::Continue;
+        };
+        let dest = self.attempts.get(a).dest;
+        match component {
+            ComponentRef::Lb(lb) => {
+                let node = dest as usize;
+                let b = &self.lbs[lb as usize];
+                if !b.nodes[node].node.is_up() {
+                    let mode = b.nodes[node].node.mode();
+                    return self.fail_reaching(a, mode, INTERNAL_CONNECT_TIMEOUT, None);
+                }
+                let zone = b.nodes[node].zone;
+                let client = self.attempts.get(a).client;
+                let servers = &self.servers;
+                let target = self.lbs[lb as usize]
+                    .choose(node, client, |s| servers[s as usize].outstanding());
+                let att = self.attempts.get_mut(a);
+                att.chosen = Some(target);
+                att.via_lb = Some(lb);
+                att.zone = Some(zone);
+                att.step += 1;
+                Flow::Continue
+            }
+            ComponentRef::Tier(_) => {
+                let server = dest as ServerId;
+                let s = &self.servers[server as usize];
+                if !s.node.is_up() {
+                    let mode = s.node.mode();
+                    let timeout = match self.attempts.get(a).via_lb {
+                        Some(lb) => self.lbs[lb as usize].connect_timeout,
+                        None => INTERNAL_CONNECT_TIMEOUT,
+                    };
+                    return self.fail_reaching(a, mode, timeout, None);
+                }
+                self.offer(a, server)
+            }
+            ComponentRef::Cache(c) => {
+                let node = &self.caches[c as usize].nodes[dest as usize];
+                if !node.node.is_up() {
+                    // A dead cache node reads as a miss (look-aside client).
+                    let att = self.attempts.get_mut(a);
+                    att.cache_missed = true;
+                    att.step += 1;
+                    return Flow::Continue;
+                }
+                let took = self.caches[c as usize].call_time();
+                self.engine
+                    .schedule_after(took, Event::CallDone { attempt: a });
+                Flow::Wait
+            }
+            ComponentRef::Db(db) => self.arrive_db(a, db, dest as u16, op),
+            ComponentRef::ObjectStore(o) => {
+                let took = self.object_stores[o as usize].call_time();
+                self.engine
+                    .schedule_after(took, Event::CallDone { attempt: a });
+                Flow::Wait
+            }
+        }
+    }
+
+    /// The database node a step goes to, through the caller's DNS cache.
+    fn db_target_node(&mut self, a: AttemptId, db: DbId, op: Op) -> u16 {
+        let att = self.attempts.get(a);
+        let caller_slot = match att.caller() {
+            Some(server) => server as usize,
+            None => self.servers.len() + att.client as usize,
+        };
+        let answer = self.resolve_db_endpoint(caller_slot, db);
+        if op == Op::Write {
+            return answer;
+        }
+        let servers = &self.servers;
+        self.dbs[db as usize].read_node(answer, |s| servers[s as usize].node.is_up())
+    }
+
+    fn arrive_db(&mut self, a: AttemptId, db: DbId, node: u16, op: Op) -> Flow {
+        let d = &self.dbs[db as usize];
+        let server = d.nodes[node as usize].server;
+        let state = self.servers[server as usize].node;
+        let is_primary = d.primary == node;
+        if !state.is_up() {
+            let cause = if !is_primary {
+                ErrorCause::StaleDns
+            } else if d.failover_state != super::database::FailoverState::Idle {
+                ErrorCause::FailoverInProgress
+            } else {
+                ErrorCause::DependencyDown
+            };
+            return self.fail_reaching(a, state.mode(), INTERNAL_CONNECT_TIMEOUT, Some(cause));
+        }
+        let role = d.nodes[node as usize].role;
+        let serves = match op {
+            Op::Write => is_primary,
+            _ => is_primary || role == super::database::Role::Replica,
+        };
+        if !serves {
+            // Reached a node that lost the primary role (stale DNS answer):
+            // it rejects the statement at once.
+            self.fail_attempt(a, ErrorCause::StaleDns);
+            return Flow::Wait;
+        }
+        self.offer(a, server)
+    }
+
+    fn offer(&mut self, a: AttemptId, server: ServerId) -> Flow {
+        match self.servers[server as usize].offer(a) {
+            Admission::Start => self.start_service(a, server),
+            Admission::Queued => {}
+            Admission::Full => self.fail_attempt(a, ErrorCause::Overload),
+        }
+        Flow::Wait
+    }
+
+    fn start_service(&mut self, a: AttemptId, server: ServerId) {
+        let class = self.attempts.get(a).class;
+        let took = match self.server_roles[server as usize] {
+            ServerRole::Instance { tier, .. } => {
+                let t = &mut self.tiers[tier as usize];
+                t.service_time_by_class[class].sample(&mut t.rng)
+            }
+            ServerRole::DbNode { db, .. } => {
+                let write = matches!(self.current_step(a), Some((_, Op::Write)));
+                let d = &mut self.dbs[db as usize];
+                if write {
+                    let t = d.write_time.sample(&mut d.rng);
+                    // Synchronous replication: the commit waits for the
+                    // standby's acknowledgement, one cross-zone round trip.
+                    match d.standby_server() {
+                        Some(standby) if self.servers[standby as usize].node.is_up() => {
+                            let here = self.servers[server as usize].zone;
+                            let there = self.servers[standby as usize].zone;
+                            t + self.network.zone_rtt(here, there)
+                        }
+                        _ => t,
+                    }
+                } else {
+                    d.read_time.sample(&mut d.rng)
+                }
+            }
+        };
+        let incarnation = self.servers[server as usize].node.incarnation;
+        self.engine.schedule_after(
+            took,
+            Event::ServiceDone {
+                attempt: a,
+                server,
+                incarnation,
+            },
+        );
+    }
+
+    pub(super) fn on_service_done(&mut self, a: AttemptId, server: ServerId, incarnation: u32) {
+        if self.servers[server as usize].node.incarnation != incarnation {
+            // The server died while serving; its slot is already forfeit.
+            self.fail_attempt(a, ErrorCause::InFlightLost);
+            return;
+        }
+        match self.server_roles[server as usize] {
+            ServerRole::Instance { .. } => {
+                // The instance keeps its slot while its downstream calls run.
+                let zone = self.servers[server as usize].zone;
+                let att = self.attempts.get_mut(a);
+                att.hold(server, incarnation);
+                att.zone = Some(zone);
+                att.via_lb = None;
+            }
+            ServerRole::DbNode { db, .. } => {
+                if matches!(self.current_step(a), Some((_, Op::Write))) {
+                    self.attempts.get_mut(a).wrote = Some(db);
+                }
+                self.release_slot(server, incarnation);
+            }
+        }
+        self.next_step(a);
+        self.advance(a);
+    }
+
+    pub(super) fn on_call_done(&mut self, a: AttemptId) {
+        self.next_step(a);
+        self.advance(a);
+    }
+
+    /// Frees a server slot and starts the next queued request on it.
+    fn release_slot(&mut self, server: ServerId, incarnation: u32) {
+        if let Some(next) = self.servers[server as usize].release(incarnation) {
+            self.start_service(next, server);
+        }
+    }
+
+    /// A caller reached a node that is down: refused at once, or (for a
+    /// blackholed node) after `connect_timeout`.
+    fn fail_reaching(
+        &mut self,
+        a: AttemptId,
+        mode: DownMode,
+        connect_timeout: SimDuration,
+        cause: Option<ErrorCause>,
+    ) -> Flow {
+        let cause = cause.unwrap_or(ErrorCause::reaching_down_node(mode));
+        match mode {
+            DownMode::Refuse => self.fail_attempt(a, cause),
+            DownMode::Blackhole => self.engine.schedule_after(
+                connect_timeout,
+                Event::ConnectTimeout {
+                    attempt: a,
+                    cause: if cause == ErrorCause::ConnectionRefused {
+                        ErrorCause::ConnectTimeout
+                    } else {
+                        cause
+                    },
+                },
+            ),
+        }
+        Flow::Wait
+    }
+
+    fn is_live(&self, att: &Attempt) -> bool {
+        let req = self.requests.get(att.request);
+        req.open && req.awaiting && req.generation == att.generation && req.attempts == att.number
+    }
+
+    /// The attempt reached the end of its path.
+    fn complete_attempt(&mut self, a: AttemptId) {
+        let held_ok = {
+            let att = self.attempts.get(a);
+            att.held()
+                .iter()
+                .all(|&(s, inc)| self.servers[s as usize].node.incarnation == inc)
+        };
+        if !held_ok {
+            // An instance upstream died while this call ran: the response
+            // has nowhere to go.
+            self.fail_attempt(a, ErrorCause::InFlightLost);
+            return;
+        }
+        self.release_held(a);
+        let att = self.attempts.get(a);
+        let live = self.is_live(att);
+        let (request, wrote) = (att.request, att.wrote);
+        self.attempts.remove(a);
+        if !live {
+            return; // a zombie: the client stopped waiting for it
+        }
+        let now = self.now();
+        let req = self.requests.get(request);
+        let (measured, arrived) = (req.measured, req.arrived);
+        if measured {
+            if let Some(db) = wrote {
+                self.dbs[db as usize].log.record_ack(now);
+            }
+            self.recorder.success(now, now.since(arrived));
+        }
+        self.close_request(request);
+    }
+
+    fn release_held(&mut self, a: AttemptId) {
+        let held = self.attempts.get(a).held;
+        let n = self.attempts.get(a).held_len as usize;
+        self.attempts.get_mut(a).held_len = 0;
+        for &(server, incarnation) in &held[..n] {
+            self.release_slot(server, incarnation);
+        }
+    }
+
+    /// The attempt failed with `cause`: free what it holds and let the
+    /// client decide (retry or give up), unless the client already left.
+    pub(super) fn fail_attempt(&mut self, a: AttemptId, cause: ErrorCause) {
+        self.release_held(a);
+        let att = self.attempts.get(a);
+        let live = self.is_live(att);
+        let request = att.request;
+        self.attempts.remove(a);
+        if live {
+            self.attempt_failed(request, cause);
+        }
+    }
+
+    fn attempt_failed(&mut self, request: RequestId, cause: ErrorCause) {
+        let req = self.requests.get_mut(request);
+        req.awaiting = false;
+        let (attempts, previous, generation) = (req.attempts, req.last_backoff, req.generation);
+        if self.client.may_retry(attempts) {
+            let wait = self.client.backoff(attempts, previous);
+            self.requests.get_mut(request).last_backoff = wait;
+            self.engine.schedule_after(
+                wait,
+                Event::Retry {
+                    request,
+                    generation,
+                },
+            );
+        } else {
+            let now = self.now();
+            if self.requests.get(request).measured {
+                self.recorder.failure(now, cause);
+            }
+            self.close_request(request);
+        }
+    }
+
+    fn close_request(&mut self, request: RequestId) {
+        self.requests.get_mut(request).open = false;
+        self.requests.remove(request);
+    }
+
+    pub(super) fn on_client_timeout(&mut self, request: RequestId, generation: u32, attempt: u32) {
+        let req = self.requests.get(request);
+        if req.open && req.awaiting && req.generation == generation && req.attempts == attempt {
+            self.attempt_failed(request, ErrorCause::Timeout);
+        }
+    }
+
+    pub(super) fn on_retry(&mut self, request: RequestId, generation: u32) {
+        let req = self.requests.get(request);
+        if req.open && req.generation == generation {
+            self.start_attempt(request);
+        }
+    }
+
+    /// The node set a client's cached DNS answer gives for `lb`.
+    fn resolve_lb(&mut self, client: u32, lb: u16) -> u64 {
+        let now = self.now();
+        let idx = client as usize * self.lbs.len() + lb as usize;
+        let b = &self.lbs[lb as usize];
+        let entry = &mut self.lb_dns_cache[idx];
+        if now >= entry.1 {
+            *entry = (b.dns_answer(), now + b.dns_ttl);
+        }
+        entry.0
+    }
+}

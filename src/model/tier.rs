@@ -1,0 +1,37 @@
+//! A tier: identical instances placed in zones.
+//!
+//! Assumptions:
+//! - Instances are `Server`s (see `server.rs`); service time depends on the
+//!   request class only.
+//! - A tier reached without a load balancer in front (`[web, app]`) is
+//!   called by static client-side discovery: a random instance in the
+//!   caller's zone if the tier has one there, else a random instance
+//!   anywhere. The caller has no health information, so a dead instance
+//!   keeps receiving its share: put a load balancer in front to avoid that.
+
+use rand::RngExt;
+
+use super::event::ServerId;
+use crate::config::ZoneIndex;
+use crate::dist::Dist;
+use crate::rng::SimRng;
+
+pub struct Tier {
+    pub name: String,
+    pub servers: Vec<ServerId>,
+    /// Instances in each zone (index = zone).
+    pub by_zone: Vec<Vec<ServerId>>,
+    pub service_time_by_class: Vec<Dist>,
+    pub rng: SimRng,
+}
+
+impl Tier {
+    /// Client-side choice of an instance for a caller in `caller_zone`.
+    pub fn pick_direct(&mut self, caller_zone: Option<ZoneIndex>) -> ServerId {
+        let local = caller_zone
+            .and_then(|z| self.by_zone.get(z))
+            .filter(|servers| !servers.is_empty());
+        let pool = local.unwrap_or(&self.servers);
+        pool[self.rng.random_range(0..pool.len())]
+    }
+}

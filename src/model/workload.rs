@@ -1,0 +1,118 @@
+//! Client arrivals: a Poisson process whose rate follows a profile, and the
+//! request-class mix.
+//!
+//! Assumptions:
+//! - Arrivals are Poisson; a time-varying rate is simulated by thinning (draw
+//!   at the peak rate, keep each arrival with probability rate(t)/peak),
+//!   which is exact for a non-homogeneous Poisson process.
+//! - Each request comes from one of `clients` clients, uniformly; a client
+//!   key drives consistent hashing and per-client DNS caches.
+//! - The diurnal profile is a sinusoid over 24 h; the run starts at midnight.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use crate::config::{ClassIndex, Profile, WorkloadConfig};
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+
+pub struct Workload {
+    rate_per_s: f64,
+    profile: Profile,
+    /// The highest factor the profile reaches (thinning draws at it).
+    peak_factor: f64,
+    /// Cumulative class shares; the last is 1.
+    class_cdf: Vec<f64>,
+    clients: u32,
+    rng: SimRng,
+}
+
+impl Workload {
+    pub fn new(config: &WorkloadConfig, class_shares: &[f64], rng: SimRng) -> Self {
+        let peak_factor = match &config.profile {
+            Profile::Constant | Profile::Diurnal { .. } => 1.0,
+            Profile::Step { steps } => steps.iter().map(|(_, f)| *f).fold(1.0, f64::max),
+        };
+        let total: f64 = class_shares.iter().sum();
+        let mut acc = 0.0;
+        let mut class_cdf: Vec<f64> = class_shares
+            .iter()
+            .map(|s| {
+                acc += s / total;
+                acc
+            })
+            .collect();
+        if let Some(last) = class_cdf.last_mut() {
+            *last = 1.0;
+        }
+        Workload {
+            rate_per_s: config.rate_per_s,
+            profile: config.profile.clone(),
+            peak_factor,
+            class_cdf,
+            clients: config.clients.max(1),
+            rng,
+        }
+    }
+
+    /// The rate factor at `t` (1 = the configured rate).
+    pub fn factor_at(&self, t: SimTime) -> f64 {
+        match &self.profile {
+            Profile::Constant => 1.0,
+            Profile::Diurnal {
+                trough_factor,
+                peak_at,
+            } => {
+                const DAY_S: f64 = 86_400.0;
+                let phase = (t.as_secs_f64() - peak_at.as_secs_f64()) / DAY_S;
+                let wave = (2.0 * std::f64::consts::PI * phase).cos(); // 1 at the peak
+                trough_factor + (1.0 - trough_factor) * (wave + 1.0) / 2.0
+            }
+            Profile::Step { steps } => steps
+                .iter()
+                .filter(|(at, _)| SimTime(at.as_nanos()) <= t)
+                .map(|(_, f)| *f)
+                .next_back()
+                .unwrap_or(1.0),
+        }
+    }
+
+    /// The time of the next arrival after `now`, or `None` if the rate is 0.
+    pub fn next_arrival(&mut self, now: SimTime) -> Option<SimTime> {
+        let peak_rate = self.rate_per_s * self.peak_factor;
+        if peak_rate <= 0.0 {
+            return None;
+        }
+        let mut t = now;
+        // Thinning: a bounded number of rejections keeps a profile that sits
+        // at zero for long from spinning; 10^6 rejections at the peak rate
+        // is far beyond any profile a file can express.
+        for _ in 0..1_000_000 {
+            let gap: f64 = Exp1.sample(&mut self.rng);
+            t += SimDuration::from_secs_f64(gap / peak_rate);
+            if matches!(self.profile, Profile::Constant) {
+                return Some(t);
+            }
+            let keep: f64 = self.rng.random();
+            if keep * self.peak_factor < self.factor_at(t) {
+                return Some(t);
+            }
+        }
+        None
+    }
+
+    /// Draws the class and the client of a new request.
+    pub fn draw_request(&mut self) -> (ClassIndex, u32) {
+        let class = if self.class_cdf.len() == 1 {
+            0
+        } else {
+            let u: f64 = self.rng.random();
+            self.class_cdf
+                .iter()
+                .position(|c| u < *c)
+                .unwrap_or(self.class_cdf.len() - 1)
+        };
+        let client = self.rng.random_range(0..self.clients);
+        (class, client)
+    }
+}

@@ -1,0 +1,121 @@
+//! Turns a finished world into its run summary.
+
+use std::collections::BTreeMap;
+
+use crate::config::{ModelConfig, ScenarioConfig};
+use crate::metrics::{
+    AvailabilitySummary, DataLossSummary, EngineStats, ErrorCause, RequestCounts, RunDetail,
+    RunSummary, SloVerdict,
+};
+use crate::model::world::ServerRole;
+use crate::model::World;
+
+pub fn summarize(
+    world: &World,
+    model: &ModelConfig,
+    scenario: &ScenarioConfig,
+    seed: u64,
+) -> RunSummary {
+    let r = &world.recorder;
+    let requests = RequestCounts {
+        total: r.total,
+        succeeded: r.succeeded,
+        failed: r.failed,
+        in_flight_end: r.total - r.succeeded - r.failed,
+    };
+    let finished = r.succeeded + r.failed;
+    let availability = AvailabilitySummary {
+        request: if finished > 0 {
+            r.succeeded as f64 / finished as f64
+        } else if r.total > 0 {
+            0.0
+        } else {
+            1.0
+        },
+        time: if r.minutes_total > 0 {
+            r.minutes_good as f64 / r.minutes_total as f64
+        } else {
+            1.0
+        },
+        longest_outage_s: r.longest_outage_s as f64,
+        recoveries: r.recoveries(),
+    };
+    let mut data_loss = DataLossSummary::default();
+    for db in &world.dbs {
+        data_loss.writes_acknowledged += db.log.acked_total;
+        data_loss.writes_lost += db.log.lost_total;
+        data_loss.rpo_s = data_loss.rpo_s.max(db.log.rpo_max.as_secs_f64());
+    }
+    let latency_ms = r.latency();
+    let errors_by_cause: BTreeMap<String, u64> = ErrorCause::ALL
+        .iter()
+        .map(|c| (c.name().to_string(), r.errors[*c as usize]))
+        .collect();
+    let mut slo = BTreeMap::new();
+    if let Some(target) = scenario.slo.availability {
+        slo.insert(
+            "availability".to_string(),
+            SloVerdict {
+                target,
+                actual: Some(availability.request),
+                pass: availability.request >= target,
+            },
+        );
+    }
+    if let Some(target) = scenario.slo.latency_p99 {
+        let target_ms = target.as_millis_f64();
+        let actual = latency_ms.map(|l| l.p99);
+        slo.insert(
+            "latency_p99".to_string(),
+            SloVerdict {
+                target: target_ms,
+                actual,
+                pass: actual.is_some_and(|a| a <= target_ms),
+            },
+        );
+    }
+    if let Some(target) = scenario.slo.writes_lost {
+        slo.insert(
+            "writes_lost".to_string(),
+            SloVerdict {
+                target: target as f64,
+                actual: Some(data_loss.writes_lost as f64),
+                pass: data_loss.writes_lost <= target,
+            },
+        );
+    }
+    let (admitted, waited) = world
+        .servers
+        .iter()
+        .zip(&world.server_roles)
+        .filter(|(_, role)| matches!(role, ServerRole::Instance { .. }))
+        .fold((0u64, 0u64), |(a, w), (s, _)| {
+            (a + s.admitted, w + s.admitted_after_wait)
+        });
+    RunSummary {
+        firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
+        model: model.name.clone(),
+        scenario: scenario.name.clone(),
+        seed,
+        horizon_s: scenario.horizon.as_secs_f64(),
+        requests,
+        availability,
+        data_loss,
+        latency_ms,
+        errors_by_cause,
+        slo,
+        engine: EngineStats {
+            events: world.engine.events_processed(),
+            peak_pending_events: world.peak_pending_events as u64,
+        },
+        detail: RunDetail {
+            latency_mean_ms: r.latency_mean_ms(),
+            queue_wait_probability: if admitted > 0 {
+                waited as f64 / admitted as f64
+            } else {
+                0.0
+            },
+            peak_live_requests: world.requests.capacity_used() as u64,
+        },
+    }
+}
