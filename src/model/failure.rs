@@ -345,10 +345,11 @@ impl World {
             .schedule_after(hc.interval, Event::HealthCheck { lb, target });
         let server = b.targets[target as usize];
         let state = self.servers[server as usize].node;
+        let now = self.now();
         if state.is_up() {
-            self.lbs[lb as usize].apply_check(target as usize, true);
+            self.lbs[lb as usize].apply_check(target as usize, true, now);
         } else if state.mode() == DownMode::Refuse {
-            self.lbs[lb as usize].apply_check(target as usize, false);
+            self.lbs[lb as usize].apply_check(target as usize, false, now);
         } else {
             self.engine.schedule_after(
                 hc.timeout,

@@ -26,7 +26,7 @@ use super::event::ServerId;
 use super::node::NodeState;
 use crate::config::{HealthCheckConfig, Strategy, ZoneIndex};
 use crate::rng::SimRng;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 /// Virtual nodes per target on the consistent-hash ring.
 const RING_POINTS_PER_TARGET: usize = 64;
@@ -40,6 +40,8 @@ pub struct TargetHealth {
     pub healthy: bool,
     /// Consecutive results that disagree with `healthy`.
     pub streak: u32,
+    /// When `healthy` last flipped (for traces and tests).
+    pub changed_at: Option<SimTime>,
 }
 
 pub struct LoadBalancer {
@@ -112,6 +114,7 @@ impl LoadBalancer {
                 .map(|_| TargetHealth {
                     healthy: true,
                     streak: 0,
+                    changed_at: None,
                 })
                 .collect(),
             target_zones: targets.iter().map(|(_, z)| *z).collect(),
@@ -135,7 +138,7 @@ impl LoadBalancer {
 
     /// Applies one health-check result; returns true if the target's
     /// health flipped.
-    pub fn apply_check(&mut self, target: usize, ok: bool) -> bool {
+    pub fn apply_check(&mut self, target: usize, ok: bool, now: SimTime) -> bool {
         let Some(hc) = &self.health_check else {
             return false;
         };
@@ -153,6 +156,7 @@ impl LoadBalancer {
         if h.streak >= threshold {
             h.healthy = ok;
             h.streak = 0;
+            h.changed_at = Some(now);
             self.candidates_dirty = true;
             true
         } else {
@@ -286,14 +290,14 @@ mod tests {
     #[test]
     fn unhealthy_after_threshold_and_back_after_healthy_threshold() {
         let mut b = lb(Strategy::RoundRobin, true);
-        assert!(!b.apply_check(0, false));
-        assert!(b.apply_check(0, false));
+        assert!(!b.apply_check(0, false, SimTime::ZERO));
+        assert!(b.apply_check(0, false, SimTime::ZERO));
         let picks: Vec<_> = (0..6).map(|_| b.choose(0, 0, |_| 0)).collect();
         assert!(!picks.contains(&10));
         for _ in 0..4 {
-            assert!(!b.apply_check(0, true));
+            assert!(!b.apply_check(0, true, SimTime::ZERO));
         }
-        assert!(b.apply_check(0, true));
+        assert!(b.apply_check(0, true, SimTime::ZERO));
         let picks: Vec<_> = (0..4).map(|_| b.choose(0, 0, |_| 0)).collect();
         assert!(picks.contains(&10));
     }
@@ -304,8 +308,8 @@ mod tests {
         let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0, |_| 0)).collect();
         assert!(picks.iter().all(|s| *s == 12 || *s == 13));
         for t in [2, 3] {
-            b.apply_check(t, false);
-            b.apply_check(t, false);
+            b.apply_check(t, false, SimTime::ZERO);
+            b.apply_check(t, false, SimTime::ZERO);
         }
         // Both zone-1 targets unhealthy: routes to them anyway.
         let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0, |_| 0)).collect();

@@ -463,12 +463,12 @@ impl World {
         }
     }
 
-    /// Runs every event due by the horizon, handing fault events to
-    /// `on_fault` (the fault layer), and closes the books.
-    pub fn run(&mut self, mut on_fault: impl FnMut(&mut World, Event)) {
-        let horizon = self.horizon;
+    /// Runs every event due by `until` (capped at the horizon), handing
+    /// fault events to `on_fault` (the fault layer).
+    pub fn run_until(&mut self, until: SimTime, mut on_fault: impl FnMut(&mut World, Event)) {
+        let until = until.min(self.horizon);
         let mut check_pending = 0u32;
-        while let Some(event) = self.engine.pop_until(horizon) {
+        while let Some(event) = self.engine.pop_until(until) {
             match event {
                 Event::FaultStart { .. }
                 | Event::FaultEnd { .. }
@@ -483,7 +483,6 @@ impl World {
                 self.peak_pending_events = self.peak_pending_events.max(self.engine.pending());
             }
         }
-        self.finish();
     }
 
     fn handle(&mut self, event: Event) {
@@ -508,7 +507,8 @@ impl World {
             } => self.on_retry(request, generation),
             Event::HealthCheck { lb, target } => self.on_health_check(lb, target),
             Event::HealthCheckResult { lb, target, ok } => {
-                self.lbs[lb as usize].apply_check(target as usize, ok);
+                let now = self.now();
+                self.lbs[lb as usize].apply_check(target as usize, ok, now);
             }
             Event::LbDnsUpdate { lb, node, in_dns } => self.on_lb_dns_update(lb, node, in_dns),
             Event::FailoverDetected { db, epoch } => self.on_failover_detected(db, epoch),
@@ -540,7 +540,8 @@ impl World {
         }
     }
 
-    fn finish(&mut self) {
+    /// Closes the books at the horizon.
+    pub fn finish(&mut self) {
         // Losses still pending at the horizon are real: the data is gone
         // whatever a later restore brings back.
         for db in &mut self.dbs {

@@ -7,6 +7,7 @@ use crate::config::{ModelConfig, ScenarioConfig, SourcePos};
 use crate::fault::FaultPlan;
 use crate::metrics::RunSummary;
 use crate::model::World;
+use crate::time::SimTime;
 
 /// A scenario that does not fit the model it is run against.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,20 +28,60 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
+/// A run in progress: the world and the faults acting on it. Most callers
+/// want [`run`]; stepping is for tests and for pausing a game day.
+pub struct Simulation<'a> {
+    pub world: World,
+    faults: FaultPlan,
+    model: &'a ModelConfig,
+    scenario: &'a ScenarioConfig,
+    seed: u64,
+}
+
+impl<'a> Simulation<'a> {
+    pub fn new(
+        model: &'a ModelConfig,
+        scenario: &'a ScenarioConfig,
+        seed: u64,
+    ) -> Result<Self, RunError> {
+        let mut world = World::new(model, scenario, seed).map_err(|e| RunError {
+            pos: e.pos,
+            message: e.message,
+        })?;
+        let faults = FaultPlan::new(&mut world, scenario, seed).map_err(|e| RunError {
+            pos: Some(e.pos),
+            message: e.message,
+        })?;
+        Ok(Simulation {
+            world,
+            faults,
+            model,
+            scenario,
+            seed,
+        })
+    }
+
+    /// Simulates up to `until` (never past the horizon).
+    pub fn run_until(&mut self, until: SimTime) {
+        let faults = &mut self.faults;
+        self.world
+            .run_until(until, |w, event| faults.handle(w, event));
+    }
+
+    /// Simulates to the horizon and summarises.
+    pub fn finish(mut self) -> RunSummary {
+        let horizon = self.world.horizon;
+        self.run_until(horizon);
+        self.world.finish();
+        summarize::summarize(&self.world, self.model, self.scenario, self.seed)
+    }
+}
+
 /// Simulates `model` under `scenario` with `seed`.
 pub fn run(
     model: &ModelConfig,
     scenario: &ScenarioConfig,
     seed: u64,
 ) -> Result<RunSummary, RunError> {
-    let mut world = World::new(model, scenario, seed).map_err(|e| RunError {
-        pos: e.pos,
-        message: e.message,
-    })?;
-    let mut faults = FaultPlan::new(&mut world, scenario, seed).map_err(|e| RunError {
-        pos: Some(e.pos),
-        message: e.message,
-    })?;
-    world.run(|w, event| faults.handle(w, event));
-    Ok(summarize::summarize(&world, model, scenario, seed))
+    Ok(Simulation::new(model, scenario, seed)?.finish())
 }

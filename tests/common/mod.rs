@@ -1,0 +1,169 @@
+//! Builders for hand-made models and scenarios, so behaviour tests do not
+//! depend on the file format.
+#![allow(dead_code)]
+
+use firedrill::config::*;
+use firedrill::dist::Dist;
+use firedrill::time::SimDuration;
+
+pub fn ms(n: u64) -> SimDuration {
+    SimDuration::from_millis(n)
+}
+pub fn secs(n: u64) -> SimDuration {
+    SimDuration::from_secs(n)
+}
+pub fn zero() -> Dist {
+    Dist::Constant(SimDuration::ZERO)
+}
+
+pub fn network(cross_zone_ms: u64) -> NetworkConfig {
+    NetworkConfig {
+        same_zone_rtt: zero(),
+        cross_zone_rtt: Dist::Constant(ms(cross_zone_ms)),
+        client_rtt: zero(),
+    }
+}
+
+pub fn tier(zones: Vec<usize>, per_zone: u32, concurrency: u32, service: Dist) -> ComponentKind {
+    ComponentKind::Tier(TierConfig {
+        zones,
+        per_zone,
+        concurrency,
+        queue_limit: None,
+        service_time_by_class: vec![service; 4],
+        volume: None,
+    })
+}
+
+pub fn alb(target: usize, zones: Vec<usize>) -> ComponentKind {
+    ComponentKind::LoadBalancer(LoadBalancerConfig {
+        target,
+        strategy: Strategy::RoundRobin,
+        cross_zone: true,
+        zones,
+        health_check: Some(HealthCheckConfig {
+            interval: secs(30),
+            timeout: secs(5),
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+        }),
+        connect_timeout: secs(10),
+        dns_ttl: secs(60),
+    })
+}
+
+pub fn database(
+    primary: usize,
+    standby: Option<usize>,
+    replicas: Vec<ReplicaConfig>,
+) -> DatabaseConfig {
+    DatabaseConfig {
+        primary_zone: primary,
+        standby_zone: standby,
+        replicas,
+        host: None,
+        concurrency: 64,
+        queue_limit: None,
+        read_time: Dist::Constant(ms(2)),
+        write_time: Dist::Constant(ms(5)),
+        read_from: ReadFrom::Primary,
+        failover: FailoverConfig {
+            detection: Dist::Constant(secs(15)),
+            promotion: Dist::Constant(secs(60)),
+            failure_probability: 0.0,
+            promote_replicas: false,
+        },
+        endpoint_ttl: secs(5),
+        restart_time: Dist::Constant(secs(600)),
+        volume: None,
+        log_upload_every: None,
+    }
+}
+
+pub fn component(name: &str, kind: ComponentKind) -> ComponentConfig {
+    ComponentConfig {
+        name: name.into(),
+        preset: None,
+        kind,
+    }
+}
+
+pub fn class(name: &str, share: f64, steps: &[(usize, Op)]) -> RequestClassConfig {
+    RequestClassConfig {
+        name: name.into(),
+        share,
+        steps: steps
+            .iter()
+            .map(|&(component, op)| Step { component, op })
+            .collect(),
+    }
+}
+
+pub fn model(
+    zones: &[&str],
+    components: Vec<ComponentConfig>,
+    classes: Vec<RequestClassConfig>,
+) -> ModelConfig {
+    ModelConfig {
+        name: "test-model".into(),
+        zones: zones.iter().map(|z| z.to_string()).collect(),
+        network: network(0),
+        components,
+        request_classes: classes,
+    }
+}
+
+pub fn scenario(horizon: SimDuration, rate_per_s: f64) -> ScenarioConfig {
+    ScenarioConfig {
+        name: "test-scenario".into(),
+        horizon,
+        warmup: SimDuration::ZERO,
+        seed: None,
+        workload: WorkloadConfig {
+            rate_per_s,
+            profile: Profile::Constant,
+            mix: None,
+            clients: 1000,
+        },
+        client: ClientConfig {
+            timeout: None,
+            retries: RetryConfig {
+                max_attempts: 1,
+                backoff: Backoff::Exponential,
+                base: ms(100),
+                cap: secs(20),
+                jitter: Jitter::Full,
+            },
+        },
+        faults: Vec::new(),
+        random_failures: Vec::new(),
+        slo: SloConfig::default(),
+    }
+}
+
+pub fn target(component: Option<&str>, zone: Option<&str>) -> TargetConfig {
+    TargetConfig {
+        component: component.map(str::to_string),
+        zone: zone.map(str::to_string),
+        kind: None,
+        select: Selection::All,
+        pos: SourcePos::default(),
+    }
+}
+
+pub fn fault(
+    id: &str,
+    action: FaultAction,
+    target: TargetConfig,
+    at: SimDuration,
+    duration: Option<SimDuration>,
+) -> FaultConfig {
+    FaultConfig {
+        id: id.into(),
+        action,
+        target,
+        start: FaultStart::At(at),
+        duration,
+        pos: SourcePos::default(),
+    }
+}
