@@ -254,18 +254,19 @@ fn tier(
         Some(Preset::Instance(p)) => Some(p.vcpus),
         _ => None,
     };
-    let concurrency =
-        match (&c.concurrency, vcpus) {
-            (Some(v), _) => positive(ctx, v, "concurrency")?,
-            (None, Some(vcpus)) => vcpus,
-            (None, None) => return Err(ctx.error(
+    let concurrency = match (&c.concurrency, vcpus) {
+        (Some(v), _) => positive(ctx, v, "concurrency")?,
+        (None, Some(vcpus)) => vcpus,
+        (None, None) => {
+            return Err(ctx.error(
                 name,
                 format!(
                     "tier `{}` needs `concurrency` (or an instance preset such as aws/m5.large)",
                     name.value
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let service_time = dist_or(ctx, name, &c.service_time, "service_time", None)?;
     let mut by_class = vec![service_time; ctx.classes.len()];
     if let Some(overrides) = &c.service_time_by_class {

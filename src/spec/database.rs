@@ -68,7 +68,7 @@ pub fn resolve(
                     default: Option<Dist>| {
         super::components::dist_or(ctx, name, field, field_name, default)
     };
-    let failover = failover(ctx, c, p)?;
+    let failover = failover(c, p);
     Ok(DatabaseConfig {
         primary_zone,
         standby_zone,
@@ -156,11 +156,7 @@ fn standby(
     }
 }
 
-fn failover(
-    ctx: &ModelContext,
-    c: &RawComponent,
-    p: Option<&DatabasePreset>,
-) -> Result<FailoverConfig, Diagnostic> {
+fn failover(c: &RawComponent, p: Option<&DatabasePreset>) -> FailoverConfig {
     let raw = c.failover.as_ref();
     let settings = raw.map(|f| &f.value);
     let detection = settings
@@ -187,6 +183,5 @@ fn failover(
             .and_then(|f| f.promote_replicas)
             .unwrap_or(p.is_some_and(|p| p.promote_replicas)),
     };
-    let _ = ctx;
-    Ok(config)
+    config
 }

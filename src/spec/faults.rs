@@ -135,8 +135,6 @@ fn check_after_cycles(
         while let FaultStart::After { fault: next, .. } = current.start {
             steps += 1;
             if steps > faults.len() {
-                let names: Vec<&str> = faults.iter().map(|f| f.id.as_str()).collect();
-                let _ = names;
                 return Err(Diagnostic::at_value(
                     file,
                     &raw[start],

@@ -4,7 +4,7 @@
 use serde_saphyr::Spanned;
 
 use super::components::{self, checked_kind};
-use super::context::{list, ModelContext};
+use super::context::ModelContext;
 use super::diagnostics::Diagnostic;
 use super::raw::{RawModel, RawNetwork, RawRequest};
 use crate::catalog::{self, generic, Preset};
@@ -61,9 +61,29 @@ pub fn validate(file: &str, raw: RawModel) -> Result<ModelConfig, Diagnostic> {
         request_classes,
     };
     if let Some(cycle) = Topology::from_model(&model).find_cycle() {
+        // Point at the last request path that uses one of the cycle's edges:
+        // in files written top to bottom it is the one that closed the loop.
+        let closes = |steps: &[Step]| {
+            steps.windows(2).any(|w| {
+                cycle.windows(2).any(|e| {
+                    model.components[w[0].component].name == e[0]
+                        && model.components[w[1].component].name == e[1]
+                })
+            })
+        };
+        let at = model
+            .request_classes
+            .iter()
+            .zip(&raw.requests.value.0)
+            .rev()
+            .find(|(class, _)| closes(&class.steps))
+            .map_or(raw.requests.referenced, |(_, (_, r))| r.path.referenced);
         return Err(ctx.error(
-            &raw.requests,
-            format!("the call graph has a cycle: {}", cycle.join(" → ")),
+            &Spanned::new((), at, at),
+            format!(
+                "the call graph has a cycle: {} (a request could call itself forever)",
+                cycle.join(" → ")
+            ),
         ));
     }
     Ok(model)
@@ -185,6 +205,5 @@ fn requests(
     for class in &mut classes {
         class.share /= total;
     }
-    let _ = list;
     Ok(classes)
 }

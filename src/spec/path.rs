@@ -32,7 +32,7 @@ pub fn steps(
         return Err(ctx.error(path, "a request path needs at least one step"));
     }
     let mut steps: Vec<Step> = Vec::with_capacity(path.value.len());
-    for (i, text) in path.value.iter().enumerate() {
+    for text in &path.value {
         let (component_name, op_name) = match text.value.split_once('.') {
             Some((c, o)) => (c, Some(o)),
             None => (text.value.as_str(), None),
@@ -78,7 +78,6 @@ pub fn steps(
             check_after_load_balancer(ctx, text, previous, component, components)?;
         }
         steps.push(Step { component, op });
-        let _ = i;
     }
     if let Some(last) = steps.last() {
         if let ComponentKind::LoadBalancer(lb) = &components[last.component].kind {
