@@ -165,7 +165,7 @@ fn failover(c: &RawComponent, p: Option<&DatabasePreset>) -> FailoverConfig {
     let promotion = settings
         .and_then(|f| f.promotion.as_ref())
         .map(|d| d.0.clone());
-    let config = FailoverConfig {
+    FailoverConfig {
         detection: detection.unwrap_or_else(|| {
             p.map_or(generic::constant(generic::DATABASE_DETECTION), |p| {
                 p.detection.clone()
@@ -182,6 +182,5 @@ fn failover(c: &RawComponent, p: Option<&DatabasePreset>) -> FailoverConfig {
         promote_replicas: settings
             .and_then(|f| f.promote_replicas)
             .unwrap_or(p.is_some_and(|p| p.promote_replicas)),
-    };
-    config
+    }
 }
