@@ -111,3 +111,22 @@ impl Topology {
 fn escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_balancer_edges_and_dot_output() {
+        let text = "name: m\nzones: [a]\ncomponents:\n  lb: { kind: load_balancer, targets: web }\n  web: { kind: tier, concurrency: 1, service_time: 1ms }\nrequests:\n  r: { share: 1, path: [lb, web] }\n";
+        let model = crate::spec::load_model_str(text, "m.yaml").expect("valid model");
+        let topology = Topology::from_model(&model);
+        assert_eq!(topology.graph.edge_count(), 1);
+        assert!(topology.find_cycle().is_none());
+        let dot = topology.to_dot();
+        assert!(
+            dot.contains("n0 -> n1;") && dot.contains("(load_balancer)"),
+            "{dot}"
+        );
+    }
+}
