@@ -1,0 +1,56 @@
+//! Defaults for a component written without a preset. They are deliberately
+//! plain (constants, round numbers) and documented in docs/file-format.md;
+//! fields with no sensible generic value (a tier's service time, a
+//! database's read and write times) are required instead.
+
+use crate::config::{HealthCheckConfig, Strategy};
+use crate::dist::Dist;
+use crate::time::SimDuration;
+
+use super::{LoadBalancerPreset, NetworkPreset};
+
+pub const TIER_PER_ZONE: u32 = 1;
+pub const CACHE_NODES_PER_ZONE: u32 = 1;
+/// Assumption: a modest hit ratio; real ones depend on the working set.
+pub const CACHE_HIT_RATIO: f64 = 0.8;
+pub const CACHE_WARMUP: SimDuration = SimDuration::from_secs(300);
+pub const CACHE_REPLACE_TIME: SimDuration = SimDuration::from_secs(300);
+/// Assumption: a restarted database node needs ~10 min (reboot + crash recovery).
+pub const DATABASE_RESTART_TIME: SimDuration = SimDuration::from_secs(600);
+/// Assumption: RDS-like endpoint TTL.
+pub const DATABASE_ENDPOINT_TTL: SimDuration = SimDuration::from_secs(5);
+pub const DATABASE_DETECTION: SimDuration = SimDuration::from_secs(30);
+pub const DATABASE_PROMOTION: SimDuration = SimDuration::from_secs(60);
+pub const DATABASE_REPLICA_LAG: SimDuration = SimDuration::from_millis(100);
+/// Assumption: a snapshot of a modest volume takes ~10 min.
+pub const VOLUME_SNAPSHOT_DURATION: SimDuration = SimDuration::from_secs(600);
+/// Assumption: restoring and re-attaching a volume takes ~30 min.
+pub const VOLUME_RESTORE_TIME: SimDuration = SimDuration::from_secs(1_800);
+/// EBS gp2/gp3 upper figure (AWS EC2 User Guide, "Amazon EBS volume types").
+pub const VOLUME_ANNUAL_FAILURE_RATE: f64 = 0.002;
+
+/// A load balancer without a preset: ALB-like health checks (the most common
+/// defaults, see `aws.rs`), round robin, cross-zone on.
+pub fn load_balancer() -> LoadBalancerPreset {
+    LoadBalancerPreset {
+        strategy: Strategy::RoundRobin,
+        cross_zone: true,
+        health_check: Some(HealthCheckConfig {
+            interval: SimDuration::from_secs(30),
+            timeout: SimDuration::from_secs(5),
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+        }),
+        connect_timeout: SimDuration::from_secs(10),
+        dns_ttl: SimDuration::from_secs(60),
+    }
+}
+
+/// A network without a preset: the `aws/network` figures.
+pub fn network() -> NetworkPreset {
+    super::aws::network()
+}
+
+pub fn constant(d: SimDuration) -> Dist {
+    Dist::Constant(d)
+}

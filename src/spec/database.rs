@@ -1,0 +1,186 @@
+//! Resolving a `kind: database` component: placement (primary, standby,
+//! replicas), timings and failover from the preset, volume and backups.
+//! Rules that need other components (`host:`) are checked in `model`.
+
+use serde_saphyr::Spanned;
+
+use super::context::ModelContext;
+use super::diagnostics::Diagnostic;
+use super::nested::resolve_volume;
+use super::raw::RawComponent;
+use crate::catalog::{generic, DatabasePreset};
+use crate::config::*;
+use crate::dist::Dist;
+
+pub fn resolve(
+    ctx: &ModelContext,
+    name: &Spanned<String>,
+    c: &RawComponent,
+    p: Option<&DatabasePreset>,
+) -> Result<DatabaseConfig, Diagnostic> {
+    let primary_zone = match &c.primary {
+        Some(z) => ctx.zone(z)?,
+        None if ctx.zones.len() == 1 => 0,
+        None => {
+            return Err(ctx.error(
+                name,
+                format!(
+                    "database `{}` needs `primary` (a zone) when the model has several zones",
+                    name.value
+                ),
+            ))
+        }
+    };
+    let standby_zone = standby(ctx, name, c, p, primary_zone)?;
+    let replicas = match &c.replicas {
+        None => Vec::new(),
+        Some(list) => list
+            .value
+            .iter()
+            .map(|r| {
+                Ok(ReplicaConfig {
+                    zone: ctx.zone(&r.zone)?,
+                    lag: r.lag.as_ref().map(|l| l.0.clone()).unwrap_or_else(|| {
+                        p.map_or(generic::constant(generic::DATABASE_REPLICA_LAG), |p| {
+                            p.replica_lag.clone()
+                        })
+                    }),
+                })
+            })
+            .collect::<Result<Vec<_>, Diagnostic>>()?,
+    };
+    let concurrency = match (&c.concurrency, p) {
+        (Some(v), _) if v.value == 0 => return Err(ctx.error(v, "`concurrency` must be ≥ 1")),
+        (Some(v), _) => v.value,
+        (None, Some(p)) => p.concurrency,
+        (None, None) => {
+            return Err(ctx.error(
+                name,
+                format!(
+                    "database `{}` needs `concurrency` (no preset supplies it)",
+                    name.value
+                ),
+            ))
+        }
+    };
+    let required = |field: &Option<Spanned<super::dist_spec::DistSpec>>,
+                    field_name: &str,
+                    default: Option<Dist>| {
+        super::components::dist_or(ctx, name, field, field_name, default)
+    };
+    let failover = failover(c, p);
+    Ok(DatabaseConfig {
+        primary_zone,
+        standby_zone,
+        replicas,
+        // Resolved in `model` once every component name is known.
+        host: None,
+        concurrency,
+        queue_limit: c.queue_limit.as_ref().map(|q| q.value),
+        read_time: required(&c.read_time, "read_time", p.map(|p| p.read_time.clone()))?,
+        write_time: required(&c.write_time, "write_time", p.map(|p| p.write_time.clone()))?,
+        read_from: match &c.read_from {
+            None => ReadFrom::Primary,
+            Some(r) => match r.value.as_str() {
+                "primary" => ReadFrom::Primary,
+                "replicas" => ReadFrom::Replicas,
+                other => {
+                    return Err(ctx.error(
+                        r,
+                        format!("unknown read_from `{other}`: expected primary or replicas"),
+                    ))
+                }
+            },
+        },
+        failover,
+        endpoint_ttl: c
+            .endpoint_ttl
+            .as_ref()
+            .map(|v| v.value.0)
+            .unwrap_or_else(|| p.map_or(generic::DATABASE_ENDPOINT_TTL, |p| p.endpoint_ttl)),
+        restart_time: required(
+            &c.restart_time,
+            "restart_time",
+            Some(
+                p.map_or(generic::constant(generic::DATABASE_RESTART_TIME), |p| {
+                    p.restart_time.clone()
+                }),
+            ),
+        )?,
+        volume: match &c.volume {
+            Some(v) => Some(resolve_volume(ctx, v)?),
+            None => None,
+        },
+        log_upload_every: match c.backups.as_ref().and_then(|b| b.value.log_upload_every) {
+            Some(every) if every.0.is_zero() => None,
+            Some(every) => Some(every.0),
+            None => p.and_then(|p| p.log_upload_every),
+        },
+    })
+}
+
+/// The standby zone: as written, or for a Multi-AZ preset the first model
+/// zone after the primary. It must differ from the primary.
+fn standby(
+    ctx: &ModelContext,
+    name: &Spanned<String>,
+    c: &RawComponent,
+    p: Option<&DatabasePreset>,
+    primary_zone: ZoneIndex,
+) -> Result<Option<ZoneIndex>, Diagnostic> {
+    match &c.standby {
+        Some(z) => {
+            let zone = ctx.zone(z)?;
+            if zone == primary_zone {
+                return Err(ctx.error(
+                    z,
+                    format!(
+                        "the standby zone `{}` must differ from the primary zone",
+                        z.value
+                    ),
+                ));
+            }
+            Ok(Some(zone))
+        }
+        None if p.is_some_and(|p| p.multi_az) => {
+            let n = ctx.zones.len();
+            if n < 2 {
+                return Err(ctx.error(
+                    name,
+                    format!("database `{}` uses a Multi-AZ preset, which needs a second zone for its standby", name.value),
+                ));
+            }
+            Ok(Some((primary_zone + 1) % n))
+        }
+        None => Ok(None),
+    }
+}
+
+fn failover(c: &RawComponent, p: Option<&DatabasePreset>) -> FailoverConfig {
+    let raw = c.failover.as_ref();
+    let settings = raw.map(|f| &f.value);
+    let detection = settings
+        .and_then(|f| f.detection.as_ref())
+        .map(|d| d.0.clone());
+    let promotion = settings
+        .and_then(|f| f.promotion.as_ref())
+        .map(|d| d.0.clone());
+    FailoverConfig {
+        detection: detection.unwrap_or_else(|| {
+            p.map_or(generic::constant(generic::DATABASE_DETECTION), |p| {
+                p.detection.clone()
+            })
+        }),
+        promotion: promotion.unwrap_or_else(|| {
+            p.map_or(generic::constant(generic::DATABASE_PROMOTION), |p| {
+                p.promotion.clone()
+            })
+        }),
+        failure_probability: settings
+            .and_then(|f| f.failure_probability)
+            .map_or(p.map_or(0.0, |p| p.failure_probability), |v| v.0),
+        promote_replicas: settings
+            .and_then(|f| f.promote_replicas)
+            .unwrap_or(p.is_some_and(|p| p.promote_replicas)),
+    }
+}

@@ -1,0 +1,107 @@
+//! Nested settings maps shared by several kinds: volumes and health checks.
+
+use serde_saphyr::Spanned;
+
+use super::context::{list, ModelContext};
+use super::diagnostics::Diagnostic;
+use super::raw::{RawHealthCheck, RawVolume};
+use crate::catalog::{self, generic, Preset};
+use crate::config::{HealthCheckConfig, VolumeConfig};
+
+/// A volume: the preset's figures (or the generic ones), overridden field by
+/// field. Snapshots are off unless `snapshot_every` is given.
+pub fn resolve_volume(
+    ctx: &ModelContext,
+    raw: &Spanned<RawVolume>,
+) -> Result<VolumeConfig, Diagnostic> {
+    let settings = &raw.value.0;
+    let preset = match &settings.preset {
+        None => None,
+        Some(name) => match catalog::lookup(name) {
+            Some(Preset::Volume(p)) => Some(p),
+            _ => {
+                let names: Vec<String> = catalog::names_of_kind("volume")
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                return Err(ctx.error(
+                    raw,
+                    format!(
+                        "`{name}` is not a volume preset: expected one of {}",
+                        list(&names)
+                    ),
+                ));
+            }
+        },
+    };
+    let snapshot_every = settings
+        .snapshot_every
+        .map(|d| d.0)
+        .filter(|d| !d.is_zero());
+    Ok(VolumeConfig {
+        volume_type: settings.preset.clone(),
+        snapshot_every,
+        snapshot_duration: match &settings.snapshot_duration {
+            Some(d) => d.0.clone(),
+            None => preset
+                .as_ref()
+                .map_or(generic::constant(generic::VOLUME_SNAPSHOT_DURATION), |p| {
+                    p.snapshot_duration.clone()
+                }),
+        },
+        restore_time: match &settings.restore_time {
+            Some(d) => d.0.clone(),
+            None => preset
+                .as_ref()
+                .map_or(generic::constant(generic::VOLUME_RESTORE_TIME), |p| {
+                    p.restore_time.clone()
+                }),
+        },
+        annual_failure_rate: match settings.annual_failure_rate {
+            Some(p) => p.0,
+            None => preset.map_or(generic::VOLUME_ANNUAL_FAILURE_RATE, |p| {
+                p.annual_failure_rate
+            }),
+        },
+    })
+}
+
+/// `disabled`, or settings over the preset's (or generic ALB-like) checks.
+pub fn health_check(
+    ctx: &ModelContext,
+    raw: &Spanned<RawHealthCheck>,
+    defaults: Option<HealthCheckConfig>,
+) -> Result<Option<HealthCheckConfig>, Diagnostic> {
+    let settings = match &raw.value {
+        RawHealthCheck::Disabled => return Ok(None),
+        RawHealthCheck::Settings(s) => s,
+    };
+    let base = defaults.unwrap_or_else(|| {
+        generic::load_balancer()
+            .health_check
+            .unwrap_or(HealthCheckConfig {
+                interval: crate::time::SimDuration::from_secs(30),
+                timeout: crate::time::SimDuration::from_secs(5),
+                healthy_threshold: 5,
+                unhealthy_threshold: 2,
+            })
+    });
+    let check = HealthCheckConfig {
+        interval: settings.interval.map_or(base.interval, |d| d.0),
+        timeout: settings.timeout.map_or(base.timeout, |d| d.0),
+        healthy_threshold: settings.healthy_threshold.unwrap_or(base.healthy_threshold),
+        unhealthy_threshold: settings
+            .unhealthy_threshold
+            .unwrap_or(base.unhealthy_threshold),
+    };
+    if check.interval.is_zero() || check.healthy_threshold == 0 || check.unhealthy_threshold == 0 {
+        return Err(ctx.error(raw, "a health check needs interval > 0 and thresholds ≥ 1"));
+    }
+    if check.timeout >= check.interval {
+        return Err(ctx.error(
+            raw,
+            "a health check's timeout must be shorter than its interval (as ELB requires)",
+        ));
+    }
+    Ok(Some(check))
+}

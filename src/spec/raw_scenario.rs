@@ -1,0 +1,172 @@
+//! Raw scenario file types: one-to-one with the file, unknown fields rejected.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::dist_spec::{DistSpec, WeibullSpec};
+use super::raw::Entries;
+use super::units::{Duration, Probability, Rate, SelectionSpec};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub horizon: Spanned<Duration>,
+    pub warmup: Option<Spanned<Duration>>,
+    pub seed: Option<u64>,
+    pub workload: RawWorkload,
+    pub client: Option<RawClient>,
+    #[serde(default)]
+    pub faults: Vec<Spanned<RawFault>>,
+    #[serde(default)]
+    pub random_failures: Vec<Spanned<RawRandomFailure>>,
+    pub slo: Option<RawSlo>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub rate: Rate,
+    pub profile: Option<Spanned<RawProfile>>,
+    pub mix: Option<Entries<Spanned<f64>>>,
+    pub clients: Option<Spanned<u32>>,
+}
+
+/// `constant`, `{ diurnal: {...} }` or `{ step: [...] }`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawProfile {
+    Constant,
+    Diurnal(RawDiurnal),
+    Step(Vec<RawStep>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiurnal {
+    pub trough: Probability,
+    pub peak_at: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub at: Duration,
+    pub factor: f64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClient {
+    pub timeout: Option<Duration>,
+    pub retries: Option<RawRetries>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetries {
+    pub max_attempts: Option<Spanned<u32>>,
+    pub backoff: Option<Spanned<String>>,
+    pub base: Option<Duration>,
+    pub cap: Option<Duration>,
+    pub jitter: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub id: Option<Spanned<String>>,
+    pub action: Spanned<String>,
+    pub target: Spanned<RawTarget>,
+    pub at: Option<Duration>,
+    pub after: Option<Spanned<String>>,
+    pub delay: Option<Spanned<Duration>>,
+    pub duration: Option<Duration>,
+    pub mode: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub component: Option<String>,
+    pub tier: Option<String>,
+    pub database: Option<String>,
+    pub cache: Option<String>,
+    pub load_balancer: Option<String>,
+    pub zone: Option<String>,
+    pub kind: Option<Spanned<String>>,
+    pub select: Option<SelectionSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRandomFailure {
+    pub target: Spanned<RawTarget>,
+    pub mtbf: Option<Spanned<Duration>>,
+    pub distribution: Option<Spanned<FailureDistribution>>,
+    pub annual_failure_rate: Option<Spanned<Probability>>,
+    pub mttr: Option<DistSpec>,
+    pub mode: Option<Spanned<String>>,
+}
+
+/// Shape of times to failure whose mean is `mtbf`: `exponential` or
+/// `{ weibull: { shape: 0.7 } }`.
+#[derive(Debug)]
+pub enum FailureDistribution {
+    Exponential,
+    Weibull { shape: f64 },
+}
+
+impl<'de> Deserialize<'de> for FailureDistribution {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FailureVisitor;
+        const HELP: &str = "`exponential` or `{ weibull: { shape: 0.7 } }`";
+        impl<'de> Visitor<'de> for FailureVisitor {
+            type Value = FailureDistribution;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(HELP)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FailureDistribution, E> {
+                match v {
+                    "exponential" => Ok(FailureDistribution::Exponential),
+                    _ => Err(E::custom(format!("`{v}`: expected {HELP}"))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FailureDistribution, A::Error> {
+                let key = map.next_key::<String>()?;
+                if key.as_deref() != Some("weibull") {
+                    return Err(de::Error::custom(format!("expected {HELP}")));
+                }
+                let spec: WeibullSpec = map.next_value()?;
+                if spec.mean.is_some() || spec.scale.is_some() {
+                    return Err(de::Error::custom(
+                        "the mean comes from `mtbf`: give only `shape` here",
+                    ));
+                }
+                if !(spec.shape.is_finite() && spec.shape > 0.0) {
+                    return Err(de::Error::custom("a Weibull shape must be > 0"));
+                }
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom(format!("expected {HELP}")));
+                }
+                Ok(FailureDistribution::Weibull { shape: spec.shape })
+            }
+        }
+        deserializer.deserialize_any(FailureVisitor)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub availability: Option<Probability>,
+    pub latency_p99: Option<Duration>,
+    pub writes_lost: Option<u64>,
+}

@@ -1,0 +1,277 @@
+//! Raw scenario → [`ScenarioConfig`]: workload, client, faults (ids, `after`
+//! chains), random failure processes and SLOs. Component and zone names stay
+//! names (with positions): a scenario runs against several models and `run`
+//! resolves them against the one it builds.
+
+use serde_saphyr::Spanned;
+
+use super::diagnostics::{source_pos, Diagnostic};
+use super::raw_scenario::*;
+use crate::config::*;
+use crate::dist::Dist;
+use crate::time::SimDuration;
+
+pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnostic> {
+    let err = |v: &Spanned<_>, m: String| Diagnostic::at(file, &v.referenced, m);
+    let horizon = raw.horizon.value.0;
+    if horizon.is_zero() {
+        return Err(err(
+            &raw.horizon.clone().map_unit(),
+            "horizon must be > 0".into(),
+        ));
+    }
+    let warmup = raw.warmup.as_ref().map_or(SimDuration::ZERO, |w| w.value.0);
+    if let Some(w) = &raw.warmup {
+        if warmup >= horizon {
+            return Err(Diagnostic::at(
+                file,
+                &w.referenced,
+                "warmup must be shorter than the horizon",
+            ));
+        }
+    }
+    Ok(ScenarioConfig {
+        name: raw.name,
+        horizon,
+        warmup,
+        seed: raw.seed,
+        workload: workload(file, &raw.workload)?,
+        client: client(file, raw.client.as_ref())?,
+        faults: super::faults::faults(file, &raw.faults)?,
+        random_failures: raw
+            .random_failures
+            .iter()
+            .map(|r| random_failure(file, r))
+            .collect::<Result<_, _>>()?,
+        slo: raw.slo.map_or_else(SloConfig::default, |s| SloConfig {
+            availability: s.availability.map(|a| a.0),
+            latency_p99: s.latency_p99.map(|d| d.0),
+            writes_lost: s.writes_lost,
+        }),
+    })
+}
+
+/// A `Spanned` without its value, to reuse its position in messages.
+trait MapUnit {
+    fn map_unit(self) -> Spanned<()>;
+}
+
+impl<T> MapUnit for Spanned<T> {
+    fn map_unit(self) -> Spanned<()> {
+        Spanned::new((), self.referenced, self.defined)
+    }
+}
+
+fn workload(file: &str, raw: &RawWorkload) -> Result<WorkloadConfig, Diagnostic> {
+    let profile = match raw.profile.as_ref() {
+        None => Profile::Constant,
+        Some(p) => match &p.value {
+            RawProfile::Constant => Profile::Constant,
+            RawProfile::Diurnal(d) => Profile::Diurnal {
+                trough_factor: d.trough.0,
+                peak_at: d.peak_at.0,
+            },
+            RawProfile::Step(steps) => {
+                let mut out = Vec::with_capacity(steps.len());
+                for s in steps {
+                    if !(s.factor.is_finite() && s.factor >= 0.0) {
+                        return Err(Diagnostic::at(
+                            file,
+                            &p.referenced,
+                            "a step factor must be a number ≥ 0",
+                        ));
+                    }
+                    out.push((s.at.0, s.factor));
+                }
+                if out.windows(2).any(|w| w[1].0 <= w[0].0) {
+                    return Err(Diagnostic::at(
+                        file,
+                        &p.referenced,
+                        "step times must increase",
+                    ));
+                }
+                Profile::Step { steps: out }
+            }
+        },
+    };
+    let mix = match &raw.mix {
+        None => None,
+        Some(entries) => {
+            let mut mix = Vec::with_capacity(entries.0.len());
+            for (name, share) in &entries.0 {
+                if !(share.value.is_finite() && share.value >= 0.0) {
+                    return Err(Diagnostic::at(
+                        file,
+                        &share.referenced,
+                        "a mix share must be a number ≥ 0",
+                    ));
+                }
+                mix.push((
+                    name.value.clone(),
+                    share.value,
+                    source_pos(file, &name.referenced),
+                ));
+            }
+            if mix.iter().all(|(_, s, _)| *s == 0.0) {
+                return Err(Diagnostic::at(
+                    file,
+                    &entries
+                        .0
+                        .first()
+                        .map_or(serde_saphyr::Location::UNKNOWN, |e| e.0.referenced),
+                    "a mix needs at least one share > 0",
+                ));
+            }
+            Some(mix)
+        }
+    };
+    let clients = match &raw.clients {
+        Some(c) if c.value == 0 => {
+            return Err(Diagnostic::at(file, &c.referenced, "clients must be ≥ 1"))
+        }
+        Some(c) => c.value,
+        None => 1000,
+    };
+    Ok(WorkloadConfig {
+        rate_per_s: raw.rate.0,
+        profile,
+        mix,
+        clients,
+    })
+}
+
+fn client(file: &str, raw: Option<&RawClient>) -> Result<ClientConfig, Diagnostic> {
+    let retries = raw.and_then(|c| c.retries.as_ref());
+    let max_attempts = match retries.and_then(|r| r.max_attempts.as_ref()) {
+        Some(m) if m.value == 0 => {
+            return Err(Diagnostic::at(
+                file,
+                &m.referenced,
+                "max_attempts counts the first attempt: it must be ≥ 1",
+            ))
+        }
+        Some(m) => m.value,
+        None => 1,
+    };
+    let backoff = match retries.and_then(|r| r.backoff.as_ref()) {
+        None => Backoff::Exponential,
+        Some(b) => match b.value.as_str() {
+            "exponential" => Backoff::Exponential,
+            "constant" => Backoff::Constant,
+            other => {
+                return Err(Diagnostic::at(
+                    file,
+                    &b.referenced,
+                    format!("unknown backoff `{other}`: expected exponential or constant"),
+                ))
+            }
+        },
+    };
+    let jitter = match retries.and_then(|r| r.jitter.as_ref()) {
+        None => Jitter::Full,
+        Some(j) => match j.value.as_str() {
+            "none" => Jitter::None,
+            "full" => Jitter::Full,
+            "equal" => Jitter::Equal,
+            "decorrelated" => Jitter::Decorrelated,
+            other => {
+                return Err(Diagnostic::at(
+                    file,
+                    &j.referenced,
+                    format!("unknown jitter `{other}`: expected none, full, equal or decorrelated"),
+                ))
+            }
+        },
+    };
+    Ok(ClientConfig {
+        timeout: raw
+            .and_then(|c| c.timeout)
+            .map(|d| d.0)
+            .filter(|d| !d.is_zero()),
+        retries: RetryConfig {
+            max_attempts,
+            backoff,
+            // AWS SDK standard mode: base 100 ms (assumption, common SDK
+            // value), cap 20 s ("Retry behavior", AWS SDKs and Tools Reference).
+            base: retries
+                .and_then(|r| r.base)
+                .map_or(SimDuration::from_millis(100), |d| d.0),
+            cap: retries
+                .and_then(|r| r.cap)
+                .map_or(SimDuration::from_secs(20), |d| d.0),
+            jitter,
+        },
+    })
+}
+
+pub fn down_mode(
+    file: &str,
+    raw: Option<&Spanned<String>>,
+    default: DownMode,
+) -> Result<DownMode, Diagnostic> {
+    match raw {
+        None => Ok(default),
+        Some(m) => match m.value.as_str() {
+            "refuse" => Ok(DownMode::Refuse),
+            "blackhole" => Ok(DownMode::Blackhole),
+            other => Err(Diagnostic::at(
+                file,
+                &m.referenced,
+                format!("unknown mode `{other}`: expected refuse or blackhole"),
+            )),
+        },
+    }
+}
+
+fn random_failure(
+    file: &str,
+    raw: &Spanned<RawRandomFailure>,
+) -> Result<RandomFailureConfig, Diagnostic> {
+    let r = &raw.value;
+    let time_to_failure = match (&r.mtbf, &r.annual_failure_rate) {
+        (Some(_), Some(afr)) => {
+            return Err(Diagnostic::at(
+                file,
+                &afr.referenced,
+                "give `mtbf` or `annual_failure_rate`, not both",
+            ))
+        }
+        (Some(mtbf), None) => {
+            if mtbf.value.0.is_zero() {
+                return Err(Diagnostic::at(file, &mtbf.referenced, "mtbf must be > 0"));
+            }
+            Some(match r.distribution.as_ref().map(|d| &d.value) {
+                None | Some(FailureDistribution::Exponential) => Dist::exponential(mtbf.value.0),
+                Some(FailureDistribution::Weibull { shape }) => {
+                    Dist::weibull_from_mean(*shape, mtbf.value.0)
+                }
+            })
+        }
+        (None, Some(afr)) => {
+            if !(afr.value.0 > 0.0 && afr.value.0 < 1.0) {
+                return Err(Diagnostic::at(
+                    file,
+                    &afr.referenced,
+                    "annual_failure_rate must be in (0, 1)",
+                ));
+            }
+            Some(Dist::from_annual_failure_rate(afr.value.0))
+        }
+        (None, None) => None,
+    };
+    if time_to_failure.is_none() {
+        if let Some(d) = &r.distribution {
+            return Err(Diagnostic::at(
+                file,
+                &d.referenced,
+                "`distribution` needs `mtbf`",
+            ));
+        }
+    }
+    Ok(RandomFailureConfig {
+        target: super::faults::target(file, &raw.value.target)?,
+        time_to_failure,
+        time_to_repair: r.mttr.as_ref().map(|d| d.0.clone()),
+        mode: down_mode(file, r.mode.as_ref(), DownMode::Refuse)?,
+    })
+}
