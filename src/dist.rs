@@ -149,7 +149,10 @@ mod tests {
 
     fn sample_mean(d: &Dist, n: usize) -> f64 {
         let mut rng = stream(1, "dist-test");
-        (0..n).map(|_| d.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64
+        (0..n)
+            .map(|_| d.sample(&mut rng).as_secs_f64())
+            .sum::<f64>()
+            / n as f64
     }
 
     #[test]

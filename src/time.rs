@@ -127,7 +127,7 @@ impl fmt::Display for SimDuration {
             return write!(f, "0s");
         }
         for (size, unit) in UNITS {
-            if self.0 % size == 0 {
+            if self.0.is_multiple_of(size) {
                 return write!(f, "{}{}", self.0 / size, unit);
             }
         }

@@ -41,7 +41,9 @@ pub enum Profile {
         peak_at: SimDuration,
     },
     /// Piecewise constant: from each `at`, rate × factor.
-    Step { steps: Vec<(SimDuration, f64)> },
+    Step {
+        steps: Vec<(SimDuration, f64)>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -101,13 +103,20 @@ pub struct FaultConfig {
 pub enum FaultStart {
     At(SimDuration),
     /// After the action at this index in `faults` ends, plus a delay.
-    After { fault: usize, delay: SimDuration },
+    After {
+        fault: usize,
+        delay: SimDuration,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultAction {
-    InstanceCrash { mode: DownMode },
-    ZoneOutage { mode: DownMode },
+    InstanceCrash {
+        mode: DownMode,
+    },
+    ZoneOutage {
+        mode: DownMode,
+    },
     /// The database primary fails; the model's failover takes over.
     DatabasePrimaryFailure,
     /// Failovers started while this fault is active fail.

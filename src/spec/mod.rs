@@ -33,3 +33,36 @@ pub fn load_model(_path: &Path) -> Result<ModelConfig, Diagnostic> {
 pub fn load_scenario(_path: &Path) -> Result<ScenarioConfig, Diagnostic> {
     unimplemented!("spec work")
 }
+
+/// What kind of file [`validate_file`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Model,
+    Scenario,
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileKind::Model => "model",
+            FileKind::Scenario => "scenario",
+        })
+    }
+}
+
+/// Validates a model or a scenario file and says which it was.
+///
+/// Minimal version from the CLI branch, to be replaced by the spec work's
+/// (which can tell the kind from the file's shape and report that kind's
+/// errors): tries the file as a model, then as a scenario, and reports the
+/// model error if neither fits.
+pub fn validate_file(path: &Path) -> Result<FileKind, Diagnostic> {
+    let model_error = match load_model(path) {
+        Ok(_) => return Ok(FileKind::Model),
+        Err(error) => error,
+    };
+    match load_scenario(path) {
+        Ok(_) => Ok(FileKind::Scenario),
+        Err(_) => Err(model_error),
+    }
+}
