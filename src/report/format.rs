@@ -105,7 +105,7 @@ pub fn slo_value(name: &str, value: f64) -> String {
     } else if name.starts_with("latency") {
         ms(value)
     } else if name.starts_with("writes") && value >= 0.0 && value.fract() == 0.0 {
-        count(value as u64)
+        format!("{} writes", count(value as u64))
     } else if name.ends_with("_s") {
         seconds(value)
     } else {
