@@ -305,8 +305,8 @@ fn check_golden(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(name);
-    let update = std::env::var_os("FIREDRILL_UPDATE_GOLDEN").is_some()
-        && std::env::var_os("CI").is_none();
+    let update =
+        std::env::var_os("FIREDRILL_UPDATE_GOLDEN").is_some() && std::env::var_os("CI").is_none();
     if update {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
