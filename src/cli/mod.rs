@@ -51,6 +51,16 @@ impl Outcome {
     }
 }
 
+/// Writes to stdout, ignoring errors: `print!` panics when stdout is a
+/// closed pipe (`firedrill run ... | head -3`), and a reader that stopped
+/// listening is no reason to fail a run whose reports are already written.
+fn print_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
 /// Parses `std::env::args`, runs the command and returns the exit code.
 pub fn main() -> i32 {
     main_from(std::env::args_os())

@@ -1,11 +1,13 @@
 //! `firedrill run MODEL --scenario SCENARIO [--seed N] [--out DIR]`.
 
+use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::args::RunArgs;
 use super::Outcome;
+use crate::metrics::RunSummary;
 use crate::report::{self, terminal, Reproduce};
 use crate::{run, spec};
 
@@ -51,28 +53,48 @@ pub fn execute(args: &RunArgs) -> Outcome {
         }
     };
 
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_report_dir(&summary.model, &summary.scenario));
-    let report_files = match report::write_reports(&dir, &summary, &reproduce) {
+    let mut stdout = std::io::stdout().lock();
+    finish(
+        &summary,
+        &reproduce,
+        args.out.as_deref(),
+        wall_s,
+        &mut stdout,
+    )
+}
+
+/// Everything after the simulation: write the reports, print the summary,
+/// turn the SLO verdicts into an outcome. Separate from [`execute`] so it
+/// can be tested on a hand-made summary.
+fn finish(
+    summary: &RunSummary,
+    reproduce: &Reproduce,
+    out: Option<&Path>,
+    wall_s: f64,
+    stdout: &mut dyn Write,
+) -> Outcome {
+    let dir = out.map_or_else(
+        || default_report_dir(&summary.model, &summary.scenario),
+        Path::to_path_buf,
+    );
+    let report_files = match report::write_reports(&dir, summary, reproduce) {
         Ok(files) => files,
         Err(error) => {
             eprintln!("error: cannot write reports to {}: {error}", dir.display());
             return Outcome::BadInput;
         }
     };
-
     let footer = terminal::Footer {
         wall_s,
         report_files,
     };
     let colour = terminal::colour_wanted();
-    print!(
-        "{}",
-        terminal::render(&summary, &reproduce, colour, &footer)
-    );
-    Outcome::of_run(&summary)
+    // Write errors are ignored: `print!` would panic on a closed pipe
+    // (`firedrill run ... | head -3`), and a reader that stopped listening
+    // is no reason to fail a run whose reports are already written.
+    let _ = stdout.write_all(terminal::render(summary, reproduce, colour, &footer).as_bytes());
+    let _ = stdout.flush();
+    Outcome::of_run(summary)
 }
 
 /// `reports/<model>/<scenario>`, with each name reduced to a safe single
@@ -105,6 +127,86 @@ fn path_component(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(pass: bool) -> RunSummary {
+        use crate::metrics::*;
+        let mut slo = std::collections::BTreeMap::new();
+        let verdict = SloVerdict {
+            target: 0.999,
+            actual: Some(0.99),
+            pass,
+        };
+        slo.insert("availability".to_string(), verdict);
+        RunSummary {
+            firedrill_version: "0.0.0".into(),
+            model: "m".into(),
+            scenario: "s".into(),
+            seed: 5,
+            horizon_s: 60.0,
+            requests: RequestCounts::default(),
+            availability: AvailabilitySummary {
+                request: 0.99,
+                time: 1.0,
+                longest_outage_s: 0.0,
+                recoveries: Vec::new(),
+            },
+            data_loss: DataLossSummary::default(),
+            latency_ms: None,
+            errors_by_cause: Default::default(),
+            slo,
+            engine: EngineStats::default(),
+        }
+    }
+
+    fn reproduce() -> Reproduce {
+        Reproduce {
+            model_path: "m.yaml".into(),
+            scenario_path: "s.yaml".into(),
+            seed: 5,
+        }
+    }
+
+    #[test]
+    fn finish_writes_reports_and_maps_slos_to_exit_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("nested/out");
+        let outcome = finish(
+            &summary(false),
+            &reproduce(),
+            Some(&out),
+            0.1,
+            &mut Vec::new(),
+        );
+        assert_eq!(outcome, Outcome::SloViolated);
+        let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+        assert!(json.contains("\"seed\": 5"));
+        assert!(out.join("report.md").exists());
+        assert_eq!(
+            finish(
+                &summary(true),
+                &reproduce(),
+                Some(&out),
+                0.1,
+                &mut Vec::new()
+            ),
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn finish_reports_unwritable_directory_as_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "").unwrap();
+        let outcome = finish(
+            &summary(true),
+            &reproduce(),
+            Some(&file),
+            0.1,
+            &mut Vec::new(),
+        );
+        assert_eq!(outcome, Outcome::BadInput);
+    }
 
     #[test]
     fn default_report_dir_uses_names() {

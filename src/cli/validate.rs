@@ -10,7 +10,7 @@ pub fn execute(args: &ValidateArgs) -> Outcome {
     let mut outcome = Outcome::Pass;
     for path in &args.files {
         match spec::validate_file(path) {
-            Ok(kind) => println!("ok  {} ({kind})", path.display()),
+            Ok(kind) => super::print_stdout(&format!("ok  {} ({kind})\n", path.display())),
             Err(diagnostic) => {
                 eprintln!("{diagnostic}");
                 outcome = Outcome::BadInput;
