@@ -1,1 +1,121 @@
-//! (stub)
+//! Report writers. Each is a pure function of a [`RunSummary`] (plus, for
+//! the human-facing ones, the command that reproduces the run); none sees
+//! live simulation state.
+//!
+//! * [`json`]: `report.json`, canonical and byte-stable, for machines.
+//! * [`markdown`]: `report.md`, for people and pull-request comments.
+//! * [`terminal`]: the aligned summary printed after `firedrill run`.
+//!
+//! Files are written with [`write_atomic`], so a report directory never
+//! holds a half-written file even if the process is killed mid-write.
+
+pub mod format;
+pub mod json;
+pub mod markdown;
+pub mod terminal;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::metrics::RunSummary;
+
+/// The command line that reproduces a run, printed by every human-facing
+/// writer so a failure can be replayed exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reproduce {
+    pub model_path: String,
+    pub scenario_path: String,
+    pub seed: u64,
+}
+
+impl std::fmt::Display for Reproduce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "firedrill run {} --scenario {} --seed {}",
+            format::shell_quote(&self.model_path),
+            format::shell_quote(&self.scenario_path),
+            self.seed
+        )
+    }
+}
+
+/// File names inside a report directory.
+pub const JSON_FILE: &str = "report.json";
+pub const MARKDOWN_FILE: &str = "report.md";
+
+/// Writes `report.json` and `report.md` into `dir` (created if missing) and
+/// returns their paths.
+pub fn write_reports(
+    dir: &Path,
+    summary: &RunSummary,
+    reproduce: &Reproduce,
+) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let json_path = dir.join(JSON_FILE);
+    write_atomic(&json_path, json::render(summary).as_bytes())?;
+    let markdown_path = dir.join(MARKDOWN_FILE);
+    write_atomic(
+        &markdown_path,
+        markdown::render(summary, reproduce).as_bytes(),
+    )?;
+    Ok(vec![json_path, markdown_path])
+}
+
+/// Replaces `path` with `bytes` all at once: the bytes go to a temporary
+/// file in the same directory (so the rename cannot cross file systems),
+/// are flushed to disk, and the file is renamed over `path`. Readers see the
+/// old file or the new one, never a torn one; a crash leaves at most a
+/// stray `.tmp` file, which `tempfile` removes on unwinding.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".firedrill-").suffix(".tmp");
+    // tempfile creates files readable by the owner only; a report is meant
+    // to be shared, so ask for the usual 0666 and let the umask trim it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reproduce_command_quotes_odd_paths() {
+        let reproduce = Reproduce {
+            model_path: "models/my model.yaml".into(),
+            scenario_path: "scenarios/az.yaml".into(),
+            seed: 7,
+        };
+        assert_eq!(
+            reproduce.to_string(),
+            "firedrill run 'models/my model.yaml' --scenario scenarios/az.yaml --seed 7"
+        );
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("report.json")]);
+    }
+}

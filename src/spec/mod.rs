@@ -33,6 +33,15 @@ pub enum FileKind {
     Scenario,
 }
 
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileKind::Model => "model",
+            FileKind::Scenario => "scenario",
+        })
+    }
+}
+
 pub fn load_model(path: &Path) -> Result<ModelConfig, Diagnostic> {
     let text = load::read(path)?;
     load_model_str(&text, &load::display_name(path))

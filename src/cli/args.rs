@@ -1,0 +1,56 @@
+//! The command line, as clap derive types. Parsing only: what each command
+//! does lives in its own module.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Deterministic discrete-event simulator and chaos testbed for cloud
+/// infrastructure designs.
+#[derive(Debug, Parser)]
+#[command(
+    name = "firedrill",
+    version,
+    about,
+    after_help = "Exit codes: 0 every SLO met (or all files valid), 1 an SLO violated, \
+                  2 bad input or usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate one model under one scenario with one seed and write reports.
+    Run(RunArgs),
+    /// Check model and scenario files without running them.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Model file (an architecture), e.g. models/wordpress-multi-az.yaml.
+    #[arg(value_name = "MODEL")]
+    pub model: PathBuf,
+
+    /// Scenario file (workload, faults, SLOs), e.g. scenarios/steady-state.yaml.
+    #[arg(long, short = 's', value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+
+    /// Seed for every random stream [default: the scenario's `seed`, else 1].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Directory for report.json and report.md
+    /// [default: reports/<model name>/<scenario name>].
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Model or scenario files to check.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}

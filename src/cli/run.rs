@@ -1,0 +1,228 @@
+//! `firedrill run MODEL --scenario SCENARIO [--seed N] [--out DIR]`.
+
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::args::RunArgs;
+use super::Outcome;
+use crate::metrics::RunSummary;
+use crate::report::{self, terminal, Reproduce};
+use crate::{run, spec};
+
+/// Seed used when neither `--seed` nor the scenario gives one.
+pub const DEFAULT_SEED: u64 = 1;
+
+pub fn execute(args: &RunArgs) -> Outcome {
+    // Load both files before giving up, so one invocation shows every
+    // file error rather than one per attempt.
+    let model = spec::load_model(&args.model);
+    let scenario = spec::load_scenario(&args.scenario);
+    let (model, scenario) = match (model, scenario) {
+        (Ok(model), Ok(scenario)) => (model, scenario),
+        (model, scenario) => {
+            for diagnostic in [model.err(), scenario.err()].into_iter().flatten() {
+                eprintln!("{diagnostic}");
+            }
+            return Outcome::BadInput;
+        }
+    };
+
+    let seed = args.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
+    let reproduce = Reproduce {
+        model_path: args.model.display().to_string(),
+        scenario_path: args.scenario.display().to_string(),
+        seed,
+    };
+
+    let started = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| run::run(&model, &scenario, seed)));
+    let wall_s = started.elapsed().as_secs_f64();
+    let summary = match result {
+        Ok(Ok(summary)) => summary,
+        Ok(Err(run_error)) => {
+            eprintln!("{run_error}");
+            return Outcome::BadInput;
+        }
+        Err(_) => {
+            // The seed makes the crash reproducible: say how.
+            eprintln!("error: internal error in firedrill (this is a bug; please report it)");
+            eprintln!("reproduce: {reproduce}");
+            return Outcome::InternalError;
+        }
+    };
+
+    let mut stdout = std::io::stdout().lock();
+    finish(
+        &summary,
+        &reproduce,
+        args.out.as_deref(),
+        wall_s,
+        &mut stdout,
+    )
+}
+
+/// Everything after the simulation: write the reports, print the summary,
+/// turn the SLO verdicts into an outcome. Separate from [`execute`] so it
+/// can be tested on a hand-made summary.
+fn finish(
+    summary: &RunSummary,
+    reproduce: &Reproduce,
+    out: Option<&Path>,
+    wall_s: f64,
+    stdout: &mut dyn Write,
+) -> Outcome {
+    let dir = out.map_or_else(
+        || default_report_dir(&summary.model, &summary.scenario),
+        Path::to_path_buf,
+    );
+    let report_files = match report::write_reports(&dir, summary, reproduce) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: cannot write reports to {}: {error}", dir.display());
+            return Outcome::BadInput;
+        }
+    };
+    let footer = terminal::Footer {
+        wall_s,
+        report_files,
+    };
+    let colour = terminal::colour_wanted();
+    // Write errors are ignored: `print!` would panic on a closed pipe
+    // (`firedrill run ... | head -3`), and a reader that stopped listening
+    // is no reason to fail a run whose reports are already written.
+    let _ = stdout.write_all(terminal::render(summary, reproduce, colour, &footer).as_bytes());
+    let _ = stdout.flush();
+    Outcome::of_run(summary)
+}
+
+/// `reports/<model>/<scenario>`, with each name reduced to a safe single
+/// path component: names come from user files and must not climb out of
+/// `reports/` or create nested folders.
+pub fn default_report_dir(model: &str, scenario: &str) -> PathBuf {
+    Path::new("reports")
+        .join(path_component(model))
+        .join(path_component(scenario))
+}
+
+fn path_component(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
+        "_".to_string()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(pass: bool) -> RunSummary {
+        use crate::metrics::*;
+        let mut slo = std::collections::BTreeMap::new();
+        let verdict = SloVerdict {
+            target: 0.999,
+            actual: Some(0.99),
+            pass,
+        };
+        slo.insert("availability".to_string(), verdict);
+        RunSummary {
+            firedrill_version: "0.0.0".into(),
+            model: "m".into(),
+            scenario: "s".into(),
+            seed: 5,
+            horizon_s: 60.0,
+            requests: RequestCounts::default(),
+            availability: AvailabilitySummary {
+                request: 0.99,
+                time: 1.0,
+                longest_outage_s: 0.0,
+                recoveries: Vec::new(),
+            },
+            data_loss: DataLossSummary::default(),
+            latency_ms: None,
+            errors_by_cause: Default::default(),
+            slo,
+            engine: EngineStats::default(),
+            detail: RunDetail::default(),
+        }
+    }
+
+    fn reproduce() -> Reproduce {
+        Reproduce {
+            model_path: "m.yaml".into(),
+            scenario_path: "s.yaml".into(),
+            seed: 5,
+        }
+    }
+
+    #[test]
+    fn finish_writes_reports_and_maps_slos_to_exit_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("nested/out");
+        let outcome = finish(
+            &summary(false),
+            &reproduce(),
+            Some(&out),
+            0.1,
+            &mut Vec::new(),
+        );
+        assert_eq!(outcome, Outcome::SloViolated);
+        let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+        assert!(json.contains("\"seed\": 5"));
+        assert!(out.join("report.md").exists());
+        assert_eq!(
+            finish(
+                &summary(true),
+                &reproduce(),
+                Some(&out),
+                0.1,
+                &mut Vec::new()
+            ),
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn finish_reports_unwritable_directory_as_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "").unwrap();
+        let outcome = finish(
+            &summary(true),
+            &reproduce(),
+            Some(&file),
+            0.1,
+            &mut Vec::new(),
+        );
+        assert_eq!(outcome, Outcome::BadInput);
+    }
+
+    #[test]
+    fn default_report_dir_uses_names() {
+        assert_eq!(
+            default_report_dir("wordpress-multi-az", "az-power-interruption"),
+            Path::new("reports/wordpress-multi-az/az-power-interruption")
+        );
+    }
+
+    #[test]
+    fn default_report_dir_cannot_escape() {
+        assert_eq!(
+            default_report_dir("../etc", ".."),
+            Path::new("reports/.._etc/_")
+        );
+        assert_eq!(default_report_dir("a/b", ""), Path::new("reports/a_b/_"));
+    }
+}

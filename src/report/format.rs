@@ -1,0 +1,158 @@
+//! Number formatting shared by the human-facing writers (Markdown and the
+//! terminal summary). `report.json` does not use these: it keeps raw values.
+
+use std::fmt::Write as _;
+
+/// Average month (365.25 / 12 days), the usual base for "downtime per month".
+pub const MONTH_S: f64 = 365.25 / 12.0 * 86_400.0;
+
+/// `1234567` → `1,234,567`: counts people can read at a glance.
+pub fn count(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A fraction as a percentage with enough decimals to tell 99.9 % from
+/// 99.99 %: four decimals, trailing zeros kept so columns line up.
+pub fn percent(fraction: f64) -> String {
+    if !fraction.is_finite() {
+        return "n/a".to_string();
+    }
+    format!("{:.4} %", fraction * 100.0)
+}
+
+/// Availability as "nines": 0.999 → 3.0, 0.9995 → 3.3. Capped at 9 so a
+/// perfect run prints a number instead of infinity.
+pub fn nines(fraction: f64) -> String {
+    if !fraction.is_finite() {
+        return "n/a".to_string();
+    }
+    let unavailable = (1.0 - fraction).max(0.0);
+    if unavailable < 1e-9 {
+        return "≥ 9".to_string();
+    }
+    format!("{:.1}", -unavailable.log10())
+}
+
+/// The downtime per month the same unavailability would add up to.
+pub fn downtime_per_month(fraction: f64) -> String {
+    if !fraction.is_finite() {
+        return "n/a".to_string();
+    }
+    duration((1.0 - fraction).max(0.0) * MONTH_S)
+}
+
+/// Seconds in the largest units that keep it short: `45.2 s`, `21 min 54 s`,
+/// `3 h 02 min`, `2 d 04 h`.
+pub fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "n/a".to_string();
+    }
+    if seconds < 60.0 {
+        return format!("{seconds:.1} s");
+    }
+    let whole = seconds.round() as u64;
+    let (days, hours, minutes, secs) = (
+        whole / 86_400,
+        whole % 86_400 / 3_600,
+        whole % 3_600 / 60,
+        whole % 60,
+    );
+    let mut out = String::new();
+    if days > 0 {
+        let _ = write!(out, "{days} d {hours:02} h");
+    } else if hours > 0 {
+        let _ = write!(out, "{hours} h {minutes:02} min");
+    } else {
+        let _ = write!(out, "{minutes} min {secs:02} s");
+    }
+    out
+}
+
+/// Milliseconds with three decimals (microsecond resolution).
+pub fn ms(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    format!("{value:.3} ms")
+}
+
+/// Seconds with three decimals.
+pub fn seconds(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    format!("{value:.3} s")
+}
+
+/// An SLO value in the unit its name implies: availability SLOs are
+/// fractions shown as percentages, `latency_*` are milliseconds,
+/// `writes_*` are counts, `*_s` are seconds. Unknown names print plainly so a
+/// new SLO never breaks a report.
+pub fn slo_value(name: &str, value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    if name.starts_with("availability") {
+        percent(value)
+    } else if name.starts_with("latency") {
+        ms(value)
+    } else if name.starts_with("writes") && value >= 0.0 && value.fract() == 0.0 {
+        format!("{} writes", count(value as u64))
+    } else if name.ends_with("_s") {
+        seconds(value)
+    } else {
+        format!("{value}")
+    }
+}
+
+/// Quotes a command-line argument for a POSIX shell, only when needed, so
+/// the printed reproduction command can be pasted as is.
+pub fn shell_quote(argument: &str) -> String {
+    let safe = !argument.is_empty()
+        && argument
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@%".contains(c));
+    if safe {
+        argument.to_string()
+    } else {
+        format!("'{}'", argument.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn nines_and_downtime() {
+        assert_eq!(nines(0.999), "3.0");
+        assert_eq!(nines(1.0), "≥ 9");
+        // 0.1 % of an average month (2,629,800 s) is 2,629.8 s = 43 min 50 s.
+        assert_eq!(downtime_per_month(0.999), "43 min 50 s");
+        assert_eq!(duration(7_500.0), "2 h 05 min");
+        assert_eq!(duration(12.34), "12.3 s");
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("models/a.yaml"), "models/a.yaml");
+        assert_eq!(shell_quote("my model.yaml"), "'my model.yaml'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

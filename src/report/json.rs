@@ -1,0 +1,216 @@
+//! `report.json`: the canonical, machine-readable result of one run.
+//!
+//! The bytes are a pure function of the [`RunSummary`]: the same run gives
+//! the same file on any machine. To get there:
+//!
+//! * keys come out in a fixed order, because the document is built from
+//!   structs whose fields serde writes in declaration order, and the two
+//!   maps (`errors_by_cause`, `slo`) are `BTreeMap`s, sorted by name;
+//! * every float is rounded to [`FLOAT_DECIMALS`] decimals before it is
+//!   printed, so last-bit noise never shows up in a diff, and a value that
+//!   is not finite becomes `null` (JSON has no NaN);
+//! * wall-clock values and engine statistics are left out: they differ
+//!   between two runs of the same seed.
+
+use std::collections::BTreeMap;
+
+use serde::{Serialize, Serializer};
+
+use crate::metrics::{Recovery, RunSummary};
+
+/// Decimals kept on every float in `report.json`. Six keeps microseconds of
+/// time and 99.9999 % style availabilities exact, and nothing finer.
+pub const FLOAT_DECIMALS: i32 = 6;
+
+/// The top-level keys of `report.json`, in the order they are written.
+/// Tools that read the report may rely on this list; a test holds the
+/// writer to it.
+pub const TOP_LEVEL_KEYS: [&str; 11] = [
+    "firedrill_version",
+    "model",
+    "scenario",
+    "seed",
+    "horizon_s",
+    "requests",
+    "availability",
+    "data_loss",
+    "latency_ms",
+    "errors_by_cause",
+    "slo",
+];
+
+/// Renders `report.json`: pretty-printed, with a trailing newline.
+pub fn render(summary: &RunSummary) -> String {
+    let document = Document::from(summary);
+    // Serialising plain structs, strings, integers and maps cannot fail.
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|error| unreachable!("report.json serialisation failed: {error}"));
+    text.push('\n');
+    text
+}
+
+/// Rounds `value` to [`FLOAT_DECIMALS`] decimals; `None` if not finite.
+pub fn round_float(value: f64) -> Option<f64> {
+    if !value.is_finite() {
+        return None;
+    }
+    let scale = 10f64.powi(FLOAT_DECIMALS);
+    let rounded = (value * scale).round() / scale;
+    // Values too large to scale (|x| > ~1e302) stay as they are.
+    if !rounded.is_finite() {
+        return Some(value);
+    }
+    // `-0.0` would print as `-0.0`: a tiny negative rounding to zero is zero.
+    Some(if rounded == 0.0 { 0.0 } else { rounded })
+}
+
+/// A float as it appears in the report: rounded, or `null`.
+#[derive(Clone, Copy, Debug)]
+struct Fixed(f64);
+
+impl Serialize for Fixed {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match round_float(self.0) {
+            Some(value) => serializer.serialize_f64(value),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+// The structs below mirror the file, field by field, in file order.
+
+#[derive(Serialize)]
+struct Document<'a> {
+    firedrill_version: &'a str,
+    model: &'a str,
+    scenario: &'a str,
+    seed: u64,
+    horizon_s: Fixed,
+    requests: Requests,
+    availability: Availability<'a>,
+    data_loss: DataLoss,
+    latency_ms: Latency,
+    errors_by_cause: &'a BTreeMap<String, u64>,
+    slo: BTreeMap<&'a str, Slo>,
+}
+
+#[derive(Serialize)]
+struct Requests {
+    total: u64,
+    succeeded: u64,
+    failed: u64,
+    in_flight_end: u64,
+}
+
+#[derive(Serialize)]
+struct Availability<'a> {
+    request: Fixed,
+    time: Fixed,
+    longest_outage_s: Fixed,
+    recoveries: Vec<RecoveryEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct RecoveryEntry<'a> {
+    fault: &'a str,
+    action: &'a str,
+    start_s: Fixed,
+    impact: bool,
+    recovered_at_s: Option<Fixed>,
+    time_to_recover_s: Option<Fixed>,
+}
+
+#[derive(Serialize)]
+struct DataLoss {
+    writes_acknowledged: u64,
+    writes_lost: u64,
+    rpo_s: Fixed,
+}
+
+/// Every percentile is `null` when no request succeeded, so the keys are
+/// always present and readers need no special case.
+#[derive(Serialize)]
+struct Latency {
+    p50: Option<Fixed>,
+    p90: Option<Fixed>,
+    p99: Option<Fixed>,
+    p999: Option<Fixed>,
+    max: Option<Fixed>,
+}
+
+#[derive(Serialize)]
+struct Slo {
+    target: Fixed,
+    actual: Option<Fixed>,
+    pass: bool,
+}
+
+impl<'a> From<&'a RunSummary> for Document<'a> {
+    fn from(summary: &'a RunSummary) -> Self {
+        let latency = summary.latency_ms;
+        let pick =
+            |f: fn(&crate::metrics::LatencySummary) -> f64| latency.as_ref().map(|l| Fixed(f(l)));
+        Document {
+            firedrill_version: &summary.firedrill_version,
+            model: &summary.model,
+            scenario: &summary.scenario,
+            seed: summary.seed,
+            horizon_s: Fixed(summary.horizon_s),
+            requests: Requests {
+                total: summary.requests.total,
+                succeeded: summary.requests.succeeded,
+                failed: summary.requests.failed,
+                in_flight_end: summary.requests.in_flight_end,
+            },
+            availability: Availability {
+                request: Fixed(summary.availability.request),
+                time: Fixed(summary.availability.time),
+                longest_outage_s: Fixed(summary.availability.longest_outage_s),
+                recoveries: summary
+                    .availability
+                    .recoveries
+                    .iter()
+                    .map(RecoveryEntry::from)
+                    .collect(),
+            },
+            data_loss: DataLoss {
+                writes_acknowledged: summary.data_loss.writes_acknowledged,
+                writes_lost: summary.data_loss.writes_lost,
+                rpo_s: Fixed(summary.data_loss.rpo_s),
+            },
+            latency_ms: Latency {
+                p50: pick(|l| l.p50),
+                p90: pick(|l| l.p90),
+                p99: pick(|l| l.p99),
+                p999: pick(|l| l.p999),
+                max: pick(|l| l.max),
+            },
+            errors_by_cause: &summary.errors_by_cause,
+            slo: summary
+                .slo
+                .iter()
+                .map(|(name, verdict)| {
+                    let slo = Slo {
+                        target: Fixed(verdict.target),
+                        actual: verdict.actual.map(Fixed),
+                        pass: verdict.pass,
+                    };
+                    (name.as_str(), slo)
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<'a> From<&'a Recovery> for RecoveryEntry<'a> {
+    fn from(recovery: &'a Recovery) -> Self {
+        RecoveryEntry {
+            fault: &recovery.fault,
+            action: &recovery.action,
+            start_s: Fixed(recovery.start_s),
+            impact: recovery.impact,
+            recovered_at_s: recovery.recovered_at_s.map(Fixed),
+            time_to_recover_s: recovery.time_to_recover_s.map(Fixed),
+        }
+    }
+}

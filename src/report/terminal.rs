@@ -1,0 +1,245 @@
+//! The human summary `firedrill run` prints on stdout.
+//!
+//! Hand-aligned text rather than a table crate: the summary is label/value
+//! rows, not a grid, and the only styling is colour on the verdict words,
+//! which sit at the end of their line so escape codes never upset the
+//! alignment. Every number carries its unit. The footer may mention wall
+//! time: this text is never written to a report file.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use super::format;
+use super::Reproduce;
+use crate::metrics::RunSummary;
+
+/// Facts about this invocation, not the simulated run: they vary between
+/// two runs of the same seed, so they only ever reach the terminal.
+#[derive(Clone, Debug, Default)]
+pub struct Footer {
+    pub wall_s: f64,
+    pub report_files: Vec<PathBuf>,
+}
+
+/// Colour only for a person at a terminal: never when stdout is piped or
+/// redirected, nor when `NO_COLOR` is set to anything non-empty
+/// (<https://no-color.org>), nor on a dumb terminal.
+pub fn colour_wanted() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|v| v == "dumb");
+    std::io::stdout().is_terminal() && !no_color && !dumb
+}
+
+/// One row: a label, a value with its unit, and an optional remark.
+struct Row {
+    label: String,
+    value: String,
+    remark: String,
+}
+
+fn row(label: &str, value: String, remark: String) -> Row {
+    Row {
+        label: label.to_string(),
+        value,
+        remark,
+    }
+}
+
+/// Renders the summary; `colour` adds ANSI colour to verdicts.
+pub fn render(
+    summary: &RunSummary,
+    reproduce: &Reproduce,
+    colour: bool,
+    footer: &Footer,
+) -> String {
+    let paint = |pass: bool, text: &str| -> String {
+        match (colour, pass) {
+            (false, _) => text.to_string(),
+            (true, true) => format!("\x1b[32m{text}\x1b[0m"),
+            (true, false) => format!("\x1b[1;31m{text}\x1b[0m"),
+        }
+    };
+    let mut sections: Vec<(&str, Vec<Row>)> = vec![
+        ("run", run_rows(summary)),
+        ("requests", request_rows(summary)),
+        ("availability", availability_rows(summary)),
+        ("data loss", data_loss_rows(summary)),
+        ("latency (successful requests)", latency_rows(summary)),
+    ];
+    let errors = error_rows(summary);
+    if !errors.is_empty() {
+        sections.push(("errors by cause", errors));
+    }
+    let mut slo_rows = Vec::new();
+    for (name, verdict) in &summary.slo {
+        let actual = verdict
+            .actual
+            .map_or_else(|| "n/a".to_string(), |value| format::slo_value(name, value));
+        let target = format::slo_value(name, verdict.target);
+        let word = if verdict.pass { "PASS" } else { "FAIL" };
+        let remark = format!("target {target}  {}", paint(verdict.pass, word));
+        slo_rows.push(row(name, actual, remark));
+    }
+    if !slo_rows.is_empty() {
+        sections.push(("SLOs (actual)", slo_rows));
+    }
+
+    let label_width = sections
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().map(|r| r.label.chars().count()))
+        .max()
+        .unwrap_or(0);
+    let value_width = sections
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().map(|r| r.value.chars().count()))
+        .max()
+        .unwrap_or(0);
+
+    let mut out = String::new();
+    let _ = writeln!(out, "firedrill: {} × {}", summary.model, summary.scenario);
+    for (title, rows) in &sections {
+        let _ = writeln!(out, "\n{title}");
+        for r in rows {
+            let line = format!(
+                "  {:<label_width$}  {:>value_width$}  {}",
+                r.label, r.value, r.remark
+            );
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+    out.push('\n');
+    let failed = summary.slo.values().filter(|v| !v.pass).count();
+    let verdict = if failed == 0 {
+        paint(true, "all SLOs met")
+    } else {
+        paint(
+            false,
+            &format!("{failed} of {} SLOs violated", summary.slo.len()),
+        )
+    };
+    let _ = writeln!(out, "result: {verdict}");
+    let _ = writeln!(out, "reproduce: {reproduce}");
+    for path in &footer.report_files {
+        let _ = writeln!(out, "wrote: {}", path.display());
+    }
+    let _ = writeln!(
+        out,
+        "simulated {} requests ({} events) in {:.2} s of wall time",
+        short_count(summary.requests.total),
+        short_count(summary.engine.events),
+        footer.wall_s
+    );
+    out
+}
+
+/// `1_234_567` → `1.2M`: the footer is a glance, not a measurement.
+fn short_count(value: u64) -> String {
+    let v = value as f64;
+    if value >= 1_000_000_000 {
+        format!("{:.1}G", v / 1e9)
+    } else if value >= 1_000_000 {
+        format!("{:.1}M", v / 1e6)
+    } else if value >= 10_000 {
+        format!("{:.1}k", v / 1e3)
+    } else {
+        value.to_string()
+    }
+}
+
+fn run_rows(summary: &RunSummary) -> Vec<Row> {
+    vec![
+        row("seed", summary.seed.to_string(), String::new()),
+        row(
+            "simulated time",
+            format::seconds(summary.horizon_s),
+            format!("({})", format::duration(summary.horizon_s)),
+        ),
+    ]
+}
+
+fn request_rows(summary: &RunSummary) -> Vec<Row> {
+    let r = &summary.requests;
+    let n = |v: u64| format!("{} req", format::count(v));
+    vec![
+        row("total", n(r.total), String::new()),
+        row("succeeded", n(r.succeeded), String::new()),
+        row("failed", n(r.failed), String::new()),
+        row("in flight at end", n(r.in_flight_end), String::new()),
+    ]
+}
+
+fn availability_rows(summary: &RunSummary) -> Vec<Row> {
+    let a = &summary.availability;
+    let remark = |f: f64| {
+        format!(
+            "{} nines, {}/month",
+            format::nines(f),
+            format::downtime_per_month(f)
+        )
+    };
+    let mut rows = vec![
+        row("by request", format::percent(a.request), remark(a.request)),
+        row("by minute", format::percent(a.time), remark(a.time)),
+        row(
+            "longest outage",
+            format::seconds(a.longest_outage_s),
+            String::new(),
+        ),
+    ];
+    for recovery in &a.recoveries {
+        let value = recovery
+            .time_to_recover_s
+            .map_or_else(|| "not recovered".to_string(), format::seconds);
+        let remark = format!(
+            "{} at {}{}",
+            recovery.action,
+            format::seconds(recovery.start_s),
+            if recovery.impact { "" } else { ", no impact" }
+        );
+        rows.push(row(&format!("recovery: {}", recovery.fault), value, remark));
+    }
+    rows
+}
+
+fn data_loss_rows(summary: &RunSummary) -> Vec<Row> {
+    let d = &summary.data_loss;
+    vec![
+        row(
+            "writes acknowledged",
+            format!("{} writes", format::count(d.writes_acknowledged)),
+            String::new(),
+        ),
+        row(
+            "writes lost",
+            format!("{} writes", format::count(d.writes_lost)),
+            String::new(),
+        ),
+        row("RPO", format::seconds(d.rpo_s), String::new()),
+    ]
+}
+
+fn latency_rows(summary: &RunSummary) -> Vec<Row> {
+    let Some(l) = summary.latency_ms else {
+        return vec![row("none", "n/a".into(), "no request succeeded".into())];
+    };
+    [
+        ("p50", l.p50),
+        ("p90", l.p90),
+        ("p99", l.p99),
+        ("p99.9", l.p999),
+        ("max", l.max),
+    ]
+    .into_iter()
+    .map(|(label, value)| row(label, format::ms(value), String::new()))
+    .collect()
+}
+
+fn error_rows(summary: &RunSummary) -> Vec<Row> {
+    summary
+        .errors_by_cause
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|(cause, &n)| row(cause, format!("{} req", format::count(n)), String::new()))
+        .collect()
+}
