@@ -2,12 +2,12 @@
 //! accounting that goes with them (the model's assumptions are listed in
 //! `database.rs`).
 
-use super::database::{FailoverState, Role};
+use super::database::{FailoverState, Point, Role};
 use super::event::{DbId, Event};
 use super::failure::NodeRef;
 use super::node::Cause;
 use crate::config::DownMode;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 impl super::World {
     fn db_server_up(&self, db: DbId, node: u16) -> bool {
@@ -83,7 +83,6 @@ impl super::World {
     }
 
     pub(super) fn on_failover_done(&mut self, db: DbId, epoch: u32) {
-        let now = self.now();
         if self.dbs[db as usize].epoch != epoch {
             return;
         }
@@ -99,15 +98,17 @@ impl super::World {
             return; // waits for the old primary to come back
         }
         // The promoted copy has every write acknowledged up to `lag`
-        // before the primary died.
-        let died = d.primary_down_at;
-        let upto = d.log.now_point(died);
-        let kept_time = crate::time::SimTime(died.as_nanos().saturating_sub(lag.as_nanos()));
-        let kept = super::database::Point {
-            time: kept_time,
-            acked: d.log.acked_at(kept_time),
-        };
-        d.log.lose(kept, upto);
+        // before the primary died (all of them for a synchronous standby).
+        if !lag.is_zero() {
+            let died = d.primary_down_at;
+            let upto = d.log.now_point(died);
+            let kept_time = SimTime(died.as_nanos().saturating_sub(lag.as_nanos()));
+            let kept = Point {
+                time: kept_time,
+                acked: d.log.acked_at(kept_time),
+            };
+            d.log.lose(kept, upto);
+        }
         d.pending_loss = None;
         let old = d.primary as usize;
         let new = candidate as usize;
@@ -116,7 +117,6 @@ impl super::World {
         d.nodes[new].role = Role::Primary;
         d.primary = candidate;
         d.endpoint = candidate;
-        let _ = now;
     }
 
     /// Fails the database's current primary; it restarts in place after
