@@ -1,9 +1,5 @@
 //! The `firedrill` binary end to end, on the bundled models and scenarios
 //! and on broken files written to a temporary directory.
-//!
-//! Tests marked `#[ignore = "needs engine and spec"]` need the real file
-//! parser and engine; they compile now and are meant to run (un-ignored)
-//! once those land. Usage-error tests need neither and run today.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -112,7 +108,6 @@ fn help_and_version_exit_0() {
 // ---- runs on bundled files ----
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn run_multi_az_under_az_power_interruption_writes_both_reports() {
     let dir = tempfile::tempdir().unwrap();
     let (output, json) = run_into(dir.path(), MULTI_AZ, AZ_POWER, &["--seed", "7"]);
@@ -133,7 +128,6 @@ fn run_multi_az_under_az_power_interruption_writes_both_reports() {
 }
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn exit_code_matches_slo_verdicts_in_report() {
     for (model, scenario) in [
         (MULTI_AZ, AZ_POWER),
@@ -154,7 +148,6 @@ fn exit_code_matches_slo_verdicts_in_report() {
 }
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn same_seed_twice_gives_identical_reports() {
     let first = tempfile::tempdir().unwrap();
     let second = tempfile::tempdir().unwrap();
@@ -169,7 +162,6 @@ fn same_seed_twice_gives_identical_reports() {
 }
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn seed_defaults_to_scenario_seed_or_1() {
     let dir = tempfile::tempdir().unwrap();
     let (_, json) = run_into(dir.path(), SINGLE_INSTANCE, STEADY, &[]);
@@ -183,7 +175,6 @@ fn seed_defaults_to_scenario_seed_or_1() {
 }
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn validate_accepts_every_bundled_file() {
     let output = firedrill(&["validate", MULTI_AZ, SINGLE_INSTANCE, AZ_POWER, STEADY]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -240,7 +231,6 @@ fn bad_inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
 }
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn validate_rejects_bad_files_with_location() {
     let dir = tempfile::tempdir().unwrap();
     for (what, path) in bad_inputs(dir.path()) {
@@ -257,7 +247,6 @@ fn validate_rejects_bad_files_with_location() {
 }
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn validate_reports_good_and_bad_files_together() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.yaml");
@@ -273,7 +262,6 @@ fn validate_reports_good_and_bad_files_together() {
 }
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn run_with_bad_files_exits_2_with_location() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("reports");
@@ -311,7 +299,6 @@ fn run_with_bad_files_exits_2_with_location() {
 }
 
 #[test]
-#[ignore = "needs engine and spec"]
 fn missing_files_exit_2() {
     let output = firedrill(&["run", "models/no-such-model.yaml", "--scenario", STEADY]);
     no_panic(&output);
