@@ -48,7 +48,11 @@ fn alb_default_health_checks_remove_a_dead_target_35_to_65_s_after_death() {
         sim.run_until(SimTime(secs(500).as_nanos()));
         let lb = &sim.world.lbs[0];
         let dead: Vec<_> = lb.health.iter().filter(|h| !h.healthy).collect();
-        assert_eq!(dead.len(), 1, "seed {seed}: exactly the crashed target is out");
+        assert_eq!(
+            dead.len(),
+            1,
+            "seed {seed}: exactly the crashed target is out"
+        );
         let at = dead[0].changed_at.unwrap();
         detections.push(at.since(SimTime(crash_at.as_nanos())).as_secs_f64());
     }
@@ -56,7 +60,10 @@ fn alb_default_health_checks_remove_a_dead_target_35_to_65_s_after_death() {
     let max = detections.iter().cloned().fold(0.0, f64::max);
     let mean = detections.iter().sum::<f64>() / detections.len() as f64;
     eprintln!("ALB detection: min {min:.1} s, mean {mean:.1} s, max {max:.1} s");
-    assert!(min >= 35.0 && max <= 65.0, "detection outside 35–65 s: {min}–{max}");
+    assert!(
+        min >= 35.0 && max <= 65.0,
+        "detection outside 35–65 s: {min}–{max}"
+    );
     // The phase is uniform, so the window is actually used, around 50 s.
     assert!(max - min > 15.0 && (mean - 50.0).abs() < 5.0, "mean {mean}");
 }
@@ -127,7 +134,10 @@ fn multi_az_failover_fails_writes_for_failover_plus_ttl_and_loses_none() {
         r.requests.failed, r.data_loss.writes_lost
     );
     // 75–80 s of writes fail; Poisson noise on ~15,500 is about ±1 %.
-    assert!((73.0..=82.0).contains(&failed_s), "{failed_s} s of writes failed");
+    assert!(
+        (73.0..=82.0).contains(&failed_s),
+        "{failed_s} s of writes failed"
+    );
     assert_eq!(r.data_loss.writes_lost, 0);
     assert_eq!(r.data_loss.writes_acknowledged, r.requests.succeeded);
     let rec = &r.availability.recoveries[0];
@@ -177,8 +187,14 @@ fn without_a_standby_or_promotion_the_database_waits_for_its_restart() {
     let failed_s = r.requests.failed as f64 / 50.0;
     assert!((585.0..=615.0).contains(&failed_s), "{failed_s}");
     let in_flight = r.errors_by_cause["in_flight_lost"];
-    assert_eq!(r.errors_by_cause["dependency_down"] + in_flight, r.requests.failed);
-    assert!(in_flight < 10, "only the writes in service at the crash: {in_flight}");
+    assert_eq!(
+        r.errors_by_cause["dependency_down"] + in_flight,
+        r.requests.failed
+    );
+    assert!(
+        in_flight < 10,
+        "only the writes in service at the crash: {in_flight}"
+    );
     assert_eq!(r.data_loss.writes_lost, 0, "a restart keeps the volume");
 }
 
@@ -215,7 +231,10 @@ fn single_instance_volume_loss_loses_the_writes_since_the_last_snapshot() {
     ));
     let r = run(&m, &s, 9).unwrap();
     let lost = r.data_loss.writes_lost as f64;
-    eprintln!("volume loss: {lost} writes lost (expected ≈ 18,000), rpo {}", r.data_loss.rpo_s);
+    eprintln!(
+        "volume loss: {lost} writes lost (expected ≈ 18,000), rpo {}",
+        r.data_loss.rpo_s
+    );
     // 10 writes/s × 1,800 s = 18,000, Poisson sd ≈ 134.
     assert!((lost - 18_000.0).abs() < 600.0, "lost {lost}");
     assert_eq!(r.data_loss.rpo_s, 1800.0);

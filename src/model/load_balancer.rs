@@ -14,6 +14,11 @@
 //!   target still passes (checks are cheap).
 //! - Health state and the balancing state (round-robin pointer, outstanding
 //!   counts) are shared by all nodes: the LB acts as one logical balancer.
+//! - A target's outstanding requests are those the LB routed to it that
+//!   have not ended, including ones hanging on a blackholed target, so
+//!   least-outstanding steers away from a target that hangs; a target that
+//!   fails fast looks idle and attracts traffic until health checks remove
+//!   it, as with real least-connections balancing.
 //! - A node routes to healthy targets in its own zone, or in every zone
 //!   with `cross_zone`; if none is healthy it routes to all of them anyway
 //!   (fail open), so a total outage shows as errors from dead targets.
@@ -57,6 +62,8 @@ pub struct LoadBalancer {
     pub targets: Vec<ServerId>,
     pub target_zones: Vec<ZoneIndex>,
     pub health: Vec<TargetHealth>,
+    /// Requests routed to each target that have not ended.
+    pub outstanding: Vec<u32>,
     /// Per LB node: the targets it may route to now (indices into
     /// `targets`), rebuilt when health changes.
     candidates: Vec<Vec<u16>>,
@@ -118,6 +125,7 @@ impl LoadBalancer {
                 })
                 .collect(),
             target_zones: targets.iter().map(|(_, z)| *z).collect(),
+            outstanding: vec![0; targets.len()],
             targets: targets.into_iter().map(|(s, _)| s).collect(),
             candidates: vec![Vec::new(); n_nodes],
             candidates_dirty: true,
@@ -187,9 +195,9 @@ impl LoadBalancer {
         self.candidates_dirty = false;
     }
 
-    /// Chooses a target for a request arriving at `node`; `load` gives a
-    /// target's outstanding requests.
-    pub fn choose(&mut self, node: usize, client: u32, load: impl Fn(ServerId) -> u32) -> ServerId {
+    /// Chooses a target for a request arriving at `node` and counts it as
+    /// outstanding there; returns the server and the target's index.
+    pub fn choose(&mut self, node: usize, client: u32) -> (ServerId, u16) {
         if self.candidates_dirty {
             self.rebuild_candidates();
         }
@@ -207,10 +215,10 @@ impl LoadBalancer {
                 let start = self.rr_next % list.len();
                 self.rr_next = self.rr_next.wrapping_add(1);
                 let mut best = list[start];
-                let mut best_load = load(self.targets[best as usize]);
+                let mut best_load = self.outstanding[best as usize];
                 for k in 1..list.len() {
                     let t = list[(start + k) % list.len()];
-                    let l = load(self.targets[t as usize]);
+                    let l = self.outstanding[t as usize];
                     if l < best_load {
                         best = t;
                         best_load = l;
@@ -221,7 +229,7 @@ impl LoadBalancer {
             Strategy::PowerOfTwoChoices => {
                 let a = list[self.rng.random_range(0..list.len())];
                 let b = list[self.rng.random_range(0..list.len())];
-                if load(self.targets[b as usize]) < load(self.targets[a as usize]) {
+                if self.outstanding[b as usize] < self.outstanding[a as usize] {
                     b
                 } else {
                     a
@@ -238,7 +246,14 @@ impl LoadBalancer {
                     .unwrap_or(list[0])
             }
         };
-        self.targets[pick as usize]
+        self.outstanding[pick as usize] += 1;
+        (self.targets[pick as usize], pick)
+    }
+
+    /// A request routed to target `t` ended.
+    pub fn ended(&mut self, t: u16) {
+        let o = &mut self.outstanding[t as usize];
+        *o = o.saturating_sub(1);
     }
 
     /// Picks a node from a client's cached DNS answer.
@@ -292,41 +307,44 @@ mod tests {
         let mut b = lb(Strategy::RoundRobin, true);
         assert!(!b.apply_check(0, false, SimTime::ZERO));
         assert!(b.apply_check(0, false, SimTime::ZERO));
-        let picks: Vec<_> = (0..6).map(|_| b.choose(0, 0, |_| 0)).collect();
+        let picks: Vec<_> = (0..6).map(|_| b.choose(0, 0).0).collect();
         assert!(!picks.contains(&10));
         for _ in 0..4 {
             assert!(!b.apply_check(0, true, SimTime::ZERO));
         }
         assert!(b.apply_check(0, true, SimTime::ZERO));
-        let picks: Vec<_> = (0..4).map(|_| b.choose(0, 0, |_| 0)).collect();
+        let picks: Vec<_> = (0..4).map(|_| b.choose(0, 0).0).collect();
         assert!(picks.contains(&10));
     }
 
     #[test]
     fn without_cross_zone_a_node_keeps_to_its_zone_and_fails_open() {
         let mut b = lb(Strategy::RoundRobin, false);
-        let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0, |_| 0)).collect();
+        let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0).0).collect();
         assert!(picks.iter().all(|s| *s == 12 || *s == 13));
         for t in [2, 3] {
             b.apply_check(t, false, SimTime::ZERO);
             b.apply_check(t, false, SimTime::ZERO);
         }
         // Both zone-1 targets unhealthy: routes to them anyway.
-        let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0, |_| 0)).collect();
+        let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0).0).collect();
         assert!(picks.iter().all(|s| *s == 12 || *s == 13));
     }
 
     #[test]
     fn least_outstanding_prefers_the_idle_target() {
         let mut b = lb(Strategy::LeastOutstanding, true);
-        let pick = b.choose(0, 0, |s| if s == 12 { 0 } else { 5 });
-        assert_eq!(pick, 12);
+        b.outstanding = vec![5, 5, 0, 5];
+        assert_eq!(b.choose(0, 0), (12, 2));
+        assert_eq!(b.outstanding[2], 1);
+        b.ended(2);
+        assert_eq!(b.outstanding[2], 0);
     }
 
     #[test]
     fn consistent_hash_keeps_a_client_on_its_target() {
         let mut b = lb(Strategy::ConsistentHash, true);
-        let first = b.choose(0, 42, |_| 0);
-        assert!((0..10).all(|_| b.choose(0, 42, |_| 0) == first));
+        let first = b.choose(0, 42).0;
+        assert!((0..10).all(|_| b.choose(0, 42).0 == first));
     }
 }

@@ -151,10 +151,9 @@ impl World {
                 }
                 let zone = b.nodes[node].zone;
                 let client = self.attempts.get(a).client;
-                let servers = &self.servers;
-                let target = self.lbs[lb as usize]
-                    .choose(node, client, |s| servers[s as usize].outstanding());
+                let (target, t) = self.lbs[lb as usize].choose(node, client);
                 let att = self.attempts.get_mut(a);
+                att.routed_by(lb, t);
                 att.chosen = Some(target);
                 att.via_lb = Some(lb);
                 att.zone = Some(zone);
@@ -393,10 +392,17 @@ impl World {
         self.close_request(request);
     }
 
+    /// Frees the tier slots an ending attempt holds and its places in the
+    /// load balancers' outstanding counts.
     fn release_held(&mut self, a: AttemptId) {
-        let held = self.attempts.get(a).held;
-        let n = self.attempts.get(a).held_len as usize;
-        self.attempts.get_mut(a).held_len = 0;
+        let att = self.attempts.get_mut(a);
+        let (held, n) = (att.held, att.held_len as usize);
+        let (routed, r) = (att.routed, att.routed_len as usize);
+        att.held_len = 0;
+        att.routed_len = 0;
+        for &(lb, target) in &routed[..r] {
+            self.lbs[lb as usize].ended(target);
+        }
         for &(server, incarnation) in &held[..n] {
             self.release_slot(server, incarnation);
         }

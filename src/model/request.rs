@@ -60,7 +60,14 @@ pub struct Attempt {
     pub cache_missed: bool,
     /// The database this attempt wrote to (acknowledged on success).
     pub wrote: Option<DbId>,
+    /// Load balancers that routed it, with the target chosen: each counts
+    /// it as outstanding until the attempt ends.
+    pub routed: [(u16, u16); MAX_ROUTED],
+    pub routed_len: u8,
 }
+
+/// Load balancers one attempt may pass through.
+pub const MAX_ROUTED: usize = 4;
 
 /// A vector of slots with a free list.
 pub struct Slab<T> {
@@ -150,6 +157,8 @@ impl Attempt {
             held_len: 0,
             cache_missed: false,
             wrote: None,
+            routed: [(0, 0); MAX_ROUTED],
+            routed_len: 0,
         }
     }
 
@@ -160,6 +169,13 @@ impl Attempt {
         if (self.held_len as usize) < MAX_HELD {
             self.held[self.held_len as usize] = (server, incarnation);
             self.held_len += 1;
+        }
+    }
+
+    pub fn routed_by(&mut self, lb: u16, target: u16) {
+        if (self.routed_len as usize) < MAX_ROUTED {
+            self.routed[self.routed_len as usize] = (lb, target);
+            self.routed_len += 1;
         }
     }
 

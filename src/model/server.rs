@@ -57,11 +57,6 @@ impl Server {
         }
     }
 
-    /// Requests in service or waiting: the load a balancer sees.
-    pub fn outstanding(&self) -> u32 {
-        self.busy + self.queue.len() as u32
-    }
-
     pub fn offer(&mut self, attempt: AttemptId) -> Admission {
         if self.busy < self.concurrency {
             self.busy += 1;
