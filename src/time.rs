@@ -58,13 +58,13 @@ impl SimDuration {
     /// Rounds a non-negative number of seconds to whole nanoseconds,
     /// saturating at the largest representable span.
     pub fn from_secs_f64(secs: f64) -> Self {
-        let nanos = (secs * NANOS_PER_SECOND as f64).round();
-        if nanos.is_nan() || nanos <= 0.0 {
-            SimDuration::ZERO
-        } else if nanos >= u64::MAX as f64 {
-            SimDuration::MAX
+        let nanos = secs * NANOS_PER_SECOND as f64;
+        // `as` saturates (infinity to u64::MAX) and maps NaN to 0; adding
+        // one half rounds to nearest without a libm call on the hot path.
+        if nanos > 0.0 {
+            SimDuration((nanos + 0.5) as u64)
         } else {
-            SimDuration(nanos as u64)
+            SimDuration::ZERO
         }
     }
     pub fn as_nanos(self) -> u64 {

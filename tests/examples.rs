@@ -43,7 +43,11 @@ fn pairs() -> Vec<(String, String, ModelConfig, ScenarioConfig)> {
 
 fn check_books(name: &str, r: &RunSummary) {
     let q = r.requests;
-    assert_eq!(q.total, q.succeeded + q.failed + q.in_flight_end, "{name}: requests");
+    assert_eq!(
+        q.total,
+        q.succeeded + q.failed + q.in_flight_end,
+        "{name}: requests"
+    );
     assert_eq!(
         r.errors_by_cause.values().sum::<u64>(),
         q.failed,
@@ -77,7 +81,11 @@ fn every_bundled_pair_runs_balances_and_repeats_byte_for_byte() {
         check_books(&name, &first);
         assert!(first.requests.total > 0, "{name}: no traffic");
         let again = run(&model, &scenario, 7).unwrap();
-        assert_eq!(json::render(&first), json::render(&again), "{name}: not deterministic");
+        assert_eq!(
+            json::render(&first),
+            json::render(&again),
+            "{name}: not deterministic"
+        );
         ran += 1;
     }
     assert!(ran >= 18, "only {ran} pairs ran");
@@ -118,8 +126,14 @@ fn memory_stays_flat_as_the_horizon_grows() {
     let long = run(&m, &s, 3).unwrap();
     assert!(long.requests.total > 3 * short.requests.total);
     let grow = |a: u64, b: u64| b as f64 / a.max(1) as f64;
-    let live = grow(short.detail.peak_live_requests, long.detail.peak_live_requests);
-    let pending = grow(short.engine.peak_pending_events, long.engine.peak_pending_events);
+    let live = grow(
+        short.detail.peak_live_requests,
+        long.detail.peak_live_requests,
+    );
+    let pending = grow(
+        short.engine.peak_pending_events,
+        long.engine.peak_pending_events,
+    );
     assert!(live < 1.5, "peak live requests grew {live:.2}×");
     assert!(pending < 1.5, "peak pending events grew {pending:.2}×");
 }

@@ -38,6 +38,10 @@ fn mm1_mean_response_time_is_one_over_mu_minus_lambda() {
     assert!(r.requests.succeeded >= 1_000_000, "{:?}", r.requests);
     let mean = r.detail.latency_mean_ms.unwrap();
     let expected = 50.0;
+    eprintln!(
+        "M/M/1: {} requests, mean response {mean:.3} ms (closed form {expected} ms)",
+        r.requests.succeeded
+    );
     assert!(
         (mean - expected).abs() / expected < 0.03,
         "M/M/1 mean response {mean:.3} ms, expected {expected} ms ± 3 %"
@@ -52,6 +56,10 @@ fn md1_mean_wait_matches_pollaczek_khinchine() {
     assert!(r.requests.succeeded >= 1_000_000);
     let wait = r.detail.latency_mean_ms.unwrap() - 10.0;
     let expected = 20.0;
+    eprintln!(
+        "M/D/1: {} requests, mean wait {wait:.3} ms (closed form {expected} ms)",
+        r.requests.succeeded
+    );
     assert!(
         (wait - expected).abs() / expected < 0.03,
         "M/D/1 mean wait {wait:.3} ms, expected {expected} ms ± 3 %"
@@ -80,6 +88,10 @@ fn mmc_probability_of_waiting_matches_erlang_c() {
     let r = single_tier(4, Dist::exponential(ms(10)), 320.0, 1.2e6, 13);
     assert!(r.requests.succeeded >= 1_000_000);
     let p_wait = r.detail.queue_wait_probability;
+    eprintln!(
+        "M/M/4: {} requests, P(wait) {p_wait:.4} (Erlang C {expected:.4})",
+        r.requests.succeeded
+    );
     assert!(
         (p_wait - expected).abs() < 0.01,
         "M/M/4 P(wait) {p_wait:.4}, Erlang C {expected:.4} ± 0.01"

@@ -113,6 +113,9 @@ impl<E> Engine<E> {
     /// Pops the next event at or before `until`, advancing the clock to it.
     /// Returns `None` (and leaves the clock at `until`) when none is due.
     pub fn pop_until(&mut self, until: SimTime) -> Option<E> {
+        if self.lanes.is_empty() {
+            return self.pop_heap_until(until);
+        }
         let mut source: Option<usize> = None; // None = heap, Some(i) = lane i
         let mut best = self.heap.peek_key();
         for (i, lane) in self.lanes.iter().enumerate() {
@@ -130,6 +133,24 @@ impl<E> Engine<E> {
                     Some(i) => self.lanes[i].pop(),
                 }
                 .expect("peeked queue is non-empty");
+                self.now = scheduled.time;
+                self.events_processed += 1;
+                Some(scheduled.event)
+            }
+            _ => {
+                self.now = self.now.max(until);
+                None
+            }
+        }
+    }
+}
+
+impl<E> Engine<E> {
+    /// `pop_until` for the common case of a run without lanes.
+    fn pop_heap_until(&mut self, until: SimTime) -> Option<E> {
+        match self.heap.peek_key() {
+            Some((time, _)) if time <= until => {
+                let scheduled = self.heap.pop().expect("peeked heap is non-empty");
                 self.now = scheduled.time;
                 self.events_processed += 1;
                 Some(scheduled.event)
