@@ -194,3 +194,24 @@ fn random_byte_strings_never_panic() {
         let _ = spec::load_scenario_str(&text, "fuzz.yaml");
     }
 }
+
+#[test]
+fn sizes_that_would_exhaust_memory_or_time_are_refused() {
+    let model = |tier: &str| {
+        format!(
+            "name: m\nzones: [a]\ncomponents:\n  web: {{ kind: tier, {tier}, service_time: 5ms }}\nrequests:\n  r: {{ share: 1, path: [web] }}\n"
+        )
+    };
+    let err =
+        spec::load_model_str(&model("per_zone: 4000000000, concurrency: 1"), "m.yaml").unwrap_err();
+    assert!(err.message.contains("between 1 and"), "{err}");
+    let err = spec::load_model_str(&model("zones: [], concurrency: 1"), "m.yaml").unwrap_err();
+    assert!(err.message.contains("at least one zone"), "{err}");
+    let err = spec::load_scenario_str(
+        "name: s\nhorizon: 1m\nworkload: { rate: 1e12/s }\n",
+        "s.yaml",
+    )
+    .unwrap_err();
+    assert_eq!((err.line, err.column), (3, 19));
+    assert!(err.message.contains("from 0 to"), "{err}");
+}

@@ -10,6 +10,10 @@ use crate::time::SimDuration;
 use super::{LoadBalancerPreset, NetworkPreset};
 
 pub const TIER_PER_ZONE: u32 = 1;
+/// A server's accept backlog: Linux's `net.core.somaxconn` default since
+/// kernel 5.4. Beyond it a request is refused (shed), so an overloaded tier
+/// never queues without bound.
+pub const TIER_QUEUE_LIMIT: u32 = 4096;
 pub const CACHE_NODES_PER_ZONE: u32 = 1;
 /// Assumption: a modest hit ratio; real ones depend on the working set.
 pub const CACHE_HIT_RATIO: f64 = 0.8;

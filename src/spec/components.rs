@@ -233,12 +233,23 @@ pub fn dist_or(
     }
 }
 
-fn positive(ctx: &ModelContext, v: &Spanned<u32>, field: &str) -> Result<u32, Diagnostic> {
-    if v.value == 0 {
-        return Err(ctx.error(v, format!("`{field}` must be ≥ 1")));
+/// A count that must be at least 1 and at most `max` (a bound that keeps
+/// a typo such as `per_zone: 4000000000` from exhausting memory).
+fn count_in(
+    ctx: &ModelContext,
+    v: &Spanned<u32>,
+    field: &str,
+    max: u32,
+) -> Result<u32, Diagnostic> {
+    if v.value == 0 || v.value > max {
+        return Err(ctx.error(v, format!("`{field}` must be between 1 and {max}")));
     }
     Ok(v.value)
 }
+
+/// Upper bounds on counts in a model file.
+const MAX_PER_ZONE: u32 = 10_000;
+const MAX_CONCURRENCY: u32 = 1_000_000;
 
 fn tier(
     ctx: &ModelContext,
@@ -247,7 +258,7 @@ fn tier(
     preset: Option<Preset>,
 ) -> Result<TierConfig, Diagnostic> {
     let zones = match &c.zones {
-        Some(z) => ctx.zone_list(&z.value)?,
+        Some(z) => ctx.zone_list(z)?,
         None => (0..ctx.zones.len()).collect(),
     };
     let vcpus = match preset {
@@ -255,7 +266,7 @@ fn tier(
         _ => None,
     };
     let concurrency = match (&c.concurrency, vcpus) {
-        (Some(v), _) => positive(ctx, v, "concurrency")?,
+        (Some(v), _) => count_in(ctx, v, "concurrency", MAX_CONCURRENCY)?,
         (None, Some(vcpus)) => vcpus,
         (None, None) => {
             return Err(ctx.error(
@@ -287,11 +298,15 @@ fn tier(
     Ok(TierConfig {
         zones,
         per_zone: match &c.per_zone {
-            Some(v) => positive(ctx, v, "per_zone")?,
+            Some(v) => count_in(ctx, v, "per_zone", MAX_PER_ZONE)?,
             None => generic::TIER_PER_ZONE,
         },
         concurrency,
-        queue_limit: c.queue_limit.as_ref().map(|q| q.value),
+        queue_limit: Some(
+            c.queue_limit
+                .as_ref()
+                .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value),
+        ),
         service_time_by_class: by_class,
         volume: match &c.volume {
             Some(v) => Some(resolve_volume(ctx, v)?),
@@ -318,7 +333,7 @@ fn load_balancer(
     };
     let target = ctx.component(targets, Some("tier"))?;
     let zones = match &c.zones {
-        Some(z) => ctx.zone_list(&z.value)?,
+        Some(z) => ctx.zone_list(z)?,
         // Filled in from the target tier once every component is resolved.
         None => Vec::new(),
     };
@@ -374,11 +389,11 @@ fn cache(
     };
     Ok(CacheConfig {
         zones: match &c.zones {
-            Some(z) => ctx.zone_list(&z.value)?,
+            Some(z) => ctx.zone_list(z)?,
             None => (0..ctx.zones.len()).collect(),
         },
         nodes_per_zone: match &c.nodes_per_zone {
-            Some(v) => positive(ctx, v, "nodes_per_zone")?,
+            Some(v) => count_in(ctx, v, "nodes_per_zone", MAX_PER_ZONE)?,
             None => generic::CACHE_NODES_PER_ZONE,
         },
         hit_ratio: c

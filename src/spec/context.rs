@@ -36,7 +36,15 @@ impl ModelContext<'_> {
             })
     }
 
-    pub fn zone_list(&self, names: &[Spanned<String>]) -> Result<Vec<ZoneIndex>, Diagnostic> {
+    /// A non-empty list of distinct zone names, resolved.
+    pub fn zone_list(
+        &self,
+        list: &Spanned<Vec<Spanned<String>>>,
+    ) -> Result<Vec<ZoneIndex>, Diagnostic> {
+        let names = &list.value;
+        if names.is_empty() {
+            return Err(self.error(list, "expected at least one zone"));
+        }
         let mut zones = Vec::with_capacity(names.len());
         for name in names {
             let zone = self.zone(name)?;

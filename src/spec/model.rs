@@ -21,6 +21,10 @@ pub fn validate(file: &str, raw: RawModel) -> Result<ModelConfig, Diagnostic> {
     if raw.zones.value.is_empty() {
         return Err(ctx.error(&raw.zones, "a model needs at least one zone"));
     }
+    // A load balancer's DNS answer is a 64-bit set of its zonal nodes.
+    if raw.zones.value.len() > 64 {
+        return Err(ctx.error(&raw.zones, "a model may have at most 64 zones"));
+    }
     for zone in &raw.zones.value {
         if ctx.zones.contains(&zone.value) {
             return Err(ctx.error(zone, format!("zone `{}` is listed twice", zone.value)));

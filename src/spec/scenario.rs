@@ -11,6 +11,9 @@ use crate::config::*;
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
+/// Distinct clients a workload may have (each keeps a few DNS cache entries).
+const MAX_CLIENTS: u32 = 10_000_000;
+
 pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnostic> {
     let err = |v: &Spanned<_>, m: String| Diagnostic::at(file, &v.referenced, m);
     let horizon = raw.horizon.value.0;
@@ -126,8 +129,12 @@ fn workload(file: &str, raw: &RawWorkload) -> Result<WorkloadConfig, Diagnostic>
         }
     };
     let clients = match &raw.clients {
-        Some(c) if c.value == 0 => {
-            return Err(Diagnostic::at(file, &c.referenced, "clients must be ≥ 1"))
+        Some(c) if c.value == 0 || c.value > MAX_CLIENTS => {
+            return Err(Diagnostic::at(
+                file,
+                &c.referenced,
+                format!("clients must be between 1 and {MAX_CLIENTS}"),
+            ))
         }
         Some(c) => c.value,
         None => 1000,

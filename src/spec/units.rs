@@ -91,11 +91,18 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     check_rate(value / per_s).map_err(|e| format!("`{text}`: {e}"))
 }
 
+/// The highest arrival rate a scenario may ask for: ten million requests
+/// per second is far past any single design firedrill models, and a rate
+/// beyond it is almost surely a typo that would run for hours.
+pub const MAX_RATE_PER_S: f64 = 1e7;
+
 fn check_rate(rate_per_s: f64) -> Result<f64, String> {
-    if rate_per_s.is_finite() && rate_per_s >= 0.0 {
+    if rate_per_s.is_finite() && (0.0..=MAX_RATE_PER_S).contains(&rate_per_s) {
         Ok(rate_per_s)
     } else {
-        Err("a rate must be a finite number ≥ 0".into())
+        Err(format!(
+            "a rate must be a number from 0 to {MAX_RATE_PER_S:.0} per second"
+        ))
     }
 }
 
