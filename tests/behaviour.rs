@@ -23,6 +23,36 @@ fn lb_model() -> ModelConfig {
     )
 }
 
+/// A scenario where one web instance crashes at `at` (for `duration`).
+fn one_instance_crashes(
+    horizon: SimDuration,
+    rate: f64,
+    mode: DownMode,
+    at: SimDuration,
+    duration: Option<SimDuration>,
+) -> ScenarioConfig {
+    let mut s = scenario(horizon, rate);
+    let mut t = target(Some("web"), None);
+    t.select = Selection::Count(1);
+    s.faults.push(fault(
+        "crash",
+        FaultAction::InstanceCrash { mode },
+        t,
+        at,
+        duration,
+    ));
+    s
+}
+
+/// `lb_model` with the load balancer's health checks off.
+fn lb_model_without_health_checks() -> ModelConfig {
+    let mut m = lb_model();
+    if let ComponentKind::LoadBalancer(lb) = &mut m.components[0].kind {
+        lb.health_check = None;
+    }
+    m
+}
+
 #[test]
 fn alb_default_health_checks_remove_a_dead_target_35_to_65_s_after_death() {
     // interval 30 s, timeout 5 s, unhealthy threshold 2, a blackholed
@@ -32,18 +62,7 @@ fn alb_default_health_checks_remove_a_dead_target_35_to_65_s_after_death() {
     let crash_at = secs(300);
     let mut detections = Vec::new();
     for seed in 1..=60 {
-        let mut s = scenario(secs(500), 50.0);
-        let mut t = target(Some("web"), None);
-        t.select = Selection::Count(1);
-        s.faults.push(fault(
-            "crash",
-            FaultAction::InstanceCrash {
-                mode: DownMode::Blackhole,
-            },
-            t,
-            crash_at,
-            None,
-        ));
+        let s = one_instance_crashes(secs(500), 50.0, DownMode::Blackhole, crash_at, None);
         let mut sim = Simulation::new(&m, &s, seed).unwrap();
         sim.run_until(SimTime(secs(500).as_nanos()));
         let lb = &sim.world.lbs[0];
@@ -71,18 +90,7 @@ fn alb_default_health_checks_remove_a_dead_target_35_to_65_s_after_death() {
 #[test]
 fn requests_to_a_dead_target_fail_until_health_checks_catch_it() {
     let m = lb_model();
-    let mut s = scenario(secs(600), 100.0);
-    let mut t = target(Some("web"), None);
-    t.select = Selection::Count(1);
-    s.faults.push(fault(
-        "crash",
-        FaultAction::InstanceCrash {
-            mode: DownMode::Refuse,
-        },
-        t,
-        secs(300),
-        None,
-    ));
+    let s = one_instance_crashes(secs(600), 100.0, DownMode::Refuse, secs(300), None);
     let r = run(&m, &s, 3).unwrap();
     // Round robin sends half the traffic to the dead target for the 30–60 s
     // before it is marked unhealthy (refused checks fail at once), so about
@@ -249,25 +257,12 @@ fn client_retries_recover_most_requests_that_hit_a_dead_target() {
     // request fails only if every attempt lands on the dead instance:
     // probability 1/2 per attempt, so 1/2 without retries and 1/8 with
     // three attempts, for the quarter of the run the crash lasts.
-    let mut m = lb_model();
-    if let ComponentKind::LoadBalancer(lb) = &mut m.components[0].kind {
-        lb.health_check = None;
-    }
+    let m = lb_model_without_health_checks();
     let availability = |attempts: u32| {
-        let mut s = scenario(secs(120), 200.0);
+        let mut s =
+            one_instance_crashes(secs(120), 200.0, DownMode::Refuse, secs(30), Some(secs(30)));
         s.client.retries.max_attempts = attempts;
         s.client.retries.base = ms(10);
-        let mut t = target(Some("web"), None);
-        t.select = Selection::Count(1);
-        s.faults.push(fault(
-            "crash",
-            FaultAction::InstanceCrash {
-                mode: DownMode::Refuse,
-            },
-            t,
-            secs(30),
-            Some(secs(30)),
-        ));
         let r = run(&m, &s, 4).unwrap();
         (r.availability.request, r.latency_ms.unwrap().p999)
     };
@@ -282,23 +277,9 @@ fn client_retries_recover_most_requests_that_hit_a_dead_target() {
 
 #[test]
 fn client_timeouts_bound_waits_on_a_blackholed_target() {
-    let mut m = lb_model();
-    if let ComponentKind::LoadBalancer(lb) = &mut m.components[0].kind {
-        lb.health_check = None;
-    }
-    let mut s = scenario(secs(120), 100.0);
+    let m = lb_model_without_health_checks();
+    let mut s = one_instance_crashes(secs(120), 100.0, DownMode::Blackhole, secs(30), None);
     s.client.timeout = Some(secs(2));
-    let mut t = target(Some("web"), None);
-    t.select = Selection::Count(1);
-    s.faults.push(fault(
-        "power",
-        FaultAction::InstanceCrash {
-            mode: DownMode::Blackhole,
-        },
-        t,
-        secs(30),
-        None,
-    ));
     let r = run(&m, &s, 8).unwrap();
     // Half of the ~9,000 requests after the crash hang on the dead target
     // and time out after 2 s (before the LB's 10 s connect timeout).

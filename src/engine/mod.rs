@@ -113,20 +113,17 @@ impl<E> Engine<E> {
     /// Pops the next event at or before `until`, advancing the clock to it.
     /// Returns `None` (and leaves the clock at `until`) when none is due.
     pub fn pop_until(&mut self, until: SimTime) -> Option<E> {
-        if self.lanes.is_empty() {
-            return self.pop_heap_until(until);
-        }
-        let mut source: Option<usize> = None; // None = heap, Some(i) = lane i
-        let mut best = self.heap.peek_key();
-        for (i, lane) in self.lanes.iter().enumerate() {
-            if let Some(key) = lane.peek_key() {
-                if best.is_none_or(|b| key < b) {
-                    best = Some(key);
-                    source = Some(i);
-                }
-            }
-        }
-        match best {
+        // Most runs have no lane: skip the search for the earliest queue.
+        let source = if self.lanes.is_empty() {
+            None
+        } else {
+            self.earliest_lane()
+        };
+        let due = match source {
+            None => self.heap.peek_key(),
+            Some(i) => self.lanes[i].peek_key(),
+        };
+        match due {
             Some((time, _)) if time <= until => {
                 let scheduled = match source {
                     None => self.heap.pop(),
@@ -143,23 +140,20 @@ impl<E> Engine<E> {
             }
         }
     }
-}
 
-impl<E> Engine<E> {
-    /// `pop_until` for the common case of a run without lanes.
-    fn pop_heap_until(&mut self, until: SimTime) -> Option<E> {
-        match self.heap.peek_key() {
-            Some((time, _)) if time <= until => {
-                let scheduled = self.heap.pop().expect("peeked heap is non-empty");
-                self.now = scheduled.time;
-                self.events_processed += 1;
-                Some(scheduled.event)
-            }
-            _ => {
-                self.now = self.now.max(until);
-                None
+    /// The lane whose next event comes before the heap's, if any.
+    fn earliest_lane(&self) -> Option<usize> {
+        let mut best = self.heap.peek_key();
+        let mut source = None;
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if let Some(key) = lane.peek_key() {
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                    source = Some(i);
+                }
             }
         }
+        source
     }
 }
 
