@@ -116,3 +116,75 @@ impl Workload {
         (class, client)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    fn workload(profile: Profile) -> Workload {
+        let config = WorkloadConfig {
+            rate_per_s: 100.0,
+            profile,
+            mix: None,
+            clients: 10,
+        };
+        Workload::new(&config, &[3.0, 1.0], stream(1, "workload-test"))
+    }
+
+    /// Arrivals in [from, to) seconds.
+    fn count(w: &mut Workload, from: u64, to: u64) -> usize {
+        let (from, to) = (SimTime(from * 1_000_000_000), SimTime(to * 1_000_000_000));
+        let mut t = SimTime::ZERO;
+        let mut n = 0;
+        while let Some(next) = w.next_arrival(t) {
+            if next >= to {
+                break;
+            }
+            if next >= from {
+                n += 1;
+            }
+            t = next;
+        }
+        n
+    }
+
+    #[test]
+    fn step_profile_changes_the_rate_at_each_step() {
+        let stepped = || {
+            workload(Profile::Step {
+                steps: vec![
+                    (SimDuration::from_secs(100), 3.0),
+                    (SimDuration::from_secs(200), 0.5),
+                ],
+            })
+        };
+        let before = count(&mut stepped(), 0, 100) as f64;
+        let mut w = stepped();
+        let during = count(&mut w, 100, 200) as f64;
+        // 10,000 and 30,000 expected; Poisson sd 100 and 173.
+        assert!((before - 10_000.0).abs() < 500.0, "{before}");
+        assert!((during - 30_000.0).abs() < 900.0, "{during}");
+        assert_eq!(w.factor_at(SimTime(250_000_000_000)), 0.5);
+    }
+
+    #[test]
+    fn diurnal_profile_peaks_when_asked_and_bottoms_out_twelve_hours_later() {
+        let w = workload(Profile::Diurnal {
+            trough_factor: 0.3,
+            peak_at: SimDuration::from_secs(14 * 3600),
+        });
+        let at_h = |h: u64| w.factor_at(SimTime(h * 3_600_000_000_000));
+        assert!((at_h(14) - 1.0).abs() < 1e-9);
+        assert!((at_h(2) - 0.3).abs() < 1e-9);
+        assert!((at_h(8) - 0.65).abs() < 1e-9);
+    }
+
+    #[test]
+    fn class_mix_follows_the_shares() {
+        let mut w = workload(Profile::Constant);
+        let firsts = (0..40_000).filter(|_| w.draw_request().0 == 0).count();
+        // Shares 3:1, so 30,000 expected; binomial sd ≈ 87.
+        assert!((firsts as i64 - 30_000).abs() < 400, "{firsts}");
+    }
+}
