@@ -16,6 +16,7 @@
 //! - Network hops add one round-trip time, drawn when the request crosses
 //!   the hop; the response's return trip is folded into it.
 
+mod build;
 pub mod cache;
 pub mod client;
 pub mod database;

@@ -1,0 +1,325 @@
+//! Building the world's arenas from a resolved model and scenario.
+
+use super::cache::{Cache, CacheNode};
+use super::database::{Database, DbNode, FailoverState, Role, WriteLog};
+use super::event::{DbId, Event, LbId, ServerId, VolumeId};
+use super::load_balancer::LoadBalancer;
+use super::node::NodeState;
+use super::object_store::ObjectStore;
+use super::request::MAX_HELD;
+use super::server::Server;
+use super::tier::Tier;
+use super::volume::{Volume, VolumeOwner};
+use super::workload::Workload;
+use super::world::{BuildError, Class, ComponentRef, ServerRole, World};
+use crate::config::{ComponentKind, ModelConfig, Op, ScenarioConfig, VolumeConfig, ZoneIndex};
+use crate::dist::Dist;
+use crate::rng::stream;
+use crate::time::{SimDuration, SimTime};
+
+impl World {
+    pub(super) fn build_components(&mut self, model: &ModelConfig) -> Result<(), BuildError> {
+        // Tiers first: load balancers and hosted databases refer to them.
+        let mut refs: Vec<Option<ComponentRef>> = vec![None; model.components.len()];
+        for (i, c) in model.components.iter().enumerate() {
+            if let ComponentKind::Tier(t) = &c.kind {
+                let tier_id = self.tiers.len() as u16;
+                let mut servers = Vec::new();
+                let mut by_zone = vec![Vec::new(); self.zones.len()];
+                for &zone in &t.zones {
+                    for k in 0..t.per_zone {
+                        let sid = self.add_server(
+                            Server::new(zone, t.concurrency, t.queue_limit),
+                            ServerRole::Instance {
+                                tier: tier_id,
+                                hosts: None,
+                            },
+                        );
+                        servers.push(sid);
+                        by_zone[zone].push(sid);
+                        if let Some(v) = &t.volume {
+                            let name = format!("{}/{}-{}", c.name, self.zones[zone].name, k + 1);
+                            self.add_volume(name, VolumeOwner::Instance(sid), v);
+                        }
+                    }
+                }
+                self.tiers.push(Tier {
+                    name: c.name.clone(),
+                    servers,
+                    by_zone,
+                    service_time_by_class: t.service_time_by_class.clone(),
+                    rng: stream(self.seed, &format!("tier/{}", c.name)),
+                });
+                refs[i] = Some(ComponentRef::Tier(tier_id));
+            }
+        }
+        for (i, c) in model.components.iter().enumerate() {
+            let r = match &c.kind {
+                ComponentKind::Tier(_) => continue,
+                ComponentKind::LoadBalancer(lb) => {
+                    let Some(ComponentRef::Tier(t)) = refs[lb.target] else {
+                        return Err(BuildError {
+                            pos: None,
+                            message: format!("load balancer `{}` must target a tier", c.name),
+                        });
+                    };
+                    let targets = self.tiers[t as usize]
+                        .servers
+                        .iter()
+                        .map(|&s| (s, self.servers[s as usize].zone))
+                        .collect();
+                    self.lbs.push(LoadBalancer::new(
+                        c.name.clone(),
+                        lb.strategy,
+                        lb.cross_zone,
+                        &lb.zones,
+                        lb.dns_ttl,
+                        lb.health_check.clone(),
+                        lb.connect_timeout,
+                        targets,
+                        stream(self.seed, &format!("lb/{}", c.name)),
+                    ));
+                    ComponentRef::Lb((self.lbs.len() - 1) as LbId)
+                }
+                ComponentKind::Database(d) => {
+                    let db_id = self.dbs.len() as DbId;
+                    let host = match d.host.map(|h| refs[h]) {
+                        Some(Some(ComponentRef::Tier(t))) => {
+                            let tier = &self.tiers[t as usize];
+                            if tier.servers.len() != 1 {
+                                return Err(BuildError {
+                                    pos: None,
+                                    message: format!(
+                                        "database `{}` is hosted on tier `{}`, which must have exactly one instance",
+                                        c.name, tier.name
+                                    ),
+                                });
+                            }
+                            Some(tier.servers[0])
+                        }
+                        _ => None,
+                    };
+                    let mut layout: Vec<(ZoneIndex, Role, Option<Dist>)> =
+                        vec![(d.primary_zone, Role::Primary, None)];
+                    if let Some(z) = d.standby_zone {
+                        layout.push((z, Role::Standby, None));
+                    }
+                    for r in &d.replicas {
+                        layout.push((r.zone, Role::Replica, Some(r.lag.clone())));
+                    }
+                    let mut nodes = Vec::new();
+                    for (n, (zone, role, lag)) in layout.into_iter().enumerate() {
+                        let server = self.add_server(
+                            Server::new(zone, d.concurrency, d.queue_limit),
+                            ServerRole::DbNode {
+                                db: db_id,
+                                node: n as u16,
+                            },
+                        );
+                        let volume = d.volume.as_ref().map(|v| {
+                            let name = format!("{}/node-{}", c.name, n + 1);
+                            self.add_volume(
+                                name,
+                                VolumeOwner::DbNode {
+                                    db: db_id,
+                                    node: n as u16,
+                                },
+                                v,
+                            )
+                        });
+                        nodes.push(DbNode {
+                            server,
+                            role,
+                            lag,
+                            volume,
+                        });
+                    }
+                    if let Some(h) = host {
+                        if let ServerRole::Instance { hosts, .. } =
+                            &mut self.server_roles[h as usize]
+                        {
+                            *hosts = Some(db_id);
+                        }
+                    }
+                    // Keep enough write history to answer for the longest
+                    // replica lag we expect to draw.
+                    let retain_s = d
+                        .replicas
+                        .iter()
+                        .map(|r| r.lag.high_quantile_s())
+                        .fold(0.0, f64::max);
+                    self.dbs.push(Database {
+                        name: c.name.clone(),
+                        nodes,
+                        primary: 0,
+                        endpoint: 0,
+                        endpoint_ttl: d.endpoint_ttl,
+                        failover: d.failover.clone(),
+                        failover_state: FailoverState::Idle,
+                        epoch: 0,
+                        primary_down_at: SimTime::ZERO,
+                        failover_blocked: 0,
+                        read_from: d.read_from,
+                        read_time: d.read_time.clone(),
+                        write_time: d.write_time.clone(),
+                        restart_time: d.restart_time.clone(),
+                        log: WriteLog::new(SimDuration::from_secs_f64(retain_s * 2.0)),
+                        log_upload_every: d.log_upload_every,
+                        pending_loss: None,
+                        host,
+                        rng: stream(self.seed, &format!("db/{}", c.name)),
+                    });
+                    ComponentRef::Db(db_id)
+                }
+                ComponentKind::Cache(cc) => {
+                    let mut nodes = Vec::new();
+                    for &zone in &cc.zones {
+                        for _ in 0..cc.nodes_per_zone.max(1) {
+                            nodes.push(CacheNode {
+                                zone,
+                                node: NodeState::default(),
+                                cold_since: None,
+                            });
+                        }
+                    }
+                    self.caches.push(Cache {
+                        name: c.name.clone(),
+                        nodes,
+                        hit_ratio: cc.hit_ratio,
+                        warmup: cc.warmup,
+                        service_time: cc.service_time.clone(),
+                        replace_time: cc.replace_time.clone(),
+                        rng: stream(self.seed, &format!("cache/{}", c.name)),
+                    });
+                    ComponentRef::Cache((self.caches.len() - 1) as u16)
+                }
+                ComponentKind::ObjectStore(o) => {
+                    self.object_stores.push(ObjectStore {
+                        name: c.name.clone(),
+                        service_time: o.service_time.clone(),
+                        rng: stream(self.seed, &format!("object_store/{}", c.name)),
+                    });
+                    ComponentRef::ObjectStore((self.object_stores.len() - 1) as u16)
+                }
+            };
+            refs[i] = Some(r);
+        }
+        self.components = refs.into_iter().flatten().collect();
+        Ok(())
+    }
+
+    fn add_server(&mut self, server: Server, role: ServerRole) -> ServerId {
+        self.servers.push(server);
+        self.server_roles.push(role);
+        (self.servers.len() - 1) as ServerId
+    }
+
+    fn add_volume(&mut self, name: String, owner: VolumeOwner, config: &VolumeConfig) -> VolumeId {
+        self.volumes.push(Volume {
+            name,
+            owner,
+            config: config.clone(),
+            incarnation: 0,
+            lost: false,
+        });
+        (self.volumes.len() - 1) as VolumeId
+    }
+
+    pub(super) fn build_classes(
+        &mut self,
+        model: &ModelConfig,
+        scenario: &ScenarioConfig,
+    ) -> Result<(), BuildError> {
+        let mut shares: Vec<f64> = model.request_classes.iter().map(|c| c.share).collect();
+        if let Some(mix) = &scenario.workload.mix {
+            shares = vec![0.0; shares.len()];
+            for (name, share, pos) in mix {
+                let Some(i) = model.request_classes.iter().position(|c| &c.name == name) else {
+                    let known: Vec<&str> = model
+                        .request_classes
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    return Err(BuildError {
+                        pos: Some(pos.clone()),
+                        message: format!(
+                            "workload mix names request class `{name}`, which model `{}` does not have (expected one of: {})",
+                            model.name,
+                            known.join(", ")
+                        ),
+                    });
+                };
+                shares[i] = *share;
+            }
+        }
+        if shares.iter().sum::<f64>() <= 0.0 {
+            return Err(BuildError {
+                pos: None,
+                message: "request class shares sum to zero".into(),
+            });
+        }
+        for c in &model.request_classes {
+            let tiers_in_path = c.steps.iter().filter(|s| s.op == Op::Serve).count();
+            if tiers_in_path > MAX_HELD {
+                return Err(BuildError {
+                    pos: None,
+                    message: format!(
+                        "request class `{}` passes {tiers_in_path} tiers; at most {MAX_HELD} are supported",
+                        c.name
+                    ),
+                });
+            }
+            self.classes.push(Class {
+                name: c.name.clone(),
+                steps: c.steps.clone(),
+            });
+        }
+        self.workload = Workload::new(&scenario.workload, &shares, stream(self.seed, "workload"));
+        Ok(())
+    }
+
+    pub(super) fn schedule_initial_events(&mut self) {
+        if let Some(first) = self.workload.next_arrival(SimTime::ZERO) {
+            if first <= self.horizon {
+                self.engine.schedule_at(first, Event::Arrival);
+            }
+        }
+        for lb in 0..self.lbs.len() {
+            let Some(hc) = self.lbs[lb].health_check.clone() else {
+                continue;
+            };
+            for t in 0..self.lbs[lb].targets.len() {
+                // Each target's checks start at a random phase of the interval.
+                let phase = Dist::Uniform {
+                    min_s: 0.0,
+                    max_s: hc.interval.as_secs_f64(),
+                }
+                .sample(&mut self.lbs[lb].rng);
+                self.engine.schedule_after(
+                    phase,
+                    Event::HealthCheck {
+                        lb: lb as LbId,
+                        target: t as u16,
+                    },
+                );
+            }
+        }
+        for v in 0..self.volumes.len() {
+            let owned_by_db = matches!(self.volumes[v].owner, VolumeOwner::DbNode { .. });
+            if let (true, Some(every)) = (owned_by_db, self.volumes[v].config.snapshot_every) {
+                self.engine.schedule_after(
+                    every,
+                    Event::SnapshotStart {
+                        volume: v as VolumeId,
+                    },
+                );
+            }
+        }
+        for db in 0..self.dbs.len() {
+            if let Some(every) = self.dbs[db].log_upload_every {
+                self.engine
+                    .schedule_after(every, Event::LogUpload { db: db as DbId });
+            }
+        }
+    }
+}
