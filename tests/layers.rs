@@ -13,14 +13,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("engine", &["time"]),
     ("config", &["dist", "time"]),
     ("metrics", &["config", "time"]),
-    ("model", &["config", "dist", "engine", "metrics", "rng", "time"]),
+    (
+        "model",
+        &["config", "dist", "engine", "metrics", "rng", "time"],
+    ),
     ("fault", &["config", "dist", "model", "rng", "time"]),
     ("run", &["config", "fault", "metrics", "model", "time"]),
     ("catalog", &["config", "dist", "time"]),
     ("topology", &["config"]),
     ("spec", &["catalog", "config", "dist", "time", "topology"]),
     ("report", &["metrics", "time"]),
-    ("cli", &["config", "metrics", "report", "run", "spec", "time", "topology"]),
+    (
+        "cli",
+        &[
+            "config", "metrics", "report", "run", "spec", "time", "topology",
+        ],
+    ),
 ];
 
 /// The crate modules a source file (or every file under a directory) names,

@@ -55,7 +55,8 @@ pub enum FailoverState {
     Promoting { candidate: u16, lag: SimDuration },
 }
 
-/// A point in the write history: the count of writes acknowledged by `time`.
+/// A point in the write history: how many acknowledged writes the data held
+/// at `time` (its position in the data's lineage).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Point {
     pub time: SimTime,
@@ -65,8 +66,16 @@ pub struct Point {
 /// Acknowledged writes over time, with just enough history to answer "how
 /// many writes had been acknowledged at time t" inside the replica-lag
 /// window. Memory is bounded by the write rate times that window.
+///
+/// Positions count writes in the data's *lineage*: when writes are lost the
+/// data rolls back to the restore point and later writes build on it, so a
+/// write is never lost twice (a second restore from the same snapshot loses
+/// only what came after the first).
 pub struct WriteLog {
+    /// Every write acknowledged to a client, lost or not (for reports).
     pub acked_total: u64,
+    /// The current data's position in its lineage.
+    position: u64,
     recent: VecDeque<Point>,
     retain: SimDuration,
     /// The newest point dropped from `recent`.
@@ -82,6 +91,7 @@ impl WriteLog {
     pub fn new(retain: SimDuration) -> Self {
         WriteLog {
             acked_total: 0,
+            position: 0,
             recent: VecDeque::new(),
             retain,
             floor: Point::default(),
@@ -96,17 +106,18 @@ impl WriteLog {
     pub fn now_point(&self, now: SimTime) -> Point {
         Point {
             time: now,
-            acked: self.acked_total,
+            acked: self.position,
         }
     }
 
     pub fn record_ack(&mut self, now: SimTime) {
         self.acked_total += 1;
+        self.position += 1;
         if self.retain.is_zero() {
             return;
         }
         match self.recent.back_mut() {
-            Some(last) if last.time == now => last.acked = self.acked_total,
+            Some(last) if last.time == now => last.acked = self.position,
             _ => self.recent.push_back(self.now_point(now)),
         }
         while let Some(front) = self.recent.front() {
@@ -144,14 +155,29 @@ impl WriteLog {
         }
     }
 
-    /// Records that the writes acknowledged after `kept` and up to `upto`
-    /// are lost.
+    /// Records that the writes after `kept` and up to `upto` are lost: the
+    /// data rolls back to `kept`, and every later point (a snapshot or log
+    /// position newer than the restore) falls back with it.
     pub fn lose(&mut self, kept: Point, upto: Point) {
         let lost = upto.acked.saturating_sub(kept.acked);
-        if lost > 0 {
-            self.lost_total += lost;
-            self.rpo_max = self.rpo_max.max(upto.time.since(kept.time));
+        if lost == 0 {
+            return;
         }
+        self.lost_total += lost;
+        self.rpo_max = self.rpo_max.max(upto.time.since(kept.time));
+        self.position = self.position.min(kept.acked);
+        let clamp = |p: &mut Point| {
+            if p.acked > kept.acked {
+                *p = kept;
+            }
+        };
+        clamp(&mut self.snapshot_point);
+        clamp(&mut self.log_point);
+        if let Some(p) = &mut self.snapshot_in_progress {
+            clamp(p);
+        }
+        clamp(&mut self.floor);
+        self.recent.retain(|p| p.acked <= kept.acked);
     }
 }
 
@@ -295,5 +321,27 @@ mod tests {
         log.lose(kept, upto);
         assert_eq!(log.lost_total, 15);
         assert_eq!(log.rpo_max, SimDuration::from_secs(5));
+    }
+
+    #[test]
+    fn a_write_is_never_lost_twice() {
+        // Snapshot at 10 writes; lose 10..25; 5 new writes; lose again from
+        // the same snapshot: only the 5 new ones are lost the second time.
+        let mut log = WriteLog::new(SimDuration::ZERO);
+        let at = |s: u64| SimTime(s * 1_000_000_000);
+        for _ in 0..10 {
+            log.record_ack(at(1));
+        }
+        log.snapshot_point = log.now_point(at(1));
+        for _ in 0..15 {
+            log.record_ack(at(2));
+        }
+        log.lose(log.restore_point(), log.now_point(at(3)));
+        for _ in 0..5 {
+            log.record_ack(at(4));
+        }
+        log.lose(log.restore_point(), log.now_point(at(5)));
+        assert_eq!(log.acked_total, 30);
+        assert_eq!(log.lost_total, 20);
     }
 }
