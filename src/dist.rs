@@ -3,11 +3,15 @@
 //!
 //! Sampling happens in `f64` and is rounded to whole nanoseconds before it
 //! leaves this module, so simulated time stays integer.
+//!
+//! Every transcendental function here comes from the `libm` crate, never
+//! from `f64::ln` and friends (which call the platform's C library and may
+//! differ in the last bit between systems): the same seed must give the
+//! same report on any machine.
 
 use crate::rng::SimRng;
 use crate::time::SimDuration;
 use rand::RngExt;
-use rand_distr::{Distribution, Exp1, StandardNormal};
 
 /// z-score of the 99th percentile of the standard normal distribution.
 pub const Z_P99: f64 = 2.326_347_874_040_841;
@@ -32,9 +36,9 @@ impl Dist {
     /// Lognormal with the given median and 99th percentile (p99 > median > 0).
     pub fn lognormal_from_median_p99(median: SimDuration, p99: SimDuration) -> Dist {
         let median_s = median.as_secs_f64();
-        let sigma = (p99.as_secs_f64() / median_s).ln() / Z_P99;
+        let sigma = libm::log(p99.as_secs_f64() / median_s) / Z_P99;
         Dist::LogNormal {
-            mu: median_s.ln(),
+            mu: libm::log(median_s),
             sigma,
         }
     }
@@ -52,7 +56,7 @@ impl Dist {
     pub fn from_annual_failure_rate(p: f64) -> Dist {
         const YEAR_S: f64 = 365.0 * 86_400.0;
         Dist::Exponential {
-            mean_s: YEAR_S / -(1.0 - p).ln(),
+            mean_s: YEAR_S / -libm::log1p(-p),
         }
     }
 
@@ -66,13 +70,9 @@ impl Dist {
     pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
         match *self {
             Dist::Constant(d) => d,
-            Dist::Exponential { mean_s } => {
-                let x: f64 = Exp1.sample(rng);
-                SimDuration::from_secs_f64(x * mean_s)
-            }
+            Dist::Exponential { mean_s } => SimDuration::from_secs_f64(exp1(rng) * mean_s),
             Dist::LogNormal { mu, sigma } => {
-                let z: f64 = StandardNormal.sample(rng);
-                SimDuration::from_secs_f64((mu + sigma * z).exp())
+                SimDuration::from_secs_f64(libm::exp(mu + sigma * standard_normal(rng)))
             }
             Dist::Uniform { min_s, max_s } => {
                 let u: f64 = rng.random();
@@ -80,8 +80,7 @@ impl Dist {
             }
             Dist::Weibull { shape, scale_s } => {
                 // Inverse transform: F^-1(u) = lambda * (-ln(1-u))^(1/k).
-                let u: f64 = rng.random();
-                SimDuration::from_secs_f64(scale_s * (-(1.0 - u).ln()).powf(1.0 / shape))
+                SimDuration::from_secs_f64(scale_s * libm::pow(exp1(rng), 1.0 / shape))
             }
         }
     }
@@ -91,7 +90,7 @@ impl Dist {
         match *self {
             Dist::Constant(d) => d.as_secs_f64(),
             Dist::Exponential { mean_s } => mean_s,
-            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::LogNormal { mu, sigma } => libm::exp(mu + sigma * sigma / 2.0),
             Dist::Uniform { min_s, max_s } => (min_s + max_s) / 2.0,
             Dist::Weibull { shape, scale_s } => scale_s * gamma(1.0 + 1.0 / shape),
         }
@@ -103,15 +102,33 @@ impl Dist {
         match *self {
             Dist::Constant(d) => d.as_secs_f64(),
             Dist::Exponential { mean_s } => mean_s * 9.22, // -ln(1e-4)
-            Dist::LogNormal { mu, sigma } => (mu + 3.72 * sigma).exp(),
+            Dist::LogNormal { mu, sigma } => libm::exp(mu + 3.72 * sigma),
             Dist::Uniform { max_s, .. } => max_s,
-            Dist::Weibull { shape, scale_s } => scale_s * 9.22f64.powf(1.0 / shape),
+            Dist::Weibull { shape, scale_s } => scale_s * libm::pow(9.22, 1.0 / shape),
         }
     }
 
     /// True when every sample is zero (lets hot paths skip a hop event).
     pub fn is_zero(&self) -> bool {
         matches!(self, Dist::Constant(d) if d.is_zero())
+    }
+}
+
+/// A standard exponential variate by inversion: -ln(U), U in (0, 1].
+pub fn exp1(rng: &mut SimRng) -> f64 {
+    let u: f64 = rng.random(); // [0, 1)
+    -libm::log(1.0 - u)
+}
+
+/// A standard normal variate (Marsaglia's polar method).
+pub fn standard_normal(rng: &mut SimRng) -> f64 {
+    loop {
+        let x = 2.0 * rng.random::<f64>() - 1.0;
+        let y = 2.0 * rng.random::<f64>() - 1.0;
+        let s = x * x + y * y;
+        if s > 0.0 && s < 1.0 {
+            return x * libm::sqrt(-2.0 * libm::log(s) / s);
+        }
     }
 }
 
@@ -130,7 +147,7 @@ fn gamma(x: f64) -> f64 {
         1.505_632_735_149_311_6e-7,
     ];
     if x < 0.5 {
-        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma(1.0 - x))
+        std::f64::consts::PI / (libm::sin(std::f64::consts::PI * x) * gamma(1.0 - x))
     } else {
         let x = x - 1.0;
         let t = x + G + 0.5;
@@ -138,7 +155,7 @@ fn gamma(x: f64) -> f64 {
             .iter()
             .enumerate()
             .fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
-        (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * series
+        libm::sqrt(2.0 * std::f64::consts::PI) * libm::pow(t, x + 0.5) * libm::exp(-t) * series
     }
 }
 

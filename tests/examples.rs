@@ -1,6 +1,8 @@
 //! Every bundled model × scenario: it runs, its books balance, and the same
 //! seed gives the same bytes (STYLE.md habits 10 and 12).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use firedrill::config::{ModelConfig, ScenarioConfig};
@@ -136,4 +138,18 @@ fn memory_stays_flat_as_the_horizon_grows() {
     );
     assert!(live < 1.5, "peak live requests grew {live:.2}×");
     assert!(pending < 1.5, "peak pending events grew {pending:.2}×");
+}
+
+#[test]
+fn golden_reports_of_two_bundled_runs() {
+    // Any change to a model's behaviour shows up here as a reviewed diff of
+    // real numbers (rewrite with FIREDRILL_UPDATE_GOLDEN=1).
+    for (model, scenario) in [
+        ("wordpress-multi-az", "db-primary-failure"),
+        ("wordpress-single-instance", "instance-crash"),
+    ] {
+        let (m, s) = bundled(&format!("{model}.yaml"), &format!("{scenario}.yaml"));
+        let report = json::render(&run(&m, &s, s.seed.unwrap_or(1)).unwrap());
+        common::check_golden(&format!("{model}.{scenario}.json"), &report);
+    }
 }

@@ -9,6 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+mod common;
+
+use common::check_golden;
 use firedrill::cli::Outcome;
 use firedrill::metrics::{
     AvailabilitySummary, DataLossSummary, EngineStats, LatencySummary, Recovery, RequestCounts,
@@ -298,32 +301,6 @@ fn exit_codes_follow_slo_verdicts() {
     summary.slo.clear();
     assert_eq!(Outcome::of_run(&summary).exit_code(), 0, "no SLO = pass");
     assert_eq!(Outcome::BadInput.exit_code(), 2);
-}
-
-/// Compares `actual` with `tests/golden/<name>`, or rewrites the file when
-/// FIREDRILL_UPDATE_GOLDEN is set (never in CI, so CI cannot bless itself).
-fn check_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    let update =
-        std::env::var_os("FIREDRILL_UPDATE_GOLDEN").is_some() && std::env::var_os("CI").is_none();
-    if update {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|error| {
-        panic!(
-            "{}: {error}; run with FIREDRILL_UPDATE_GOLDEN=1",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{} differs; if intended, rerun with FIREDRILL_UPDATE_GOLDEN=1 and review the diff\n--- actual ---\n{actual}",
-        path.display()
-    );
 }
 
 #[test]

@@ -10,9 +10,9 @@
 //! - The diurnal profile is a sinusoid over 24 h; the run starts at midnight.
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp1};
 
 use crate::config::{ClassIndex, Profile, WorkloadConfig};
+use crate::dist::exp1;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 
@@ -65,7 +65,7 @@ impl Workload {
             } => {
                 const DAY_S: f64 = 86_400.0;
                 let phase = (t.as_secs_f64() - peak_at.as_secs_f64()) / DAY_S;
-                let wave = (2.0 * std::f64::consts::PI * phase).cos(); // 1 at the peak
+                let wave = libm::cos(2.0 * std::f64::consts::PI * phase); // 1 at the peak
                 trough_factor + (1.0 - trough_factor) * (wave + 1.0) / 2.0
             }
             Profile::Step { steps } => steps
@@ -88,7 +88,7 @@ impl Workload {
         // at zero for long from spinning; 10^6 rejections at the peak rate
         // is far beyond any profile a file can express.
         for _ in 0..1_000_000 {
-            let gap: f64 = Exp1.sample(&mut self.rng);
+            let gap = exp1(&mut self.rng);
             t += SimDuration::from_secs_f64(gap / peak_rate);
             if matches!(self.profile, Profile::Constant) {
                 return Some(t);

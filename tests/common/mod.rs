@@ -2,6 +2,8 @@
 //! depend on the file format.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
+
 use firedrill::config::*;
 use firedrill::dist::Dist;
 use firedrill::time::SimDuration;
@@ -166,4 +168,30 @@ pub fn fault(
         duration,
         pos: SourcePos::default(),
     }
+}
+
+/// Compares `actual` with `tests/golden/<name>`, or rewrites the file when
+/// FIREDRILL_UPDATE_GOLDEN is set (never in CI, so CI cannot bless itself).
+pub fn check_golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    let update =
+        std::env::var_os("FIREDRILL_UPDATE_GOLDEN").is_some() && std::env::var_os("CI").is_none();
+    if update {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "{}: {error}; run with FIREDRILL_UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
+    assert!(
+        expected == actual,
+        "{} differs; if intended, rerun with FIREDRILL_UPDATE_GOLDEN=1 and review the diff\n--- actual ---\n{actual}",
+        path.display()
+    );
 }
