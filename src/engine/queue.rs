@@ -94,3 +94,38 @@ impl<E> Lane<E> {
         self.queue.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+    use rand::RngExt;
+
+    #[test]
+    fn heap_pops_in_key_order() {
+        let mut rng = stream(5, "heap-test");
+        let mut heap = TimerHeap::default();
+        let mut keys = Vec::new();
+        for sequence in 0..2_000u64 {
+            let time = SimTime(rng.random_range(0..500));
+            keys.push((time, sequence));
+            heap.push(Scheduled {
+                time,
+                sequence,
+                event: sequence,
+            });
+            // Interleave pops with pushes, as a run does.
+            if sequence % 3 == 0 {
+                let popped = heap.pop().unwrap();
+                let min = *keys.iter().min().unwrap();
+                assert_eq!((popped.time, popped.sequence), min);
+                keys.retain(|k| *k != min);
+            }
+        }
+        keys.sort();
+        let rest: Vec<_> = std::iter::from_fn(|| heap.pop())
+            .map(|s| (s.time, s.sequence))
+            .collect();
+        assert_eq!(rest, keys);
+    }
+}
