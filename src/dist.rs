@@ -114,10 +114,9 @@ impl Dist {
     }
 }
 
-/// A standard exponential variate by inversion: -ln(U), U in (0, 1].
+/// A standard exponential variate (ziggurat; see `ziggurat.rs`).
 pub fn exp1(rng: &mut SimRng) -> f64 {
-    let u: f64 = rng.random(); // [0, 1)
-    -libm::log(1.0 - u)
+    crate::ziggurat::exp1(rng)
 }
 
 /// A standard normal variate (Marsaglia's polar method).

@@ -32,3 +32,4 @@ pub mod run;
 pub mod spec;
 pub mod time;
 pub mod topology;
+pub mod ziggurat;

@@ -9,7 +9,8 @@ use std::path::Path;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("time", &[]),
     ("rng", &[]),
-    ("dist", &["rng", "time"]),
+    ("ziggurat", &[]),
+    ("dist", &["rng", "time", "ziggurat"]),
     ("engine", &["time"]),
     ("config", &["dist", "time"]),
     ("metrics", &["config", "time"]),
