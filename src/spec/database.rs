@@ -76,7 +76,12 @@ pub fn resolve(
         // Resolved in `model` once every component name is known.
         host: None,
         concurrency,
-        queue_limit: c.queue_limit.as_ref().map(|q| q.value),
+        // Connections waiting beyond the backlog are refused, as for tiers.
+        queue_limit: Some(
+            c.queue_limit
+                .as_ref()
+                .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value),
+        ),
         read_time: required(&c.read_time, "read_time", p.map(|p| p.read_time.clone()))?,
         write_time: required(&c.write_time, "write_time", p.map(|p| p.write_time.clone()))?,
         read_from: match &c.read_from {
