@@ -119,16 +119,9 @@ pub fn exp1(rng: &mut SimRng) -> f64 {
     crate::ziggurat::exp1(rng)
 }
 
-/// A standard normal variate (Marsaglia's polar method).
+/// A standard normal variate (ziggurat; see `ziggurat.rs`).
 pub fn standard_normal(rng: &mut SimRng) -> f64 {
-    loop {
-        let x = 2.0 * rng.random::<f64>() - 1.0;
-        let y = 2.0 * rng.random::<f64>() - 1.0;
-        let s = x * x + y * y;
-        if s > 0.0 && s < 1.0 {
-            return x * libm::sqrt(-2.0 * libm::log(s) / s);
-        }
-    }
+    crate::ziggurat::standard_normal(rng)
 }
 
 /// Lanczos approximation of the gamma function (|error| < 1e-13 for x > 0.5).

@@ -1,6 +1,6 @@
-//! Exponential variates by the ziggurat method (Marsaglia & Tsang, "The
-//! Ziggurat Method for Generating Random Variables", J. Stat. Softw. 2000),
-//! 256 layers.
+//! Exponential and normal variates by the ziggurat method (Marsaglia &
+//! Tsang, "The Ziggurat Method for Generating Random Variables", J. Stat.
+//! Softw. 2000), 256 layers each.
 //!
 //! About 98 % of draws cost one table look-up and one comparison, where
 //! inversion (-ln U) costs a logarithm every time. The tables are computed
@@ -16,6 +16,9 @@ const R: f64 = 7.697_117_470_131_05;
 /// Area of each layer, base layer's tail included.
 const V: f64 = 0.003_949_659_822_581_557;
 const LAYERS: usize = 256;
+/// The same two constants for the (unnormalised) normal density e^(-x²/2).
+const NORMAL_R: f64 = 3.654_152_885_361_009;
+const NORMAL_V: f64 = 0.004_928_673_233_99;
 
 struct Tables {
     /// Right edges of the layers; `x[0]` is the base layer's virtual width
@@ -25,23 +28,51 @@ struct Tables {
     f: [f64; LAYERS + 1],
 }
 
-fn tables() -> &'static Tables {
-    static TABLES: OnceLock<Tables> = OnceLock::new();
-    TABLES.get_or_init(|| {
+impl Tables {
+    /// Builds the layers of density `pdf` (decreasing on x ≥ 0) with inverse
+    /// `inverse`, tail start `r` and layer area `v`.
+    fn build(r: f64, v: f64, pdf: fn(f64) -> f64, inverse: fn(f64) -> f64) -> Tables {
         let mut x = [0.0; LAYERS + 1];
         let mut f = [0.0; LAYERS + 1];
-        x[0] = V / libm::exp(-R);
-        x[1] = R;
+        x[0] = v / pdf(r);
+        x[1] = r;
         for i in 2..LAYERS {
-            // Each layer has area V: x[i] solves f(x[i]) = V / x[i-1] + f(x[i-1]).
-            x[i] = -libm::log(V / x[i - 1] + libm::exp(-x[i - 1]));
+            // Each layer has area v: f(x[i]) = v / x[i-1] + f(x[i-1]).
+            x[i] = inverse(v / x[i - 1] + pdf(x[i - 1]));
         }
         x[LAYERS] = 0.0;
         for i in 0..=LAYERS {
-            f[i] = libm::exp(-x[i]);
+            f[i] = pdf(x[i]);
         }
         Tables { x, f }
+    }
+}
+
+fn exp_pdf(x: f64) -> f64 {
+    libm::exp(-x)
+}
+
+fn normal_pdf(x: f64) -> f64 {
+    libm::exp(-0.5 * x * x)
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| Tables::build(R, V, exp_pdf, |y| -libm::log(y)))
+}
+
+fn normal_tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        Tables::build(NORMAL_R, NORMAL_V, normal_pdf, |y| {
+            libm::sqrt(-2.0 * libm::log(y))
+        })
     })
+}
+
+/// A uniform in [0, 1) from the top 53 bits of `bits`.
+fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// A standard exponential variate (mean 1).
@@ -49,10 +80,9 @@ pub fn exp1<G: Rng + ?Sized>(rng: &mut G) -> f64 {
     let t = tables();
     loop {
         let bits = rng.next_u64();
+        // Layer from the low 8 bits, position from the top 53: independent.
         let i = (bits & 0xff) as usize;
-        // The top 53 bits as a uniform in [0, 1), independent of `i`.
-        let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        let x = u * t.x[i];
+        let x = unit(bits) * t.x[i];
         if x < t.x[i + 1] {
             return x;
         }
@@ -63,6 +93,36 @@ pub fn exp1<G: Rng + ?Sized>(rng: &mut G) -> f64 {
         }
         let y: f64 = rng.random();
         if t.f[i + 1] + (t.f[i] - t.f[i + 1]) * y < libm::exp(-x) {
+            return x;
+        }
+    }
+}
+
+/// A standard normal variate (mean 0, variance 1).
+pub fn standard_normal<G: Rng + ?Sized>(rng: &mut G) -> f64 {
+    let t = normal_tables();
+    loop {
+        let bits = rng.next_u64();
+        let i = (bits & 0xff) as usize;
+        let x = (2.0 * unit(bits) - 1.0) * t.x[i];
+        if x.abs() < t.x[i + 1] {
+            return x;
+        }
+        if i == 0 {
+            // Marsaglia's tail method: a sample from beyond NORMAL_R.
+            loop {
+                let a: f64 = rng.random();
+                let b: f64 = rng.random();
+                let tail = -libm::log(1.0 - a) / NORMAL_R;
+                let y = -libm::log(1.0 - b);
+                if 2.0 * y >= tail * tail {
+                    let z = NORMAL_R + tail;
+                    return if x < 0.0 { -z } else { z };
+                }
+            }
+        }
+        let y: f64 = rng.random();
+        if t.f[i + 1] + (t.f[i] - t.f[i + 1]) * y < normal_pdf(x) {
             return x;
         }
     }
@@ -81,6 +141,32 @@ mod tests {
         let top = t.x[LAYERS - 1] * (1.0 - t.f[LAYERS - 1]);
         assert!((top - V).abs() < 1e-9, "top layer area {top} vs {V}");
         assert!(t.x.windows(2).skip(1).all(|w| w[0] > w[1]));
+        let n = normal_tables();
+        let top = n.x[LAYERS - 1] * (1.0 - n.f[LAYERS - 1]);
+        assert!((top - NORMAL_V).abs() < 1e-9, "normal top layer {top}");
+    }
+
+    #[test]
+    fn normal_moments_and_tails_match() {
+        let mut rng = stream(10, "ziggurat-normal");
+        let n = 2_000_000;
+        let (mut sum, mut sum_sq, mut beyond_2, mut beyond_4) = (0.0, 0.0, 0u32, 0u32);
+        for _ in 0..n {
+            let z = standard_normal(&mut rng);
+            sum += z;
+            sum_sq += z * z;
+            beyond_2 += u32::from(z > 2.0);
+            beyond_4 += u32::from(z < -4.0);
+        }
+        let mean = sum / n as f64;
+        let var = sum_sq / n as f64 - mean * mean;
+        assert!(mean.abs() < 0.003, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.005, "variance {var}");
+        // P(Z > 2) = 0.02275; P(Z < -4) = 3.17e-5 (the tail path).
+        let p2 = f64::from(beyond_2) / n as f64;
+        let p4 = f64::from(beyond_4) / n as f64;
+        assert!((p2 - 0.022_75).abs() < 0.000_5, "P(Z>2) {p2}");
+        assert!((p4 - 3.17e-5).abs() < 1.4e-5, "P(Z<-4) {p4}");
     }
 
     #[test]
