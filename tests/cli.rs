@@ -319,3 +319,30 @@ fn has_location_finds_file_line_column() {
     assert!(!has_location("/tmp/x/model.yaml: cannot read", file));
     assert!(!has_location("other.yaml:3:7: oops", file));
 }
+
+#[test]
+fn graph_prints_the_call_graph_as_dot() {
+    let model = repo("models/three-tier-web.yaml");
+    let out = firedrill(&["graph", model.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dot = stdout(&out);
+    assert!(dot.starts_with("digraph model {"), "{dot}");
+    // lb -> web -> app-lb -> app, and app calls both cache and database.
+    for edge in [
+        "n0 -> n1;",
+        "n1 -> n2;",
+        "n2 -> n3;",
+        "n3 -> n4;",
+        "n3 -> n5;",
+    ] {
+        assert!(dot.contains(edge), "missing {edge} in\n{dot}");
+    }
+    assert!(
+        !dot.contains("n4 -> n5;"),
+        "a cache does not call the database"
+    );
+    let scenario = repo("scenarios/steady-state.yaml");
+    let out = firedrill(&["graph", scenario.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(has_location(&stderr(&out), &scenario), "{}", stderr(&out));
+}

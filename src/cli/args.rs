@@ -26,6 +26,16 @@ pub enum Command {
     Run(RunArgs),
     /// Check model and scenario files without running them.
     Validate(ValidateArgs),
+    /// Print a model's call graph (components, call paths, load-balancer
+    /// targets) as Graphviz DOT, e.g. `firedrill graph M | dot -Tsvg`.
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Model file.
+    #[arg(value_name = "MODEL")]
+    pub model: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 //! "the design regressed" from "the input is wrong".
 
 pub mod args;
+mod graph;
 mod run;
 mod validate;
 
@@ -87,6 +88,7 @@ where
     let outcome = catch_unwind(AssertUnwindSafe(|| match &cli.command {
         Command::Run(run_args) => run::execute(run_args),
         Command::Validate(validate_args) => validate::execute(validate_args),
+        Command::Graph(graph_args) => graph::execute(graph_args),
     }))
     .unwrap_or_else(|_| {
         eprintln!("error: internal error in firedrill (this is a bug; please report it)");

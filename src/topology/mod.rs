@@ -1,6 +1,7 @@
-//! A model as a graph: one node per component, an edge for every pair of
-//! consecutive steps in a request path and from each load balancer to its
-//! target tier. Validation uses it to reject call cycles (a request that
+//! A model as a graph: one node per component, an edge from each caller to
+//! what it calls (within a request path, the latest tier or load balancer
+//! calls the next step; a cache does not call the database behind it) and
+//! from each load balancer to its target tier. Validation uses it to reject call cycles (a request that
 //! could call itself forever); `firedrill graph` prints it as DOT.
 
 use petgraph::algo::tarjan_scc;
@@ -32,8 +33,19 @@ impl Topology {
             }
         }
         for class in &model.request_classes {
-            for pair in class.steps.windows(2) {
-                add(pair[0].component, pair[1].component);
+            // The client makes the first call; after that, whoever last
+            // received the request and can call onwards makes the next.
+            let mut caller: Option<usize> = None;
+            for step in &class.steps {
+                if let Some(from) = caller {
+                    add(from, step.component);
+                }
+                if matches!(
+                    model.components[step.component].kind,
+                    ComponentKind::Tier(_) | ComponentKind::LoadBalancer(_)
+                ) {
+                    caller = Some(step.component);
+                }
             }
         }
         let kinds = model.components.iter().map(|c| c.kind.name()).collect();
