@@ -278,6 +278,7 @@ fn random_target(
         component: None,
         zone,
         kind,
+        class: None,
         select,
         pos: SourcePos::default(),
     }
@@ -293,7 +294,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         } else {
             DownMode::Blackhole
         };
-        let action = match rng.random_range(0..6) {
+        let action = match rng.random_range(0..9) {
             0 => FaultAction::InstanceCrash { mode },
             1 => {
                 target.zone = Some(model.zones[rng.random_range(0..model.zones.len())].clone());
@@ -302,7 +303,23 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
             2 => FaultAction::DatabasePrimaryFailure,
             3 => FaultAction::FailoverFailure,
             4 => FaultAction::CacheNodeLoss,
-            _ => FaultAction::VolumeLoss,
+            5 => FaultAction::VolumeLoss,
+            6 => FaultAction::TrafficSpike {
+                factor: rng.random_range(0.0..4.0),
+            },
+            7 => {
+                target.class = Some(format!(
+                    "class{}",
+                    rng.random_range(0..model.request_classes.len())
+                ));
+                FaultAction::ClassSurge {
+                    factor: rng.random_range(0.0..4.0),
+                }
+            }
+            _ => FaultAction::DnsStale {
+                fraction: rng.random_range(0.0..1.0),
+                keep: secs(rng.random_range(0..600)),
+            },
         };
         let start = if i > 0 && rng.random_bool(0.3) {
             FaultStart::After {

@@ -109,7 +109,7 @@ pub enum FaultStart {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FaultAction {
     InstanceCrash {
         mode: DownMode,
@@ -124,6 +124,20 @@ pub enum FaultAction {
     CacheNodeLoss,
     /// The volume and its data are lost; recovery restores from snapshot.
     VolumeLoss,
+    /// Every client sends `factor` times as many requests.
+    TrafficSpike {
+        factor: f64,
+    },
+    /// Requests of the target's `class` arrive `factor` times as often.
+    ClassSurge {
+        factor: f64,
+    },
+    /// A `fraction` of callers ignore DNS TTLs: answers they cache while
+    /// the fault is active are kept for `keep` instead.
+    DnsStale {
+        fraction: f64,
+        keep: SimDuration,
+    },
 }
 
 impl FaultAction {
@@ -135,6 +149,9 @@ impl FaultAction {
             FaultAction::FailoverFailure => "failover_failure",
             FaultAction::CacheNodeLoss => "cache_node_loss",
             FaultAction::VolumeLoss => "volume_loss",
+            FaultAction::TrafficSpike { .. } => "traffic_spike",
+            FaultAction::ClassSurge { .. } => "class_surge",
+            FaultAction::DnsStale { .. } => "dns_stale",
         }
     }
 }
@@ -149,6 +166,8 @@ pub struct TargetConfig {
     pub zone: Option<String>,
     /// Every component of this kind (`instance`, `database`, `cache`, `volume`).
     pub kind: Option<TargetKind>,
+    /// A request class (load faults).
+    pub class: Option<String>,
     pub select: Selection,
     pub pos: SourcePos,
 }

@@ -17,6 +17,9 @@
 //!   their latest snapshot (the duration is not used: a restore takes the
 //!   volume's restore time). A database target without a zone means the
 //!   current primary's volume.
+//! - `traffic_spike` / `class_surge`: arrivals (of every class / of the
+//!   target's class) are multiplied by `factor` until the end.
+//! - `dns_stale`: a share of callers ignores DNS TTLs (see `model/dns.rs`).
 
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
@@ -34,6 +37,10 @@ enum Applied {
     Nodes(Vec<NodeRef>),
     Zone(usize),
     Databases(Vec<DbId>),
+    /// A load fault is active (its world-side state is keyed by fault).
+    Load,
+    /// A `dns_stale` rule is active.
+    Dns,
     Nothing,
 }
 
@@ -64,6 +71,17 @@ impl Schedule {
             // Check every name now, so a bad scenario fails before running.
             target::component(world, &c.target)?;
             target::zone(world, &c.target)?;
+            if let Some(class) = &c.target.class {
+                if world.class_index(class).is_none() {
+                    return Err(FaultError {
+                        pos: c.target.pos.clone(),
+                        message: format!(
+                            "target names request class `{class}`, which the model does not have (it has: {})",
+                            world.classes.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    });
+                }
+            }
             if matches!(c.action, FaultAction::ZoneOutage { .. }) && c.target.zone.is_none() {
                 return Err(FaultError {
                     pos: c.target.pos.clone(),
@@ -95,7 +113,7 @@ impl Schedule {
         world
             .recorder
             .fault_started(&f.config.id, f.config.action.name(), now, end);
-        f.applied = apply(world, &f.config, &mut f.rng);
+        f.applied = apply(world, i as u16, &f.config, &mut f.rng);
         if let Some(d) = f.config.duration {
             world
                 .engine
@@ -106,7 +124,7 @@ impl Schedule {
     pub fn end(&mut self, world: &mut World, i: usize) {
         let f = &mut self.faults[i];
         let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
-        revert(world, &f.config, applied);
+        revert(world, i as u16, &f.config, applied);
         for &(next, delay) in &f.dependents {
             world
                 .engine
@@ -140,7 +158,7 @@ fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId>
     target::select(&all, config.target.select, rng)
 }
 
-fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Applied {
+fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) -> Applied {
     match config.action {
         FaultAction::InstanceCrash { mode } => {
             let nodes: Vec<NodeRef> = chosen(world, config, TargetKind::Instance, rng)
@@ -208,6 +226,23 @@ fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Applied {
             }
             Applied::Nothing
         }
+        FaultAction::TrafficSpike { factor } => {
+            world.set_load_fault(fault, None, Some(factor));
+            Applied::Load
+        }
+        FaultAction::ClassSurge { factor } => {
+            let class = config
+                .target
+                .class
+                .as_deref()
+                .and_then(|c| world.class_index(c));
+            world.set_load_fault(fault, class, Some(factor));
+            Applied::Load
+        }
+        FaultAction::DnsStale { fraction, keep } => {
+            world.set_dns_stale(fault, Some((fraction, keep)));
+            Applied::Dns
+        }
     }
 }
 
@@ -223,7 +258,7 @@ fn is_primary_volume(world: &World, node: NodeRef) -> bool {
     }
 }
 
-fn revert(world: &mut World, config: &FaultConfig, applied: Applied) {
+fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied) {
     match applied {
         Applied::Nodes(nodes) => {
             for n in nodes {
@@ -239,6 +274,8 @@ fn revert(world: &mut World, config: &FaultConfig, applied: Applied) {
                 }
             }
         }
+        Applied::Load => world.set_load_fault(fault, None, None),
+        Applied::Dns => world.set_dns_stale(fault, None),
         Applied::Nothing => {}
     }
 }

@@ -281,7 +281,7 @@ impl World {
     pub(super) fn schedule_initial_events(&mut self) {
         if let Some(first) = self.workload.next_arrival(SimTime::ZERO) {
             if first <= self.horizon {
-                self.engine.schedule_at(first, Event::Arrival);
+                self.engine.schedule_at(first, Event::Arrival { epoch: 0 });
             }
         }
         for lb in 0..self.lbs.len() {

@@ -144,17 +144,4 @@ impl super::World {
             self.clear_down(NodeRef::Server(server), Cause::Crash);
         }
     }
-
-    /// The node a caller's cached DNS answer names for the database
-    /// endpoint; refreshed when the cached answer has expired.
-    pub(super) fn resolve_db_endpoint(&mut self, caller_slot: usize, db: DbId) -> u16 {
-        let now = self.now();
-        let idx = caller_slot * self.dbs.len() + db as usize;
-        let d = &self.dbs[db as usize];
-        let entry = &mut self.db_dns_cache[idx];
-        if now >= entry.1 {
-            *entry = (d.endpoint, now + d.endpoint_ttl);
-        }
-        entry.0
-    }
 }

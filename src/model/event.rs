@@ -15,8 +15,11 @@ pub type VolumeId = u32;
 /// Kept small (16 bytes) because millions sit in the event queue.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Event {
-    /// The next client request arrives.
-    Arrival,
+    /// The next client request arrives (dropped if the workload's rate
+    /// changed since it was drawn: `epoch` is stale).
+    Arrival {
+        epoch: u32,
+    },
     /// An attempt reaches its next step after a network hop.
     Hop {
         attempt: AttemptId,

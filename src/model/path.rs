@@ -29,7 +29,8 @@ impl World {
         let now = self.now();
         if let Some(next) = self.workload.next_arrival(now) {
             if next <= self.horizon {
-                self.engine.schedule_at(next, Event::Arrival);
+                let epoch = self.workload.epoch;
+                self.engine.schedule_at(next, Event::Arrival { epoch });
             }
         }
         let (class, client) = self.workload.draw_request();
@@ -461,17 +462,5 @@ impl World {
         if req.open && req.generation == generation {
             self.start_attempt(request);
         }
-    }
-
-    /// The node set a client's cached DNS answer gives for `lb`.
-    fn resolve_lb(&mut self, client: u32, lb: u16) -> u64 {
-        let now = self.now();
-        let idx = client as usize * self.lbs.len() + lb as usize;
-        let b = &self.lbs[lb as usize];
-        let entry = &mut self.lb_dns_cache[idx];
-        if now >= entry.1 {
-            *entry = (b.dns_answer(), now + b.dns_ttl);
-        }
-        entry.0
     }
 }

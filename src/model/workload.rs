@@ -8,6 +8,9 @@
 //! - Each request comes from one of `clients` clients, uniformly; a client
 //!   key drives consistent hashing and per-client DNS caches.
 //! - The diurnal profile is a sinusoid over 24 h; the run starts at midnight.
+//! - Load faults multiply the rate (a spike: every class; a surge: one
+//!   class). When they change, the next arrival is redrawn from that moment,
+//!   which is exact for a Poisson process (it has no memory).
 
 use rand::RngExt;
 
@@ -21,8 +24,16 @@ pub struct Workload {
     profile: Profile,
     /// The highest factor the profile reaches (thinning draws at it).
     peak_factor: f64,
-    /// Cumulative class shares; the last is 1.
+    /// The model's (or the scenario's) class shares, normalised.
+    shares: Vec<f64>,
+    /// Cumulative class weights (shares × surges); the last is 1.
     class_cdf: Vec<f64>,
+    /// Active spikes and surges: (fault, class or `None` for all, factor).
+    load_faults: Vec<(u16, Option<ClassIndex>, f64)>,
+    /// The rate multiplier all load faults give together.
+    load_factor: f64,
+    /// Bumped when the rate changes: an `Arrival` from before is stale.
+    pub epoch: u32,
     clients: u32,
     rng: SimRng,
 }
@@ -34,24 +45,62 @@ impl Workload {
             Profile::Step { steps } => steps.iter().map(|(_, f)| *f).fold(1.0, f64::max),
         };
         let total: f64 = class_shares.iter().sum();
-        let mut acc = 0.0;
-        let mut class_cdf: Vec<f64> = class_shares
-            .iter()
-            .map(|s| {
-                acc += s / total;
-                acc
-            })
-            .collect();
-        if let Some(last) = class_cdf.last_mut() {
-            *last = 1.0;
-        }
-        Workload {
+        let mut workload = Workload {
             rate_per_s: config.rate_per_s,
             profile: config.profile.clone(),
             peak_factor,
-            class_cdf,
+            shares: class_shares.iter().map(|s| s / total).collect(),
+            class_cdf: Vec::new(),
+            load_faults: Vec::new(),
+            load_factor: 1.0,
+            epoch: 0,
             clients: config.clients.max(1),
             rng,
+        };
+        workload.reweigh();
+        workload
+    }
+
+    /// Starts (`Some(factor)`) or ends (`None`) load fault `fault` on one
+    /// class or all; returns the new epoch.
+    pub fn set_load_fault(
+        &mut self,
+        fault: u16,
+        class: Option<ClassIndex>,
+        factor: Option<f64>,
+    ) -> u32 {
+        self.load_faults.retain(|(f, _, _)| *f != fault);
+        if let Some(factor) = factor {
+            self.load_faults.push((fault, class, factor));
+        }
+        self.reweigh();
+        self.epoch = self.epoch.wrapping_add(1);
+        self.epoch
+    }
+
+    /// Recomputes the class mix and the rate multiplier from the shares and
+    /// the active load faults.
+    fn reweigh(&mut self) {
+        let weights: Vec<f64> = (0..self.shares.len())
+            .map(|c| {
+                self.load_faults
+                    .iter()
+                    .filter(|(_, class, _)| class.is_none_or(|k| k == c))
+                    .fold(self.shares[c], |w, (_, _, f)| w * f)
+            })
+            .collect();
+        let total: f64 = weights.iter().sum();
+        self.load_factor = total;
+        let mut acc = 0.0;
+        self.class_cdf = weights
+            .iter()
+            .map(|w| {
+                acc += if total > 0.0 { w / total } else { 0.0 };
+                acc
+            })
+            .collect();
+        if let Some(last) = self.class_cdf.last_mut() {
+            *last = 1.0;
         }
     }
 
@@ -79,7 +128,7 @@ impl Workload {
 
     /// The time of the next arrival after `now`, or `None` if the rate is 0.
     pub fn next_arrival(&mut self, now: SimTime) -> Option<SimTime> {
-        let peak_rate = self.rate_per_s * self.peak_factor;
+        let peak_rate = self.rate_per_s * self.peak_factor * self.load_factor;
         if peak_rate <= 0.0 {
             return None;
         }
@@ -186,5 +235,35 @@ mod tests {
         let firsts = (0..40_000).filter(|_| w.draw_request().0 == 0).count();
         // Shares 3:1, so 30,000 expected; binomial sd ≈ 87.
         assert!((firsts as i64 - 30_000).abs() < 400, "{firsts}");
+    }
+}
+
+#[cfg(test)]
+mod load_fault_tests {
+    use super::*;
+    use crate::rng::stream;
+
+    #[test]
+    fn spikes_and_surges_reweigh_rate_and_mix() {
+        let config = WorkloadConfig {
+            rate_per_s: 100.0,
+            profile: Profile::Constant,
+            mix: None,
+            clients: 10,
+        };
+        let mut w = Workload::new(&config, &[3.0, 1.0], stream(1, "load"));
+        assert!((w.load_factor - 1.0).abs() < 1e-12);
+        // Surge class 1 ×5: weights 0.75 and 1.25, total 2.
+        w.set_load_fault(0, Some(1), Some(5.0));
+        assert!((w.load_factor - 2.0).abs() < 1e-12);
+        assert!((w.class_cdf[0] - 0.375).abs() < 1e-12);
+        // A spike ×3 on top multiplies everything.
+        let e = w.set_load_fault(1, None, Some(3.0));
+        assert!((w.load_factor - 6.0).abs() < 1e-12);
+        assert_eq!(e, w.epoch);
+        w.set_load_fault(0, Some(1), None);
+        w.set_load_fault(1, None, None);
+        assert!((w.load_factor - 1.0).abs() < 1e-12);
+        assert!((w.class_cdf[0] - 0.75).abs() < 1e-12);
     }
 }

@@ -85,6 +85,8 @@ pub struct World {
     /// Per (caller, database): cached endpoint node and its expiry; callers
     /// are servers first, then clients.
     pub db_dns_cache: Vec<(u16, SimTime)>,
+    /// Active "callers ignore TTLs" rules.
+    pub dns_stale: Vec<super::dns::StaleRule>,
     /// Draws for things that belong to no single component (DNS delays).
     pub infra_rng: SimRng,
     pub recorder: Recorder,
@@ -140,6 +142,7 @@ impl World {
             attempts: Attempts::default(),
             lb_dns_cache: Vec::new(),
             db_dns_cache: Vec::new(),
+            dns_stale: Vec::new(),
             infra_rng: stream(seed, "infrastructure"),
             recorder: Recorder::new(warmup_end, target),
             peak_pending_events: 0,
@@ -178,7 +181,11 @@ impl World {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Arrival => self.on_arrival(),
+            Event::Arrival { epoch } => {
+                if epoch == self.workload.epoch {
+                    self.on_arrival();
+                }
+            }
             Event::Hop { attempt } => self.on_hop(attempt),
             Event::ServiceDone {
                 attempt,

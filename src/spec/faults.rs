@@ -8,6 +8,19 @@ use super::scenario::down_mode;
 use crate::config::*;
 use crate::time::SimDuration;
 
+/// Every action a scenario may name, for error messages.
+const ACTIONS: &[&str] = &[
+    "instance_crash",
+    "zone_outage",
+    "database_primary_failure",
+    "failover_failure",
+    "cache_node_loss",
+    "volume_loss",
+    "traffic_spike",
+    "class_surge",
+    "dns_stale",
+];
+
 pub fn faults(file: &str, raw: &[Spanned<RawFault>]) -> Result<Vec<FaultConfig>, Diagnostic> {
     // Ids first, so `after` may name a fault later in the list.
     let mut ids: Vec<String> = Vec::with_capacity(raw.len());
@@ -43,20 +56,26 @@ fn fault_config(
 ) -> Result<FaultConfig, Diagnostic> {
     let f = &raw.value;
     let action = match f.action.value.as_str() {
-        "instance_crash" => FaultAction::InstanceCrash { mode: down_mode(file, f.mode.as_ref(), DownMode::Blackhole)? },
-        "zone_outage" => FaultAction::ZoneOutage { mode: down_mode(file, f.mode.as_ref(), DownMode::Blackhole)? },
+        "instance_crash" => FaultAction::InstanceCrash {
+            mode: down_mode(file, f.mode.as_ref(), DownMode::Blackhole)?,
+        },
+        "zone_outage" => FaultAction::ZoneOutage {
+            mode: down_mode(file, f.mode.as_ref(), DownMode::Blackhole)?,
+        },
         "database_primary_failure" => FaultAction::DatabasePrimaryFailure,
         "failover_failure" => FaultAction::FailoverFailure,
         "cache_node_loss" => FaultAction::CacheNodeLoss,
         "volume_loss" => FaultAction::VolumeLoss,
+        "traffic_spike" | "class_surge" | "dns_stale" => super::faults_load::action(file, f)?,
         other => {
             return Err(Diagnostic::at_value(
                 file,
                 &f.action,
-                format!("unknown action `{other}`: expected instance_crash, zone_outage, database_primary_failure, failover_failure, cache_node_loss or volume_loss"),
+                format!("unknown action `{other}`: expected {}", ACTIONS.join(", ")),
             ))
         }
     };
+    super::faults_load::reject_unused(file, f, &action)?;
     if let (Some(mode), false) = (
         &f.mode,
         matches!(
@@ -106,17 +125,49 @@ fn fault_config(
             ))
         }
     };
-    if matches!(action, FaultAction::ZoneOutage { .. }) && f.target.value.zone.is_none() {
+    let target = match &f.target {
+        Some(t) => target(file, t)?,
+        // Load faults act on the whole workload: no target needed.
+        None if matches!(
+            action,
+            FaultAction::TrafficSpike { .. } | FaultAction::DnsStale { .. }
+        ) =>
+        {
+            TargetConfig {
+                component: None,
+                zone: None,
+                kind: None,
+                class: None,
+                select: Selection::All,
+                pos: source_pos(file, &raw.referenced),
+            }
+        }
+        None => {
+            return Err(Diagnostic::at_value(
+                file,
+                raw,
+                format!("a {} needs a `target`", f.action.value),
+            ))
+        }
+    };
+    if matches!(action, FaultAction::ZoneOutage { .. }) && target.zone.is_none() {
+        let message = "a zone_outage needs `zone:` in its target";
+        return Err(match &f.target {
+            Some(t) => Diagnostic::at_value(file, t, message),
+            None => Diagnostic::at_value(file, &f.action, message),
+        });
+    }
+    if matches!(action, FaultAction::ClassSurge { .. }) && target.class.is_none() {
         return Err(Diagnostic::at_value(
             file,
-            &f.target,
-            "a zone_outage needs `zone:` in its target",
+            &f.action,
+            "a class_surge needs `class:` in its target",
         ));
     }
     Ok(FaultConfig {
         id,
         action,
-        target: target(file, &f.target)?,
+        target,
         start,
         duration: f.duration.map(|d| d.0),
         pos: source_pos(file, &raw.referenced),
@@ -182,13 +233,14 @@ pub fn target(file: &str, raw: &Spanned<RawTarget>) -> Result<TargetConfig, Diag
             other => return Err(Diagnostic::at_value(file, k, format!("unknown target kind `{other}`: expected instance, database, cache, volume or load_balancer"))),
         }),
     };
-    if component.is_none() && t.zone.is_none() && kind.is_none() {
-        return Err(Diagnostic::at_value(file, raw, "a target needs at least one of component (or tier, database, cache, load_balancer), zone or kind"));
+    if component.is_none() && t.zone.is_none() && kind.is_none() && t.class.is_none() {
+        return Err(Diagnostic::at_value(file, raw, "a target needs at least one of component (or tier, database, cache, load_balancer), zone, kind or class"));
     }
     Ok(TargetConfig {
         component,
         zone: t.zone.clone(),
         kind,
+        class: t.class.clone(),
         select: t.select.map_or(Selection::All, |s| s.0),
         pos: source_pos(file, &raw.referenced),
     })

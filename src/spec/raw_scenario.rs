@@ -81,12 +81,18 @@ pub struct RawRetries {
 pub struct RawFault {
     pub id: Option<Spanned<String>>,
     pub action: Spanned<String>,
-    pub target: Spanned<RawTarget>,
+    pub target: Option<Spanned<RawTarget>>,
     pub at: Option<Duration>,
     pub after: Option<Spanned<String>>,
     pub delay: Option<Spanned<Duration>>,
     pub duration: Option<Duration>,
     pub mode: Option<Spanned<String>>,
+    /// Load faults: the multiplier on the arrival rate.
+    pub factor: Option<Spanned<f64>>,
+    /// `dns_stale`: the share of callers that ignore TTLs.
+    pub fraction: Option<Spanned<Probability>>,
+    /// `dns_stale`: how long those callers keep an answer.
+    pub keep: Option<Spanned<Duration>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +105,7 @@ pub struct RawTarget {
     pub load_balancer: Option<String>,
     pub zone: Option<String>,
     pub kind: Option<Spanned<String>>,
+    pub class: Option<String>,
     pub select: Option<SelectionSpec>,
 }
 

@@ -275,6 +275,13 @@ fn random_failure(
             ));
         }
     }
+    if raw.value.target.value.class.is_some() {
+        return Err(Diagnostic::at_value(
+            file,
+            &raw.value.target,
+            "a random failure targets nodes, not a request class",
+        ));
+    }
     Ok(RandomFailureConfig {
         target: super::faults::target(file, &raw.value.target)?,
         time_to_failure,

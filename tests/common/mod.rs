@@ -148,6 +148,7 @@ pub fn target(component: Option<&str>, zone: Option<&str>) -> TargetConfig {
         component: component.map(str::to_string),
         zone: zone.map(str::to_string),
         kind: None,
+        class: None,
         select: Selection::All,
         pos: SourcePos::default(),
     }

@@ -1,0 +1,88 @@
+//! DNS as callers see it: each caller (a client, or an instance calling a
+//! database endpoint) caches the answer it got for the record's TTL.
+//!
+//! Assumptions (behaviour.md, "DNS and client caching"):
+//! - A caller resolves lazily: on its first call after its cached answer
+//!   expired. A record that changes is therefore seen by each caller within
+//!   one TTL, and by all of them only after the slowest cache expires.
+//! - Some clients ignore TTLs (the JVM's DNS cache is the classic case).
+//!   While a `dns_stale` fault is active, a fixed share of callers, chosen
+//!   by a hash of the caller and the fault, keeps each answer it caches for
+//!   the fault's `keep` time instead of the TTL — also after the fault
+//!   ends, for answers cached during it.
+
+use super::event::DbId;
+use super::world::World;
+use crate::time::SimDuration;
+
+/// An active "callers ignore TTLs" rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StaleRule {
+    pub fault: u16,
+    pub fraction: f64,
+    pub keep: SimDuration,
+    pub salt: u64,
+}
+
+/// SplitMix64 finaliser: spreads caller ids evenly over [0, 2^64).
+fn mix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+impl World {
+    /// How long caller `slot` keeps an answer to a record with `ttl`.
+    fn cache_time(&self, slot: usize, ttl: SimDuration) -> SimDuration {
+        self.dns_stale
+            .iter()
+            .filter(|rule| {
+                let u = mix64(slot as u64 ^ rule.salt) as f64 / 18_446_744_073_709_551_616.0;
+                u < rule.fraction
+            })
+            .map(|rule| rule.keep)
+            .fold(ttl, SimDuration::max)
+    }
+
+    /// The caller slot of a client (servers come first).
+    fn client_slot(&self, client: u32) -> usize {
+        self.servers.len() + client as usize
+    }
+
+    /// The node set a client's cached DNS answer gives for `lb`.
+    pub(super) fn resolve_lb(&mut self, client: u32, lb: u16) -> u64 {
+        let now = self.now();
+        let idx = client as usize * self.lbs.len() + lb as usize;
+        if now >= self.lb_dns_cache[idx].1 {
+            let keep = self.cache_time(self.client_slot(client), self.lbs[lb as usize].dns_ttl);
+            self.lb_dns_cache[idx] = (self.lbs[lb as usize].dns_answer(), now + keep);
+        }
+        self.lb_dns_cache[idx].0
+    }
+
+    /// The node a caller's cached DNS answer names for the database
+    /// endpoint; refreshed when the cached answer has expired.
+    pub(super) fn resolve_db_endpoint(&mut self, caller_slot: usize, db: DbId) -> u16 {
+        let now = self.now();
+        let idx = caller_slot * self.dbs.len() + db as usize;
+        if now >= self.db_dns_cache[idx].1 {
+            let d = &self.dbs[db as usize];
+            let keep = self.cache_time(caller_slot, d.endpoint_ttl);
+            self.db_dns_cache[idx] = (self.dbs[db as usize].endpoint, now + keep);
+        }
+        self.db_dns_cache[idx].0
+    }
+
+    /// Starts (`Some`) or ends (`None`) a `dns_stale` rule for `fault`.
+    pub fn set_dns_stale(&mut self, fault: u16, rule: Option<(f64, SimDuration)>) {
+        self.dns_stale.retain(|r| r.fault != fault);
+        if let Some((fraction, keep)) = rule {
+            self.dns_stale.push(StaleRule {
+                fault,
+                fraction,
+                keep,
+                salt: mix64(self.seed ^ (u64::from(fault) << 32)),
+            });
+        }
+    }
+}
