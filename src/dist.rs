@@ -16,7 +16,7 @@ use rand::RngExt;
 /// z-score of the 99th percentile of the standard normal distribution.
 pub const Z_P99: f64 = 2.326_347_874_040_841;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Dist {
     /// Always the same span.
     Constant(SimDuration),

@@ -44,6 +44,7 @@ pub enum ComponentKind {
     Database(DatabaseConfig),
     Cache(CacheConfig),
     ObjectStore(ObjectStoreConfig),
+    External(ExternalConfig),
 }
 
 impl ComponentKind {
@@ -55,6 +56,7 @@ impl ComponentKind {
             ComponentKind::Database(_) => "database",
             ComponentKind::Cache(_) => "cache",
             ComponentKind::ObjectStore(_) => "object_store",
+            ComponentKind::External(_) => "external",
         }
     }
 }
@@ -189,6 +191,12 @@ pub struct ObjectStoreConfig {
     pub service_time: Dist,
 }
 
+/// A third-party service in the call path (payments, identity, an API).
+#[derive(Clone, Debug)]
+pub struct ExternalConfig {
+    pub service_time: Dist,
+}
+
 #[derive(Clone, Debug)]
 pub struct RequestClassConfig {
     pub name: String,
@@ -222,4 +230,6 @@ pub enum Op {
     /// Object storage GET / PUT.
     ObjectGet,
     ObjectPut,
+    /// A call to an external service.
+    Call,
 }

@@ -138,6 +138,14 @@ pub enum FaultAction {
         fraction: f64,
         keep: SimDuration,
     },
+    /// An external dependency is down (refusing or blackholing calls).
+    DependencyOutage {
+        mode: DownMode,
+    },
+    /// Calls to an external dependency take `latency` longer.
+    DependencySlow {
+        latency: Dist,
+    },
 }
 
 impl FaultAction {
@@ -152,6 +160,8 @@ impl FaultAction {
             FaultAction::TrafficSpike { .. } => "traffic_spike",
             FaultAction::ClassSurge { .. } => "class_surge",
             FaultAction::DnsStale { .. } => "dns_stale",
+            FaultAction::DependencyOutage { .. } => "dependency_outage",
+            FaultAction::DependencySlow { .. } => "dependency_slow",
         }
     }
 }

@@ -48,7 +48,7 @@ impl Hazards {
             for Candidate { node, label } in target::select(&all, c.target.select, &mut select_rng)
             {
                 let time_to_failure = match (&c.time_to_failure, node) {
-                    (Some(d), _) => d.clone(),
+                    (Some(d), _) => *d,
                     (None, NodeRef::Volume(v)) => Dist::from_annual_failure_rate(
                         world.volumes[v as usize].config.annual_failure_rate,
                     ),
@@ -59,10 +59,7 @@ impl Hazards {
                         })
                     }
                 };
-                let Some(time_to_repair) = c
-                    .time_to_repair
-                    .clone()
-                    .or_else(|| default_repair(world, node))
+                let Some(time_to_repair) = c.time_to_repair.or_else(|| default_repair(world, node))
                 else {
                     return Err(FaultError {
                         pos: c.target.pos.clone(),
@@ -134,11 +131,11 @@ fn implied_kind(world: &World, c: &RandomFailureConfig) -> TargetKind {
 fn default_repair(world: &World, node: NodeRef) -> Option<Dist> {
     match node {
         NodeRef::Server(s) => match world.server_roles[s as usize] {
-            ServerRole::DbNode { db, .. } => Some(world.dbs[db as usize].restart_time.clone()),
+            ServerRole::DbNode { db, .. } => Some(world.dbs[db as usize].restart_time),
             ServerRole::Instance { .. } => None,
         },
-        NodeRef::CacheNode { cache, .. } => Some(world.caches[cache as usize].replace_time.clone()),
-        NodeRef::Volume(v) => Some(world.volumes[v as usize].config.restore_time.clone()),
+        NodeRef::CacheNode { cache, .. } => Some(world.caches[cache as usize].replace_time),
+        NodeRef::Volume(v) => Some(world.volumes[v as usize].config.restore_time),
         NodeRef::LbNode { .. } => None,
     }
 }

@@ -41,6 +41,8 @@ enum Applied {
     Load,
     /// A `dns_stale` rule is active.
     Dns,
+    /// An outage or slowdown of this external dependency is active.
+    External(u16),
     Nothing,
 }
 
@@ -71,6 +73,19 @@ impl Schedule {
             // Check every name now, so a bad scenario fails before running.
             target::component(world, &c.target)?;
             target::zone(world, &c.target)?;
+            if matches!(
+                c.action,
+                FaultAction::DependencyOutage { .. } | FaultAction::DependencySlow { .. }
+            ) && external(world, c).is_none()
+            {
+                return Err(FaultError {
+                    pos: c.target.pos.clone(),
+                    message: format!(
+                        "{} needs `component:` naming an external dependency of the model",
+                        c.action.name()
+                    ),
+                });
+            }
             if let Some(class) = &c.target.class {
                 if world.class_index(class).is_none() {
                     return Err(FaultError {
@@ -186,7 +201,7 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
                 let repair = match config.duration {
                     Some(_) => None,
                     None => {
-                        let restart = world.dbs[db as usize].restart_time.clone();
+                        let restart = world.dbs[db as usize].restart_time;
                         Some(restart.sample(&mut world.infra_rng))
                     }
                 };
@@ -243,6 +258,31 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
             world.set_dns_stale(fault, Some((fraction, keep)));
             Applied::Dns
         }
+        FaultAction::DependencyOutage { mode } => match external(world, config) {
+            Some(e) => {
+                world.set_external_outage(e, fault, Some(mode));
+                Applied::External(e)
+            }
+            None => Applied::Nothing,
+        },
+        FaultAction::DependencySlow { latency } => match external(world, config) {
+            Some(e) => {
+                world.set_external_slowdown(e, fault, Some(latency));
+                Applied::External(e)
+            }
+            None => Applied::Nothing,
+        },
+    }
+}
+
+/// The external dependency a fault's target names.
+fn external(world: &World, config: &FaultConfig) -> Option<u16> {
+    match target::component(world, &config.target).ok().flatten() {
+        Some(c) => match world.components[c] {
+            ComponentRef::External(e) => Some(e),
+            _ => None,
+        },
+        None => None,
     }
 }
 
@@ -276,6 +316,10 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
         }
         Applied::Load => world.set_load_fault(fault, None, None),
         Applied::Dns => world.set_dns_stale(fault, None),
+        Applied::External(e) => {
+            world.set_external_outage(e, fault, None);
+            world.set_external_slowdown(e, fault, None);
+        }
         Applied::Nothing => {}
     }
 }

@@ -105,7 +105,7 @@ impl World {
                         layout.push((z, Role::Standby, None));
                     }
                     for r in &d.replicas {
-                        layout.push((r.zone, Role::Replica, Some(r.lag.clone())));
+                        layout.push((r.zone, Role::Replica, Some(r.lag)));
                     }
                     let mut nodes = Vec::new();
                     for (n, (zone, role, lag)) in layout.into_iter().enumerate() {
@@ -160,9 +160,9 @@ impl World {
                         primary_down_at: SimTime::ZERO,
                         failover_blocked: 0,
                         read_from: d.read_from,
-                        read_time: d.read_time.clone(),
-                        write_time: d.write_time.clone(),
-                        restart_time: d.restart_time.clone(),
+                        read_time: d.read_time,
+                        write_time: d.write_time,
+                        restart_time: d.restart_time,
                         log: WriteLog::new(SimDuration::from_secs_f64(retain_s * 2.0)),
                         log_upload_every: d.log_upload_every,
                         pending_loss: None,
@@ -187,16 +187,26 @@ impl World {
                         nodes,
                         hit_ratio: cc.hit_ratio,
                         warmup: cc.warmup,
-                        service_time: cc.service_time.clone(),
-                        replace_time: cc.replace_time.clone(),
+                        service_time: cc.service_time,
+                        replace_time: cc.replace_time,
                         rng: stream(self.seed, &format!("cache/{}", c.name)),
                     });
                     ComponentRef::Cache((self.caches.len() - 1) as u16)
                 }
+                ComponentKind::External(x) => {
+                    self.externals.push(super::external::External {
+                        name: c.name.clone(),
+                        service_time: x.service_time,
+                        rng: stream(self.seed, &format!("external/{}", c.name)),
+                        outages: Vec::new(),
+                        slowdowns: Vec::new(),
+                    });
+                    ComponentRef::External((self.externals.len() - 1) as u16)
+                }
                 ComponentKind::ObjectStore(o) => {
                     self.object_stores.push(ObjectStore {
                         name: c.name.clone(),
-                        service_time: o.service_time.clone(),
+                        service_time: o.service_time,
                         rng: stream(self.seed, &format!("object_store/{}", c.name)),
                     });
                     ComponentRef::ObjectStore((self.object_stores.len() - 1) as u16)

@@ -214,7 +214,7 @@ impl World {
         let incarnation = vol.incarnation;
         let owner = vol.owner;
         let restore = restore.unwrap_or_else(|| {
-            let d = self.volumes[v as usize].config.restore_time.clone();
+            let d = self.volumes[v as usize].config.restore_time;
             d.sample(&mut self.infra_rng)
         });
         self.engine.schedule_after(
@@ -265,7 +265,7 @@ impl World {
             return;
         }
         let incarnation = vol.incarnation;
-        let duration = vol.config.snapshot_duration.clone();
+        let duration = vol.config.snapshot_duration;
         let now = self.now();
         let db = &mut self.dbs[db as usize];
         db.log.snapshot_in_progress = Some(db.log.now_point(now));

@@ -23,6 +23,7 @@ pub mod database;
 mod database_events;
 pub mod dns;
 pub mod event;
+pub mod external;
 pub mod failure;
 pub mod load_balancer;
 pub mod network;

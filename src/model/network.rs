@@ -22,9 +22,9 @@ pub struct Network {
 impl Network {
     pub fn new(config: &NetworkConfig, rng: SimRng) -> Self {
         Network {
-            same_zone_rtt: config.same_zone_rtt.clone(),
-            cross_zone_rtt: config.cross_zone_rtt.clone(),
-            client_rtt: config.client_rtt.clone(),
+            same_zone_rtt: config.same_zone_rtt,
+            cross_zone_rtt: config.cross_zone_rtt,
+            client_rtt: config.client_rtt,
             rng,
         }
     }

@@ -116,7 +116,7 @@ impl World {
                 let server = self.dbs[db as usize].nodes[node as usize].server;
                 (u32::from(node), Some(self.servers[server as usize].zone))
             }
-            (ComponentRef::ObjectStore(_), _) => (0, None),
+            (ComponentRef::ObjectStore(_), _) | (ComponentRef::External(_), _) => (0, None),
         };
         self.attempts.get_mut(a).dest = dest;
         let hop = match to_zone {
@@ -189,6 +189,20 @@ impl World {
                 Flow::Wait
             }
             ComponentRef::Db(db) => self.arrive_db(a, db, dest as u16, op),
+            ComponentRef::External(x) => {
+                if let Some(mode) = self.externals[x as usize].down() {
+                    return self.fail_reaching(
+                        a,
+                        mode,
+                        INTERNAL_CONNECT_TIMEOUT,
+                        Some(ErrorCause::DependencyDown),
+                    );
+                }
+                let took = self.externals[x as usize].call_time();
+                self.engine
+                    .schedule_after(took, Event::CallDone { attempt: a });
+                Flow::Wait
+            }
             ComponentRef::ObjectStore(o) => {
                 let took = self.object_stores[o as usize].call_time();
                 self.engine

@@ -31,6 +31,7 @@ pub enum ComponentRef {
     Db(DbId),
     Cache(u16),
     ObjectStore(u16),
+    External(u16),
 }
 
 /// What a server is.
@@ -74,6 +75,7 @@ pub struct World {
     pub dbs: Vec<Database>,
     pub caches: Vec<Cache>,
     pub object_stores: Vec<ObjectStore>,
+    pub externals: Vec<super::external::External>,
     pub volumes: Vec<Volume>,
     pub network: Network,
     pub workload: Workload,
@@ -134,6 +136,7 @@ impl World {
             dbs: Vec::new(),
             caches: Vec::new(),
             object_stores: Vec::new(),
+            externals: Vec::new(),
             volumes: Vec::new(),
             network: Network::new(&model.network, stream(seed, "network")),
             workload: Workload::new(&scenario.workload, &[1.0], stream(seed, "workload")),

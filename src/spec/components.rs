@@ -13,7 +13,14 @@ use crate::catalog::{self, generic, Preset};
 use crate::config::*;
 use crate::dist::Dist;
 
-pub const KINDS: &[&str] = &["tier", "load_balancer", "database", "cache", "object_store"];
+pub const KINDS: &[&str] = &[
+    "tier",
+    "load_balancer",
+    "database",
+    "cache",
+    "object_store",
+    "external",
+];
 
 /// Fields each kind accepts besides `kind`, `preset` and `description`.
 fn allowed_fields(kind: &str) -> &'static [&'static str] {
@@ -166,6 +173,9 @@ pub fn resolve(
         "load_balancer" => ComponentKind::LoadBalancer(load_balancer(ctx, name, c, preset)?),
         "database" => ComponentKind::Database(database(ctx, name, c, preset)?),
         "cache" => ComponentKind::Cache(cache(ctx, name, c, preset)?),
+        "external" => ComponentKind::External(ExternalConfig {
+            service_time: dist_or(ctx, name, &c.service_time, "service_time", None)?,
+        }),
         _ => ComponentKind::ObjectStore(ObjectStoreConfig {
             service_time: dist_or(
                 ctx,
@@ -221,7 +231,7 @@ pub fn dist_or(
     default: Option<Dist>,
 ) -> Result<Dist, Diagnostic> {
     match (field, default) {
-        (Some(v), _) => Ok(v.value.0.clone()),
+        (Some(v), _) => Ok(v.value.0),
         (None, Some(d)) => Ok(d),
         (None, None) => Err(ctx.error(
             name,
@@ -292,7 +302,7 @@ fn tier(
                     ),
                 ));
             };
-            by_class[index] = dist.0.clone();
+            by_class[index] = dist.0;
         }
     }
     Ok(TierConfig {
@@ -411,7 +421,7 @@ fn cache(
             name,
             &c.service_time,
             "service_time",
-            p.as_ref().map(|p| p.service_time.clone()),
+            p.as_ref().map(|p| p.service_time),
         )?,
         replace_time: dist_or(
             ctx,

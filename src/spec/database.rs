@@ -40,9 +40,9 @@ pub fn resolve(
             .map(|r| {
                 Ok(ReplicaConfig {
                     zone: ctx.zone(&r.zone)?,
-                    lag: r.lag.as_ref().map(|l| l.0.clone()).unwrap_or_else(|| {
+                    lag: r.lag.as_ref().map(|l| l.0).unwrap_or_else(|| {
                         p.map_or(generic::constant(generic::DATABASE_REPLICA_LAG), |p| {
-                            p.replica_lag.clone()
+                            p.replica_lag
                         })
                     }),
                 })
@@ -82,8 +82,8 @@ pub fn resolve(
                 .as_ref()
                 .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value),
         ),
-        read_time: required(&c.read_time, "read_time", p.map(|p| p.read_time.clone()))?,
-        write_time: required(&c.write_time, "write_time", p.map(|p| p.write_time.clone()))?,
+        read_time: required(&c.read_time, "read_time", p.map(|p| p.read_time))?,
+        write_time: required(&c.write_time, "write_time", p.map(|p| p.write_time))?,
         read_from: match &c.read_from {
             None => ReadFrom::Primary,
             Some(r) => match r.value.as_str() {
@@ -108,7 +108,7 @@ pub fn resolve(
             "restart_time",
             Some(
                 p.map_or(generic::constant(generic::DATABASE_RESTART_TIME), |p| {
-                    p.restart_time.clone()
+                    p.restart_time
                 }),
             ),
         )?,
@@ -164,21 +164,17 @@ fn standby(
 fn failover(c: &RawComponent, p: Option<&DatabasePreset>) -> FailoverConfig {
     let raw = c.failover.as_ref();
     let settings = raw.map(|f| &f.value);
-    let detection = settings
-        .and_then(|f| f.detection.as_ref())
-        .map(|d| d.0.clone());
-    let promotion = settings
-        .and_then(|f| f.promotion.as_ref())
-        .map(|d| d.0.clone());
+    let detection = settings.and_then(|f| f.detection.as_ref()).map(|d| d.0);
+    let promotion = settings.and_then(|f| f.promotion.as_ref()).map(|d| d.0);
     FailoverConfig {
         detection: detection.unwrap_or_else(|| {
             p.map_or(generic::constant(generic::DATABASE_DETECTION), |p| {
-                p.detection.clone()
+                p.detection
             })
         }),
         promotion: promotion.unwrap_or_else(|| {
             p.map_or(generic::constant(generic::DATABASE_PROMOTION), |p| {
-                p.promotion.clone()
+                p.promotion
             })
         }),
         failure_probability: settings

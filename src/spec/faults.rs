@@ -19,6 +19,8 @@ const ACTIONS: &[&str] = &[
     "traffic_spike",
     "class_surge",
     "dns_stale",
+    "dependency_outage",
+    "dependency_slow",
 ];
 
 pub fn faults(file: &str, raw: &[Spanned<RawFault>]) -> Result<Vec<FaultConfig>, Diagnostic> {
@@ -67,6 +69,17 @@ fn fault_config(
         "cache_node_loss" => FaultAction::CacheNodeLoss,
         "volume_loss" => FaultAction::VolumeLoss,
         "traffic_spike" | "class_surge" | "dns_stale" => super::faults_load::action(file, f)?,
+        "dependency_outage" => FaultAction::DependencyOutage {
+            mode: down_mode(file, f.mode.as_ref(), DownMode::Refuse)?,
+        },
+        "dependency_slow" => match &f.latency {
+            Some(latency) => FaultAction::DependencySlow { latency: latency.0 },
+            None => return Err(Diagnostic::at_value(
+                file,
+                &f.action,
+                "a dependency_slow needs `latency` (a duration or distribution added to each call)",
+            )),
+        },
         other => {
             return Err(Diagnostic::at_value(
                 file,
@@ -80,13 +93,15 @@ fn fault_config(
         &f.mode,
         matches!(
             action,
-            FaultAction::InstanceCrash { .. } | FaultAction::ZoneOutage { .. }
+            FaultAction::InstanceCrash { .. }
+                | FaultAction::ZoneOutage { .. }
+                | FaultAction::DependencyOutage { .. }
         ),
     ) {
         return Err(Diagnostic::at_value(
             file,
             mode,
-            "`mode` applies only to instance_crash and zone_outage",
+            "`mode` applies only to instance_crash, zone_outage and dependency_outage",
         ));
     }
     let start = match (f.at, &f.after) {

@@ -1,5 +1,5 @@
 //! Load and DNS fault actions (`traffic_spike`, `class_surge`, `dns_stale`)
-//! and the check that an action gets only the keys it uses.
+//! and the check that an action gets only the parameter keys it uses.
 
 use super::diagnostics::Diagnostic;
 use super::raw_scenario::RawFault;
@@ -89,6 +89,13 @@ pub fn reject_unused(file: &str, f: &RawFault, action: &FaultAction) -> Result<(
             file,
             v,
             format!("`keep` does not apply to {name}"),
+        ));
+    }
+    if f.latency.is_some() && !matches!(action, FaultAction::DependencySlow { .. }) {
+        return Err(Diagnostic::at_value(
+            file,
+            &f.action,
+            format!("`latency` does not apply to {name}"),
         ));
     }
     Ok(())

@@ -109,9 +109,7 @@ fn network(ctx: &ModelContext, raw: Option<&RawNetwork>) -> Result<NetworkConfig
             }
         }
     }
-    let pick = |field: Option<&super::dist_spec::DistSpec>, default| {
-        field.map_or(default, |d| d.0.clone())
-    };
+    let pick = |field: Option<&super::dist_spec::DistSpec>, default| field.map_or(default, |d| d.0);
     Ok(NetworkConfig {
         same_zone_rtt: pick(
             raw.and_then(|n| n.same_zone_rtt.as_ref()),

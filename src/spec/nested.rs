@@ -42,19 +42,19 @@ pub fn resolve_volume(
         volume_type: settings.preset.clone(),
         snapshot_every,
         snapshot_duration: match &settings.snapshot_duration {
-            Some(d) => d.0.clone(),
+            Some(d) => d.0,
             None => preset
                 .as_ref()
                 .map_or(generic::constant(generic::VOLUME_SNAPSHOT_DURATION), |p| {
-                    p.snapshot_duration.clone()
+                    p.snapshot_duration
                 }),
         },
         restore_time: match &settings.restore_time {
-            Some(d) => d.0.clone(),
+            Some(d) => d.0,
             None => preset
                 .as_ref()
                 .map_or(generic::constant(generic::VOLUME_RESTORE_TIME), |p| {
-                    p.restore_time.clone()
+                    p.restore_time
                 }),
         },
         annual_failure_rate: match settings.annual_failure_rate {

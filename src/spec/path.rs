@@ -20,6 +20,7 @@ fn ops_of(kind: &ComponentKind) -> &'static [(&'static str, Op)] {
             ("read_on_miss", Op::ReadOnMiss),
         ],
         ComponentKind::ObjectStore(_) => &[("get", Op::ObjectGet), ("put", Op::ObjectPut)],
+        ComponentKind::External(_) => &[("call", Op::Call)],
     }
 }
 

@@ -93,6 +93,8 @@ pub struct RawFault {
     pub fraction: Option<Spanned<Probability>>,
     /// `dns_stale`: how long those callers keep an answer.
     pub keep: Option<Spanned<Duration>>,
+    /// `dependency_slow`: latency added to each call.
+    pub latency: Option<DistSpec>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -285,7 +285,7 @@ fn random_failure(
     Ok(RandomFailureConfig {
         target: super::faults::target(file, &raw.value.target)?,
         time_to_failure,
-        time_to_repair: r.mttr.as_ref().map(|d| d.0.clone()),
+        time_to_repair: r.mttr.as_ref().map(|d| d.0),
         mode: down_mode(file, r.mode.as_ref(), DownMode::Refuse)?,
     })
 }
