@@ -17,6 +17,7 @@
 //!   their latest snapshot (the duration is not used: a restore takes the
 //!   volume's restore time). A database target without a zone means the
 //!   current primary's volume.
+//! - The data faults (volume_io_stall ... cache_flush) are in `data.rs`.
 
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
@@ -34,6 +35,7 @@ enum Applied {
     Nodes(Vec<NodeRef>),
     Zone(usize),
     Databases(Vec<DbId>),
+    Data(super::data::DataApplied),
     Nothing,
 }
 
@@ -115,7 +117,7 @@ impl Schedule {
     }
 }
 
-fn chosen(
+pub(super) fn chosen(
     world: &World,
     config: &FaultConfig,
     kind: TargetKind,
@@ -126,7 +128,7 @@ fn chosen(
     target::select(&all, config.target.select, rng)
 }
 
-fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
+pub(super) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
     let component = target::component(world, &config.target).ok().flatten();
     let zone = target::zone(world, &config.target).ok().flatten();
     let all: Vec<DbId> = (0..world.dbs.len() as DbId)
@@ -208,10 +210,22 @@ fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Applied {
             }
             Applied::Nothing
         }
+        FaultAction::VolumeIoStall
+        | FaultAction::VolumeDegraded { .. }
+        | FaultAction::VolumeCorruption
+        | FaultAction::SnapshotFailure
+        | FaultAction::BackupNotUploaded
+        | FaultAction::BackupCorrupt
+        | FaultAction::ReplicationStop
+        | FaultAction::SlowFailover { .. }
+        | FaultAction::PromoteLaggingReplica
+        | FaultAction::SplitBrain
+        | FaultAction::DataWipe
+        | FaultAction::CacheFlush { .. } => Applied::Data(super::data::apply(world, config, rng)),
     }
 }
 
-fn is_primary_volume(world: &World, node: NodeRef) -> bool {
+pub(super) fn is_primary_volume(world: &World, node: NodeRef) -> bool {
     let NodeRef::Volume(v) = node else {
         return false;
     };
@@ -239,6 +253,7 @@ fn revert(world: &mut World, config: &FaultConfig, applied: Applied) {
                 }
             }
         }
+        Applied::Data(applied) => super::data::revert(world, applied),
         Applied::Nothing => {}
     }
 }

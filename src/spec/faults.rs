@@ -49,14 +49,16 @@ fn fault_config(
         "failover_failure" => FaultAction::FailoverFailure,
         "cache_node_loss" => FaultAction::CacheNodeLoss,
         "volume_loss" => FaultAction::VolumeLoss,
-        other => {
-            return Err(Diagnostic::at_value(
+        other => match super::data_faults::action(file, raw)? {
+            Some(action) => action,
+            None => return Err(Diagnostic::at_value(
                 file,
                 &f.action,
-                format!("unknown action `{other}`: expected instance_crash, zone_outage, database_primary_failure, failover_failure, cache_node_loss or volume_loss"),
-            ))
-        }
+                format!("unknown action `{other}`: expected instance_crash, zone_outage, database_primary_failure, failover_failure, cache_node_loss, volume_loss, {}", super::data_faults::NAMES),
+            )),
+        },
     };
+    super::data_faults::reject_unused(file, f, &action)?;
     if let (Some(mode), false) = (
         &f.mode,
         matches!(

@@ -7,6 +7,7 @@
 
 mod components;
 mod context;
+mod data_faults;
 mod database;
 mod diagnostics;
 mod dist_spec;

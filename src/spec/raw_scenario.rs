@@ -87,6 +87,11 @@ pub struct RawFault {
     pub delay: Option<Spanned<Duration>>,
     pub duration: Option<Duration>,
     pub mode: Option<Spanned<String>>,
+    // Parameters of the data faults (see `spec/data_faults.rs`).
+    pub fraction: Option<Spanned<Probability>>,
+    pub factor: Option<Spanned<f64>>,
+    pub extra: Option<Spanned<Duration>>,
+    pub warmup: Option<Spanned<Duration>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
