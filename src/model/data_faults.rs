@@ -277,6 +277,14 @@ impl World {
         dist.sample(&mut self.infra_rng)
     }
 
+    /// A split brain still open at the horizon is resolved as at its end:
+    /// the old primary's writes are discarded.
+    pub(super) fn close_split_brains(&mut self) {
+        for db in 0..self.dbs.len() {
+            self.split_brain_end(db as DbId);
+        }
+    }
+
     /// Every node of the cache loses its data now and warms from cold.
     pub fn cache_flush(&mut self, cache: CacheId, warmup: Option<SimDuration>) {
         let now = self.now();

@@ -240,6 +240,7 @@ impl World {
                 db.log.lose(kept, upto);
             }
         }
+        self.close_split_brains();
         self.recorder.finish(self.horizon);
     }
 }
