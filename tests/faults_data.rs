@@ -17,7 +17,11 @@ const HOUR: u64 = 3600;
 /// the traffic reads, the rest writes.
 fn db_model(zones: &[&str], db: DatabaseConfig, read_share: f64) -> ModelConfig {
     let web_zones: Vec<usize> = (0..zones.len()).collect();
-    let mut classes = vec![class("write", 1.0 - read_share, &[(0, Op::Serve), (1, Op::Write)])];
+    let mut classes = vec![class(
+        "write",
+        1.0 - read_share,
+        &[(0, Op::Serve), (1, Op::Write)],
+    )];
     if read_share > 0.0 {
         classes.push(class("read", read_share, &[(0, Op::Serve), (1, Op::Read)]));
     }
@@ -93,7 +97,12 @@ fn volume_degraded_stretches_service_by_one_over_fraction() {
     let m = db_model(&["a"], db_with_volume(), 1.0);
     let mut base = scenario(secs(200), 10.0);
     let r0 = run(&m, &base, 1).unwrap();
-    add(&mut base, FaultAction::VolumeDegraded { fraction: 0.25 }, 0, None);
+    add(
+        &mut base,
+        FaultAction::VolumeDegraded { fraction: 0.25 },
+        0,
+        None,
+    );
     let r1 = run(&m, &base, 1).unwrap();
     let (p0, p1) = (r0.latency_ms.unwrap().p50, r1.latency_ms.unwrap().p50);
     eprintln!("volume_degraded 25 %: p50 {p0} ms -> {p1} ms (expected 3 -> 9)");
@@ -395,9 +404,7 @@ fn cache_flush_sends_every_read_to_the_database_and_warms_back() {
 }
 
 fn scenario_with(fault: &str) -> Result<ScenarioConfig, firedrill::spec::Diagnostic> {
-    let text = format!(
-        "name: s\nhorizon: 1h\nworkload: {{ rate: 10/s }}\nfaults:\n  - {fault}\n"
-    );
+    let text = format!("name: s\nhorizon: 1h\nworkload: {{ rate: 10/s }}\nfaults:\n  - {fault}\n");
     firedrill::spec::load_scenario_str(&text, "s.yaml")
 }
 
@@ -449,9 +456,16 @@ fn data_fault_parameters_are_parsed_and_checked_with_their_position() {
     assert!(d.message.contains("needs `factor`"), "{d}");
     let d = err("{ action: instance_crash, target: { tier: web }, at: 1m, fraction: 50% }");
     assert_eq!((d.line, d.column), (5, 72), "{d}");
-    assert!(d.message.contains("`fraction` does not apply to instance_crash"), "{d}");
+    assert!(
+        d.message
+            .contains("`fraction` does not apply to instance_crash"),
+        "{d}"
+    );
     let d = err("{ action: data_wipe, target: { database: db }, at: 1m, warmup: 5m }");
-    assert!(d.message.contains("`warmup` does not apply to data_wipe"), "{d}");
+    assert!(
+        d.message.contains("`warmup` does not apply to data_wipe"),
+        "{d}"
+    );
     let d = err("{ action: disk_gremlins, target: { database: db }, at: 1m }");
     assert!(d.message.contains("cache_flush"), "{d}");
 }

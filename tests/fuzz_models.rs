@@ -283,6 +283,33 @@ fn random_target(
     }
 }
 
+/// One of the data faults (volumes, backups, databases, caches).
+fn random_data_action(rng: &mut ChaCha8Rng) -> FaultAction {
+    match rng.random_range(0..12) {
+        0 => FaultAction::VolumeIoStall,
+        1 => FaultAction::VolumeDegraded {
+            fraction: rng.random_range(0.05..=1.0),
+        },
+        2 => FaultAction::VolumeCorruption,
+        3 => FaultAction::SnapshotFailure,
+        4 => FaultAction::BackupNotUploaded,
+        5 => FaultAction::BackupCorrupt,
+        6 => FaultAction::ReplicationStop,
+        7 => FaultAction::SlowFailover {
+            factor: rng.random_range(1.0..5.0),
+            extra: secs(rng.random_range(0..=60)),
+        },
+        8 => FaultAction::PromoteLaggingReplica,
+        9 => FaultAction::SplitBrain,
+        10 => FaultAction::DataWipe,
+        _ => FaultAction::CacheFlush {
+            warmup: rng
+                .random_bool(0.5)
+                .then(|| secs(rng.random_range(0..=300))),
+        },
+    }
+}
+
 fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig {
     let horizon = rng.random_range(60..=400);
     let mut faults = Vec::new();
@@ -293,7 +320,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         } else {
             DownMode::Blackhole
         };
-        let action = match rng.random_range(0..6) {
+        let action = match rng.random_range(0..8) {
             0 => FaultAction::InstanceCrash { mode },
             1 => {
                 target.zone = Some(model.zones[rng.random_range(0..model.zones.len())].clone());
@@ -302,7 +329,8 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
             2 => FaultAction::DatabasePrimaryFailure,
             3 => FaultAction::FailoverFailure,
             4 => FaultAction::CacheNodeLoss,
-            _ => FaultAction::VolumeLoss,
+            5 => FaultAction::VolumeLoss,
+            _ => random_data_action(rng),
         };
         let start = if i > 0 && rng.random_bool(0.3) {
             FaultStart::After {

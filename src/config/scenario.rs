@@ -130,7 +130,9 @@ pub enum FaultAction {
     /// when the stall ends.
     VolumeIoStall,
     /// Volume throughput falls to `fraction` of normal.
-    VolumeDegraded { fraction: f64 },
+    VolumeDegraded {
+        fraction: f64,
+    },
     /// Silent corruption, found by the first read; restore from the latest
     /// snapshot taken before it.
     VolumeCorruption,
@@ -144,7 +146,10 @@ pub enum FaultAction {
     ReplicationStop,
     /// Failovers starting while active take `factor` × their drawn time,
     /// plus `extra`.
-    SlowFailover { factor: f64, extra: SimDuration },
+    SlowFailover {
+        factor: f64,
+        extra: SimDuration,
+    },
     /// Failovers while active promote the most lagged of the targeted
     /// replicas instead of the standby.
     PromoteLaggingReplica,
@@ -154,7 +159,9 @@ pub enum FaultAction {
     DataWipe,
     /// Every node of the cache loses its data at once; warms over `warmup`
     /// (default: the cache's).
-    CacheFlush { warmup: Option<SimDuration> },
+    CacheFlush {
+        warmup: Option<SimDuration>,
+    },
 }
 
 impl FaultAction {

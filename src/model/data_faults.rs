@@ -181,7 +181,12 @@ impl World {
 
     /// Called when a service on `server` finishes: holds it during a stall,
     /// or fails it if it read corrupt data. True if it was taken care of.
-    pub(super) fn io_intercept(&mut self, a: AttemptId, server: ServerId, incarnation: u32) -> bool {
+    pub(super) fn io_intercept(
+        &mut self,
+        a: AttemptId,
+        server: ServerId,
+        incarnation: u32,
+    ) -> bool {
         let io = &mut self.servers[server as usize].io;
         if io.stalls > 0 {
             io.parked.push((a, incarnation));
@@ -339,5 +344,4 @@ impl World {
             .get(att.step as usize)
             .is_some_and(|s| s.op != crate::config::Op::Write)
     }
-
 }

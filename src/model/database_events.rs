@@ -53,12 +53,7 @@ impl super::World {
 
     /// The primary's volume is gone: unless failover promotes a copy, the
     /// writes since the restore point are lost.
-    pub(super) fn db_volume_lost(
-        &mut self,
-        db: DbId,
-        node: u16,
-        corrupted_at: Option<SimTime>,
-    ) {
+    pub(super) fn db_volume_lost(&mut self, db: DbId, node: u16, corrupted_at: Option<SimTime>) {
         let now = self.now();
         let d = &mut self.dbs[db as usize];
         if d.primary == node && d.pending_loss.is_none() {
