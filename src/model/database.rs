@@ -22,6 +22,10 @@
 //!   the later of the last completed snapshot and the last shipped logs
 //!   (point-in-time recovery); writes acknowledged after it are lost.
 //! - Writes count as acknowledged when the client receives the success.
+//! - Restore points are the last three completed, uploaded snapshots
+//!   (`backup.rs`) and the last shipped logs; the data faults that bend
+//!   them (failed, unuploaded or corrupt backups, replication stops, split
+//!   brain, data wipes) are described in `data_faults.rs`.
 
 use std::collections::VecDeque;
 
