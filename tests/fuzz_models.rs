@@ -284,6 +284,33 @@ fn random_target(
     }
 }
 
+/// One of the data faults (volumes, backups, databases, caches).
+fn random_data_action(rng: &mut ChaCha8Rng) -> FaultAction {
+    match rng.random_range(0..12) {
+        0 => FaultAction::VolumeIoStall,
+        1 => FaultAction::VolumeDegraded {
+            fraction: rng.random_range(0.05..=1.0),
+        },
+        2 => FaultAction::VolumeCorruption,
+        3 => FaultAction::SnapshotFailure,
+        4 => FaultAction::BackupNotUploaded,
+        5 => FaultAction::BackupCorrupt,
+        6 => FaultAction::ReplicationStop,
+        7 => FaultAction::SlowFailover {
+            factor: rng.random_range(1.0..5.0),
+            extra: secs(rng.random_range(0..=60)),
+        },
+        8 => FaultAction::PromoteLaggingReplica,
+        9 => FaultAction::SplitBrain,
+        10 => FaultAction::DataWipe,
+        _ => FaultAction::CacheFlush {
+            warmup: rng
+                .random_bool(0.5)
+                .then(|| secs(rng.random_range(0..=300))),
+        },
+    }
+}
+
 fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig {
     let horizon = rng.random_range(60..=400);
     let mut faults = Vec::new();
@@ -294,7 +321,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         } else {
             DownMode::Blackhole
         };
-        let action = match rng.random_range(0..9) {
+        let action = match rng.random_range(0..10) {
             0 => FaultAction::InstanceCrash { mode },
             1 => {
                 target.zone = Some(model.zones[rng.random_range(0..model.zones.len())].clone());
@@ -316,10 +343,11 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
                     factor: rng.random_range(0.0..4.0),
                 }
             }
-            _ => FaultAction::DnsStale {
+            8 => FaultAction::DnsStale {
                 fraction: rng.random_range(0.0..1.0),
                 keep: secs(rng.random_range(0..600)),
             },
+            _ => random_data_action(rng),
         };
         let start = if i > 0 && rng.random_bool(0.3) {
             FaultStart::After {

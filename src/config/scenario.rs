@@ -146,6 +146,44 @@ pub enum FaultAction {
     DependencySlow {
         latency: Dist,
     },
+    // Data faults (volumes, backups, databases, caches): behaviour in
+    // `fault/data.rs` and `model/data_faults.rs`.
+    /// I/O on the volumes hangs: service on their nodes completes only
+    /// when the stall ends.
+    VolumeIoStall,
+    /// Volume throughput falls to `fraction` of normal.
+    VolumeDegraded {
+        fraction: f64,
+    },
+    /// Silent corruption, found by the first read; restore from the latest
+    /// snapshot taken before it.
+    VolumeCorruption,
+    /// Snapshots that start while active never complete.
+    SnapshotFailure,
+    /// Snapshots and shipped logs never reach object storage.
+    BackupNotUploaded,
+    /// The latest completed snapshot is corrupt (found at restore time).
+    BackupCorrupt,
+    /// Replication to the targeted replicas stops (applied position frozen).
+    ReplicationStop,
+    /// Failovers starting while active take `factor` × their drawn time,
+    /// plus `extra`.
+    SlowFailover {
+        factor: f64,
+        extra: SimDuration,
+    },
+    /// Failovers while active promote the most lagged of the targeted
+    /// replicas instead of the standby.
+    PromoteLaggingReplica,
+    /// The standby is promoted while the old primary keeps taking writes.
+    SplitBrain,
+    /// The primary's data directory is deleted (restore from backups).
+    DataWipe,
+    /// Every node of the cache loses its data at once; warms over `warmup`
+    /// (default: the cache's).
+    CacheFlush {
+        warmup: Option<SimDuration>,
+    },
 }
 
 impl FaultAction {
@@ -162,6 +200,18 @@ impl FaultAction {
             FaultAction::DnsStale { .. } => "dns_stale",
             FaultAction::DependencyOutage { .. } => "dependency_outage",
             FaultAction::DependencySlow { .. } => "dependency_slow",
+            FaultAction::VolumeIoStall => "volume_io_stall",
+            FaultAction::VolumeDegraded { .. } => "volume_degraded",
+            FaultAction::VolumeCorruption => "volume_corruption",
+            FaultAction::SnapshotFailure => "snapshot_failure",
+            FaultAction::BackupNotUploaded => "backup_not_uploaded",
+            FaultAction::BackupCorrupt => "backup_corrupt",
+            FaultAction::ReplicationStop => "replication_stop",
+            FaultAction::SlowFailover { .. } => "slow_failover",
+            FaultAction::PromoteLaggingReplica => "promote_lagging_replica",
+            FaultAction::SplitBrain => "split_brain",
+            FaultAction::DataWipe => "data_wipe",
+            FaultAction::CacheFlush { .. } => "cache_flush",
         }
     }
 }

@@ -20,6 +20,7 @@
 //! - `traffic_spike` / `class_surge`: arrivals (of every class / of the
 //!   target's class) are multiplied by `factor` until the end.
 //! - `dns_stale`: a share of callers ignores DNS TTLs (see `model/dns.rs`).
+//! - The data faults (volume_io_stall ... cache_flush) are in `data.rs`.
 
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
@@ -43,6 +44,7 @@ enum Applied {
     Dns,
     /// An outage or slowdown of this external dependency is active.
     External(u16),
+    Data(super::data::DataApplied),
     Nothing,
 }
 
@@ -148,7 +150,7 @@ impl Schedule {
     }
 }
 
-fn chosen(
+pub(super) fn chosen(
     world: &World,
     config: &FaultConfig,
     kind: TargetKind,
@@ -159,7 +161,7 @@ fn chosen(
     target::select(&all, config.target.select, rng)
 }
 
-fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
+pub(super) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
     let component = target::component(world, &config.target).ok().flatten();
     let zone = target::zone(world, &config.target).ok().flatten();
     let all: Vec<DbId> = (0..world.dbs.len() as DbId)
@@ -272,6 +274,18 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
             }
             None => Applied::Nothing,
         },
+        FaultAction::VolumeIoStall
+        | FaultAction::VolumeDegraded { .. }
+        | FaultAction::VolumeCorruption
+        | FaultAction::SnapshotFailure
+        | FaultAction::BackupNotUploaded
+        | FaultAction::BackupCorrupt
+        | FaultAction::ReplicationStop
+        | FaultAction::SlowFailover { .. }
+        | FaultAction::PromoteLaggingReplica
+        | FaultAction::SplitBrain
+        | FaultAction::DataWipe
+        | FaultAction::CacheFlush { .. } => Applied::Data(super::data::apply(world, config, rng)),
     }
 }
 
@@ -286,7 +300,7 @@ fn external(world: &World, config: &FaultConfig) -> Option<u16> {
     }
 }
 
-fn is_primary_volume(world: &World, node: NodeRef) -> bool {
+pub(super) fn is_primary_volume(world: &World, node: NodeRef) -> bool {
     let NodeRef::Volume(v) = node else {
         return false;
     };
@@ -320,6 +334,7 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
             world.set_external_outage(e, fault, None);
             world.set_external_slowdown(e, fault, None);
         }
+        Applied::Data(applied) => super::data::revert(world, applied),
         Applied::Nothing => {}
     }
 }

@@ -35,6 +35,9 @@ pub struct RunDetail {
     pub queue_wait_probability: f64,
     /// Most requests alive at once (memory bound check).
     pub peak_live_requests: u64,
+    /// Writes an old primary acknowledged during a split brain and that
+    /// were discarded (also counted in `writes_lost`).
+    pub writes_conflicting: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -132,6 +132,7 @@ impl World {
                             role,
                             lag,
                             volume,
+                            replication_stopped: None,
                         });
                     }
                     if let Some(h) = host {
@@ -167,6 +168,7 @@ impl World {
                         log_upload_every: d.log_upload_every,
                         pending_loss: None,
                         host,
+                        faults: Default::default(),
                         rng: stream(self.seed, &format!("db/{}", c.name)),
                     });
                     ComponentRef::Db(db_id)
@@ -179,6 +181,7 @@ impl World {
                                 zone,
                                 node: NodeState::default(),
                                 cold_since: None,
+                                warmup: None,
                             });
                         }
                     }
@@ -231,6 +234,7 @@ impl World {
             config: config.clone(),
             incarnation: 0,
             lost: false,
+            corrupted_at: None,
         });
         (self.volumes.len() - 1) as VolumeId
     }

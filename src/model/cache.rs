@@ -8,6 +8,9 @@
 //! - A warm node hits with probability `hit_ratio`. A node that comes back
 //!   (replaced, or its zone restored: memory does not survive either) is
 //!   cold and warms linearly back to `hit_ratio` over `warmup`.
+//! - A `cache_flush` empties every node at once (a cluster restart): each
+//!   warms from cold over the fault's `warmup`, and the database takes the
+//!   whole miss storm.
 //! - Lookups take `service_time` with no queueing: cache nodes are far from
 //!   saturation in the designs firedrill models.
 
@@ -24,6 +27,8 @@ pub struct CacheNode {
     pub node: NodeState,
     /// When the node last came back cold; `None` = warm since the start.
     pub cold_since: Option<SimTime>,
+    /// Warm-up after a `cache_flush` that set its own (else the cache's).
+    pub warmup: Option<SimDuration>,
 }
 
 pub struct Cache {
@@ -49,11 +54,12 @@ impl Cache {
         if !n.node.is_up() {
             return 0.0;
         }
+        let warmup = n.warmup.unwrap_or(self.warmup);
         match n.cold_since {
             None => self.hit_ratio,
-            Some(_) if self.warmup.is_zero() => self.hit_ratio,
+            Some(_) if warmup.is_zero() => self.hit_ratio,
             Some(since) => {
-                let warmed = now.since(since).as_secs_f64() / self.warmup.as_secs_f64();
+                let warmed = now.since(since).as_secs_f64() / warmup.as_secs_f64();
                 self.hit_ratio * warmed.min(1.0)
             }
         }

@@ -22,11 +22,17 @@
 //!   the later of the last completed snapshot and the last shipped logs
 //!   (point-in-time recovery); writes acknowledged after it are lost.
 //! - Writes count as acknowledged when the client receives the success.
+//! - Restore points are the last three completed, uploaded snapshots
+//!   (`backup.rs`) and the last shipped logs; the data faults that bend
+//!   them (failed, unuploaded or corrupt backups, replication stops, split
+//!   brain, data wipes) are described in `data_faults.rs`.
 
 use std::collections::VecDeque;
 
 use rand::RngExt;
 
+use super::backup::Snapshots;
+use super::data_faults::DbFaults;
 use super::event::{ServerId, VolumeId};
 use crate::config::{FailoverConfig, ReadFrom};
 use crate::dist::Dist;
@@ -46,6 +52,8 @@ pub struct DbNode {
     /// Replication lag (replicas; kept by a node that takes a replica's role).
     pub lag: Option<Dist>,
     pub volume: Option<VolumeId>,
+    /// Where its replication stopped (`replication_stop`), if it did.
+    pub replication_stopped: Option<Point>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,11 +88,17 @@ pub struct WriteLog {
     retain: SimDuration,
     /// The newest point dropped from `recent`.
     floor: Point,
-    pub snapshot_point: Point,
+    /// Completed snapshots in object storage (the newest few).
+    pub snapshots: Snapshots,
     pub snapshot_in_progress: Option<Point>,
     pub log_point: Point,
     pub lost_total: u64,
     pub rpo_max: SimDuration,
+    /// Acknowledged writes taken by an old primary during a split brain,
+    /// on a lineage that will be discarded (not in `position`).
+    pub divergent: u64,
+    /// Divergent writes discarded so far (also counted in `lost_total`).
+    pub conflicting_total: u64,
 }
 
 impl WriteLog {
@@ -95,11 +109,13 @@ impl WriteLog {
             recent: VecDeque::new(),
             retain,
             floor: Point::default(),
-            snapshot_point: Point::default(),
+            snapshots: Snapshots::default(),
             snapshot_in_progress: None,
             log_point: Point::default(),
             lost_total: 0,
             rpo_max: SimDuration::ZERO,
+            divergent: 0,
+            conflicting_total: 0,
         }
     }
 
@@ -146,13 +162,38 @@ impl WriteLog {
     }
 
     /// The restore point of a backup restore: the later of the last
-    /// completed snapshot and the last shipped logs.
+    /// usable snapshot and the last shipped logs.
     pub fn restore_point(&self) -> Point {
-        if self.log_point.time > self.snapshot_point.time {
+        self.restore_point_before(None)
+    }
+
+    /// The restore point when the volume's blocks went bad at
+    /// `corrupted_at`: snapshots taken since hold the bad blocks.
+    pub fn restore_point_before(&self, corrupted_at: Option<SimTime>) -> Point {
+        let snapshot = self.snapshots.restorable(corrupted_at);
+        if self.log_point.time > snapshot.time {
             self.log_point
         } else {
-            self.snapshot_point
+            snapshot
         }
+    }
+
+    /// A write acknowledged by an old primary during a split brain.
+    pub fn record_divergent_ack(&mut self) {
+        self.acked_total += 1;
+        self.divergent += 1;
+    }
+
+    /// The split brain ended after `span`: the old primary's divergent
+    /// writes are discarded.
+    pub fn discard_divergent(&mut self, span: SimDuration) {
+        if self.divergent == 0 {
+            return;
+        }
+        self.lost_total += self.divergent;
+        self.conflicting_total += self.divergent;
+        self.divergent = 0;
+        self.rpo_max = self.rpo_max.max(span);
     }
 
     /// Records that the writes after `kept` and up to `upto` are lost: the
@@ -171,7 +212,7 @@ impl WriteLog {
                 *p = kept;
             }
         };
-        clamp(&mut self.snapshot_point);
+        self.snapshots.clamp(kept);
         clamp(&mut self.log_point);
         if let Some(p) = &mut self.snapshot_in_progress {
             clamp(p);
@@ -208,6 +249,8 @@ pub struct Database {
     pub pending_loss: Option<(Point, Point)>,
     /// The instance this database runs on, if it shares one.
     pub host: Option<ServerId>,
+    /// State of the data faults acting on it (`data_faults.rs`).
+    pub faults: DbFaults,
     pub rng: SimRng,
 }
 
@@ -246,6 +289,27 @@ impl Database {
             }
         }
         best
+    }
+
+    /// The most lagged live replica among those `promote_lagging_replica`
+    /// forces, with its lag, if any such fault is active.
+    pub fn pick_forced(&mut self, up: impl Fn(ServerId) -> bool) -> Option<(u16, SimDuration)> {
+        let mut worst: Option<(u16, SimDuration)> = None;
+        for k in 0..self.faults.forced.len() {
+            let i = self.faults.forced[k] as usize;
+            let node = &self.nodes[i];
+            if node.role != Role::Replica || !up(node.server) {
+                continue;
+            }
+            let lag = node
+                .lag
+                .as_ref()
+                .map_or(SimDuration::ZERO, |d| d.sample(&mut self.rng));
+            if worst.is_none_or(|(_, l)| lag > l) {
+                worst = Some((i as u16, lag));
+            }
+        }
+        worst
     }
 
     /// Whether this failover attempt fails (drawn once per attempt).
@@ -334,7 +398,7 @@ mod tests {
         for _ in 0..10 {
             log.record_ack(at(1));
         }
-        log.snapshot_point = log.now_point(at(1));
+        log.snapshots.completed(log.now_point(at(1)));
         for _ in 0..15 {
             log.record_ack(at(2));
         }

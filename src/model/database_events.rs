@@ -2,7 +2,7 @@
 //! accounting that goes with them (the model's assumptions are listed in
 //! `database.rs`).
 
-use super::database::{FailoverState, Point, Role};
+use super::database::{FailoverState, Role};
 use super::event::{DbId, Event};
 use super::failure::NodeRef;
 use super::node::Cause;
@@ -25,7 +25,8 @@ impl super::World {
         if d.has_failover_target() && d.failover_state == FailoverState::Idle {
             d.epoch = d.epoch.wrapping_add(1);
             d.failover_state = FailoverState::Detecting;
-            let detection = d.failover.detection.sample(&mut d.rng);
+            let drawn = d.failover.detection.sample(&mut d.rng);
+            let detection = d.faults.start_failover(drawn);
             let epoch = d.epoch;
             self.engine
                 .schedule_after(detection, Event::FailoverDetected { db, epoch });
@@ -52,11 +53,12 @@ impl super::World {
 
     /// The primary's volume is gone: unless failover promotes a copy, the
     /// writes since the restore point are lost.
-    pub(super) fn db_volume_lost(&mut self, db: DbId, node: u16) {
+    pub(super) fn db_volume_lost(&mut self, db: DbId, node: u16, corrupted_at: Option<SimTime>) {
         let now = self.now();
         let d = &mut self.dbs[db as usize];
         if d.primary == node && d.pending_loss.is_none() {
-            d.pending_loss = Some((d.log.restore_point(), d.log.now_point(now)));
+            let kept = d.log.restore_point_before(corrupted_at);
+            d.pending_loss = Some((kept, d.log.now_point(now)));
         }
     }
 
@@ -71,11 +73,13 @@ impl super::World {
         }
         let servers_up: Vec<bool> = self.servers.iter().map(|s| s.node.is_up()).collect();
         let d = &mut self.dbs[db as usize];
-        match d.pick_candidate(|s| servers_up[s as usize]) {
+        let forced = d.pick_forced(|s| servers_up[s as usize]);
+        match forced.or_else(|| d.pick_candidate(|s| servers_up[s as usize])) {
             None => d.failover_state = FailoverState::Idle,
             Some((candidate, lag)) => {
                 d.failover_state = FailoverState::Promoting { candidate, lag };
-                let promotion = d.failover.promotion.sample(&mut d.rng);
+                let drawn = d.failover.promotion.sample(&mut d.rng);
+                let promotion = d.faults.promotion(drawn);
                 self.engine
                     .schedule_after(promotion, Event::FailoverDone { db, epoch });
             }
@@ -97,18 +101,18 @@ impl super::World {
         if !candidate_up || d.failover_fails() {
             return; // waits for the old primary to come back
         }
-        // The promoted copy has every write acknowledged up to `lag`
-        // before the primary died (all of them for a synchronous standby).
-        if !lag.is_zero() {
-            let died = d.primary_down_at;
-            let upto = d.log.now_point(died);
-            let kept_time = SimTime(died.as_nanos().saturating_sub(lag.as_nanos()));
-            let kept = Point {
-                time: kept_time,
-                acked: d.log.acked_at(kept_time),
-            };
-            d.log.lose(kept, upto);
-        }
+        self.promote(db, candidate, lag);
+    }
+
+    /// Makes `candidate` the primary. The promoted copy has every write
+    /// acknowledged up to `lag` before the primary died (all of them for a
+    /// synchronous standby), or up to where its replication stopped.
+    pub(super) fn promote(&mut self, db: DbId, candidate: u16, lag: SimDuration) {
+        let kept = self.promoted_keeps(db, candidate, lag);
+        let d = &mut self.dbs[db as usize];
+        let upto = d.log.now_point(d.primary_down_at);
+        d.log.lose(kept, upto);
+        d.nodes[candidate as usize].replication_stopped = None;
         d.pending_loss = None;
         let old = d.primary as usize;
         let new = candidate as usize;

@@ -167,7 +167,9 @@ impl World {
             NodeRef::CacheNode { cache, node } => {
                 // Memory does not survive a replacement or a power loss.
                 let now = self.now();
-                self.caches[cache as usize].nodes[node as usize].cold_since = Some(now);
+                let n = &mut self.caches[cache as usize].nodes[node as usize];
+                n.cold_since = Some(now);
+                n.warmup = None;
             }
             NodeRef::LbNode { lb, node } => {
                 let delay = self.uniform_secs(LB_NODE_DNS_RETURN);
@@ -213,6 +215,9 @@ impl World {
         vol.incarnation = vol.incarnation.wrapping_add(1);
         let incarnation = vol.incarnation;
         let owner = vol.owner;
+        // A restore replaces the bad blocks; snapshots taken since the
+        // corruption hold them too.
+        let corrupted_at = vol.corrupted_at.take();
         let restore = restore.unwrap_or_else(|| {
             let d = self.volumes[v as usize].config.restore_time;
             d.sample(&mut self.infra_rng)
@@ -227,7 +232,7 @@ impl World {
         let server = match owner {
             VolumeOwner::Instance(s) => s,
             VolumeOwner::DbNode { db, node } => {
-                self.db_volume_lost(db, node);
+                self.db_volume_lost(db, node, corrupted_at);
                 self.dbs[db as usize].nodes[node as usize].server
             }
         };
@@ -258,6 +263,9 @@ impl World {
             return;
         };
         let d = &self.dbs[db as usize];
+        if d.faults.snapshots_failing > 0 {
+            return; // `snapshot_failure`: it starts and silently never ends
+        }
         let server = d.nodes[node as usize].server;
         // Only the primary's copy holds the latest data; a snapshot of a
         // lost or unavailable volume cannot start.
@@ -284,11 +292,12 @@ impl World {
         let VolumeOwner::DbNode { db, .. } = vol.owner else {
             return;
         };
-        let log = &mut self.dbs[db as usize].log;
-        let started = log.snapshot_in_progress.take();
-        if vol.incarnation == incarnation && !vol.lost {
+        let d = &mut self.dbs[db as usize];
+        let uploaded = d.faults.uploads_failing == 0;
+        let started = d.log.snapshot_in_progress.take();
+        if vol.incarnation == incarnation && !vol.lost && uploaded {
             if let Some(p) = started {
-                log.snapshot_point = p;
+                d.log.snapshots.completed(p);
             }
         }
     }
@@ -300,7 +309,8 @@ impl World {
         };
         self.engine.schedule_after(every, Event::LogUpload { db });
         let server = d.nodes[d.primary as usize].server;
-        if self.servers[server as usize].node.is_up() {
+        // `backup_not_uploaded`: the logs are written but never arrive.
+        if self.servers[server as usize].node.is_up() && d.faults.uploads_failing == 0 {
             let now = self.now();
             let d = &mut self.dbs[db as usize];
             d.log.log_point = d.log.now_point(now);

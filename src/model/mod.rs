@@ -16,9 +16,11 @@
 //! - Network hops add one round-trip time, drawn when the request crosses
 //!   the hop; the response's return trip is folded into it.
 
+pub mod backup;
 mod build;
 pub mod cache;
 pub mod client;
+pub mod data_faults;
 pub mod database;
 mod database_events;
 pub mod dns;

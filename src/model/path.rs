@@ -243,10 +243,12 @@ impl World {
             return self.fail_reaching(a, state.mode(), INTERNAL_CONNECT_TIMEOUT, Some(cause));
         }
         let role = d.nodes[node as usize].role;
-        let serves = match op {
-            Op::Write => is_primary,
-            _ => is_primary || role == super::database::Role::Replica,
-        };
+        // The old primary of a split brain still takes everything.
+        let serves = d.faults.diverging(node)
+            || match op {
+                Op::Write => is_primary,
+                _ => is_primary || role == super::database::Role::Replica,
+            };
         if !serves {
             // Reached a node that lost the primary role (stale DNS answer):
             // it rejects the statement at once.
@@ -292,6 +294,7 @@ impl World {
                 }
             }
         };
+        let took = self.servers[server as usize].io.stretch(took);
         let incarnation = self.servers[server as usize].node.incarnation;
         self.engine.schedule_after(
             took,
@@ -309,6 +312,9 @@ impl World {
             self.fail_attempt(a, ErrorCause::InFlightLost);
             return;
         }
+        if self.io_intercept(a, server, incarnation) {
+            return; // stalled or corrupt volume (`data_faults.rs`)
+        }
         match self.server_roles[server as usize] {
             ServerRole::Instance { .. } => {
                 // The instance keeps its slot while its downstream calls run.
@@ -318,9 +324,14 @@ impl World {
                 att.zone = Some(zone);
                 att.via_lb = None;
             }
-            ServerRole::DbNode { db, .. } => {
+            ServerRole::DbNode { db, node } => {
                 if matches!(self.current_step(a), Some((_, Op::Write))) {
-                    self.attempts.get_mut(a).wrote = Some(db);
+                    // Only a split brain's old primary commits as a
+                    // non-primary: on a lineage to be discarded.
+                    let divergent = self.dbs[db as usize].primary != node;
+                    let att = self.attempts.get_mut(a);
+                    att.wrote = Some(db);
+                    att.wrote_divergent = divergent;
                 }
                 self.release_slot(server, incarnation);
             }
@@ -390,7 +401,7 @@ impl World {
         self.release_held(a);
         let att = self.attempts.get(a);
         let live = self.is_live(att);
-        let (request, wrote) = (att.request, att.wrote);
+        let (request, wrote, divergent) = (att.request, att.wrote, att.wrote_divergent);
         self.attempts.remove(a);
         if !live {
             return; // a zombie: the client stopped waiting for it
@@ -400,7 +411,7 @@ impl World {
         let (measured, arrived) = (req.measured, req.arrived);
         if measured {
             if let Some(db) = wrote {
-                self.dbs[db as usize].log.record_ack(now);
+                self.record_write_ack(db, divergent);
             }
             self.recorder.success(now, now.since(arrived));
         }

@@ -60,6 +60,8 @@ pub struct Attempt {
     pub cache_missed: bool,
     /// The database this attempt wrote to (acknowledged on success).
     pub wrote: Option<DbId>,
+    /// The write went to an old primary during a split brain.
+    pub wrote_divergent: bool,
     /// Load balancers that routed it, with the target chosen: each counts
     /// it as outstanding until the attempt ends.
     pub routed: [(u16, u16); MAX_ROUTED],
@@ -157,6 +159,7 @@ impl Attempt {
             held_len: 0,
             cache_missed: false,
             wrote: None,
+            wrote_divergent: false,
             routed: [(0, 0); MAX_ROUTED],
             routed_len: 0,
         }

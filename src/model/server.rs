@@ -30,6 +30,8 @@ pub struct Server {
     /// against Erlang C).
     pub admitted: u64,
     pub admitted_after_wait: u64,
+    /// Faults on the node's volume (stall, slowdown, corruption).
+    pub io: super::data_faults::IoFaults,
 }
 
 /// What happened to a request offered to a server.
@@ -54,6 +56,7 @@ impl Server {
             queue: VecDeque::new(),
             admitted: 0,
             admitted_after_wait: 0,
+            io: Default::default(),
         }
     }
 

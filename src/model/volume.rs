@@ -14,9 +14,14 @@
 //!   volume is lost never completes.
 //! - A restored volume serves at full speed at once (lazy loading is a
 //!   later, gray-failure refinement).
+//! - Data faults (`data_faults.rs`): an I/O stall holds every request
+//!   served by the owning node until it ends; degraded throughput stretches
+//!   service there by 1/fraction; silent corruption is found by the first
+//!   read and restores from the newest snapshot taken before it.
 
 use super::event::{DbId, ServerId};
 use crate::config::VolumeConfig;
+use crate::time::SimTime;
 
 /// What a volume is attached to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,4 +38,7 @@ pub struct Volume {
     /// loss is recognised as stale.
     pub incarnation: u32,
     pub lost: bool,
+    /// When its blocks were silently corrupted (`volume_corruption`), until
+    /// a read finds it and the volume is restored.
+    pub corrupted_at: Option<SimTime>,
 }

@@ -250,6 +250,7 @@ impl World {
                 db.log.lose(kept, upto);
             }
         }
+        self.close_split_brains();
         self.recorder.finish(self.horizon);
     }
 }

@@ -116,6 +116,7 @@ pub fn summarize(
                 0.0
             },
             peak_live_requests: world.requests.capacity_used() as u64,
+            writes_conflicting: world.dbs.iter().map(|d| d.log.conflicting_total).sum(),
         },
     }
 }

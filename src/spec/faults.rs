@@ -21,6 +21,18 @@ const ACTIONS: &[&str] = &[
     "dns_stale",
     "dependency_outage",
     "dependency_slow",
+    "volume_io_stall",
+    "volume_degraded",
+    "volume_corruption",
+    "snapshot_failure",
+    "backup_not_uploaded",
+    "backup_corrupt",
+    "replication_stop",
+    "slow_failover",
+    "promote_lagging_replica",
+    "split_brain",
+    "data_wipe",
+    "cache_flush",
 ];
 
 pub fn faults(file: &str, raw: &[Spanned<RawFault>]) -> Result<Vec<FaultConfig>, Diagnostic> {
@@ -80,15 +92,18 @@ fn fault_config(
                 "a dependency_slow needs `latency` (a duration or distribution added to each call)",
             )),
         },
-        other => {
-            return Err(Diagnostic::at_value(
-                file,
-                &f.action,
-                format!("unknown action `{other}`: expected {}", ACTIONS.join(", ")),
-            ))
-        }
+        other => match super::data_faults::action(file, raw)? {
+            Some(action) => action,
+            None => {
+                return Err(Diagnostic::at_value(
+                    file,
+                    &f.action,
+                    format!("unknown action `{other}`: expected {}", ACTIONS.join(", ")),
+                ))
+            }
+        },
     };
-    super::faults_load::reject_unused(file, f, &action)?;
+    super::fault_keys::reject_unused(file, f, &action)?;
     if let (Some(mode), false) = (
         &f.mode,
         matches!(

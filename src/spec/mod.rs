@@ -7,9 +7,11 @@
 
 mod components;
 mod context;
+mod data_faults;
 mod database;
 mod diagnostics;
 mod dist_spec;
+mod fault_keys;
 mod faults;
 mod faults_load;
 mod load;

@@ -87,14 +87,19 @@ pub struct RawFault {
     pub delay: Option<Spanned<Duration>>,
     pub duration: Option<Duration>,
     pub mode: Option<Spanned<String>>,
-    /// Load faults: the multiplier on the arrival rate.
+    /// Load faults and `slow_failover`: a multiplier.
     pub factor: Option<Spanned<f64>>,
-    /// `dns_stale`: the share of callers that ignore TTLs.
+    /// `dns_stale`: the share of callers that ignore TTLs;
+    /// `volume_degraded`: the share of throughput left.
     pub fraction: Option<Spanned<Probability>>,
     /// `dns_stale`: how long those callers keep an answer.
     pub keep: Option<Spanned<Duration>>,
     /// `dependency_slow`: latency added to each call.
     pub latency: Option<DistSpec>,
+    /// `slow_failover`: time added to each failover.
+    pub extra: Option<Spanned<Duration>>,
+    /// `cache_flush`: warm-up time (default: the cache's).
+    pub warmup: Option<Spanned<Duration>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

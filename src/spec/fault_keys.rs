@@ -1,0 +1,50 @@
+//! Which parameter keys each fault action uses. An action may not carry a
+//! key it ignores: a typo or a misunderstanding should fail loudly at the
+//! key's `file:line:column`, not run a different experiment.
+
+use serde_saphyr::Location;
+
+use super::diagnostics::Diagnostic;
+use super::raw_scenario::RawFault;
+use crate::config::FaultAction;
+
+/// Does `action` use the parameter `key`?
+fn uses(key: &str, action: &FaultAction) -> bool {
+    use FaultAction as A;
+    match key {
+        "factor" => matches!(
+            action,
+            A::TrafficSpike { .. } | A::ClassSurge { .. } | A::SlowFailover { .. }
+        ),
+        "fraction" => matches!(action, A::DnsStale { .. } | A::VolumeDegraded { .. }),
+        "keep" => matches!(action, A::DnsStale { .. }),
+        "latency" => matches!(action, A::DependencySlow { .. }),
+        "extra" => matches!(action, A::SlowFailover { .. }),
+        "warmup" => matches!(action, A::CacheFlush { .. }),
+        _ => false,
+    }
+}
+
+pub fn reject_unused(file: &str, raw: &RawFault, action: &FaultAction) -> Result<(), Diagnostic> {
+    let keys: [(&str, Option<&Location>); 6] = [
+        ("factor", raw.factor.as_ref().map(|v| &v.referenced)),
+        ("fraction", raw.fraction.as_ref().map(|v| &v.referenced)),
+        ("keep", raw.keep.as_ref().map(|v| &v.referenced)),
+        (
+            "latency",
+            raw.latency.as_ref().map(|_| &raw.action.referenced),
+        ),
+        ("extra", raw.extra.as_ref().map(|v| &v.referenced)),
+        ("warmup", raw.warmup.as_ref().map(|v| &v.referenced)),
+    ];
+    for (key, at) in keys {
+        if let (Some(at), false) = (at, uses(key, action)) {
+            return Err(Diagnostic::at(
+                file,
+                at,
+                format!("`{key}` does not apply to {}", action.name()),
+            ));
+        }
+    }
+    Ok(())
+}
