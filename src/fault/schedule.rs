@@ -17,6 +17,9 @@
 //!   their latest snapshot (the duration is not used: a restore takes the
 //!   volume's restore time). A database target without a zone means the
 //!   current primary's volume.
+//! - Gray failures and network faults (`latency`, `slowdown`,
+//!   `capacity_loss`, `limp`, `link_latency`, `packet_loss`,
+//!   `zone_isolation`, `path_block`, `region_outage`): `fault/gray.rs`.
 
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
@@ -34,6 +37,7 @@ enum Applied {
     Nodes(Vec<NodeRef>),
     Zone(usize),
     Databases(Vec<DbId>),
+    Gray(super::gray::GrayApplied),
     Nothing,
 }
 
@@ -69,6 +73,9 @@ impl Schedule {
                     pos: c.target.pos.clone(),
                     message: "zone_outage needs `zone` in its target".into(),
                 });
+            }
+            if let FaultAction::Gray(gray) = &c.action {
+                super::gray::check(world, c, gray)?;
             }
             match c.start {
                 FaultStart::At(at) => {
@@ -142,6 +149,7 @@ fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId>
 
 fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Applied {
     match config.action {
+        FaultAction::Gray(ref gray) => Applied::Gray(super::gray::apply(world, config, gray, rng)),
         FaultAction::InstanceCrash { mode } => {
             let nodes: Vec<NodeRef> = chosen(world, config, TargetKind::Instance, rng)
                 .into_iter()
@@ -239,6 +247,7 @@ fn revert(world: &mut World, config: &FaultConfig, applied: Applied) {
                 }
             }
         }
+        Applied::Gray(gray) => super::gray::revert(world, gray),
         Applied::Nothing => {}
     }
 }

@@ -23,6 +23,7 @@ pub mod database;
 mod database_events;
 pub mod event;
 pub mod failure;
+pub mod gray;
 pub mod load_balancer;
 pub mod network;
 pub mod node;

@@ -81,6 +81,15 @@ impl Server {
             return None;
         }
         self.busy -= 1;
+        self.admit_queued()
+    }
+
+    /// Starts the next queued request if a slot is free (after a release,
+    /// or when a capacity loss gives slots back).
+    pub fn admit_queued(&mut self) -> Option<AttemptId> {
+        if self.busy >= self.concurrency {
+            return None; // capacity was taken away: the queue waits
+        }
         let next = self.queue.pop_front()?;
         self.busy += 1;
         self.admitted += 1;

@@ -49,25 +49,31 @@ fn fault_config(
         "failover_failure" => FaultAction::FailoverFailure,
         "cache_node_loss" => FaultAction::CacheNodeLoss,
         "volume_loss" => FaultAction::VolumeLoss,
-        other => {
+        other => match super::faults_gray::action(file, raw)? {
+            Some(gray) => gray,
+            None => {
             return Err(Diagnostic::at_value(
                 file,
                 &f.action,
-                format!("unknown action `{other}`: expected instance_crash, zone_outage, database_primary_failure, failover_failure, cache_node_loss or volume_loss"),
+                format!("unknown action `{other}`: expected instance_crash, zone_outage, database_primary_failure, failover_failure, cache_node_loss, volume_loss, latency, slowdown, capacity_loss, limp, link_latency, packet_loss, zone_isolation, path_block or region_outage"),
             ))
-        }
+            }
+        },
     };
+    super::faults_gray::reject_unused(file, f, &action)?;
     if let (Some(mode), false) = (
         &f.mode,
         matches!(
             action,
-            FaultAction::InstanceCrash { .. } | FaultAction::ZoneOutage { .. }
+            FaultAction::InstanceCrash { .. }
+                | FaultAction::ZoneOutage { .. }
+                | FaultAction::Gray(GrayFault::PathBlock { .. })
         ),
     ) {
         return Err(Diagnostic::at_value(
             file,
             mode,
-            "`mode` applies only to instance_crash and zone_outage",
+            "`mode` applies only to instance_crash, zone_outage and path_block",
         ));
     }
     let start = match (f.at, &f.after) {
@@ -106,17 +112,18 @@ fn fault_config(
             ))
         }
     };
-    if matches!(action, FaultAction::ZoneOutage { .. }) && f.target.value.zone.is_none() {
+    let target = super::faults_gray::target(file, raw, &action)?;
+    if matches!(action, FaultAction::ZoneOutage { .. }) && target.zone.is_none() {
         return Err(Diagnostic::at_value(
             file,
-            &f.target,
+            raw,
             "a zone_outage needs `zone:` in its target",
         ));
     }
     Ok(FaultConfig {
         id,
         action,
-        target: target(file, &f.target)?,
+        target,
         start,
         duration: f.duration.map(|d| d.0),
         pos: source_pos(file, &raw.referenced),

@@ -11,6 +11,7 @@ mod database;
 mod diagnostics;
 mod dist_spec;
 mod faults;
+mod faults_gray;
 mod load;
 mod model;
 mod nested;

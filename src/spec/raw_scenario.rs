@@ -81,12 +81,21 @@ pub struct RawRetries {
 pub struct RawFault {
     pub id: Option<Spanned<String>>,
     pub action: Spanned<String>,
-    pub target: Spanned<RawTarget>,
+    /// Optional only for actions without one (`region_outage`, the link
+    /// faults, `path_block`); the others say so when it is missing.
+    pub target: Option<Spanned<RawTarget>>,
     pub at: Option<Duration>,
     pub after: Option<Spanned<String>>,
     pub delay: Option<Spanned<Duration>>,
     pub duration: Option<Duration>,
     pub mode: Option<Spanned<String>>,
+    // Gray failures and network faults (`spec/faults_gray.rs`).
+    pub latency: Option<Spanned<DistSpec>>,
+    pub factor: Option<Spanned<f64>>,
+    pub fraction: Option<Spanned<Probability>>,
+    pub probability: Option<Spanned<Probability>>,
+    pub from: Option<Spanned<String>>,
+    pub to: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
