@@ -388,7 +388,9 @@ fn path_block_web_to_db_fails_exactly_the_classes_that_call_db() {
         line: 7,
         column: 5,
     };
-    let e = run(&m, &bad, 6).err().expect("unknown component");
+    let Err(e) = run(&m, &bad, 6) else {
+        panic!("a path_block naming an unknown component must be refused")
+    };
     assert_eq!(e.pos.unwrap().line, 7);
     assert!(e.message.contains("`dbx`"), "{}", e.message);
 }

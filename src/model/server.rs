@@ -10,6 +10,9 @@
 //!   cascade real services show.
 //! - When the server goes down, everything queued fails at once and every
 //!   slot is forfeit; requests in service learn it when their service ends.
+//! - `concurrency` can shrink while requests are in service (a
+//!   `capacity_loss` fault): they finish, and the queue moves again only
+//!   when fewer slots are busy than the new concurrency.
 
 use std::collections::VecDeque;
 
