@@ -410,7 +410,11 @@ fn scenario_with(fault: &str) -> Result<ScenarioConfig, firedrill::spec::Diagnos
 
 #[test]
 fn data_fault_parameters_are_parsed_and_checked_with_their_position() {
-    let ok = |f: &str| scenario_with(f).unwrap_or_else(|d| panic!("{d}")).faults[0].action;
+    let ok = |f: &str| {
+        scenario_with(f).unwrap_or_else(|d| panic!("{d}")).faults[0]
+            .action
+            .clone()
+    };
     assert_eq!(
         ok("{ action: volume_degraded, target: { database: db }, at: 1m, fraction: 25% }"),
         FaultAction::VolumeDegraded { fraction: 0.25 }

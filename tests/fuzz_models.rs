@@ -311,6 +311,60 @@ fn random_data_action(rng: &mut ChaCha8Rng) -> FaultAction {
     }
 }
 
+/// A gray failure or network fault (model/gray.rs), with the target its
+/// action takes: servers for the per-node ones, a zone (or none) for the
+/// link ones, component names for `path_block`, nothing for the region.
+fn random_gray(
+    rng: &mut ChaCha8Rng,
+    model: &ModelConfig,
+    target: &mut TargetConfig,
+) -> FaultAction {
+    let zone = || Some(model.zones[0].clone());
+    let gray = match rng.random_range(0..9) {
+        0 => GrayFault::Latency {
+            latency: dist(rng, 50),
+        },
+        1 => GrayFault::Slowdown {
+            factor: rng.random_range(1.01..20.0),
+        },
+        2 => GrayFault::CapacityLoss {
+            fraction: rng.random_range(0.01..=1.0),
+        },
+        3 => GrayFault::Limp {
+            factor: rng.random_range(1.01..10.0),
+            fraction: rng.random_range(0.0..=1.0),
+        },
+        4 => GrayFault::LinkLatency {
+            latency: dist(rng, 30),
+        },
+        5 => GrayFault::PacketLoss {
+            probability: rng.random_range(0.0..0.9),
+        },
+        6 => {
+            target.zone = target.zone.take().or_else(zone);
+            GrayFault::ZoneIsolation
+        }
+        7 => {
+            let name = |rng: &mut ChaCha8Rng| {
+                model.components[rng.random_range(0..model.components.len())]
+                    .name
+                    .clone()
+            };
+            GrayFault::PathBlock {
+                from: name(rng),
+                to: name(rng),
+                mode: if rng.random_bool(0.5) {
+                    DownMode::Refuse
+                } else {
+                    DownMode::Blackhole
+                },
+            }
+        }
+        _ => GrayFault::RegionOutage,
+    };
+    FaultAction::Gray(gray)
+}
+
 fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig {
     let horizon = rng.random_range(60..=400);
     let mut faults = Vec::new();
@@ -321,7 +375,8 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         } else {
             DownMode::Blackhole
         };
-        let action = match rng.random_range(0..10) {
+        let action = match rng.random_range(0..12) {
+            10 | 11 => random_gray(rng, model, &mut target),
             0 => FaultAction::InstanceCrash { mode },
             1 => {
                 target.zone = Some(model.zones[rng.random_range(0..model.zones.len())].clone());

@@ -109,7 +109,8 @@ pub enum FaultStart {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Not `Copy`: gray failures carry distributions and component names.
+#[derive(Clone, Debug, PartialEq)]
 pub enum FaultAction {
     InstanceCrash {
         mode: DownMode,
@@ -184,6 +185,55 @@ pub enum FaultAction {
     CacheFlush {
         warmup: Option<SimDuration>,
     },
+    // Gray failures and network faults (see `GrayFault`).
+    Gray(GrayFault),
+}
+
+/// Gray failures (the node stays up and passes health checks but serves
+/// badly) and network faults; behaviour in `model/gray.rs`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GrayFault {
+    /// Every request served by the targets takes this much longer.
+    Latency { latency: Dist },
+    /// Service times on the targets are multiplied by `factor` (> 1).
+    Slowdown { factor: f64 },
+    /// `fraction` of each target's concurrency is gone (rounded down).
+    CapacityLoss { fraction: f64 },
+    /// Slower by `factor`, and `fraction` of requests fail after service.
+    Limp { factor: f64, fraction: f64 },
+    /// Every cross-zone hop to or from the target zone (all, without one)
+    /// takes `latency` longer.
+    LinkLatency { latency: Dist },
+    /// Each such hop is lost with `probability` and retransmitted after a
+    /// TCP retransmission timeout.
+    PacketLoss { probability: f64 },
+    /// Every hop across the zone's boundary blackholes.
+    ZoneIsolation,
+    /// Calls from component `from` to component `to` blackhole or are
+    /// refused (a firewall or security-group change).
+    PathBlock {
+        from: String,
+        to: String,
+        mode: DownMode,
+    },
+    /// Every zone dark and regional services down.
+    RegionOutage,
+}
+
+impl GrayFault {
+    pub fn name(&self) -> &'static str {
+        match self {
+            GrayFault::Latency { .. } => "latency",
+            GrayFault::Slowdown { .. } => "slowdown",
+            GrayFault::CapacityLoss { .. } => "capacity_loss",
+            GrayFault::Limp { .. } => "limp",
+            GrayFault::LinkLatency { .. } => "link_latency",
+            GrayFault::PacketLoss { .. } => "packet_loss",
+            GrayFault::ZoneIsolation => "zone_isolation",
+            GrayFault::PathBlock { .. } => "path_block",
+            GrayFault::RegionOutage => "region_outage",
+        }
+    }
 }
 
 impl FaultAction {
@@ -212,6 +262,7 @@ impl FaultAction {
             FaultAction::SplitBrain => "split_brain",
             FaultAction::DataWipe => "data_wipe",
             FaultAction::CacheFlush { .. } => "cache_flush",
+            FaultAction::Gray(gray) => gray.name(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! world only through its failure API (`model::failure`).
 
 pub mod data;
+pub mod gray;
 pub mod hazard;
 pub mod schedule;
 pub mod target;

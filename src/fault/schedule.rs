@@ -21,6 +21,9 @@
 //!   target's class) are multiplied by `factor` until the end.
 //! - `dns_stale`: a share of callers ignores DNS TTLs (see `model/dns.rs`).
 //! - The data faults (volume_io_stall ... cache_flush) are in `data.rs`.
+//! - Gray failures and network faults (`latency`, `slowdown`,
+//!   `capacity_loss`, `limp`, `link_latency`, `packet_loss`,
+//!   `zone_isolation`, `path_block`, `region_outage`): `fault/gray.rs`.
 
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
@@ -45,6 +48,7 @@ enum Applied {
     /// An outage or slowdown of this external dependency is active.
     External(u16),
     Data(super::data::DataApplied),
+    Gray(super::gray::GrayApplied),
     Nothing,
 }
 
@@ -104,6 +108,9 @@ impl Schedule {
                     pos: c.target.pos.clone(),
                     message: "zone_outage needs `zone` in its target".into(),
                 });
+            }
+            if let FaultAction::Gray(gray) = &c.action {
+                super::gray::check(world, c, gray)?;
             }
             match c.start {
                 FaultStart::At(at) => {
@@ -177,6 +184,7 @@ pub(super) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -
 
 fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) -> Applied {
     match config.action {
+        FaultAction::Gray(ref gray) => Applied::Gray(super::gray::apply(world, config, gray, rng)),
         FaultAction::InstanceCrash { mode } => {
             let nodes: Vec<NodeRef> = chosen(world, config, TargetKind::Instance, rng)
                 .into_iter()
@@ -335,6 +343,7 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
             world.set_external_slowdown(e, fault, None);
         }
         Applied::Data(applied) => super::data::revert(world, applied),
+        Applied::Gray(gray) => super::gray::revert(world, gray),
         Applied::Nothing => {}
     }
 }

@@ -23,10 +23,13 @@ pub enum ErrorCause {
     StaleDns,
     /// A component had no node able to serve and no failover under way.
     DependencyDown,
+    /// The node served the request and answered with an error (a 5xx from
+    /// a limping node whose health checks pass: a gray failure).
+    ServerError,
 }
 
 impl ErrorCause {
-    pub const ALL: [ErrorCause; 8] = [
+    pub const ALL: [ErrorCause; 9] = [
         ErrorCause::Timeout,
         ErrorCause::ConnectionRefused,
         ErrorCause::ConnectTimeout,
@@ -35,6 +38,7 @@ impl ErrorCause {
         ErrorCause::FailoverInProgress,
         ErrorCause::StaleDns,
         ErrorCause::DependencyDown,
+        ErrorCause::ServerError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +51,7 @@ impl ErrorCause {
             ErrorCause::FailoverInProgress => "failover_in_progress",
             ErrorCause::StaleDns => "stale_dns",
             ErrorCause::DependencyDown => "dependency_down",
+            ErrorCause::ServerError => "server_error",
         }
     }
 

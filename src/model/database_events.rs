@@ -67,11 +67,16 @@ impl super::World {
         if self.dbs[db as usize].epoch != epoch {
             return;
         }
-        if self.db_server_up(db, primary) {
+        if self.db_server_up(db, primary) && !self.db_primary_isolated(db) {
             self.dbs[db as usize].failover_state = FailoverState::Idle;
             return;
         }
-        let servers_up: Vec<bool> = self.servers.iter().map(|s| s.node.is_up()).collect();
+        // A node in an isolated zone cannot be promoted (model/gray.rs).
+        let servers_up: Vec<bool> = self
+            .servers
+            .iter()
+            .map(|s| s.node.is_up() && !self.gray.is_isolated(s.zone))
+            .collect();
         let d = &mut self.dbs[db as usize];
         let forced = d.pick_forced(|s| servers_up[s as usize]);
         match forced.or_else(|| d.pick_candidate(|s| servers_up[s as usize])) {

@@ -356,9 +356,13 @@ impl World {
         let server = b.targets[target as usize];
         let state = self.servers[server as usize].node;
         let now = self.now();
-        if state.is_up() {
+        let reach = match state.is_up() {
+            true => self.health_check_cut(lb, server),
+            false => Some(state.mode()),
+        };
+        if reach.is_none() {
             self.lbs[lb as usize].apply_check(target as usize, true, now);
-        } else if state.mode() == DownMode::Refuse {
+        } else if reach == Some(DownMode::Refuse) {
             self.lbs[lb as usize].apply_check(target as usize, false, now);
         } else {
             self.engine.schedule_after(

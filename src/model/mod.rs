@@ -11,6 +11,9 @@
 //!   outage, its host being down, its volume being lost). A down node either
 //!   refuses connections (callers fail at once) or blackholes them (callers
 //!   wait for a connect timeout or their own timeout).
+//! - A node can also be up but impaired (gray failures: slow, short of
+//!   capacity, answering with errors) and links can be slow, lossy or cut;
+//!   `gray.rs` holds those faults' state and assumptions.
 //! - Events for a node that went down and came back are recognised as stale
 //!   by an incarnation counter and dropped (lazy cancellation).
 //! - Network hops add one round-trip time, drawn when the request crosses
@@ -27,6 +30,7 @@ pub mod dns;
 pub mod event;
 pub mod external;
 pub mod failure;
+pub mod gray;
 pub mod load_balancer;
 pub mod network;
 pub mod node;

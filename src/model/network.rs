@@ -4,8 +4,8 @@
 //! - One round-trip time per hop, drawn from the same-zone or cross-zone
 //!   distribution; the request's outbound and the response's return trips
 //!   are folded into one delay before the callee starts.
-//! - Links have no capacity limit and lose nothing (gray network failures
-//!   are a later fault kind).
+//! - Links have no capacity limit and lose nothing unless a fault says so:
+//!   link latency, packet loss and zone isolation are in `gray.rs`.
 
 use crate::config::{NetworkConfig, ZoneIndex};
 use crate::dist::Dist;

@@ -19,7 +19,7 @@ use crate::time::SimDuration;
 pub const INTERNAL_CONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(10);
 
 /// Whether an attempt can go on at once or must wait for an event.
-enum Flow {
+pub(super) enum Flow {
     Continue,
     Wait,
 }
@@ -119,9 +119,13 @@ impl World {
             (ComponentRef::ObjectStore(_), _) | (ComponentRef::External(_), _) => (0, None),
         };
         self.attempts.get_mut(a).dest = dest;
-        let hop = match to_zone {
-            Some(zone) => self.network.rtt(from, zone),
-            None => SimDuration::ZERO,
+        if let Some(flow) = self.gray_blocks(a, component, op, from, to_zone) {
+            return flow;
+        }
+        let hop = match (from, to_zone) {
+            (Some(f), Some(t)) if f != t => self.network.rtt(from, t) + self.link_extra(f, t),
+            (_, Some(zone)) => self.network.rtt(from, zone),
+            (_, None) => SimDuration::ZERO,
         };
         if hop.is_zero() {
             self.arrive(a)
@@ -267,7 +271,7 @@ impl World {
         Flow::Wait
     }
 
-    fn start_service(&mut self, a: AttemptId, server: ServerId) {
+    pub(super) fn start_service(&mut self, a: AttemptId, server: ServerId) {
         let class = self.attempts.get(a).class;
         let took = match self.server_roles[server as usize] {
             ServerRole::Instance { tier, .. } => {
@@ -281,11 +285,15 @@ impl World {
                     let t = d.write_time.sample(&mut d.rng);
                     // Synchronous replication: the commit waits for the
                     // standby's acknowledgement, one cross-zone round trip.
+                    // A standby cut off by a zone isolation counts as lost.
+                    let here = self.servers[server as usize].zone;
                     match d.standby_server() {
-                        Some(standby) if self.servers[standby as usize].node.is_up() => {
-                            let here = self.servers[server as usize].zone;
+                        Some(standby)
+                            if self.servers[standby as usize].node.is_up()
+                                && !self.gray.cut(here, self.servers[standby as usize].zone) =>
+                        {
                             let there = self.servers[standby as usize].zone;
-                            t + self.network.zone_rtt(here, there)
+                            t + self.network.zone_rtt(here, there) + self.link_extra(here, there)
                         }
                         _ => t,
                     }
@@ -295,6 +303,7 @@ impl World {
             }
         };
         let took = self.servers[server as usize].io.stretch(took);
+        let took = self.impaired_service(server, took);
         let incarnation = self.servers[server as usize].node.incarnation;
         self.engine.schedule_after(
             took,
@@ -314,6 +323,12 @@ impl World {
         }
         if self.io_intercept(a, server, incarnation) {
             return; // stalled or corrupt volume (`data_faults.rs`)
+        }
+        if self.limp_fails(server) {
+            // A gray failure: served, then answered with an error.
+            self.release_slot(server, incarnation);
+            self.fail_attempt(a, ErrorCause::ServerError);
+            return;
         }
         match self.server_roles[server as usize] {
             ServerRole::Instance { .. } => {
@@ -354,7 +369,7 @@ impl World {
 
     /// A caller reached a node that is down: refused at once, or (for a
     /// blackholed node) after `connect_timeout`.
-    fn fail_reaching(
+    pub(super) fn fail_reaching(
         &mut self,
         a: AttemptId,
         mode: DownMode,

@@ -10,6 +10,9 @@
 //!   cascade real services show.
 //! - When the server goes down, everything queued fails at once and every
 //!   slot is forfeit; requests in service learn it when their service ends.
+//! - `concurrency` can shrink while requests are in service (a
+//!   `capacity_loss` fault): they finish, and the queue moves again only
+//!   when fewer slots are busy than the new concurrency.
 
 use std::collections::VecDeque;
 
@@ -84,6 +87,15 @@ impl Server {
             return None;
         }
         self.busy -= 1;
+        self.admit_queued()
+    }
+
+    /// Starts the next queued request if a slot is free (after a release,
+    /// or when a capacity loss gives slots back).
+    pub fn admit_queued(&mut self) -> Option<AttemptId> {
+        if self.busy >= self.concurrency {
+            return None; // capacity was taken away: the queue waits
+        }
         let next = self.queue.pop_front()?;
         self.busy += 1;
         self.admitted += 1;

@@ -6,6 +6,7 @@ use super::cache::Cache;
 use super::client::Client;
 use super::database::Database;
 use super::event::{DbId, Event, LbId};
+use super::gray::Impairments;
 use super::load_balancer::LoadBalancer;
 use super::network::Network;
 use super::object_store::ObjectStore;
@@ -78,6 +79,8 @@ pub struct World {
     pub externals: Vec<super::external::External>,
     pub volumes: Vec<Volume>,
     pub network: Network,
+    /// Active gray failures and network faults.
+    pub gray: Impairments,
     pub workload: Workload,
     pub client: Client,
     pub requests: Requests,
@@ -139,6 +142,7 @@ impl World {
             externals: Vec::new(),
             volumes: Vec::new(),
             network: Network::new(&model.network, stream(seed, "network")),
+            gray: Impairments::new(0, model.zones.len(), stream(seed, "faults/gray")),
             workload: Workload::new(&scenario.workload, &[1.0], stream(seed, "workload")),
             client: Client::new(&scenario.client, stream(seed, "client")),
             requests: Requests::default(),
@@ -151,6 +155,7 @@ impl World {
             peak_pending_events: 0,
         };
         world.build_components(model)?;
+        world.gray.size_for(world.servers.len());
         world.build_classes(model, scenario)?;
         let clients = scenario.workload.clients.max(1) as usize;
         world.lb_dns_cache = vec![(0, SimTime::ZERO); clients * world.lbs.len()];

@@ -33,6 +33,15 @@ const ACTIONS: &[&str] = &[
     "split_brain",
     "data_wipe",
     "cache_flush",
+    "latency",
+    "slowdown",
+    "capacity_loss",
+    "limp",
+    "link_latency",
+    "packet_loss",
+    "zone_isolation",
+    "path_block",
+    "region_outage",
 ];
 
 pub fn faults(file: &str, raw: &[Spanned<RawFault>]) -> Result<Vec<FaultConfig>, Diagnostic> {
@@ -85,7 +94,9 @@ fn fault_config(
             mode: down_mode(file, f.mode.as_ref(), DownMode::Refuse)?,
         },
         "dependency_slow" => match &f.latency {
-            Some(latency) => FaultAction::DependencySlow { latency: latency.0 },
+            Some(latency) => FaultAction::DependencySlow {
+                latency: latency.value.0,
+            },
             None => return Err(Diagnostic::at_value(
                 file,
                 &f.action,
@@ -94,13 +105,16 @@ fn fault_config(
         },
         other => match super::data_faults::action(file, raw)? {
             Some(action) => action,
-            None => {
-                return Err(Diagnostic::at_value(
-                    file,
-                    &f.action,
-                    format!("unknown action `{other}`: expected {}", ACTIONS.join(", ")),
-                ))
-            }
+            None => match super::faults_gray::action(file, raw)? {
+                Some(gray) => gray,
+                None => {
+                    return Err(Diagnostic::at_value(
+                        file,
+                        &f.action,
+                        format!("unknown action `{other}`: expected {}", ACTIONS.join(", ")),
+                    ))
+                }
+            },
         },
     };
     super::fault_keys::reject_unused(file, f, &action)?;
@@ -111,12 +125,13 @@ fn fault_config(
             FaultAction::InstanceCrash { .. }
                 | FaultAction::ZoneOutage { .. }
                 | FaultAction::DependencyOutage { .. }
+                | FaultAction::Gray(GrayFault::PathBlock { .. })
         ),
     ) {
         return Err(Diagnostic::at_value(
             file,
             mode,
-            "`mode` applies only to instance_crash, zone_outage and dependency_outage",
+            "`mode` applies only to instance_crash, zone_outage, dependency_outage and path_block",
         ));
     }
     let start = match (f.at, &f.after) {
@@ -155,31 +170,7 @@ fn fault_config(
             ))
         }
     };
-    let target = match &f.target {
-        Some(t) => target(file, t)?,
-        // Load faults act on the whole workload: no target needed.
-        None if matches!(
-            action,
-            FaultAction::TrafficSpike { .. } | FaultAction::DnsStale { .. }
-        ) =>
-        {
-            TargetConfig {
-                component: None,
-                zone: None,
-                kind: None,
-                class: None,
-                select: Selection::All,
-                pos: source_pos(file, &raw.referenced),
-            }
-        }
-        None => {
-            return Err(Diagnostic::at_value(
-                file,
-                raw,
-                format!("a {} needs a `target`", f.action.value),
-            ))
-        }
-    };
+    let target = super::faults_gray::target(file, raw, &action)?;
     if matches!(action, FaultAction::ZoneOutage { .. }) && target.zone.is_none() {
         let message = "a zone_outage needs `zone:` in its target";
         return Err(match &f.target {

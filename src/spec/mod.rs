@@ -13,6 +13,7 @@ mod diagnostics;
 mod dist_spec;
 mod fault_keys;
 mod faults;
+mod faults_gray;
 mod faults_load;
 mod load;
 mod model;

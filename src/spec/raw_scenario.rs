@@ -81,25 +81,33 @@ pub struct RawRetries {
 pub struct RawFault {
     pub id: Option<Spanned<String>>,
     pub action: Spanned<String>,
+    /// Optional only for actions without one (`region_outage`, the link
+    /// faults, `path_block`); the others say so when it is missing.
     pub target: Option<Spanned<RawTarget>>,
     pub at: Option<Duration>,
     pub after: Option<Spanned<String>>,
     pub delay: Option<Spanned<Duration>>,
     pub duration: Option<Duration>,
     pub mode: Option<Spanned<String>>,
-    /// Load faults and `slow_failover`: a multiplier.
+    /// Load faults, `slow_failover`, `slowdown`, `limp`: a multiplier.
     pub factor: Option<Spanned<f64>>,
     /// `dns_stale`: the share of callers that ignore TTLs;
-    /// `volume_degraded`: the share of throughput left.
+    /// `volume_degraded`: the share of throughput left; `capacity_loss`,
+    /// `limp`: the share of capacity lost or requests failed.
     pub fraction: Option<Spanned<Probability>>,
     /// `dns_stale`: how long those callers keep an answer.
     pub keep: Option<Spanned<Duration>>,
-    /// `dependency_slow`: latency added to each call.
-    pub latency: Option<DistSpec>,
+    /// `dependency_slow`, `latency`, `link_latency`: latency added.
+    pub latency: Option<Spanned<DistSpec>>,
     /// `slow_failover`: time added to each failover.
     pub extra: Option<Spanned<Duration>>,
     /// `cache_flush`: warm-up time (default: the cache's).
     pub warmup: Option<Spanned<Duration>>,
+    /// `packet_loss`: the chance a cross-zone hop is lost.
+    pub probability: Option<Spanned<Probability>>,
+    /// `path_block`: the calling and the called component.
+    pub from: Option<Spanned<String>>,
+    pub to: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
