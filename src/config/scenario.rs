@@ -124,6 +124,22 @@ pub enum FaultAction {
     CacheNodeLoss,
     /// The volume and its data are lost; recovery restores from snapshot.
     VolumeLoss,
+    // Capacity and control plane (fault/capacity.rs).
+    /// Control-plane changes do not happen: launches, volume attachment,
+    /// DNS changes, each as chosen.
+    ControlPlaneOutage {
+        launch: bool,
+        attach: bool,
+        dns: bool,
+    },
+    /// At most `instances` more launches in the target zones (or all).
+    CapacityLimit {
+        instances: u32,
+    },
+    /// Spot instances get a 2-minute notice, then are reclaimed.
+    SpotInterruption {
+        rebalance: bool,
+    },
 }
 
 impl FaultAction {
@@ -135,6 +151,9 @@ impl FaultAction {
             FaultAction::FailoverFailure => "failover_failure",
             FaultAction::CacheNodeLoss => "cache_node_loss",
             FaultAction::VolumeLoss => "volume_loss",
+            FaultAction::ControlPlaneOutage { .. } => "control_plane_outage",
+            FaultAction::CapacityLimit { .. } => "capacity_limit",
+            FaultAction::SpotInterruption { .. } => "spot_interruption",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! failure processes. Faults are data turned into events; they change the
 //! world only through its failure API (`model::failure`).
 
+pub mod capacity;
 pub mod hazard;
 pub mod schedule;
 pub mod target;

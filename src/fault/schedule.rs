@@ -18,6 +18,7 @@
 //!   volume's restore time). A database target without a zone means the
 //!   current primary's volume.
 
+use super::capacity;
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
 use crate::model::event::DbId;
@@ -34,6 +35,7 @@ enum Applied {
     Nodes(Vec<NodeRef>),
     Zone(usize),
     Databases(Vec<DbId>),
+    Capacity(capacity::Applied),
     Nothing,
 }
 
@@ -191,6 +193,12 @@ fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Applied {
             }
             Applied::Nothing
         }
+        FaultAction::ControlPlaneOutage { .. }
+        | FaultAction::CapacityLimit { .. }
+        | FaultAction::SpotInterruption { .. } => {
+            let targets = chosen(world, config, TargetKind::Instance, rng);
+            Applied::Capacity(capacity::apply(world, config, targets))
+        }
         FaultAction::VolumeLoss => {
             let primary_only = config.target.zone.is_none()
                 && target::component(world, &config.target)
@@ -239,6 +247,7 @@ fn revert(world: &mut World, config: &FaultConfig, applied: Applied) {
                 }
             }
         }
+        Applied::Capacity(applied) => capacity::revert(world, applied),
         Applied::Nothing => {}
     }
 }

@@ -91,6 +91,7 @@ impl super::World {
             return;
         };
         let candidate_up = self.db_server_up(db, candidate);
+        let flip_endpoint = self.dns_changes_propagate();
         let d = &mut self.dbs[db as usize];
         d.failover_state = FailoverState::Idle;
         d.epoch = d.epoch.wrapping_add(1);
@@ -116,7 +117,9 @@ impl super::World {
         d.nodes[old].lag = d.nodes[new].lag.take();
         d.nodes[new].role = Role::Primary;
         d.primary = candidate;
-        d.endpoint = candidate;
+        if flip_endpoint {
+            d.endpoint = candidate;
+        }
     }
 
     /// Fails the database's current primary; it restarts in place after

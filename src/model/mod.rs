@@ -16,9 +16,11 @@
 //! - Network hops add one round-trip time, drawn when the request crosses
 //!   the hop; the response's return trip is folded into it.
 
+pub mod auto_scaling;
 mod build;
 pub mod cache;
 pub mod client;
+pub mod control_plane;
 pub mod database;
 mod database_events;
 pub mod event;

@@ -19,6 +19,9 @@ pub enum Cause {
     Host = 2,
     /// Its volume is lost or being restored.
     Volume = 3,
+    /// No instance runs in this slot: never launched, launching, terminated
+    /// by its Auto Scaling group or reclaimed (spot).
+    NotRunning = 4,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,7 +53,13 @@ impl NodeState {
 
     /// How the node looks to callers while down (`Refuse` if it is up).
     pub fn mode(&self) -> DownMode {
-        let order = [Cause::Zone, Cause::Crash, Cause::Host, Cause::Volume];
+        let order = [
+            Cause::Zone,
+            Cause::Crash,
+            Cause::Host,
+            Cause::Volume,
+            Cause::NotRunning,
+        ];
         for cause in order {
             if self.has(cause) {
                 return if self.blackhole & (1 << cause as u8) != 0 {
@@ -77,6 +86,15 @@ impl NodeState {
         } else {
             Transition::Unchanged
         }
+    }
+
+    /// A new instance in a slot that held another: only the slot's zone
+    /// state and `NotRunning` carry over; the old instance's crash, host
+    /// and volume causes went with it.
+    pub fn reset_for_launch(&mut self) {
+        let keep = (1 << Cause::Zone as u8) | (1 << Cause::NotRunning as u8);
+        self.causes &= keep;
+        self.blackhole &= keep;
     }
 
     pub fn clear(&mut self, cause: Cause) -> Transition {

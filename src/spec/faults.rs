@@ -2,6 +2,7 @@
 
 use serde_saphyr::Spanned;
 
+use super::capacity_faults;
 use super::diagnostics::{source_pos, Diagnostic};
 use super::raw_scenario::{RawFault, RawTarget};
 use super::scenario::down_mode;
@@ -49,14 +50,18 @@ fn fault_config(
         "failover_failure" => FaultAction::FailoverFailure,
         "cache_node_loss" => FaultAction::CacheNodeLoss,
         "volume_loss" => FaultAction::VolumeLoss,
+        name @ ("control_plane_outage" | "capacity_limit" | "spot_interruption") => {
+            capacity_faults::action(file, raw, name)?
+        }
         other => {
             return Err(Diagnostic::at_value(
                 file,
                 &f.action,
-                format!("unknown action `{other}`: expected instance_crash, zone_outage, database_primary_failure, failover_failure, cache_node_loss or volume_loss"),
+                format!("unknown action `{other}`: expected instance_crash, zone_outage, database_primary_failure, failover_failure, cache_node_loss, volume_loss, control_plane_outage, capacity_limit or spot_interruption"),
             ))
         }
     };
+    capacity_faults::reject_unused_keys(file, f, &action)?;
     if let (Some(mode), false) = (
         &f.mode,
         matches!(
@@ -106,17 +111,24 @@ fn fault_config(
             ))
         }
     };
-    if matches!(action, FaultAction::ZoneOutage { .. }) && f.target.value.zone.is_none() {
-        return Err(Diagnostic::at_value(
-            file,
-            &f.target,
-            "a zone_outage needs `zone:` in its target",
-        ));
-    }
+    let target = match &f.target {
+        Some(t) => {
+            if matches!(action, FaultAction::ZoneOutage { .. }) && t.value.zone.is_none() {
+                return Err(Diagnostic::at_value(
+                    file,
+                    t,
+                    "a zone_outage needs `zone:` in its target",
+                ));
+            }
+            capacity_faults::check_target(file, t, &action)?;
+            target(file, t)?
+        }
+        None => capacity_faults::no_target(file, raw, &action)?,
+    };
     Ok(FaultConfig {
         id,
         action,
-        target: target(file, &f.target)?,
+        target,
         start,
         duration: f.duration.map(|d| d.0),
         pos: source_pos(file, &raw.referenced),

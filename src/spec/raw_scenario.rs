@@ -81,12 +81,20 @@ pub struct RawRetries {
 pub struct RawFault {
     pub id: Option<Spanned<String>>,
     pub action: Spanned<String>,
-    pub target: Spanned<RawTarget>,
+    /// Required except for control_plane_outage (regional, no target) and
+    /// capacity_limit (all zones without one).
+    pub target: Option<Spanned<RawTarget>>,
     pub at: Option<Duration>,
     pub after: Option<Spanned<String>>,
     pub delay: Option<Spanned<Duration>>,
     pub duration: Option<Duration>,
     pub mode: Option<Spanned<String>>,
+    // Capacity and control plane (spec/capacity_faults.rs).
+    pub launch: Option<Spanned<bool>>,
+    pub attach: Option<Spanned<bool>>,
+    pub dns: Option<Spanned<bool>>,
+    pub instances: Option<Spanned<u32>>,
+    pub rebalance: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
