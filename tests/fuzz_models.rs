@@ -68,6 +68,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     restore_time: Dist::Constant(secs(rng.random_range(5..=60))),
                     annual_failure_rate: 0.002,
                 }),
+                auto_scaling: None,
             }),
         });
     }
