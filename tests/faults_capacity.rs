@@ -110,7 +110,10 @@ fn a_crashed_instance_is_replaced_after_detection_launch_and_warmup() {
         let mut sim = Simulation::new(&m, &s, seed).unwrap();
         sim.run_until(at(secs(1200)));
         let t = replacement_in_service_s(&sim).expect("replaced");
-        assert!((390.0..=450.0).contains(&t), "seed {seed}: in service at {t}");
+        assert!(
+            (390.0..=450.0).contains(&t),
+            "seed {seed}: in service at {t}"
+        );
         let tier = &sim.world.tiers[0];
         assert_eq!(tier.servers.len(), 1, "one instance in service");
         assert!(sim.world.servers[tier.servers[0] as usize].node.is_up());
@@ -404,4 +407,69 @@ fn replacement_is_paced_at_ten_percent_of_desired() {
     }
     let tier = &sim.world.tiers[0];
     assert_eq!(tier.by_zone[1].len(), 20);
+}
+
+fn scenario_error(faults: &str) -> firedrill::spec::Diagnostic {
+    let text = format!("name: s\nhorizon: 1h\nworkload: {{ rate: 10 }}\nfaults:\n{faults}");
+    match firedrill::spec::load_scenario_str(&text, "s.yaml") {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(d) => d,
+    }
+}
+
+fn assert_at(d: &firedrill::spec::Diagnostic, line: u32, column: u32, words: &str) {
+    assert_eq!((d.line, d.column), (line, column), "{d}");
+    assert!(d.message.contains(words), "{d} lacks {words:?}");
+}
+
+#[test]
+fn bad_capacity_fault_parameters_are_reported_where_they_are() {
+    // Line 5 is the first fault.
+    let d = scenario_error("  - { action: control_plane_outage, at: 1m, target: { zone: a } }\n");
+    assert_at(&d, 5, 53, "regional");
+    let d = scenario_error(
+        "  - { action: control_plane_outage, at: 1m, launch: false, attach: false, dns: false }\n",
+    );
+    assert_at(&d, 5, 5, "at least one");
+    let d = scenario_error("  - { action: capacity_limit, at: 1m }\n");
+    assert_at(&d, 5, 5, "needs `instances`");
+    let d = scenario_error(
+        "  - { action: capacity_limit, at: 1m, instances: 2, target: { tier: web } }\n",
+    );
+    assert_at(&d, 5, 61, "only `zone`");
+    let d = scenario_error(
+        "  - { action: instance_crash, at: 1m, target: { tier: web }, instances: 2 }\n",
+    );
+    assert_at(&d, 5, 72, "`instances` does not apply to instance_crash");
+    let d = scenario_error(
+        "  - { action: spot_interruption, at: 1m, target: { tier: web }, duration: 5m }\n",
+    );
+    assert_at(&d, 5, 5, "no `duration`");
+    let d = scenario_error(
+        "  - { action: spot_interruption, at: 1m, target: { tier: web }, launch: true }\n",
+    );
+    assert_at(&d, 5, 73, "`launch` does not apply");
+    let d = scenario_error("  - { action: spot_interruption, at: 1m }\n");
+    assert_at(&d, 5, 5, "needs a `target`");
+}
+
+#[test]
+fn a_bad_auto_scaling_block_is_reported_where_it_is() {
+    let model = |asg: &str| {
+        let text = format!("name: m\nzones: [a, b]\ncomponents:\n  web: {{ kind: tier, concurrency: 2, service_time: 5ms, auto_scaling: {asg} }}\nrequests:\n  r: {{ share: 1, path: [web] }}\n");
+        firedrill::spec::load_model_str(&text, "m.yaml")
+    };
+    let ok = model("{ preset: aws/asg, max_size: 3 }").unwrap();
+    let ComponentKind::Tier(t) = &ok.components[0].kind else {
+        panic!("a tier");
+    };
+    let a = t.auto_scaling.as_ref().unwrap();
+    assert_eq!((a.max_size, a.grace_period), (3, secs(300)));
+    let d = model("{ max_size: 1 }").unwrap_err();
+    assert_at(&d, 4, 89, "between the desired capacity (2");
+    let d = model("{ health_check: route53 }").unwrap_err();
+    assert_at(&d, 4, 93, "expected ec2 or elb");
+    let d = model("aws/alb").unwrap_err();
+    assert_eq!(d.line, 4, "{d}");
+    assert!(d.message.contains("not an Auto Scaling preset"), "{d}");
 }
