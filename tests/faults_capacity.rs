@@ -440,7 +440,7 @@ fn bad_capacity_fault_parameters_are_reported_where_they_are() {
     let d = scenario_error(
         "  - { action: instance_crash, at: 1m, target: { tier: web }, instances: 2 }\n",
     );
-    assert_at(&d, 5, 72, "`instances` does not apply to instance_crash");
+    assert_at(&d, 5, 73, "`instances` does not apply to instance_crash");
     let d = scenario_error(
         "  - { action: spot_interruption, at: 1m, target: { tier: web }, duration: 5m }\n",
     );
@@ -466,9 +466,9 @@ fn a_bad_auto_scaling_block_is_reported_where_it_is() {
     let a = t.auto_scaling.as_ref().unwrap();
     assert_eq!((a.max_size, a.grace_period), (3, secs(300)));
     let d = model("{ max_size: 1 }").unwrap_err();
-    assert_at(&d, 4, 89, "between the desired capacity (2");
+    assert_at(&d, 4, 83, "between the desired capacity (2");
     let d = model("{ health_check: route53 }").unwrap_err();
-    assert_at(&d, 4, 93, "expected ec2 or elb");
+    assert_at(&d, 4, 87, "expected ec2 or elb");
     let d = model("aws/alb").unwrap_err();
     assert_eq!(d.line, 4, "{d}");
     assert!(d.message.contains("not an Auto Scaling preset"), "{d}");
