@@ -68,8 +68,27 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     restore_time: Dist::Constant(secs(rng.random_range(5..=60))),
                     annual_failure_rate: 0.002,
                 }),
+                auto_scaling: None,
             }),
         });
+        // Sometimes an Auto Scaling group replaces the tier's instances.
+        if let (true, ComponentKind::Tier(t)) = (
+            rng.random_bool(0.4),
+            &mut components.last_mut().expect("just pushed").kind,
+        ) {
+            let desired = t.per_zone * t.zones.len() as u32;
+            t.auto_scaling = Some(AutoScalingConfig {
+                health_check: if rng.random_bool(0.5) {
+                    AsgHealthCheck::Ec2
+                } else {
+                    AsgHealthCheck::Elb
+                },
+                grace_period: secs(rng.random_range(0..=60)),
+                launch_time: dist(rng, 30_000),
+                warmup: secs(rng.random_range(0..=60)),
+                max_size: rng.random_range(desired..=2 * desired + 1),
+            });
+        }
     }
     let mut lbs = Vec::new();
     for l in 0..rng.random_range(0..=2) {
@@ -107,7 +126,9 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| match &c.kind {
-                ComponentKind::Tier(t) if t.zones.len() == 1 && t.per_zone == 1 => {
+                ComponentKind::Tier(t)
+                    if t.zones.len() == 1 && t.per_zone == 1 && t.auto_scaling.is_none() =>
+                {
                     Some((i, t.zones[0]))
                 }
                 _ => None,
@@ -375,7 +396,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         } else {
             DownMode::Blackhole
         };
-        let action = match rng.random_range(0..12) {
+        let action = match rng.random_range(0..15) {
             10 | 11 => random_gray(rng, model, &mut target),
             0 => FaultAction::InstanceCrash { mode },
             1 => {
@@ -402,7 +423,18 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
                 fraction: rng.random_range(0.0..1.0),
                 keep: secs(rng.random_range(0..600)),
             },
-            _ => random_data_action(rng),
+            9 => random_data_action(rng),
+            12 => FaultAction::ControlPlaneOutage {
+                launch: rng.random_bool(0.7),
+                attach: rng.random_bool(0.5),
+                dns: rng.random_bool(0.5),
+            },
+            13 => FaultAction::CapacityLimit {
+                instances: rng.random_range(0..=3),
+            },
+            _ => FaultAction::SpotInterruption {
+                rebalance: rng.random_bool(0.5),
+            },
         };
         let start = if i > 0 && rng.random_bool(0.3) {
             FaultStart::After {

@@ -14,6 +14,11 @@
 //! * [REDIS] ElastiCache docs "AutoFailover": replacement in minutes.
 //! * [S3PERF] S3 User Guide, "Performance guidelines": first-byte latency of
 //!   small objects ~100–200 ms at the tail.
+//! * [ASG] EC2 Auto Scaling User Guide: health-check grace period 300 s
+//!   (console default), replacement of unhealthy instances, at most 10 % of
+//!   desired capacity replaced at a time; EC2 User Guide "Status checks":
+//!   every minute. Launch to SSH ~25–30 s typical with a tail to 1–2 min
+//!   (public boot-time benchmarks, daemonology.net 2021).
 //! * [AZ] "AWS Regions and Availability Zones": AZs within ~100 km of each
 //!   other, linked by low-latency fibre.
 
@@ -22,8 +27,8 @@ use crate::dist::Dist;
 use crate::time::SimDuration;
 
 use super::{
-    CachePreset, DatabasePreset, InstancePreset, LoadBalancerPreset, NetworkPreset,
-    ObjectStorePreset, Preset, VolumePreset,
+    AutoScalingPreset, CachePreset, DatabasePreset, InstancePreset, LoadBalancerPreset,
+    NetworkPreset, ObjectStorePreset, Preset, VolumePreset,
 };
 
 pub(super) const NAMES: &[&str] = &[
@@ -43,6 +48,7 @@ pub(super) const NAMES: &[&str] = &[
     "aws/io2",
     "aws/s3",
     "aws/network",
+    "aws/asg",
 ];
 
 const fn secs(n: u64) -> SimDuration {
@@ -111,6 +117,7 @@ pub(super) fn lookup(name: &str) -> Option<Preset> {
             ),
         }),
         "aws/network" => Preset::Network(network()),
+        "aws/asg" => Preset::AutoScaling(auto_scaling_group()),
         _ => return None,
     };
     Some(preset)
@@ -187,5 +194,16 @@ pub(super) fn network() -> NetworkPreset {
         same_zone_rtt: Dist::Constant(SimDuration::from_micros(200)),
         cross_zone_rtt: ms(1),
         client_rtt: Dist::Constant(SimDuration::ZERO),
+    }
+}
+
+/// [ASG] grace period 300 s; boot lognormal with median 30 s and p99 120 s
+/// (the benchmarks' typical 25–30 s and 1–2 min tail). Assumption: 60 s of
+/// application warm-up after boot.
+pub(super) fn auto_scaling_group() -> AutoScalingPreset {
+    AutoScalingPreset {
+        grace_period: secs(300),
+        launch_time: Dist::lognormal_from_median_p99(secs(30), secs(120)),
+        warmup: secs(60),
     }
 }

@@ -7,7 +7,7 @@ use crate::config::{HealthCheckConfig, Strategy};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
-use super::{LoadBalancerPreset, NetworkPreset};
+use super::{AutoScalingPreset, LoadBalancerPreset, NetworkPreset};
 
 pub const TIER_PER_ZONE: u32 = 1;
 /// A server's accept backlog: Linux's `net.core.somaxconn` default since
@@ -57,4 +57,10 @@ pub fn network() -> NetworkPreset {
 
 pub fn constant(d: SimDuration) -> Dist {
     Dist::Constant(d)
+}
+
+/// An Auto Scaling group without a preset gets the `aws/asg` timings, as a
+/// load balancer without one gets the ALB's.
+pub fn auto_scaling() -> AutoScalingPreset {
+    super::aws::auto_scaling_group()
 }

@@ -60,6 +60,15 @@ pub struct VolumePreset {
     pub restore_time: Dist,
 }
 
+/// An Auto Scaling group's timings; `max_size` depends on the tier, so it
+/// is not part of a preset.
+#[derive(Clone, Debug)]
+pub struct AutoScalingPreset {
+    pub grace_period: SimDuration,
+    pub launch_time: Dist,
+    pub warmup: SimDuration,
+}
+
 #[derive(Clone, Debug)]
 pub struct ObjectStorePreset {
     pub service_time: Dist,
@@ -82,6 +91,7 @@ pub enum Preset {
     Volume(VolumePreset),
     ObjectStore(ObjectStorePreset),
     Network(NetworkPreset),
+    AutoScaling(AutoScalingPreset),
 }
 
 impl Preset {
@@ -95,6 +105,7 @@ impl Preset {
             Preset::Volume(_) => "volume",
             Preset::ObjectStore(_) => "object_store",
             Preset::Network(_) => "network",
+            Preset::AutoScaling(_) => "auto_scaling",
         }
     }
 }

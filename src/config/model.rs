@@ -75,6 +75,33 @@ pub struct TierConfig {
     pub service_time_by_class: Vec<Dist>,
     /// A block volume attached to each instance.
     pub volume: Option<VolumeConfig>,
+    /// An Auto Scaling group replacing failed instances; `None` = fixed.
+    pub auto_scaling: Option<AutoScalingConfig>,
+}
+
+/// Which health signal makes the Auto Scaling group replace an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsgHealthCheck {
+    /// EC2 status checks only (the default).
+    Ec2,
+    /// EC2 status checks, and the tier's load balancers' health checks.
+    Elb,
+}
+
+/// An EC2 Auto Scaling group keeping the tier at its desired capacity
+/// (`per_zone` × zones); behaviour in `model/auto_scaling.rs`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoScalingConfig {
+    pub health_check: AsgHealthCheck,
+    /// After a launch, health checks are ignored for this long.
+    pub grace_period: SimDuration,
+    /// From the launch request to a booted instance.
+    pub launch_time: Dist,
+    /// Application warm-up after boot, before the instance joins.
+    pub warmup: SimDuration,
+    /// Instances (running or launching) the group may have at once; also
+    /// the number of instance slots the tier keeps (bounded memory).
+    pub max_size: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -185,6 +185,22 @@ pub enum FaultAction {
     CacheFlush {
         warmup: Option<SimDuration>,
     },
+    // Capacity and control plane (fault/capacity.rs).
+    /// Control-plane changes do not happen: launches, volume attachment,
+    /// DNS changes, each as chosen.
+    ControlPlaneOutage {
+        launch: bool,
+        attach: bool,
+        dns: bool,
+    },
+    /// At most `instances` more launches in the target zones (or all).
+    CapacityLimit {
+        instances: u32,
+    },
+    /// Spot instances get a 2-minute notice, then are reclaimed.
+    SpotInterruption {
+        rebalance: bool,
+    },
     // Gray failures and network faults (see `GrayFault`).
     Gray(GrayFault),
 }
@@ -263,6 +279,9 @@ impl FaultAction {
             FaultAction::DataWipe => "data_wipe",
             FaultAction::CacheFlush { .. } => "cache_flush",
             FaultAction::Gray(gray) => gray.name(),
+            FaultAction::ControlPlaneOutage { .. } => "control_plane_outage",
+            FaultAction::CapacityLimit { .. } => "capacity_limit",
+            FaultAction::SpotInterruption { .. } => "spot_interruption",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! failure processes. Faults are data turned into events; they change the
 //! world only through its failure API (`model::failure`).
 
+pub mod capacity;
 pub mod data;
 pub mod gray;
 pub mod hazard;

@@ -25,6 +25,7 @@
 //!   `capacity_loss`, `limp`, `link_latency`, `packet_loss`,
 //!   `zone_isolation`, `path_block`, `region_outage`): `fault/gray.rs`.
 
+use super::capacity;
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
 use crate::model::event::DbId;
@@ -49,6 +50,7 @@ enum Applied {
     External(u16),
     Data(super::data::DataApplied),
     Gray(super::gray::GrayApplied),
+    Capacity(capacity::Applied),
     Nothing,
 }
 
@@ -234,6 +236,12 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
             }
             Applied::Nothing
         }
+        FaultAction::ControlPlaneOutage { .. }
+        | FaultAction::CapacityLimit { .. }
+        | FaultAction::SpotInterruption { .. } => {
+            let targets = chosen(world, config, TargetKind::Instance, rng);
+            Applied::Capacity(capacity::apply(world, config, targets))
+        }
         FaultAction::VolumeLoss => {
             let primary_only = config.target.zone.is_none()
                 && target::component(world, &config.target)
@@ -344,6 +352,7 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
         }
         Applied::Data(applied) => super::data::revert(world, applied),
         Applied::Gray(gray) => super::gray::revert(world, gray),
+        Applied::Capacity(applied) => capacity::revert(world, applied),
         Applied::Nothing => {}
     }
 }

@@ -1,10 +1,11 @@
 //! Building the world's arenas from a resolved model and scenario.
 
+use super::auto_scaling::{slots_per_zone, AutoScaling, SlotState};
 use super::cache::{Cache, CacheNode};
 use super::database::{Database, DbNode, FailoverState, Role, WriteLog};
 use super::event::{DbId, Event, LbId, ServerId, VolumeId};
 use super::load_balancer::LoadBalancer;
-use super::node::NodeState;
+use super::node::{Cause, NodeState};
 use super::object_store::ObjectStore;
 use super::request::MAX_HELD;
 use super::server::Server;
@@ -12,7 +13,9 @@ use super::tier::Tier;
 use super::volume::{Volume, VolumeOwner};
 use super::workload::Workload;
 use super::world::{BuildError, Class, ComponentRef, ServerRole, World};
-use crate::config::{ComponentKind, ModelConfig, Op, ScenarioConfig, VolumeConfig, ZoneIndex};
+use crate::config::{
+    ComponentKind, DownMode, ModelConfig, Op, ScenarioConfig, VolumeConfig, ZoneIndex,
+};
 use crate::dist::Dist;
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
@@ -26,8 +29,14 @@ impl World {
                 let tier_id = self.tiers.len() as u16;
                 let mut servers = Vec::new();
                 let mut by_zone = vec![Vec::new(); self.zones.len()];
+                let mut slots = Vec::new();
+                let mut in_service = Vec::new();
+                // A group keeps spare slots in every zone for replacements.
+                let slots_per_zone = t.auto_scaling.as_ref().map_or(t.per_zone, |a| {
+                    slots_per_zone(a.max_size, t.zones.len()).max(t.per_zone)
+                });
                 for &zone in &t.zones {
-                    for k in 0..t.per_zone {
+                    for k in 0..slots_per_zone {
                         let sid = self.add_server(
                             Server::new(zone, t.concurrency, t.queue_limit),
                             ServerRole::Instance {
@@ -35,18 +44,38 @@ impl World {
                                 hosts: None,
                             },
                         );
-                        servers.push(sid);
-                        by_zone[zone].push(sid);
+                        slots.push(sid);
+                        in_service.push(k < t.per_zone);
+                        if k < t.per_zone {
+                            servers.push(sid);
+                            by_zone[zone].push(sid);
+                        } else {
+                            self.servers[sid as usize]
+                                .node
+                                .set(Cause::NotRunning, DownMode::Refuse);
+                        }
                         if let Some(v) = &t.volume {
                             let name = format!("{}/{}-{}", c.name, self.zones[zone].name, k + 1);
                             self.add_volume(name, VolumeOwner::Instance(sid), v);
                         }
                     }
                 }
+                let asg = t.auto_scaling.as_ref().map(|a| {
+                    AutoScaling::new(
+                        a.clone(),
+                        t.zones.clone(),
+                        t.per_zone * t.zones.len() as u32,
+                        slots[0],
+                        in_service,
+                        stream(self.seed, &format!("asg/{}", c.name)),
+                    )
+                });
                 self.tiers.push(Tier {
                     name: c.name.clone(),
                     servers,
                     by_zone,
+                    slots,
+                    asg,
                     service_time_by_class: t.service_time_by_class.clone(),
                     rng: stream(self.seed, &format!("tier/{}", c.name)),
                 });
@@ -63,8 +92,12 @@ impl World {
                             message: format!("load balancer `{}` must target a tier", c.name),
                         });
                     };
+                    let lb_id = self.lbs.len() as LbId;
+                    if let Some(asg) = &mut self.tiers[t as usize].asg {
+                        asg.lbs.push(lb_id);
+                    }
                     let targets = self.tiers[t as usize]
-                        .servers
+                        .slots
                         .iter()
                         .map(|&s| (s, self.servers[s as usize].zone))
                         .collect();
@@ -79,6 +112,14 @@ impl World {
                         targets,
                         stream(self.seed, &format!("lb/{}", c.name)),
                     ));
+                    if let Some(asg) = &self.tiers[t as usize].asg {
+                        let lb = self.lbs.last_mut().expect("just pushed");
+                        for (k, slot) in asg.slots.iter().enumerate() {
+                            if slot.state != SlotState::InService {
+                                lb.deregister(k);
+                            }
+                        }
+                    }
                     ComponentRef::Lb((self.lbs.len() - 1) as LbId)
                 }
                 ComponentKind::Database(d) => {
@@ -86,6 +127,15 @@ impl World {
                     let host = match d.host.map(|h| refs[h]) {
                         Some(Some(ComponentRef::Tier(t))) => {
                             let tier = &self.tiers[t as usize];
+                            if tier.asg.is_some() {
+                                return Err(BuildError {
+                                    pos: None,
+                                    message: format!(
+                                        "database `{}` is hosted on tier `{}`, which has an Auto Scaling group: a replacement instance would not have the database",
+                                        c.name, tier.name
+                                    ),
+                                });
+                            }
                             if tier.servers.len() != 1 {
                                 return Err(BuildError {
                                     pos: None,
@@ -318,6 +368,7 @@ impl World {
                 );
             }
         }
+        self.schedule_asg_checks();
         for v in 0..self.volumes.len() {
             let owned_by_db = matches!(self.volumes[v].owner, VolumeOwner::DbNode { .. });
             if let (true, Some(every)) = (owned_by_db, self.volumes[v].config.snapshot_every) {

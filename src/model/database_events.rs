@@ -114,6 +114,9 @@ impl super::World {
     /// synchronous standby), or up to where its replication stopped.
     pub(super) fn promote(&mut self, db: DbId, candidate: u16, lag: SimDuration) {
         let kept = self.promoted_keeps(db, candidate, lag);
+        // With DNS changes frozen (control-plane outage) the endpoint keeps
+        // naming the old primary until the control plane is back.
+        let flip_endpoint = self.dns_changes_propagate();
         let d = &mut self.dbs[db as usize];
         let upto = d.log.now_point(d.primary_down_at);
         d.log.lose(kept, upto);
@@ -125,7 +128,9 @@ impl super::World {
         d.nodes[old].lag = d.nodes[new].lag.take();
         d.nodes[new].role = Role::Primary;
         d.primary = candidate;
-        d.endpoint = candidate;
+        if flip_endpoint {
+            d.endpoint = candidate;
+        }
     }
 
     /// Fails the database's current primary; it restarts in place after

@@ -106,6 +106,21 @@ pub enum Event {
         node: u16,
         incarnation: u32,
     },
+    /// An Auto Scaling group's periodic EC2 status check.
+    AsgCheck {
+        tier: u16,
+    },
+    /// An instance launched by an Auto Scaling group finished booting and
+    /// warming up (dropped if the slot's launch generation changed).
+    InstanceLaunched {
+        server: ServerId,
+        generation: u32,
+    },
+    /// A spot instance is reclaimed at the end of its notice.
+    SpotReclaim {
+        server: ServerId,
+        generation: u32,
+    },
     /// A scripted fault starts or ends.
     FaultStart {
         fault: u16,

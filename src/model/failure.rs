@@ -191,6 +191,9 @@ impl World {
     }
 
     pub fn on_lb_dns_update(&mut self, lb: LbId, node: u16, in_dns: bool) {
+        if self.defer_lb_dns(lb, node, in_dns) {
+            return;
+        }
         let b = &mut self.lbs[lb as usize];
         // Only act if the node is still in the state that scheduled this.
         if b.nodes[node as usize].node.is_up() != in_dns {
@@ -240,6 +243,9 @@ impl World {
     }
 
     pub fn on_volume_restored(&mut self, v: VolumeId, incarnation: u32) {
+        if self.defer_restore(v, incarnation) {
+            return;
+        }
         let vol = &mut self.volumes[v as usize];
         if vol.incarnation != incarnation || !vol.lost {
             return;

@@ -47,6 +47,8 @@ pub struct TargetHealth {
     pub streak: u32,
     /// When `healthy` last flipped (for traces and tests).
     pub changed_at: Option<SimTime>,
+    /// Newly registered: one passing check brings it in (ELB user guide).
+    pub fresh: bool,
 }
 
 pub struct LoadBalancer {
@@ -62,6 +64,9 @@ pub struct LoadBalancer {
     pub targets: Vec<ServerId>,
     pub target_zones: Vec<ZoneIndex>,
     pub health: Vec<TargetHealth>,
+    /// Whether each target is registered: an Auto Scaling group's empty
+    /// slots are not (see `auto_scaling.rs`); fixed tiers' always are.
+    pub registered: Vec<bool>,
     /// Requests routed to each target that have not ended.
     pub outstanding: Vec<u32>,
     /// Per LB node: the targets it may route to now (indices into
@@ -122,8 +127,10 @@ impl LoadBalancer {
                     healthy: true,
                     streak: 0,
                     changed_at: None,
+                    fresh: false,
                 })
                 .collect(),
+            registered: vec![true; targets.len()],
             target_zones: targets.iter().map(|(_, z)| *z).collect(),
             outstanding: vec![0; targets.len()],
             targets: targets.into_iter().map(|(s, _)| s).collect(),
@@ -150,6 +157,9 @@ impl LoadBalancer {
         let Some(hc) = &self.health_check else {
             return false;
         };
+        if !self.registered[target] {
+            return false;
+        }
         let h = &mut self.health[target];
         if ok == h.healthy {
             h.streak = 0;
@@ -158,11 +168,14 @@ impl LoadBalancer {
         h.streak += 1;
         let threshold = if h.healthy {
             hc.unhealthy_threshold
+        } else if h.fresh {
+            1
         } else {
             hc.healthy_threshold
         };
         if h.streak >= threshold {
             h.healthy = ok;
+            h.fresh = false;
             h.streak = 0;
             h.changed_at = Some(now);
             self.candidates_dirty = true;
@@ -174,7 +187,9 @@ impl LoadBalancer {
 
     fn rebuild_candidates(&mut self) {
         for (n, node) in self.nodes.iter().enumerate() {
-            let allowed = |t: usize| self.cross_zone || self.target_zones[t] == node.zone;
+            let allowed = |t: usize| {
+                self.registered[t] && (self.cross_zone || self.target_zones[t] == node.zone)
+            };
             let mut list: Vec<u16> = (0..self.targets.len())
                 .filter(|&t| allowed(t) && self.health[t].healthy)
                 .map(|t| t as u16)
@@ -187,6 +202,14 @@ impl LoadBalancer {
                     .map(|t| t as u16)
                     .collect();
                 if list.is_empty() {
+                    list = (0..self.targets.len())
+                        .filter(|&t| self.registered[t])
+                        .map(|t| t as u16)
+                        .collect();
+                }
+                if list.is_empty() {
+                    // Nothing registered at all: every slot is empty and
+                    // refuses, as an empty target group answers 503.
                     list = (0..self.targets.len() as u16).collect();
                 }
             }
@@ -248,6 +271,25 @@ impl LoadBalancer {
         };
         self.outstanding[pick as usize] += 1;
         (self.targets[pick as usize], pick)
+    }
+
+    /// Registers a new instance in target slot `t`: it needs one passing
+    /// health check before it receives traffic (none without checks).
+    pub fn register(&mut self, t: usize) {
+        self.registered[t] = true;
+        self.health[t] = TargetHealth {
+            healthy: self.health_check.is_none(),
+            streak: 0,
+            changed_at: None,
+            fresh: true,
+        };
+        self.candidates_dirty = true;
+    }
+
+    /// Deregisters target slot `t` (its instance was terminated).
+    pub fn deregister(&mut self, t: usize) {
+        self.registered[t] = false;
+        self.candidates_dirty = true;
     }
 
     /// A request routed to target `t` ended.

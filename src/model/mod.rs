@@ -19,10 +19,12 @@
 //! - Network hops add one round-trip time, drawn when the request crosses
 //!   the hop; the response's return trip is folded into it.
 
+pub mod auto_scaling;
 pub mod backup;
 mod build;
 pub mod cache;
 pub mod client;
+pub mod control_plane;
 pub mod data_faults;
 pub mod database;
 mod database_events;

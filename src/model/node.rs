@@ -21,6 +21,9 @@ pub enum Cause {
     Volume = 3,
     /// The whole region is out (`region_outage`).
     Region = 4,
+    /// No instance runs in this slot: never launched, launching, terminated
+    /// by its Auto Scaling group or reclaimed (spot).
+    NotRunning = 5,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,6 +61,7 @@ impl NodeState {
             Cause::Crash,
             Cause::Host,
             Cause::Volume,
+            Cause::NotRunning,
         ];
         for cause in order {
             if self.has(cause) {
@@ -85,6 +89,15 @@ impl NodeState {
         } else {
             Transition::Unchanged
         }
+    }
+
+    /// A new instance in a slot that held another: only the slot's zone
+    /// state and `NotRunning` carry over; the old instance's crash, host
+    /// and volume causes went with it.
+    pub fn reset_for_launch(&mut self) {
+        let keep = (1 << Cause::Zone as u8) | (1 << Cause::NotRunning as u8);
+        self.causes &= keep;
+        self.blackhole &= keep;
     }
 
     pub fn clear(&mut self, cause: Cause) -> Transition {

@@ -18,9 +18,14 @@ use crate::rng::SimRng;
 
 pub struct Tier {
     pub name: String,
+    /// Instances in service, in slot order.
     pub servers: Vec<ServerId>,
-    /// Instances in each zone (index = zone).
+    /// Instances in service in each zone (index = zone).
     pub by_zone: Vec<Vec<ServerId>>,
+    /// Every instance slot, contiguous in the world's server arena; equal
+    /// to `servers` for a tier without an Auto Scaling group.
+    pub slots: Vec<ServerId>,
+    pub asg: Option<super::auto_scaling::AutoScaling>,
     pub service_time_by_class: Vec<Dist>,
     pub rng: SimRng,
 }
@@ -31,7 +36,11 @@ impl Tier {
         let local = caller_zone
             .and_then(|z| self.by_zone.get(z))
             .filter(|servers| !servers.is_empty());
-        let pool = local.unwrap_or(&self.servers);
+        let mut pool = local.unwrap_or(&self.servers);
+        if pool.is_empty() {
+            // Every instance terminated: callers reach an empty slot.
+            pool = &self.slots;
+        }
         pool[self.rng.random_range(0..pool.len())]
     }
 }

@@ -4,6 +4,7 @@
 
 use super::cache::Cache;
 use super::client::Client;
+use super::control_plane::ControlPlane;
 use super::database::Database;
 use super::event::{DbId, Event, LbId};
 use super::gray::Impairments;
@@ -96,6 +97,8 @@ pub struct World {
     pub infra_rng: SimRng,
     pub recorder: Recorder,
     pub peak_pending_events: usize,
+    /// What the control plane can do now, and the zones' spare capacity.
+    pub control_plane: ControlPlane,
 }
 
 impl World {
@@ -153,6 +156,7 @@ impl World {
             infra_rng: stream(seed, "infrastructure"),
             recorder: Recorder::new(warmup_end, target),
             peak_pending_events: 0,
+            control_plane: ControlPlane::new(model.zones.len()),
         };
         world.build_components(model)?;
         world.gray.size_for(world.servers.len());
@@ -239,6 +243,11 @@ impl World {
                 node,
                 incarnation,
             } => self.on_cache_node_replaced(cache, node, incarnation),
+            Event::AsgCheck { tier } => self.on_asg_check(tier),
+            Event::InstanceLaunched { server, generation } => {
+                self.on_instance_launched(server, generation)
+            }
+            Event::SpotReclaim { server, generation } => self.on_spot_reclaim(server, generation),
             Event::FaultStart { .. }
             | Event::FaultEnd { .. }
             | Event::RandomFailure { .. }

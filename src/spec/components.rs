@@ -33,6 +33,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "service_time",
             "service_time_by_class",
             "volume",
+            "auto_scaling",
         ],
         "load_balancer" => &[
             "targets",
@@ -87,6 +88,7 @@ fn present_fields(c: &RawComponent) -> Vec<(&'static str, Location)> {
         service_time,
         service_time_by_class,
         volume,
+        auto_scaling,
         targets,
         strategy,
         cross_zone,
@@ -305,12 +307,14 @@ fn tier(
             by_class[index] = dist.0;
         }
     }
+    let per_zone = match &c.per_zone {
+        Some(v) => count_in(ctx, v, "per_zone", MAX_PER_ZONE)?,
+        None => generic::TIER_PER_ZONE,
+    };
+    let desired = per_zone * zones.len() as u32;
     Ok(TierConfig {
         zones,
-        per_zone: match &c.per_zone {
-            Some(v) => count_in(ctx, v, "per_zone", MAX_PER_ZONE)?,
-            None => generic::TIER_PER_ZONE,
-        },
+        per_zone,
         concurrency,
         queue_limit: Some(
             c.queue_limit
@@ -320,6 +324,10 @@ fn tier(
         service_time_by_class: by_class,
         volume: match &c.volume {
             Some(v) => Some(resolve_volume(ctx, v)?),
+            None => None,
+        },
+        auto_scaling: match &c.auto_scaling {
+            Some(a) => Some(super::auto_scaling::resolve(ctx, a, desired)?),
             None => None,
         },
     })

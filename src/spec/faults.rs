@@ -2,6 +2,7 @@
 
 use serde_saphyr::Spanned;
 
+use super::capacity_faults;
 use super::diagnostics::{source_pos, Diagnostic};
 use super::raw_scenario::{RawFault, RawTarget};
 use super::scenario::down_mode;
@@ -42,6 +43,9 @@ const ACTIONS: &[&str] = &[
     "zone_isolation",
     "path_block",
     "region_outage",
+    "control_plane_outage",
+    "capacity_limit",
+    "spot_interruption",
 ];
 
 pub fn faults(file: &str, raw: &[Spanned<RawFault>]) -> Result<Vec<FaultConfig>, Diagnostic> {
@@ -103,6 +107,9 @@ fn fault_config(
                 "a dependency_slow needs `latency` (a duration or distribution added to each call)",
             )),
         },
+        name @ ("control_plane_outage" | "capacity_limit" | "spot_interruption") => {
+            capacity_faults::action(file, raw, name)?
+        }
         other => match super::data_faults::action(file, raw)? {
             Some(action) => action,
             None => match super::faults_gray::action(file, raw)? {
@@ -118,6 +125,7 @@ fn fault_config(
         },
     };
     super::fault_keys::reject_unused(file, f, &action)?;
+    capacity_faults::reject_unused_keys(file, f, &action)?;
     if let (Some(mode), false) = (
         &f.mode,
         matches!(
@@ -170,7 +178,21 @@ fn fault_config(
             ))
         }
     };
-    let target = super::faults_gray::target(file, raw, &action)?;
+    let target = match (&f.target, &action) {
+        (None, FaultAction::ControlPlaneOutage { .. } | FaultAction::CapacityLimit { .. }) => {
+            capacity_faults::no_target(file, raw, &action)?
+        }
+        (
+            Some(t),
+            FaultAction::ControlPlaneOutage { .. }
+            | FaultAction::CapacityLimit { .. }
+            | FaultAction::SpotInterruption { .. },
+        ) => {
+            capacity_faults::check_target(file, t, &action)?;
+            target(file, t)?
+        }
+        _ => super::faults_gray::target(file, raw, &action)?,
+    };
     if matches!(action, FaultAction::ZoneOutage { .. }) && target.zone.is_none() {
         let message = "a zone_outage needs `zone:` in its target";
         return Err(match &f.target {

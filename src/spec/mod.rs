@@ -5,6 +5,8 @@
 //! column and what was expected; nothing here panics on user input.
 //! The syntax is documented in docs/file-format.md.
 
+mod auto_scaling;
+mod capacity_faults;
 mod components;
 mod context;
 mod data_faults;

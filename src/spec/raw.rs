@@ -78,6 +78,7 @@ pub struct RawComponent {
     pub service_time: Option<Spanned<DistSpec>>,
     pub service_time_by_class: Option<Spanned<Entries<DistSpec>>>,
     pub volume: Option<Spanned<RawVolume>>,
+    pub auto_scaling: Option<Spanned<super::auto_scaling::RawAutoScaling>>,
     // Load balancer.
     pub targets: Option<Spanned<String>>,
     pub strategy: Option<Spanned<String>>,

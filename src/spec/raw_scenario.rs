@@ -81,8 +81,9 @@ pub struct RawRetries {
 pub struct RawFault {
     pub id: Option<Spanned<String>>,
     pub action: Spanned<String>,
-    /// Optional only for actions without one (`region_outage`, the link
-    /// faults, `path_block`); the others say so when it is missing.
+    /// Optional for actions without one (`region_outage`, the link faults,
+    /// `path_block`, the load and DNS faults, `control_plane_outage`, and
+    /// `capacity_limit` for every zone); the others say so when missing.
     pub target: Option<Spanned<RawTarget>>,
     pub at: Option<Duration>,
     pub after: Option<Spanned<String>>,
@@ -108,6 +109,12 @@ pub struct RawFault {
     /// `path_block`: the calling and the called component.
     pub from: Option<Spanned<String>>,
     pub to: Option<Spanned<String>>,
+    // Capacity and control plane (spec/capacity_faults.rs).
+    pub launch: Option<Spanned<bool>>,
+    pub attach: Option<Spanned<bool>>,
+    pub dns: Option<Spanned<bool>>,
+    pub instances: Option<Spanned<u32>>,
+    pub rebalance: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

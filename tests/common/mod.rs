@@ -34,6 +34,7 @@ pub fn tier(zones: Vec<usize>, per_zone: u32, concurrency: u32, service: Dist) -
         queue_limit: None,
         service_time_by_class: vec![service; 4],
         volume: None,
+        auto_scaling: None,
     })
 }
 
