@@ -17,6 +17,9 @@
 //!   their latest snapshot (the duration is not used: a restore takes the
 //!   volume's restore time). A database target without a zone means the
 //!   current primary's volume.
+//!
+//! When a stop condition trips, every active action ends at once (reverted
+//! as at its end) and no action starts afterwards.
 
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
@@ -41,12 +44,16 @@ struct Scripted {
     config: FaultConfig,
     rng: SimRng,
     applied: Applied,
+    /// Started and not yet ended.
+    active: bool,
     /// Actions that start when this one ends: (index, delay).
     dependents: Vec<(usize, SimDuration)>,
 }
 
 pub struct Schedule {
     faults: Vec<Scripted>,
+    /// A stop condition tripped: nothing starts any more.
+    stopped: bool,
 }
 
 impl Schedule {
@@ -57,6 +64,7 @@ impl Schedule {
                 config: c.clone(),
                 rng: stream(seed, &format!("fault/{}", c.id)),
                 applied: Applied::Nothing,
+                active: false,
                 dependents: Vec::new(),
             })
             .collect();
@@ -85,10 +93,16 @@ impl Schedule {
                 }
             }
         }
-        Ok(Schedule { faults })
+        Ok(Schedule {
+            faults,
+            stopped: false,
+        })
     }
 
     pub fn start(&mut self, world: &mut World, i: usize) {
+        if self.stopped {
+            return;
+        }
         let now = world.now();
         let f = &mut self.faults[i];
         let end = f.config.duration.map(|d| now + d);
@@ -96,6 +110,7 @@ impl Schedule {
             .recorder
             .fault_started(&f.config.id, f.config.action.name(), now, end);
         f.applied = apply(world, &f.config, &mut f.rng);
+        f.active = true;
         if let Some(d) = f.config.duration {
             world
                 .engine
@@ -105,6 +120,9 @@ impl Schedule {
 
     pub fn end(&mut self, world: &mut World, i: usize) {
         let f = &mut self.faults[i];
+        if !std::mem::take(&mut f.active) {
+            return; // already ended by a stop condition
+        }
         let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
         revert(world, &f.config, applied);
         for &(next, delay) in &f.dependents {
@@ -115,7 +133,21 @@ impl Schedule {
     }
 }
 
-fn chosen(
+impl Schedule {
+    /// A stop condition tripped: ends every active action now and keeps
+    /// the pending ones from starting.
+    pub fn stop(&mut self, world: &mut World) {
+        self.stopped = true;
+        for f in &mut self.faults {
+            if std::mem::take(&mut f.active) {
+                let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
+                revert(world, &f.config, applied);
+            }
+        }
+    }
+}
+
+pub(super) fn chosen(
     world: &World,
     config: &FaultConfig,
     kind: TargetKind,
@@ -126,7 +158,7 @@ fn chosen(
     target::select(&all, config.target.select, rng)
 }
 
-fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
+pub(super) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
     let component = target::component(world, &config.target).ok().flatten();
     let zone = target::zone(world, &config.target).ok().flatten();
     let all: Vec<DbId> = (0..world.dbs.len() as DbId)
@@ -192,16 +224,7 @@ fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Applied {
             Applied::Nothing
         }
         FaultAction::VolumeLoss => {
-            let primary_only = config.target.zone.is_none()
-                && target::component(world, &config.target)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|c| matches!(world.components[c], ComponentRef::Db(_)));
-            let mut candidates = chosen(world, config, TargetKind::Volume, rng);
-            if primary_only {
-                candidates.retain(|c| is_primary_volume(world, c.node));
-            }
-            for c in candidates {
+            for c in volumes(world, config, rng) {
                 if let NodeRef::Volume(v) = c.node {
                     world.volume_lost(v, None);
                 }
@@ -209,6 +232,21 @@ fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Applied {
             Applied::Nothing
         }
     }
+}
+
+/// The volumes a `volume_loss` takes: a database target without a zone
+/// means the current primary's volume.
+pub(super) fn volumes(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<Candidate> {
+    let primary_only = config.target.zone.is_none()
+        && target::component(world, &config.target)
+            .ok()
+            .flatten()
+            .is_some_and(|c| matches!(world.components[c], ComponentRef::Db(_)));
+    let mut candidates = chosen(world, config, TargetKind::Volume, rng);
+    if primary_only {
+        candidates.retain(|c| is_primary_volume(world, c.node));
+    }
+    candidates
 }
 
 fn is_primary_volume(world: &World, node: NodeRef) -> bool {

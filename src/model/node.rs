@@ -19,6 +19,10 @@ pub enum Cause {
     Host = 2,
     /// Its volume is lost or being restored.
     Volume = 3,
+    /// A correlated burst (rack or power domain) started by a neighbour's
+    /// random failure: kept apart from `Crash` so the node's own repair
+    /// does not end it.
+    Burst = 4,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,7 +54,13 @@ impl NodeState {
 
     /// How the node looks to callers while down (`Refuse` if it is up).
     pub fn mode(&self) -> DownMode {
-        let order = [Cause::Zone, Cause::Crash, Cause::Host, Cause::Volume];
+        let order = [
+            Cause::Zone,
+            Cause::Crash,
+            Cause::Burst,
+            Cause::Host,
+            Cause::Volume,
+        ];
         for cause in order {
             if self.has(cause) {
                 return if self.blackhole & (1 << cause as u8) != 0 {

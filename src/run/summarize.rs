@@ -116,6 +116,9 @@ pub fn summarize(
                 0.0
             },
             peak_live_requests: world.requests.capacity_used() as u64,
+            infrastructure: world.infra_time.summary(world.horizon),
+            random_failures: world.random_stats,
+            stopped: r.stop_tripped().cloned(),
         },
     }
 }

@@ -113,10 +113,18 @@ fn fault_config(
             "a zone_outage needs `zone:` in its target",
         ));
     }
+    let target = target(file, &f.target)?;
+    if target.kind == Some(TargetKind::Zone) {
+        return Err(Diagnostic::at_value(
+            file,
+            &f.target,
+            "`kind: zone` is for random zone events; a scripted zone outage is `action: zone_outage` with `zone:`",
+        ));
+    }
     Ok(FaultConfig {
         id,
         action,
-        target: target(file, &f.target)?,
+        target,
         start,
         duration: f.duration.map(|d| d.0),
         pos: source_pos(file, &raw.referenced),
@@ -179,7 +187,8 @@ pub fn target(file: &str, raw: &Spanned<RawTarget>) -> Result<TargetConfig, Diag
             "cache" => TargetKind::Cache,
             "volume" => TargetKind::Volume,
             "load_balancer" => TargetKind::LoadBalancer,
-            other => return Err(Diagnostic::at_value(file, k, format!("unknown target kind `{other}`: expected instance, database, cache, volume or load_balancer"))),
+            "zone" => TargetKind::Zone,
+            other => return Err(Diagnostic::at_value(file, k, format!("unknown target kind `{other}`: expected instance, database, cache, volume, load_balancer or zone"))),
         }),
     };
     if component.is_none() && t.zone.is_none() && kind.is_none() {
