@@ -107,7 +107,10 @@ pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result
                     })
                 }
             };
-            let Some(time_to_repair) = c.time_to_repair.clone().or_else(|| default_repair(world, node))
+            let Some(time_to_repair) = c
+                .time_to_repair
+                .clone()
+                .or_else(|| default_repair(world, node))
             else {
                 return Err(FaultError {
                     pos: c.target.pos.clone(),
@@ -374,12 +377,16 @@ fn node_zone(world: &World, node: NodeRef) -> usize {
     use crate::model::volume::VolumeOwner;
     match node {
         NodeRef::Server(s) => world.servers[s as usize].zone,
-        NodeRef::CacheNode { cache, node } => world.caches[cache as usize].nodes[node as usize].zone,
+        NodeRef::CacheNode { cache, node } => {
+            world.caches[cache as usize].nodes[node as usize].zone
+        }
         NodeRef::LbNode { lb, node } => world.lbs[lb as usize].nodes[node as usize].zone,
         NodeRef::Volume(v) => {
             let server = match world.volumes[v as usize].owner {
                 VolumeOwner::Instance(s) => s,
-                VolumeOwner::DbNode { db, node } => world.dbs[db as usize].nodes[node as usize].server,
+                VolumeOwner::DbNode { db, node } => {
+                    world.dbs[db as usize].nodes[node as usize].server
+                }
             };
             world.servers[server as usize].zone
         }

@@ -106,17 +106,22 @@ fn own_recovery(action: FaultAction) -> bool {
 
 /// The concrete targets `apply` would select now with `rng`.
 fn targets(world: &World, c: &FaultConfig, rng: &mut crate::rng::SimRng) -> Vec<String> {
-    let labels = |cands: Vec<super::target::Candidate>| cands.into_iter().map(|c| c.label).collect();
+    let labels =
+        |cands: Vec<super::target::Candidate>| cands.into_iter().map(|c| c.label).collect();
     match c.action {
         FaultAction::InstanceCrash { .. } => labels(chosen(world, c, TargetKind::Instance, rng)),
-        FaultAction::ZoneOutage { .. } => c.target.zone.iter().map(|z| format!("zone {z}")).collect(),
-        FaultAction::DatabasePrimaryFailure | FaultAction::FailoverFailure => databases(world, c, rng)
-            .into_iter()
-            .map(|d| {
-                let db = &world.dbs[d as usize];
-                format!("{}/node-{} (primary)", db.name, db.primary + 1)
-            })
-            .collect(),
+        FaultAction::ZoneOutage { .. } => {
+            c.target.zone.iter().map(|z| format!("zone {z}")).collect()
+        }
+        FaultAction::DatabasePrimaryFailure | FaultAction::FailoverFailure => {
+            databases(world, c, rng)
+                .into_iter()
+                .map(|d| {
+                    let db = &world.dbs[d as usize];
+                    format!("{}/node-{} (primary)", db.name, db.primary + 1)
+                })
+                .collect()
+        }
         FaultAction::CacheNodeLoss => labels(chosen(world, c, TargetKind::Cache, rng)),
         FaultAction::VolumeLoss => labels(volumes(world, c, rng)),
     }

@@ -20,8 +20,8 @@ use hdrhistogram::Histogram;
 use super::cause::ErrorCause;
 use super::infra::StopRecord;
 use super::stop::StopWatch;
-use crate::config::StopCondition;
 use super::summary::{LatencySummary, Recovery};
+use crate::config::StopCondition;
 use crate::time::{SimDuration, SimTime, NANOS_PER_SECOND};
 
 /// Good seconds in a row that count as recovered.

@@ -129,7 +129,13 @@ impl World {
             .map(|t| (t.name.as_str(), t.servers.len() as u32))
             .collect();
         InfraTime::new(
-            [instances, db_nodes, cache_nodes, lb_nodes, self.volumes.len() as u32],
+            [
+                instances,
+                db_nodes,
+                cache_nodes,
+                lb_nodes,
+                self.volumes.len() as u32,
+            ],
             &tiers,
         )
     }

@@ -152,7 +152,9 @@ impl World {
         };
         world.build_components(model)?;
         world.infra_time = world.new_infra_time();
-        world.recorder.set_stop_conditions(&scenario.stop_conditions);
+        world
+            .recorder
+            .set_stop_conditions(&scenario.stop_conditions);
         world.build_classes(model, scenario)?;
         let clients = scenario.workload.clients.max(1) as usize;
         world.lb_dns_cache = vec![(0, SimTime::ZERO); clients * world.lbs.len()];

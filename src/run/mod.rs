@@ -4,8 +4,8 @@
 mod explain;
 mod summarize;
 
-pub use explain::{explain, Explanation};
 pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};
+pub use explain::{explain, Explanation};
 
 use crate::config::{ModelConfig, ScenarioConfig, SourcePos};
 use crate::fault::FaultPlan;

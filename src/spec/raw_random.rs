@@ -53,7 +53,10 @@ impl<'de> Deserialize<'de> for RawFailureBudget {
                     _ => Err(E::custom(format!("`{v}`: expected {HELP}"))),
                 }
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFailureBudget, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawFailureBudget, A::Error> {
                 let key = map.next_key::<String>()?;
                 if key.as_deref() != Some("zones_down") {
                     return Err(de::Error::custom(format!("expected {HELP}")));
@@ -62,7 +65,9 @@ impl<'de> Deserialize<'de> for RawFailureBudget {
                 if map.next_key::<String>()?.is_some() {
                     return Err(de::Error::custom(format!("expected {HELP}")));
                 }
-                Ok(RawFailureBudget { zones_down: Some(n) })
+                Ok(RawFailureBudget {
+                    zones_down: Some(n),
+                })
             }
         }
         deserializer.deserialize_any(BudgetVisitor)
