@@ -43,6 +43,14 @@ impl Dist {
         }
     }
 
+    /// Lognormal with the given mean and sigma (mu = ln(mean) - sigma²/2).
+    pub fn lognormal_from_mean(mean: SimDuration, sigma: f64) -> Dist {
+        Dist::LogNormal {
+            mu: libm::log(mean.as_secs_f64()) - sigma * sigma / 2.0,
+            sigma,
+        }
+    }
+
     /// Weibull with shape `k` whose mean is `mean` (scale = mean / Γ(1 + 1/k)).
     pub fn weibull_from_mean(shape: f64, mean: SimDuration) -> Dist {
         Dist::Weibull {

@@ -312,6 +312,7 @@ fn random_failures_take_a_node_down_for_mttr_over_mtbf_plus_mttr() {
             time_to_failure: Some(ttf),
             time_to_repair: Some(Dist::exponential(secs(30))),
             mode: DownMode::Refuse,
+            burst: None,
         });
         let r = run(&m, &s, 21).unwrap();
         let a = r.availability.request;

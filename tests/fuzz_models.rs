@@ -461,16 +461,45 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         TargetKind::Cache,
         TargetKind::Volume,
         TargetKind::LoadBalancer,
+        TargetKind::Zone,
     ];
     let random_failures = (0..rng.random_range(0..=2))
         .map(|_| {
             let kind = kinds[rng.random_range(0..kinds.len())];
+            let mtbf = secs(rng.random_range(20..=300));
+            let time_to_failure = match rng.random_range(0..3) {
+                0 => Dist::exponential(mtbf),
+                1 => Dist::weibull_from_mean(rng.random_range(0.5..2.0), mtbf),
+                _ => Dist::lognormal_from_mean(mtbf, rng.random_range(0.2..2.0)),
+            };
+            let burst = (kind != TargetKind::Zone && rng.random_bool(0.5)).then(|| BurstConfig {
+                probability: rng.random_range(0.0..=1.0),
+                neighbours: rng.random_range(1..=3),
+                within: secs(rng.random_range(0..=120)),
+            });
             RandomFailureConfig {
                 target: random_target(rng, model, Some(kind)),
-                time_to_failure: Some(Dist::exponential(secs(rng.random_range(20..=300)))),
+                time_to_failure: Some(time_to_failure),
                 time_to_repair: Some(Dist::exponential(secs(rng.random_range(1..=60)))),
-                mode: DownMode::Refuse,
+                mode: if kind == TargetKind::Zone {
+                    DownMode::Blackhole
+                } else {
+                    DownMode::Refuse
+                },
+                burst,
             }
+        })
+        .collect();
+    let failure_budget_zones_down = [None, Some(1), Some(2)][rng.random_range(0..3)];
+    let stop_conditions = (0..rng.random_range(0..=1))
+        .map(|_| StopCondition {
+            metric: match rng.random_range(0..3) {
+                0 => StopMetric::AvailabilityBelow(rng.random_range(0.5..1.0)),
+                1 => StopMetric::ErrorRateAbove(rng.random_range(0.0..0.5)),
+                _ => StopMetric::LatencyP99Above(ms(rng.random_range(1..=2000))),
+            },
+            window: secs(rng.random_range(1..=60)),
+            pos: SourcePos::default(),
         })
         .collect();
     let jitters = [
@@ -517,6 +546,8 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         },
         faults,
         random_failures,
+        failure_budget_zones_down,
+        stop_conditions,
         slo: SloConfig {
             availability: Some(0.99),
             latency_p99: Some(ms(500)),

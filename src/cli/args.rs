@@ -29,6 +29,25 @@ pub enum Command {
     /// Print a model's call graph (components, call paths, load-balancer
     /// targets) as Graphviz DOT, e.g. `firedrill graph M | dot -Tsvg`.
     Graph(GraphArgs),
+    /// Show what a scenario's faults will do against a model with a seed:
+    /// each scripted action's start, end and concrete targets, and each
+    /// random failure process. Nothing is simulated.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Scenario file.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+
+    /// Model file the scenario runs against.
+    #[arg(long, short = 'm', value_name = "MODEL")]
+    pub model: PathBuf,
+
+    /// Seed [default: the scenario's `seed`, else 1].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Args)]

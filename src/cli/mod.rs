@@ -1,10 +1,11 @@
-//! Command-line interface: `firedrill run` and `firedrill validate`.
+//! Command-line interface: `firedrill run`, `validate`, `graph` and `explain`.
 //!
 //! [`main`] parses arguments, runs one command and turns its outcome into a
 //! process exit code with a fixed meaning (see [`Outcome`]), so CI can tell
 //! "the design regressed" from "the input is wrong".
 
 pub mod args;
+mod explain;
 mod graph;
 mod run;
 mod validate;
@@ -89,6 +90,7 @@ where
         Command::Run(run_args) => run::execute(run_args),
         Command::Validate(validate_args) => validate::execute(validate_args),
         Command::Graph(graph_args) => graph::execute(graph_args),
+        Command::Explain(explain_args) => explain::execute(explain_args),
     }))
     .unwrap_or_else(|_| {
         eprintln!("error: internal error in firedrill (this is a bug; please report it)");

@@ -17,7 +17,33 @@ pub struct ScenarioConfig {
     pub client: ClientConfig,
     pub faults: Vec<FaultConfig>,
     pub random_failures: Vec<RandomFailureConfig>,
+    /// How many zones random zone events may hold down at once (`None`:
+    /// no limit). Scripted faults ignore it.
+    pub failure_budget_zones_down: Option<u32>,
+    /// Alarms that end every scripted fault when they trip (AWS FIS).
+    pub stop_conditions: Vec<StopCondition>,
     pub slo: SloConfig,
+}
+
+/// Scripted faults stop when the measured stream crosses a threshold over
+/// the last `window` (like an AWS FIS experiment's CloudWatch alarm).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StopCondition {
+    pub metric: StopMetric,
+    pub window: SimDuration,
+    pub pos: SourcePos,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StopMetric {
+    /// Trips when the fraction of completed requests that succeeded falls
+    /// below this.
+    AvailabilityBelow(f64),
+    /// Trips when the fraction of completed requests that failed exceeds this.
+    ErrorRateAbove(f64),
+    /// Trips when the 99th percentile latency of successful requests
+    /// exceeds this.
+    LatencyP99Above(SimDuration),
 }
 
 #[derive(Clone, Debug)]
@@ -309,6 +335,8 @@ pub enum TargetKind {
     Cache,
     Volume,
     LoadBalancer,
+    /// A whole zone (random zone events only).
+    Zone,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -329,6 +357,18 @@ pub struct RandomFailureConfig {
     /// restore, database failover or restart).
     pub time_to_repair: Option<Dist>,
     pub mode: DownMode,
+    /// Correlated failures: each failure may take neighbours with it.
+    pub burst: Option<BurstConfig>,
+}
+
+/// With `probability`, a failure also takes down `neighbours` other nodes
+/// of the same kind in the same zone (a rack or power-domain event), each
+/// within `within` of the first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BurstConfig {
+    pub probability: f64,
+    pub neighbours: u32,
+    pub within: SimDuration,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

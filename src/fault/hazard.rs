@@ -1,97 +1,251 @@
-//! Random failure processes: each targeted node alternates between up
-//! (time to failure drawn from its distribution) and down (time to repair),
-//! with its own random stream, so adding a node never shifts another's
-//! failures.
+//! Random failure processes: each targeted node (or zone) alternates
+//! between up (time to failure drawn from its distribution) and down (time
+//! to repair), with its own random stream, so adding a node never shifts
+//! another's failures.
 //!
 //! Assumptions:
-//! - Failures of different nodes are independent (correlated bursts and
-//!   zone-level events are a later addition).
+//! - Failures of different nodes are independent, except for bursts: with
+//!   the configured probability a failure also takes down `neighbours`
+//!   other nodes the same target matches (before `select`) in the same
+//!   zone, each at a uniform delay within `within` of the first (a rack or
+//!   power-domain event; Ford et al., OSDI 2010: 37 % of failures come in
+//!   bursts within 120 s). Each neighbour is repaired after its own draw
+//!   from the process's `mttr` (cache nodes and volumes recover on their own
+//!   clocks). Neighbours are chosen from the process's own stream.
 //! - The first failure is drawn from the start of the run (all nodes start
 //!   new); time to failure restarts at each repair (renewal process).
 //! - Repair defaults to the component's own recovery when the scenario
 //!   gives no `mttr`: a database node restarts (restart time), a cache node
 //!   is replaced (replace time), a volume restores from its snapshot
 //!   (restore time). Instances and load-balancer nodes need an `mttr`.
+//! - Zone events (`kind: zone`) darken a whole zone (blackhole by default)
+//!   until their repair. A zone event that would hold more zones down than
+//!   the scenario's failure budget (default 1), or whose zone is already
+//!   dark, is skipped and the next one drawn from then on. A zone darkened
+//!   by both a scripted outage and a random event returns when either ends.
+
+use rand::RngExt;
 
 use super::target::{self, Candidate, FaultError};
-use crate::config::{DownMode, RandomFailureConfig, TargetKind};
+use crate::config::{BurstConfig, DownMode, RandomFailureConfig, Selection, TargetKind};
 use crate::dist::Dist;
 use crate::model::failure::NodeRef;
 use crate::model::node::Cause;
 use crate::model::world::{ServerRole, World};
 use crate::model::Event;
 use crate::rng::{stream, SimRng};
+use crate::time::SimDuration;
+
+/// What a process fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Node(NodeRef),
+    Zone(usize),
+}
+
+/// One process as resolved against a model, before anything runs: what
+/// `explain` shows and what [`Hazards`] runs.
+#[derive(Clone, Debug)]
+pub struct PlannedProcess {
+    /// Index into the scenario's `random_failures`.
+    pub config: usize,
+    pub subject: Subject,
+    pub label: String,
+    pub time_to_failure: Dist,
+    pub time_to_repair: Dist,
+    /// Index into [`Plan::neighbourhoods`]: the nodes a burst may take.
+    neighbourhood: usize,
+}
+
+/// Every process of a scenario, and the neighbourhoods bursts draw from.
+pub struct Plan {
+    pub processes: Vec<PlannedProcess>,
+    /// Per (config, zone): the nodes the config's target matches there.
+    neighbourhoods: Vec<Vec<NodeRef>>,
+}
+
+/// Resolves every random failure config against the world: targets
+/// selected with the run's seed, distributions defaulted.
+pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result<Plan, FaultError> {
+    let mut plan = Plan {
+        processes: Vec::new(),
+        neighbourhoods: Vec::new(),
+    };
+    for (i, c) in configs.iter().enumerate() {
+        let mut select_rng = stream(seed, &format!("random/{i}/select"));
+        let kind = c.target.kind.unwrap_or_else(|| implied_kind(world, c));
+        if kind == TargetKind::Zone {
+            plan_zones(world, c, i, &mut select_rng, &mut plan)?;
+            continue;
+        }
+        let all = target::candidates(world, &c.target, kind)?;
+        // One neighbourhood per zone, shared by the processes in it.
+        let first = plan.neighbourhoods.len();
+        let mut zones: Vec<usize> = Vec::new();
+        for cand in &all {
+            let z = node_zone(world, cand.node);
+            let slot = match zones.iter().position(|&x| x == z) {
+                Some(k) => k,
+                None => {
+                    zones.push(z);
+                    plan.neighbourhoods.push(Vec::new());
+                    zones.len() - 1
+                }
+            };
+            plan.neighbourhoods[first + slot].push(cand.node);
+        }
+        for Candidate { node, label } in target::select(&all, c.target.select, &mut select_rng) {
+            let time_to_failure = match (&c.time_to_failure, node) {
+                (Some(d), _) => *d,
+                (None, NodeRef::Volume(v)) => Dist::from_annual_failure_rate(
+                    world.volumes[v as usize].config.annual_failure_rate,
+                ),
+                (None, _) => {
+                    return Err(FaultError {
+                        pos: c.target.pos.clone(),
+                        message: "random failure needs `mtbf` (or `annual_failure_rate`) for this kind of target".into(),
+                    })
+                }
+            };
+            let Some(time_to_repair) = c.time_to_repair.or_else(|| default_repair(world, node))
+            else {
+                return Err(FaultError {
+                    pos: c.target.pos.clone(),
+                    message: format!(
+                        "random failure of `{label}` needs `mttr`: this kind of node has no repair of its own"
+                    ),
+                });
+            };
+            let z = node_zone(world, node);
+            let slot = zones.iter().position(|&x| x == z).unwrap_or(0);
+            plan.processes.push(PlannedProcess {
+                config: i,
+                subject: Subject::Node(node),
+                label,
+                time_to_failure,
+                time_to_repair,
+                neighbourhood: first + slot,
+            });
+        }
+    }
+    Ok(plan)
+}
+
+fn plan_zones(
+    world: &World,
+    c: &RandomFailureConfig,
+    i: usize,
+    rng: &mut SimRng,
+    plan: &mut Plan,
+) -> Result<(), FaultError> {
+    let zones: Vec<usize> = match target::zone(world, &c.target)? {
+        Some(z) => vec![z],
+        None => (0..world.zones.len()).collect(),
+    };
+    // The spec requires both for zone events; a hand-built config may not.
+    let (Some(time_to_failure), Some(time_to_repair)) = (&c.time_to_failure, &c.time_to_repair)
+    else {
+        return Err(FaultError {
+            pos: c.target.pos.clone(),
+            message: "a zone event needs `mtbf` and `mttr`".into(),
+        });
+    };
+    for z in target::select(&zones, c.target.select, rng) {
+        plan.processes.push(PlannedProcess {
+            config: i,
+            subject: Subject::Zone(z),
+            label: format!("zone {}", world.zones[z].name),
+            time_to_failure: *time_to_failure,
+            time_to_repair: *time_to_repair,
+            neighbourhood: usize::MAX,
+        });
+    }
+    Ok(())
+}
 
 struct Process {
-    node: NodeRef,
+    subject: Subject,
     time_to_failure: Dist,
     time_to_repair: Dist,
     mode: DownMode,
+    burst: Option<BurstConfig>,
+    neighbourhood: usize,
     rng: SimRng,
+    /// A zone event that was skipped has no repair to undo.
+    zone_dark: bool,
+}
+
+/// A neighbour a burst takes down, waiting for its failure or repair.
+#[derive(Clone, Copy)]
+struct BurstMember {
+    node: NodeRef,
+    repair: SimDuration,
 }
 
 pub struct Hazards {
     processes: Vec<Process>,
+    neighbourhoods: Vec<Vec<NodeRef>>,
+    /// Slots for burst neighbours in flight, reused (memory is bounded by
+    /// the neighbours down at once).
+    members: Vec<BurstMember>,
+    free_members: Vec<u32>,
+    zones_down: u32,
+    zone_budget: Option<u32>,
 }
 
 impl Hazards {
     pub fn new(
         world: &mut World,
         configs: &[RandomFailureConfig],
+        zone_budget: Option<u32>,
         seed: u64,
     ) -> Result<Self, FaultError> {
-        let mut processes = Vec::new();
-        for (i, c) in configs.iter().enumerate() {
-            let kind = c.target.kind.unwrap_or_else(|| implied_kind(world, c));
-            let all = target::candidates(world, &c.target, kind)?;
-            let mut select_rng = stream(seed, &format!("random/{i}/select"));
-            for Candidate { node, label } in target::select(&all, c.target.select, &mut select_rng)
-            {
-                let time_to_failure = match (&c.time_to_failure, node) {
-                    (Some(d), _) => *d,
-                    (None, NodeRef::Volume(v)) => Dist::from_annual_failure_rate(
-                        world.volumes[v as usize].config.annual_failure_rate,
-                    ),
-                    (None, _) => {
-                        return Err(FaultError {
-                            pos: c.target.pos.clone(),
-                            message: "random failure needs `mtbf` (or `annual_failure_rate`) for this kind of target".into(),
-                        })
-                    }
-                };
-                let Some(time_to_repair) = c.time_to_repair.or_else(|| default_repair(world, node))
-                else {
-                    return Err(FaultError {
-                        pos: c.target.pos.clone(),
-                        message: format!(
-                            "random failure of `{label}` needs `mttr`: this kind of node has no repair of its own"
-                        ),
-                    });
-                };
-                let mut rng = stream(seed, &format!("random/{i}/{label}"));
-                let first = time_to_failure.sample(&mut rng);
-                world.engine.schedule_after(
-                    first,
-                    Event::RandomFailure {
-                        process: processes.len() as u32,
-                    },
-                );
-                processes.push(Process {
-                    node,
-                    time_to_failure,
-                    time_to_repair,
-                    mode: c.mode,
-                    rng,
-                });
-            }
+        let Plan {
+            processes: planned,
+            neighbourhoods,
+        } = plan(world, configs, seed)?;
+        let mut processes = Vec::with_capacity(planned.len());
+        for p in planned {
+            let c = &configs[p.config];
+            let mut rng = stream(seed, &format!("random/{}/{}", p.config, p.label));
+            let first = p.time_to_failure.sample(&mut rng);
+            world.engine.schedule_after(
+                first,
+                Event::RandomFailure {
+                    process: processes.len() as u32,
+                },
+            );
+            processes.push(Process {
+                subject: p.subject,
+                time_to_failure: p.time_to_failure,
+                time_to_repair: p.time_to_repair,
+                mode: c.mode,
+                burst: c.burst.clone(),
+                neighbourhood: p.neighbourhood,
+                rng,
+                zone_dark: false,
+            });
         }
-        Ok(Hazards { processes })
+        Ok(Hazards {
+            processes,
+            neighbourhoods,
+            members: Vec::new(),
+            free_members: Vec::new(),
+            zones_down: 0,
+            zone_budget,
+        })
     }
 
     pub fn fail(&mut self, world: &mut World, i: usize) {
+        let node = match self.processes[i].subject {
+            Subject::Zone(z) => return self.fail_zone(world, i, z),
+            Subject::Node(node) => node,
+        };
         let p = &mut self.processes[i];
         let repair = p.time_to_repair.sample(&mut p.rng);
-        match p.node {
+        world.random_stats.failures += 1;
+        world.random_stats.repair_s_sum += repair.as_secs_f64();
+        match node {
             NodeRef::Volume(v) => world.volume_lost(v, Some(repair)),
             NodeRef::CacheNode { cache, node } => world.cache_node_lost(cache, node, Some(repair)),
             node => world.set_down(node, Cause::Crash, p.mode),
@@ -99,17 +253,140 @@ impl Hazards {
         world
             .engine
             .schedule_after(repair, Event::RandomRepair { process: i as u32 });
+        self.maybe_burst(world, i, node);
     }
 
     pub fn repair(&mut self, world: &mut World, i: usize) {
         let p = &mut self.processes[i];
-        if matches!(p.node, NodeRef::Server(_) | NodeRef::LbNode { .. }) {
-            world.clear_down(p.node, Cause::Crash);
+        match p.subject {
+            Subject::Node(node @ (NodeRef::Server(_) | NodeRef::LbNode { .. })) => {
+                world.clear_down(node, Cause::Crash)
+            }
+            Subject::Node(_) => {}
+            Subject::Zone(z) => {
+                if std::mem::take(&mut p.zone_dark) {
+                    world.set_zone_dark(z, None);
+                    self.zones_down -= 1;
+                }
+            }
         }
+        let p = &mut self.processes[i];
         let next = p.time_to_failure.sample(&mut p.rng);
         world
             .engine
             .schedule_after(next, Event::RandomFailure { process: i as u32 });
+    }
+
+    fn fail_zone(&mut self, world: &mut World, i: usize, z: usize) {
+        let over_budget = self.zone_budget.is_some_and(|b| self.zones_down >= b);
+        let p = &mut self.processes[i];
+        if over_budget || world.zones[z].dark.is_some() {
+            // Skipped: the zone stays up and the next event is drawn now.
+            world.random_stats.zone_events_skipped += 1;
+            let next = p.time_to_failure.sample(&mut p.rng);
+            world
+                .engine
+                .schedule_after(next, Event::RandomFailure { process: i as u32 });
+            return;
+        }
+        let repair = p.time_to_repair.sample(&mut p.rng);
+        p.zone_dark = true;
+        world.set_zone_dark(z, Some(p.mode));
+        self.zones_down += 1;
+        let stats = &mut world.random_stats;
+        stats.zone_events += 1;
+        stats.repair_s_sum += repair.as_secs_f64();
+        stats.zones_down_max = stats.zones_down_max.max(self.zones_down);
+        world
+            .engine
+            .schedule_after(repair, Event::RandomRepair { process: i as u32 });
+    }
+
+    /// With the burst probability, schedules neighbours of `node` to fail.
+    fn maybe_burst(&mut self, world: &mut World, i: usize, node: NodeRef) {
+        let p = &mut self.processes[i];
+        let Some(burst) = &p.burst else {
+            return;
+        };
+        let u: f64 = p.rng.random();
+        if u >= burst.probability {
+            return;
+        }
+        let others: Vec<NodeRef> = self.neighbourhoods[p.neighbourhood]
+            .iter()
+            .copied()
+            .filter(|&n| n != node)
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        let chosen = target::select(&others, Selection::Count(burst.neighbours), &mut p.rng);
+        world.random_stats.bursts += 1;
+        world.random_stats.burst_neighbours += chosen.len() as u64;
+        let within_s = burst.within.as_secs_f64();
+        for n in chosen {
+            let delay = SimDuration::from_secs_f64(p.rng.random::<f64>() * within_s);
+            let repair = p.time_to_repair.sample(&mut p.rng);
+            let member = BurstMember { node: n, repair };
+            let slot = match self.free_members.pop() {
+                Some(s) => {
+                    self.members[s as usize] = member;
+                    s
+                }
+                None => {
+                    self.members.push(member);
+                    (self.members.len() - 1) as u32
+                }
+            };
+            world
+                .engine
+                .schedule_after(delay, Event::BurstFailure { member: slot });
+        }
+    }
+
+    pub fn burst_fail(&mut self, world: &mut World, member: u32) {
+        let BurstMember { node, repair } = self.members[member as usize];
+        match node {
+            // These recover on their own clocks: the slot is free at once.
+            NodeRef::Volume(v) => world.volume_lost(v, Some(repair)),
+            NodeRef::CacheNode { cache, node } => world.cache_node_lost(cache, node, Some(repair)),
+            node => {
+                // A rack or power event: nothing answers.
+                world.set_down(node, Cause::Burst, DownMode::Blackhole);
+                world
+                    .engine
+                    .schedule_after(repair, Event::BurstRepair { member });
+                return;
+            }
+        }
+        self.free_members.push(member);
+    }
+
+    pub fn burst_repair(&mut self, world: &mut World, member: u32) {
+        let node = self.members[member as usize].node;
+        world.clear_down(node, Cause::Burst);
+        self.free_members.push(member);
+    }
+}
+
+/// The zone a node lives in.
+fn node_zone(world: &World, node: NodeRef) -> usize {
+    use crate::model::volume::VolumeOwner;
+    match node {
+        NodeRef::Server(s) => world.servers[s as usize].zone,
+        NodeRef::CacheNode { cache, node } => {
+            world.caches[cache as usize].nodes[node as usize].zone
+        }
+        NodeRef::LbNode { lb, node } => world.lbs[lb as usize].nodes[node as usize].zone,
+        NodeRef::Volume(v) => {
+            let server = match world.volumes[v as usize].owner {
+                VolumeOwner::Instance(s) => s,
+                VolumeOwner::DbNode { db, node } => {
+                    world.dbs[db as usize].nodes[node as usize].server
+                }
+            };
+            world.servers[server as usize].zone
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod capacity;
 pub mod data;
 pub mod gray;
 pub mod hazard;
+pub mod preview;
 pub mod schedule;
 pub mod target;
 
@@ -29,7 +30,12 @@ impl FaultPlan {
         seed: u64,
     ) -> Result<Self, FaultError> {
         let scripted = schedule::Schedule::new(world, &scenario.faults, seed)?;
-        let random = hazard::Hazards::new(world, &scenario.random_failures, seed)?;
+        let random = hazard::Hazards::new(
+            world,
+            &scenario.random_failures,
+            scenario.failure_budget_zones_down,
+            seed,
+        )?;
         Ok(FaultPlan { scripted, random })
     }
 
@@ -40,6 +46,9 @@ impl FaultPlan {
             Event::FaultEnd { fault } => self.scripted.end(world, fault as usize),
             Event::RandomFailure { process } => self.random.fail(world, process as usize),
             Event::RandomRepair { process } => self.random.repair(world, process as usize),
+            Event::BurstFailure { member } => self.random.burst_fail(world, member),
+            Event::BurstRepair { member } => self.random.burst_repair(world, member),
+            Event::StopConditionTripped => self.scripted.stop(world),
             _ => {}
         }
     }

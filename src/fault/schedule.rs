@@ -24,6 +24,9 @@
 //! - Gray failures and network faults (`latency`, `slowdown`,
 //!   `capacity_loss`, `limp`, `link_latency`, `packet_loss`,
 //!   `zone_isolation`, `path_block`, `region_outage`): `fault/gray.rs`.
+//!
+//! When a stop condition trips, every active action ends at once (reverted
+//! as at its end) and no action starts afterwards.
 
 use super::capacity;
 use super::target::{self, Candidate, FaultError};
@@ -58,12 +61,16 @@ struct Scripted {
     config: FaultConfig,
     rng: SimRng,
     applied: Applied,
+    /// Started and not yet ended.
+    active: bool,
     /// Actions that start when this one ends: (index, delay).
     dependents: Vec<(usize, SimDuration)>,
 }
 
 pub struct Schedule {
     faults: Vec<Scripted>,
+    /// A stop condition tripped: nothing starts any more.
+    stopped: bool,
 }
 
 impl Schedule {
@@ -74,6 +81,7 @@ impl Schedule {
                 config: c.clone(),
                 rng: stream(seed, &format!("fault/{}", c.id)),
                 applied: Applied::Nothing,
+                active: false,
                 dependents: Vec::new(),
             })
             .collect();
@@ -129,10 +137,16 @@ impl Schedule {
                 }
             }
         }
-        Ok(Schedule { faults })
+        Ok(Schedule {
+            faults,
+            stopped: false,
+        })
     }
 
     pub fn start(&mut self, world: &mut World, i: usize) {
+        if self.stopped {
+            return;
+        }
         let now = world.now();
         let f = &mut self.faults[i];
         let end = f.config.duration.map(|d| now + d);
@@ -140,6 +154,7 @@ impl Schedule {
             .recorder
             .fault_started(&f.config.id, f.config.action.name(), now, end);
         f.applied = apply(world, i as u16, &f.config, &mut f.rng);
+        f.active = true;
         if let Some(d) = f.config.duration {
             world
                 .engine
@@ -149,12 +164,29 @@ impl Schedule {
 
     pub fn end(&mut self, world: &mut World, i: usize) {
         let f = &mut self.faults[i];
+        if !std::mem::take(&mut f.active) {
+            return; // already ended by a stop condition
+        }
         let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
         revert(world, i as u16, &f.config, applied);
         for &(next, delay) in &f.dependents {
             world
                 .engine
                 .schedule_after(delay, Event::FaultStart { fault: next as u16 });
+        }
+    }
+}
+
+impl Schedule {
+    /// A stop condition tripped: ends every active action now and keeps
+    /// the pending ones from starting.
+    pub fn stop(&mut self, world: &mut World) {
+        self.stopped = true;
+        for (i, f) in self.faults.iter_mut().enumerate() {
+            if std::mem::take(&mut f.active) {
+                let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
+                revert(world, i as u16, &f.config, applied);
+            }
         }
     }
 }
@@ -243,16 +275,7 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
             Applied::Capacity(capacity::apply(world, config, targets))
         }
         FaultAction::VolumeLoss => {
-            let primary_only = config.target.zone.is_none()
-                && target::component(world, &config.target)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|c| matches!(world.components[c], ComponentRef::Db(_)));
-            let mut candidates = chosen(world, config, TargetKind::Volume, rng);
-            if primary_only {
-                candidates.retain(|c| is_primary_volume(world, c.node));
-            }
-            for c in candidates {
+            for c in volumes(world, config, rng) {
                 if let NodeRef::Volume(v) = c.node {
                     world.volume_lost(v, None);
                 }
@@ -314,6 +337,21 @@ fn external(world: &World, config: &FaultConfig) -> Option<u16> {
         },
         None => None,
     }
+}
+
+/// The volumes a `volume_loss` takes: a database target without a zone
+/// means the current primary's volume.
+pub(super) fn volumes(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<Candidate> {
+    let primary_only = config.target.zone.is_none()
+        && target::component(world, &config.target)
+            .ok()
+            .flatten()
+            .is_some_and(|c| matches!(world.components[c], ComponentRef::Db(_)));
+    let mut candidates = chosen(world, config, TargetKind::Volume, rng);
+    if primary_only {
+        candidates.retain(|c| is_primary_volume(world, c.node));
+    }
+    candidates
 }
 
 pub(super) fn is_primary_volume(world: &World, node: NodeRef) -> bool {

@@ -144,6 +144,8 @@ pub fn candidates(
                 }
             }
         }
+        // Zones are not nodes: random zone events resolve them themselves.
+        TargetKind::Zone => {}
         TargetKind::Volume => {
             for (v, vol) in world.volumes.iter().enumerate() {
                 let (owner_component, server) = match vol.owner {

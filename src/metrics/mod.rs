@@ -3,9 +3,12 @@
 //! by the horizon.
 
 pub mod cause;
+pub mod infra;
 pub mod recorder;
+pub mod stop;
 pub mod summary;
 
 pub use cause::ErrorCause;
+pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopRecord};
 pub use recorder::Recorder;
 pub use summary::*;

@@ -18,7 +18,10 @@
 use hdrhistogram::Histogram;
 
 use super::cause::ErrorCause;
+use super::infra::StopRecord;
+use super::stop::StopWatch;
 use super::summary::{LatencySummary, Recovery};
+use crate::config::StopCondition;
 use crate::time::{SimDuration, SimTime, NANOS_PER_SECOND};
 
 /// Good seconds in a row that count as recovered.
@@ -61,6 +64,8 @@ pub struct Recorder {
     outage_run: u64,
     pub longest_outage_s: u64,
     faults: Vec<FaultWatch>,
+    /// The scenario's stop conditions, if it has any.
+    stop: Option<StopWatch>,
 }
 
 impl Recorder {
@@ -87,7 +92,25 @@ impl Recorder {
             outage_run: 0,
             longest_outage_s: 0,
             faults: Vec::new(),
+            stop: None,
         }
+    }
+
+    /// Watches the stream for these stop conditions (none: no cost).
+    pub fn set_stop_conditions(&mut self, conditions: &[StopCondition]) {
+        self.stop = (!conditions.is_empty()).then(|| StopWatch::new(conditions));
+    }
+
+    /// True once, when a stop condition has tripped and the scripted faults
+    /// must end.
+    pub fn take_stop_trip(&mut self) -> bool {
+        self.stop
+            .as_mut()
+            .is_some_and(|w| std::mem::take(&mut w.pending))
+    }
+
+    pub fn stop_tripped(&self) -> Option<&StopRecord> {
+        self.stop.as_ref().and_then(StopWatch::tripped)
     }
 
     pub fn is_measured(&self, arrived: SimTime) -> bool {
@@ -105,6 +128,9 @@ impl Recorder {
         self.latency_sum_ns += u128::from(latency.as_nanos());
         let us = (latency.as_nanos() / 1_000).max(1);
         self.latency_us.saturating_record(us);
+        if let Some(w) = &mut self.stop {
+            w.success(latency);
+        }
     }
 
     pub fn failure(&mut self, now: SimTime, cause: ErrorCause) {
@@ -157,6 +183,9 @@ impl Recorder {
         let remaining = first + idle - s;
         let whole_minutes = remaining / 60;
         if whole_minutes > 0 {
+            if let Some(w) = &mut self.stop {
+                w.idle(whole_minutes * 60);
+            }
             self.minutes_total += whole_minutes;
             self.minutes_good += whole_minutes;
             if self.last_second_bad {
@@ -183,6 +212,9 @@ impl Recorder {
         }
         let s = self.second;
         let completed = ok + failed > 0;
+        if let Some(w) = &mut self.stop {
+            w.close_second(s, ok, failed);
+        }
         for f in self.faults.iter_mut().filter(|f| !f.done && f.start_s <= s) {
             if bad {
                 f.impact = true;

@@ -27,7 +27,7 @@ pub struct RunSummary {
 }
 
 /// Figures that tests check against queueing theory.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunDetail {
     /// Exact mean latency of successful requests.
     pub latency_mean_ms: Option<f64>,
@@ -38,6 +38,13 @@ pub struct RunDetail {
     /// Writes an old primary acknowledged during a split brain and that
     /// were discarded (also counted in `writes_lost`).
     pub writes_conflicting: u64,
+    /// Node up-time per kind and per tier (bounded memory, folded on
+    /// transitions): availability when no request is simulated.
+    pub infrastructure: super::InfraTimeSummary,
+    /// What the random failure processes did.
+    pub random_failures: super::RandomFailureStats,
+    /// The stop condition that ended the scripted faults, if one tripped.
+    pub stopped: Option<super::StopRecord>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -135,6 +135,16 @@ pub enum Event {
     RandomRepair {
         process: u32,
     },
+    /// A burst takes a neighbour down, or its repair brings it back
+    /// (`member` indexes the random processes' burst table).
+    BurstFailure {
+        member: u32,
+    },
+    BurstRepair {
+        member: u32,
+    },
+    /// A stop condition tripped: every scripted fault ends now.
+    StopConditionTripped,
 }
 
 #[cfg(test)]

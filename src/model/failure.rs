@@ -7,6 +7,7 @@ use super::volume::VolumeOwner;
 use super::world::{ServerRole, World};
 use crate::config::{DownMode, ZoneIndex};
 use crate::dist::Dist;
+use crate::metrics::{InfraTime, NodeKind};
 use crate::time::SimDuration;
 
 /// A node that can fail, as faults address it.
@@ -112,7 +113,50 @@ impl World {
         nodes
     }
 
+    /// Builds the up-time folds for this world's nodes, all up.
+    pub(super) fn new_infra_time(&self) -> InfraTime {
+        let instances = self
+            .server_roles
+            .iter()
+            .filter(|r| matches!(r, ServerRole::Instance { .. }))
+            .count() as u32;
+        let db_nodes = self.servers.len() as u32 - instances;
+        let cache_nodes = self.caches.iter().map(|c| c.nodes.len() as u32).sum();
+        let lb_nodes = self.lbs.iter().map(|l| l.nodes.len() as u32).sum();
+        let tiers: Vec<(&str, u32)> = self
+            .tiers
+            .iter()
+            .map(|t| (t.name.as_str(), t.servers.len() as u32))
+            .collect();
+        InfraTime::new(
+            [
+                instances,
+                db_nodes,
+                cache_nodes,
+                lb_nodes,
+                self.volumes.len() as u32,
+            ],
+            &tiers,
+        )
+    }
+
+    /// Folds a node's transition into the infrastructure time.
+    fn track_up(&mut self, node: NodeRef, up: bool) {
+        let now = self.now();
+        let (kind, tier) = match node {
+            NodeRef::Server(s) => match self.server_roles[s as usize] {
+                ServerRole::Instance { tier, .. } => (NodeKind::Instance, Some(tier)),
+                ServerRole::DbNode { .. } => (NodeKind::DatabaseNode, None),
+            },
+            NodeRef::CacheNode { .. } => (NodeKind::CacheNode, None),
+            NodeRef::LbNode { .. } => (NodeKind::LoadBalancerNode, None),
+            NodeRef::Volume(_) => (NodeKind::Volume, None),
+        };
+        self.infra_time.changed(now, kind, tier, up);
+    }
+
     fn went_down(&mut self, node: NodeRef) {
+        self.track_up(node, false);
         match node {
             NodeRef::Server(s) => {
                 for attempt in self.servers[s as usize].drain() {
@@ -151,6 +195,7 @@ impl World {
     }
 
     fn came_up(&mut self, node: NodeRef) {
+        self.track_up(node, true);
         match node {
             NodeRef::Server(s) => match self.server_roles[s as usize] {
                 ServerRole::Instance {
@@ -216,6 +261,8 @@ impl World {
         }
         vol.lost = true;
         vol.incarnation = vol.incarnation.wrapping_add(1);
+        self.track_up(NodeRef::Volume(v), false);
+        let vol = &mut self.volumes[v as usize];
         let incarnation = vol.incarnation;
         let owner = vol.owner;
         // A restore replaces the bad blocks; snapshots taken since the
@@ -251,7 +298,9 @@ impl World {
             return;
         }
         vol.lost = false;
-        let server = match vol.owner {
+        let owner = vol.owner;
+        self.track_up(NodeRef::Volume(v), true);
+        let server = match owner {
             VolumeOwner::Instance(s) => s,
             VolumeOwner::DbNode { db, node } => self.dbs[db as usize].nodes[node as usize].server,
         };

@@ -24,6 +24,10 @@ pub enum Cause {
     /// No instance runs in this slot: never launched, launching, terminated
     /// by its Auto Scaling group or reclaimed (spot).
     NotRunning = 5,
+    /// A correlated burst (rack or power domain) started by a neighbour's
+    /// random failure: kept apart from `Crash` so the node's own repair
+    /// does not end it.
+    Burst = 6,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,6 +63,7 @@ impl NodeState {
             Cause::Region,
             Cause::Zone,
             Cause::Crash,
+            Cause::Burst,
             Cause::Host,
             Cause::Volume,
             Cause::NotRunning,

@@ -18,7 +18,7 @@ use super::volume::Volume;
 use super::workload::Workload;
 use crate::config::{ModelConfig, ScenarioConfig, SourcePos, Step};
 use crate::engine::{Engine, LaneId};
-use crate::metrics::Recorder;
+use crate::metrics::{InfraTime, RandomFailureStats, Recorder};
 use crate::rng::{stream, SimRng};
 use crate::time::SimTime;
 
@@ -96,6 +96,10 @@ pub struct World {
     /// Draws for things that belong to no single component (DNS delays).
     pub infra_rng: SimRng,
     pub recorder: Recorder,
+    /// Node up-time, folded on transitions (see `metrics::infra`).
+    pub infra_time: InfraTime,
+    /// Counted by the random failure processes.
+    pub random_stats: RandomFailureStats,
     pub peak_pending_events: usize,
     /// What the control plane can do now, and the zones' spare capacity.
     pub control_plane: ControlPlane,
@@ -155,11 +159,17 @@ impl World {
             dns_stale: Vec::new(),
             infra_rng: stream(seed, "infrastructure"),
             recorder: Recorder::new(warmup_end, target),
+            infra_time: InfraTime::default(),
+            random_stats: RandomFailureStats::default(),
             peak_pending_events: 0,
             control_plane: ControlPlane::new(model.zones.len()),
         };
         world.build_components(model)?;
         world.gray.size_for(world.servers.len());
+        world.infra_time = world.new_infra_time();
+        world
+            .recorder
+            .set_stop_conditions(&scenario.stop_conditions);
         world.build_classes(model, scenario)?;
         let clients = scenario.workload.clients.max(1) as usize;
         world.lb_dns_cache = vec![(0, SimTime::ZERO); clients * world.lbs.len()];
@@ -179,8 +189,17 @@ impl World {
                 Event::FaultStart { .. }
                 | Event::FaultEnd { .. }
                 | Event::RandomFailure { .. }
-                | Event::RandomRepair { .. } => on_fault(self, event),
-                other => self.handle(other),
+                | Event::RandomRepair { .. }
+                | Event::BurstFailure { .. }
+                | Event::BurstRepair { .. } => on_fault(self, event),
+                other => {
+                    self.handle(other);
+                    // A stop condition trips while a completion is folded;
+                    // the fault layer ends the scripted faults at once.
+                    if self.recorder.take_stop_trip() {
+                        on_fault(self, Event::StopConditionTripped);
+                    }
+                }
             }
             // Sampling the queue length every 1,024 events is enough to
             // show whether memory stays flat.
@@ -251,7 +270,10 @@ impl World {
             Event::FaultStart { .. }
             | Event::FaultEnd { .. }
             | Event::RandomFailure { .. }
-            | Event::RandomRepair { .. } => {}
+            | Event::RandomRepair { .. }
+            | Event::BurstFailure { .. }
+            | Event::BurstRepair { .. }
+            | Event::StopConditionTripped => {}
         }
     }
 

@@ -199,6 +199,13 @@ fn availability_rows(summary: &RunSummary) -> Vec<Row> {
         );
         rows.push(row(&format!("recovery: {}", recovery.fault), value, remark));
     }
+    if let Some(stop) = &summary.detail.stopped {
+        rows.push(row(
+            "stopped",
+            format!("at {}", format::seconds(stop.at_s)),
+            format!("scripted faults ended: {}", stop.description),
+        ));
+    }
     rows
 }
 

@@ -1,7 +1,11 @@
 //! One run: builds the world from a model and a scenario, drives the engine
 //! to the horizon and returns the summary.
 
+mod explain;
 mod summarize;
+
+pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};
+pub use explain::{explain, Explanation};
 
 use crate::config::{ModelConfig, ScenarioConfig, SourcePos};
 use crate::fault::FaultPlan;

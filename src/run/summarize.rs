@@ -117,6 +117,9 @@ pub fn summarize(
             },
             peak_live_requests: world.requests.capacity_used() as u64,
             writes_conflicting: world.dbs.iter().map(|d| d.log.conflicting_total).sum(),
+            infrastructure: world.infra_time.summary(world.horizon),
+            random_failures: world.random_stats,
+            stopped: r.stop_tripped().cloned(),
         },
     }
 }

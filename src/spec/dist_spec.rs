@@ -5,7 +5,7 @@
 //! service_time: 20ms
 //! service_time: { constant: 20ms }
 //! service_time: { exponential: 30m }                      # mean
-//! service_time: { lognormal: { median: 20ms, p99: 150ms } }
+//! service_time: { lognormal: { median: 20ms, p99: 150ms } }  # or mean + sigma
 //! service_time: { uniform: { min: 45s, max: 105s } }
 //! service_time: { weibull: { shape: 0.7, mean: 1000h } }  # or scale: 1000h
 //! ```
@@ -28,8 +28,10 @@ pub struct DistSpec(pub Dist);
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LogNormalSpec {
-    median: Duration,
-    p99: Duration,
+    median: Option<Duration>,
+    p99: Option<Duration>,
+    mean: Option<Duration>,
+    sigma: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -98,12 +100,7 @@ impl<'de> Visitor<'de> for DistVisitor {
             }
             "lognormal" => {
                 let spec: LogNormalSpec = map.next_value()?;
-                if spec.median.0.is_zero() || spec.p99.0 <= spec.median.0 {
-                    return Err(de::Error::custom(
-                        "a lognormal needs 0 < median < p99 (e.g. median: 20ms, p99: 150ms)",
-                    ));
-                }
-                Dist::lognormal_from_median_p99(spec.median.0, spec.p99.0)
+                lognormal(spec).map_err(de::Error::custom)?
             }
             "uniform" => {
                 let spec: UniformSpec = map.next_value()?;
@@ -128,6 +125,41 @@ impl<'de> Visitor<'de> for DistVisitor {
             ));
         }
         Ok(DistSpec(dist))
+    }
+}
+
+/// A lognormal from its median and p99, or from its mean and sigma (the
+/// form repair times are often published in).
+fn lognormal(spec: LogNormalSpec) -> Result<Dist, String> {
+    match spec {
+        LogNormalSpec {
+            median: Some(median),
+            p99: Some(p99),
+            mean: None,
+            sigma: None,
+        } => {
+            if median.0.is_zero() || p99.0 <= median.0 {
+                return Err(
+                    "a lognormal needs 0 < median < p99 (e.g. median: 20ms, p99: 150ms)".into(),
+                );
+            }
+            Ok(Dist::lognormal_from_median_p99(median.0, p99.0))
+        }
+        LogNormalSpec {
+            median: None,
+            p99: None,
+            mean: Some(mean),
+            sigma: Some(sigma),
+        } => {
+            if mean.0.is_zero() || !(sigma.is_finite() && sigma > 0.0 && sigma <= 5.0) {
+                return Err("a lognormal needs mean > 0 and 0 < sigma ≤ 5".into());
+            }
+            Ok(Dist::lognormal_from_mean(mean.0, sigma))
+        }
+        _ => Err(
+            "a lognormal takes `median` and `p99`, or `mean` and `sigma` (e.g. mean: 4h, sigma: 1.0)"
+                .into(),
+        ),
     }
 }
 

@@ -207,6 +207,13 @@ fn fault_config(
             "a class_surge needs `class:` in its target",
         ));
     }
+    if target.kind == Some(TargetKind::Zone) {
+        let message = "`kind: zone` is for random zone events; a scripted zone outage is `action: zone_outage` with `zone:`";
+        return Err(match &f.target {
+            Some(t) => Diagnostic::at_value(file, t, message),
+            None => Diagnostic::at_value(file, &f.action, message),
+        });
+    }
     Ok(FaultConfig {
         id,
         action,
@@ -273,7 +280,8 @@ pub fn target(file: &str, raw: &Spanned<RawTarget>) -> Result<TargetConfig, Diag
             "cache" => TargetKind::Cache,
             "volume" => TargetKind::Volume,
             "load_balancer" => TargetKind::LoadBalancer,
-            other => return Err(Diagnostic::at_value(file, k, format!("unknown target kind `{other}`: expected instance, database, cache, volume or load_balancer"))),
+            "zone" => TargetKind::Zone,
+            other => return Err(Diagnostic::at_value(file, k, format!("unknown target kind `{other}`: expected instance, database, cache, volume, load_balancer or zone"))),
         }),
     };
     if component.is_none() && t.zone.is_none() && kind.is_none() && t.class.is_none() {

@@ -22,6 +22,7 @@ mod model;
 mod nested;
 mod path;
 pub mod raw;
+pub mod raw_random;
 pub mod raw_scenario;
 mod scenario;
 pub mod units;

@@ -24,6 +24,9 @@ pub struct RawScenario {
     pub faults: Vec<Spanned<RawFault>>,
     #[serde(default)]
     pub random_failures: Vec<Spanned<RawRandomFailure>>,
+    pub failure_budget: Option<Spanned<super::raw_random::RawFailureBudget>>,
+    #[serde(default)]
+    pub stop_conditions: Vec<Spanned<super::raw_random::RawStopCondition>>,
     pub slo: Option<RawSlo>,
 }
 
@@ -140,20 +143,23 @@ pub struct RawRandomFailure {
     pub annual_failure_rate: Option<Spanned<Probability>>,
     pub mttr: Option<DistSpec>,
     pub mode: Option<Spanned<String>>,
+    pub burst: Option<Spanned<super::raw_random::RawBurst>>,
 }
 
-/// Shape of times to failure whose mean is `mtbf`: `exponential` or
-/// `{ weibull: { shape: 0.7 } }`.
+/// Shape of times to failure whose mean is `mtbf`: `exponential`,
+/// `{ weibull: { shape: 0.7 } }` or `{ lognormal: { sigma: 1.0 } }`.
 #[derive(Debug)]
 pub enum FailureDistribution {
     Exponential,
     Weibull { shape: f64 },
+    LogNormal { sigma: f64 },
 }
 
 impl<'de> Deserialize<'de> for FailureDistribution {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct FailureVisitor;
-        const HELP: &str = "`exponential` or `{ weibull: { shape: 0.7 } }`";
+        const HELP: &str =
+            "`exponential`, `{ weibull: { shape: 0.7 } }` or `{ lognormal: { sigma: 1.0 } }`";
         impl<'de> Visitor<'de> for FailureVisitor {
             type Value = FailureDistribution;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -170,6 +176,16 @@ impl<'de> Deserialize<'de> for FailureDistribution {
                 mut map: A,
             ) -> Result<FailureDistribution, A::Error> {
                 let key = map.next_key::<String>()?;
+                if key.as_deref() == Some("lognormal") {
+                    let spec: super::raw_random::LogNormalSigma = map.next_value()?;
+                    if !(spec.sigma.is_finite() && spec.sigma > 0.0 && spec.sigma <= 5.0) {
+                        return Err(de::Error::custom("a lognormal sigma must be in (0, 5]"));
+                    }
+                    if map.next_key::<String>()?.is_some() {
+                        return Err(de::Error::custom(format!("expected {HELP}")));
+                    }
+                    return Ok(FailureDistribution::LogNormal { sigma: spec.sigma });
+                }
                 if key.as_deref() != Some("weibull") {
                     return Err(de::Error::custom(format!("expected {HELP}")));
                 }

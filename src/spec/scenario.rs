@@ -46,6 +46,12 @@ pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnost
             .iter()
             .map(|r| random_failure(file, r))
             .collect::<Result<_, _>>()?,
+        failure_budget_zones_down: super::raw_random::failure_budget(raw.failure_budget.as_ref()),
+        stop_conditions: raw
+            .stop_conditions
+            .iter()
+            .map(|s| super::raw_random::stop_condition(file, s))
+            .collect::<Result<_, _>>()?,
         slo: raw.slo.map_or_else(SloConfig::default, |s| SloConfig {
             availability: s.availability.map(|a| a.0),
             latency_p99: s.latency_p99.map(|d| d.0),
@@ -252,6 +258,9 @@ fn random_failure(
                 Some(FailureDistribution::Weibull { shape }) => {
                     Dist::weibull_from_mean(*shape, mtbf.value.0)
                 }
+                Some(FailureDistribution::LogNormal { sigma }) => {
+                    Dist::lognormal_from_mean(mtbf.value.0, *sigma)
+                }
             })
         }
         (None, Some(afr)) => {
@@ -275,17 +284,60 @@ fn random_failure(
             ));
         }
     }
-    if raw.value.target.value.class.is_some() {
+    let target = super::faults::target(file, &raw.value.target)?;
+    if target.class.is_some() {
         return Err(Diagnostic::at_value(
             file,
             &raw.value.target,
             "a random failure targets nodes, not a request class",
         ));
     }
+    let zone_event = target.kind == Some(TargetKind::Zone);
+    if zone_event {
+        if time_to_failure.is_none() || r.annual_failure_rate.is_some() {
+            return Err(Diagnostic::at_value(
+                file,
+                &raw.value.target,
+                "a zone event needs `mtbf` (and `mttr`)",
+            ));
+        }
+        if r.mttr.is_none() {
+            return Err(Diagnostic::at_value(
+                file,
+                &raw.value.target,
+                "a zone event needs `mttr`: a zone has no repair of its own",
+            ));
+        }
+        if let Some(b) = &r.burst {
+            return Err(Diagnostic::at_value(
+                file,
+                b,
+                "`burst` applies to nodes, not to zone events",
+            ));
+        }
+        if target.component.is_some() {
+            return Err(Diagnostic::at_value(
+                file,
+                &raw.value.target,
+                "a zone event names a zone (or none: every zone), not a component",
+            ));
+        }
+    }
+    // A zone goes dark: nothing in it answers (blackhole), unless told.
+    let default_mode = if zone_event {
+        DownMode::Blackhole
+    } else {
+        DownMode::Refuse
+    };
     Ok(RandomFailureConfig {
-        target: super::faults::target(file, &raw.value.target)?,
+        target,
         time_to_failure,
         time_to_repair: r.mttr.as_ref().map(|d| d.0),
-        mode: down_mode(file, r.mode.as_ref(), DownMode::Refuse)?,
+        mode: down_mode(file, r.mode.as_ref(), default_mode)?,
+        burst: r
+            .burst
+            .as_ref()
+            .map(|b| super::raw_random::burst(file, b))
+            .transpose()?,
     })
 }

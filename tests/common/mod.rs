@@ -140,6 +140,8 @@ pub fn scenario(horizon: SimDuration, rate_per_s: f64) -> ScenarioConfig {
         },
         faults: Vec::new(),
         random_failures: Vec::new(),
+        failure_budget_zones_down: Some(1),
+        stop_conditions: Vec::new(),
         slo: SloConfig::default(),
     }
 }
