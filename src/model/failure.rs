@@ -179,17 +179,7 @@ impl World {
                 }
             }
             NodeRef::CacheNode { .. } => {}
-            NodeRef::LbNode { lb, node } => {
-                let delay = self.uniform_secs(LB_NODE_DNS_REMOVAL);
-                self.engine.schedule_after(
-                    delay,
-                    Event::LbDnsUpdate {
-                        lb,
-                        node,
-                        in_dns: false,
-                    },
-                );
-            }
+            NodeRef::LbNode { lb, node } => self.schedule_lb_dns(lb, node, false),
             NodeRef::Volume(_) => {}
         }
     }
@@ -216,17 +206,7 @@ impl World {
                 n.cold_since = Some(now);
                 n.warmup = None;
             }
-            NodeRef::LbNode { lb, node } => {
-                let delay = self.uniform_secs(LB_NODE_DNS_RETURN);
-                self.engine.schedule_after(
-                    delay,
-                    Event::LbDnsUpdate {
-                        lb,
-                        node,
-                        in_dns: true,
-                    },
-                );
-            }
+            NodeRef::LbNode { lb, node } => self.schedule_lb_dns(lb, node, true),
             NodeRef::Volume(_) => {}
         }
     }
@@ -235,15 +215,35 @@ impl World {
         Dist::Uniform { min_s, max_s }.sample(&mut self.infra_rng)
     }
 
+    /// Schedules a load-balancer node's DNS change after the Route 53
+    /// window for leaving (`false`) or rejoining (`true`) the answer.
+    pub(super) fn schedule_lb_dns(&mut self, lb: LbId, node: u16, in_dns: bool) {
+        let window = if in_dns {
+            LB_NODE_DNS_RETURN
+        } else {
+            LB_NODE_DNS_REMOVAL
+        };
+        let delay = self.uniform_secs(window);
+        self.engine
+            .schedule_after(delay, Event::LbDnsUpdate { lb, node, in_dns });
+    }
+
+    /// A load-balancer node answers health checks from the rest of the
+    /// region: it is up and its zone is not cut off.
+    fn lb_node_reachable(&self, lb: LbId, node: u16) -> bool {
+        let n = &self.lbs[lb as usize].nodes[node as usize];
+        n.node.is_up() && !self.gray.is_isolated(n.zone)
+    }
+
     pub fn on_lb_dns_update(&mut self, lb: LbId, node: u16, in_dns: bool) {
         if self.defer_lb_dns(lb, node, in_dns) {
             return;
         }
-        let b = &mut self.lbs[lb as usize];
         // Only act if the node is still in the state that scheduled this.
-        if b.nodes[node as usize].node.is_up() != in_dns {
+        if self.lb_node_reachable(lb, node) != in_dns {
             return;
         }
+        let b = &mut self.lbs[lb as usize];
         let bit = 1u64 << node;
         if in_dns {
             b.dns_mask |= bit;

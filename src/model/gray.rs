@@ -38,6 +38,9 @@
 //!   as blackholed; an LB node inside the isolated zone then routes by that
 //!   shared view, so it sends requests across the boundary and they time out
 //!   (pessimistic for that node: a real node would check from its own zone).
+//! - Load-balancer nodes in an isolated zone fail the regional DNS health
+//!   checks: they leave the DNS answer after the same Route 53 window as a
+//!   dark zone's nodes (64–94 s) and rejoin 60–90 s after reconnection.
 //! - A Multi-AZ primary in an isolated zone cannot commit (synchronous
 //!   replication waits for the standby): its writes blackhole. The database
 //!   monitor is regional and sits on the majority side, so it sees the
@@ -267,6 +270,24 @@ impl World {
             g.isolated[zone] = g.isolated[zone].saturating_sub(1);
         }
         g.any_isolated = g.isolated.iter().any(|&n| n > 0);
+        // Route 53-style checks from outside the zone fail for its load
+        // balancer nodes while it is cut off: they leave the DNS answer and
+        // rejoin after, as when the zone goes dark.
+        let lb_nodes: Vec<(u16, u16)> = self
+            .lbs
+            .iter()
+            .enumerate()
+            .flat_map(|(l, b)| {
+                b.nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| n.zone == zone)
+                    .map(move |(n, _)| (l as u16, n as u16))
+            })
+            .collect();
+        for (lb, node) in lb_nodes {
+            self.schedule_lb_dns(lb, node, !on);
+        }
         for db in 0..self.dbs.len() as u16 {
             let d = &self.dbs[db as usize];
             let primary = d.nodes[d.primary as usize].server;
