@@ -40,6 +40,9 @@ const MISMATCHED: &[(&str, &str)] = &[
     ("wordpress-single-instance", "gray-failures"),
     ("wordpress-single-instance", "data-faults"),
     ("wordpress-single-instance", "load-and-control-plane"),
+    ("bench-reference", "checkout-dependency"),
+    ("wordpress-single-instance", "checkout-dependency"),
+    ("wordpress-multi-az", "checkout-dependency"),
 ];
 
 fn pairs() -> Vec<(String, String, ModelConfig, ScenarioConfig)> {
