@@ -321,3 +321,31 @@ fn random_failures_take_a_node_down_for_mttr_over_mtbf_plus_mttr() {
         assert!((a - 900.0 / 930.0).abs() < 0.008, "{name}: {a}");
     }
 }
+
+#[test]
+fn fault_targets_select_components_by_tag() {
+    // Two tiers called by different classes; only `api` carries the tag
+    // `critical`, so crashing `{ tag: critical }` fails exactly api calls:
+    // half of 50/s for the 60 s crash, 1,500 requests (sd ≈ 39).
+    let model = firedrill::spec::load_model_str(
+        "name: m\nzones: [a]\ncomponents:\n  web: { kind: tier, per_zone: 2, concurrency: 8, service_time: 5ms }\n  api: { kind: tier, per_zone: 2, concurrency: 8, service_time: 5ms, tags: [critical, team-payments] }\nrequests:\n  page: { share: 1, path: [web] }\n  call: { share: 1, path: [api] }\n",
+        "m.yaml",
+    )
+    .unwrap();
+    assert_eq!(model.components[1].tags, vec!["critical", "team-payments"]);
+    let scenario = firedrill::spec::load_scenario_str(
+        "name: s\nhorizon: 5m\nworkload: { rate: 50/s }\nfaults:\n  - { action: instance_crash, target: { tag: critical }, mode: refuse, at: 1m, duration: 1m }\n",
+        "s.yaml",
+    )
+    .unwrap();
+    let r = run(&model, &scenario, 3).unwrap();
+    let failed = r.requests.failed as f64;
+    assert!((failed - 1_500.0).abs() < 160.0, "{failed}");
+    // A tag nothing carries selects nothing.
+    let none = firedrill::spec::load_scenario_str(
+        "name: s\nhorizon: 5m\nworkload: { rate: 50/s }\nfaults:\n  - { action: instance_crash, target: { tag: legacy }, at: 1m }\n",
+        "s.yaml",
+    )
+    .unwrap();
+    assert_eq!(run(&model, &none, 3).unwrap().requests.failed, 0);
+}

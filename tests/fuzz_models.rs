@@ -51,6 +51,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
         components.push(ComponentConfig {
             name: format!("tier{t}"),
             preset: None,
+            tags: Vec::new(),
             kind: ComponentKind::Tier(TierConfig {
                 zones: zones_subset(rng, n_zones),
                 per_zone: rng.random_range(1..=3),
@@ -104,6 +105,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
         components.push(ComponentConfig {
             name: format!("lb{l}"),
             preset: None,
+            tags: Vec::new(),
             kind: ComponentKind::LoadBalancer(LoadBalancerConfig {
                 target,
                 strategy: strategies[rng.random_range(0..strategies.len())],
@@ -155,6 +157,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
         components.push(ComponentConfig {
             name: "db".into(),
             preset: None,
+            tags: Vec::new(),
             kind: ComponentKind::Database(DatabaseConfig {
                 primary_zone: primary,
                 standby_zone: standby,
@@ -187,6 +190,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
         components.push(ComponentConfig {
             name: "cache".into(),
             preset: None,
+            tags: Vec::new(),
             kind: ComponentKind::Cache(CacheConfig {
                 zones: zones_subset(rng, n_zones),
                 nodes_per_zone: rng.random_range(1..=2),
@@ -202,6 +206,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
         components.push(ComponentConfig {
             name: "media".into(),
             preset: None,
+            tags: Vec::new(),
             kind: ComponentKind::ObjectStore(ObjectStoreConfig {
                 service_time: dist(rng, 50),
             }),
@@ -300,6 +305,7 @@ fn random_target(
         zone,
         kind,
         class: None,
+        tag: None,
         select,
         pos: SourcePos::default(),
     }

@@ -34,6 +34,9 @@ pub struct ComponentConfig {
     pub name: String,
     /// The catalog preset the defaults came from, if any (for reports).
     pub preset: Option<String>,
+    /// Free labels (`critical`, `team-payments`) that fault targets can
+    /// select by, as AWS FIS selects resources by tag.
+    pub tags: Vec<String>,
     pub kind: ComponentKind,
 }
 

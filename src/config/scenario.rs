@@ -324,6 +324,8 @@ pub struct TargetConfig {
     pub kind: Option<TargetKind>,
     /// A request class (load faults).
     pub class: Option<String>,
+    /// Only components carrying this tag.
+    pub tag: Option<String>,
     pub select: Selection,
     pub pos: SourcePos,
 }

@@ -207,6 +207,7 @@ pub(super) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -
     let zone = target::zone(world, &config.target).ok().flatten();
     let all: Vec<DbId> = (0..world.dbs.len() as DbId)
         .filter(|&d| component.is_none_or(|c| world.components[c] == ComponentRef::Db(d)))
+        .filter(|&d| target::has_tag(world, &config.target, ComponentRef::Db(d)))
         .filter(|&d| {
             let db = &world.dbs[d as usize];
             let primary = db.nodes[db.primary as usize].server;

@@ -63,6 +63,17 @@ pub fn zone(world: &World, target: &TargetConfig) -> Result<Option<usize>, Fault
     }
 }
 
+/// Whether component `r` passes the target's tag filter (no tag: all do).
+pub fn has_tag(world: &World, target: &TargetConfig, r: ComponentRef) -> bool {
+    target.tag.as_ref().is_none_or(|tag| {
+        world
+            .components
+            .iter()
+            .position(|c| *c == r)
+            .is_some_and(|i| world.component_tags[i].contains(tag))
+    })
+}
+
 /// Every node of `kind` that the target's component and zone filters match,
 /// in a fixed order.
 pub fn candidates(
@@ -71,6 +82,7 @@ pub fn candidates(
     kind: TargetKind,
 ) -> Result<Vec<Candidate>, FaultError> {
     let component = component(world, target)?.map(|i| world.components[i]);
+    let tagged = |r: ComponentRef| has_tag(world, target, r);
     let zone = zone(world, target)?;
     let in_zone = |z: usize| zone.is_none_or(|want| want == z);
     let zone_name = |z: usize| world.zones[z].name.as_str();
@@ -78,7 +90,9 @@ pub fn candidates(
     match kind {
         TargetKind::Instance => {
             for (t, tier) in world.tiers.iter().enumerate() {
-                if component.is_some_and(|c| c != ComponentRef::Tier(t as u16)) {
+                if component.is_some_and(|c| c != ComponentRef::Tier(t as u16))
+                    || !tagged(ComponentRef::Tier(t as u16))
+                {
                     continue;
                 }
                 for (k, &s) in tier.servers.iter().enumerate() {
@@ -94,7 +108,9 @@ pub fn candidates(
         }
         TargetKind::Database => {
             for (d, db) in world.dbs.iter().enumerate() {
-                if component.is_some_and(|c| c != ComponentRef::Db(d as u16)) {
+                if component.is_some_and(|c| c != ComponentRef::Db(d as u16))
+                    || !tagged(ComponentRef::Db(d as u16))
+                {
                     continue;
                 }
                 for (n, node) in db.nodes.iter().enumerate() {
@@ -110,7 +126,9 @@ pub fn candidates(
         }
         TargetKind::Cache => {
             for (c, cache) in world.caches.iter().enumerate() {
-                if component.is_some_and(|x| x != ComponentRef::Cache(c as u16)) {
+                if component.is_some_and(|x| x != ComponentRef::Cache(c as u16))
+                    || !tagged(ComponentRef::Cache(c as u16))
+                {
                     continue;
                 }
                 for (n, node) in cache.nodes.iter().enumerate() {
@@ -128,7 +146,9 @@ pub fn candidates(
         }
         TargetKind::LoadBalancer => {
             for (l, lb) in world.lbs.iter().enumerate() {
-                if component.is_some_and(|x| x != ComponentRef::Lb(l as u16)) {
+                if component.is_some_and(|x| x != ComponentRef::Lb(l as u16))
+                    || !tagged(ComponentRef::Lb(l as u16))
+                {
                     continue;
                 }
                 for (n, node) in lb.nodes.iter().enumerate() {
@@ -158,7 +178,7 @@ pub fn candidates(
                         world.dbs[db as usize].nodes[node as usize].server,
                     ),
                 };
-                if component.is_some_and(|c| c != owner_component) {
+                if component.is_some_and(|c| c != owner_component) || !tagged(owner_component) {
                     continue;
                 }
                 if in_zone(world.servers[server as usize].zone) {

@@ -69,6 +69,8 @@ pub struct World {
     pub zones: Vec<Zone>,
     pub components: Vec<ComponentRef>,
     pub component_names: Vec<String>,
+    /// Each component's tags (index = component index).
+    pub component_tags: Vec<Vec<String>>,
     pub classes: Vec<Class>,
     pub servers: Vec<Server>,
     pub server_roles: Vec<ServerRole>,
@@ -138,6 +140,7 @@ impl World {
                 .collect(),
             components: Vec::new(),
             component_names: model.components.iter().map(|c| c.name.clone()).collect(),
+            component_tags: model.components.iter().map(|c| c.tags.clone()).collect(),
             classes: Vec::new(),
             servers: Vec::new(),
             server_roles: Vec::new(),

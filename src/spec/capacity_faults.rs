@@ -155,6 +155,7 @@ pub fn no_target(
         FaultAction::ControlPlaneOutage { .. } | FaultAction::CapacityLimit { .. } => {
             Ok(TargetConfig {
                 class: None,
+                tag: None,
                 component: None,
                 zone: None,
                 kind: None,

@@ -149,7 +149,7 @@ pub fn checked_kind(
                 ctx_file,
                 &location,
                 format!(
-                    "`{field}` does not apply to a {}: expected one of kind, preset, description, {}",
+                    "`{field}` does not apply to a {}: expected one of kind, preset, description, tags, {}",
                     kind.value,
                     allowed.join(", ")
                 ),
@@ -194,6 +194,7 @@ pub fn resolve(
     Ok(ComponentConfig {
         name: name.value.clone(),
         preset: c.preset.as_ref().map(|p| p.value.clone()),
+        tags: c.tags.clone().unwrap_or_default(),
         kind: resolved,
     })
 }

@@ -284,14 +284,20 @@ pub fn target(file: &str, raw: &Spanned<RawTarget>) -> Result<TargetConfig, Diag
             other => return Err(Diagnostic::at_value(file, k, format!("unknown target kind `{other}`: expected instance, database, cache, volume, load_balancer or zone"))),
         }),
     };
-    if component.is_none() && t.zone.is_none() && kind.is_none() && t.class.is_none() {
-        return Err(Diagnostic::at_value(file, raw, "a target needs at least one of component (or tier, database, cache, load_balancer), zone, kind or class"));
+    if component.is_none()
+        && t.zone.is_none()
+        && kind.is_none()
+        && t.class.is_none()
+        && t.tag.is_none()
+    {
+        return Err(Diagnostic::at_value(file, raw, "a target needs at least one of component (or tier, database, cache, load_balancer), zone, kind, tag or class"));
     }
     Ok(TargetConfig {
         component,
         zone: t.zone.clone(),
         kind,
         class: t.class.clone(),
+        tag: t.tag.clone(),
         select: t.select.map_or(Selection::All, |s| s.0),
         pos: source_pos(file, &raw.referenced),
     })

@@ -98,6 +98,7 @@ pub fn target(
         zone: None,
         kind: None,
         class: None,
+        tag: None,
         select: Selection::All,
         pos: source_pos(file, &raw.referenced),
     };

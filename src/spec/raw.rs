@@ -70,6 +70,8 @@ pub struct RawComponent {
     pub kind: Option<Spanned<String>>,
     pub preset: Option<Spanned<String>>,
     pub description: Option<String>,
+    /// Labels fault targets can select by (every kind accepts them).
+    pub tags: Option<Vec<String>>,
     pub zones: Option<Spanned<Vec<Spanned<String>>>>,
     // Tier.
     pub per_zone: Option<Spanned<u32>>,

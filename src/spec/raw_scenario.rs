@@ -131,6 +131,7 @@ pub struct RawTarget {
     pub zone: Option<String>,
     pub kind: Option<Spanned<String>>,
     pub class: Option<String>,
+    pub tag: Option<String>,
     pub select: Option<SelectionSpec>,
 }
 

@@ -87,6 +87,7 @@ pub fn component(name: &str, kind: ComponentKind) -> ComponentConfig {
     ComponentConfig {
         name: name.into(),
         preset: None,
+        tags: Vec::new(),
         kind,
     }
 }
@@ -152,6 +153,7 @@ pub fn target(component: Option<&str>, zone: Option<&str>) -> TargetConfig {
         zone: zone.map(str::to_string),
         kind: None,
         class: None,
+        tag: None,
         select: Selection::All,
         pos: SourcePos::default(),
     }
