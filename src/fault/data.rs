@@ -21,7 +21,7 @@
 //!   duration (default: its volume's restore time, else its restart time).
 //! - `cache_flush`: every node of the targeted caches goes cold now.
 
-use super::schedule::{chosen, databases, is_primary_volume};
+use super::schedule::databases;
 use super::target;
 use crate::config::{FaultAction, FaultConfig, TargetKind};
 use crate::model::database::Role;
@@ -192,16 +192,7 @@ pub fn revert(world: &mut World, applied: DataApplied) {
 /// The selected volumes; a database target without a zone means the
 /// current primary's volume (as for `volume_loss`).
 fn volumes(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<VolumeId> {
-    let primary_only = config.target.zone.is_none()
-        && target::component(world, &config.target)
-            .ok()
-            .flatten()
-            .is_some_and(|c| matches!(world.components[c], ComponentRef::Db(_)));
-    let mut candidates = chosen(world, config, TargetKind::Volume, rng);
-    if primary_only {
-        candidates.retain(|c| is_primary_volume(world, c.node));
-    }
-    candidates
+    super::schedule::volumes(world, config, rng)
         .into_iter()
         .filter_map(|c| match c.node {
             NodeRef::Volume(v) => Some(v),
