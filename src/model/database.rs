@@ -276,19 +276,31 @@ impl Database {
         }
         let mut best: Option<(u16, SimDuration)> = None;
         for i in 0..self.nodes.len() {
-            let node = &self.nodes[i];
-            if node.role != Role::Replica || !up(node.server) {
+            let Some(lag) = self.live_replica_lag(i, &up) else {
                 continue;
-            }
-            let lag = node
-                .lag
-                .as_ref()
-                .map_or(SimDuration::ZERO, |d| d.sample(&mut self.rng));
+            };
             if best.is_none_or(|(_, l)| lag < l) {
                 best = Some((i as u16, lag));
             }
         }
         best
+    }
+
+    /// The lag drawn now for node `i` if it is a live replica.
+    fn live_replica_lag(
+        &mut self,
+        i: usize,
+        up: &impl Fn(ServerId) -> bool,
+    ) -> Option<SimDuration> {
+        let node = &self.nodes[i];
+        if node.role != Role::Replica || !up(node.server) {
+            return None;
+        }
+        Some(
+            node.lag
+                .as_ref()
+                .map_or(SimDuration::ZERO, |d| d.sample(&mut self.rng)),
+        )
     }
 
     /// The most lagged live replica among those `promote_lagging_replica`
@@ -297,14 +309,9 @@ impl Database {
         let mut worst: Option<(u16, SimDuration)> = None;
         for k in 0..self.faults.forced.len() {
             let i = self.faults.forced[k] as usize;
-            let node = &self.nodes[i];
-            if node.role != Role::Replica || !up(node.server) {
+            let Some(lag) = self.live_replica_lag(i, &up) else {
                 continue;
-            }
-            let lag = node
-                .lag
-                .as_ref()
-                .map_or(SimDuration::ZERO, |d| d.sample(&mut self.rng));
+            };
             if worst.is_none_or(|(_, l)| lag > l) {
                 worst = Some((i as u16, lag));
             }
