@@ -30,6 +30,7 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod spec;
+pub mod study;
 pub mod time;
 pub mod topology;
 pub mod ziggurat;

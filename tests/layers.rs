@@ -23,11 +23,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("catalog", &["config", "dist", "time"]),
     ("topology", &["config"]),
     ("spec", &["catalog", "config", "dist", "time", "topology"]),
+    ("study", &["config", "metrics", "run", "time"]),
     ("report", &["metrics", "time"]),
     (
         "cli",
         &[
-            "config", "metrics", "report", "run", "spec", "time", "topology",
+            "config", "metrics", "report", "run", "spec", "study", "time", "topology",
         ],
     ),
 ];

@@ -75,6 +75,17 @@ pub struct RunArgs {
     /// [default: reports/<model name>/<scenario name>].
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Runs in a study: run i uses seed (base seed + i); above 1 the
+    /// reports add means with 95 % confidence intervals.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+
+    /// Worker threads for a study [default: one per core]; the reports are
+    /// the same bytes at any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
 }
 
 #[derive(Debug, Args)]

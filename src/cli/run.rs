@@ -9,7 +9,7 @@ use super::args::RunArgs;
 use super::Outcome;
 use crate::metrics::RunSummary;
 use crate::report::{self, terminal, Reproduce};
-use crate::{run, spec};
+use crate::{run, spec, study};
 
 /// Seed used when neither `--seed` nor the scenario gives one.
 pub const DEFAULT_SEED: u64 = 1;
@@ -36,6 +36,10 @@ pub fn execute(args: &RunArgs) -> Outcome {
         seed,
     };
 
+    if args.runs > 1 {
+        return execute_study(args, &model, &scenario, &reproduce);
+    }
+
     let started = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| run::run(&model, &scenario, seed)));
     let wall_s = started.elapsed().as_secs_f64();
@@ -61,6 +65,66 @@ pub fn execute(args: &RunArgs) -> Outcome {
         wall_s,
         &mut stdout,
     )
+}
+
+/// `--runs N` above 1: the runs in parallel, then the study reports.
+fn execute_study(
+    args: &RunArgs,
+    model: &crate::config::ModelConfig,
+    scenario: &crate::config::ScenarioConfig,
+    reproduce: &Reproduce,
+) -> Outcome {
+    // 0 asks rayon for one thread per core.
+    let jobs = args
+        .jobs
+        .map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
+    let started = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        study::run_study(model, scenario, reproduce.seed, args.runs, jobs)
+    }));
+    let wall_s = started.elapsed().as_secs_f64();
+    let summary = match result {
+        Ok(Ok(summary)) => summary,
+        Ok(Err(run_error)) => {
+            eprintln!("{run_error}");
+            return Outcome::BadInput;
+        }
+        Err(_) => {
+            eprintln!("error: internal error in firedrill (this is a bug; please report it)");
+            eprintln!(
+                "reproduce: one of the runs with seeds {}..={} (run i: {} + i, with --runs 1)",
+                reproduce.seed,
+                study::run_seed(reproduce.seed, args.runs - 1),
+                reproduce.seed
+            );
+            return Outcome::InternalError;
+        }
+    };
+    let first = &summary.first;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_report_dir(&first.model, &first.scenario));
+    let report_files = match report::write_study_reports(&dir, &summary, reproduce) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: cannot write reports to {}: {error}", dir.display());
+            return Outcome::BadInput;
+        }
+    };
+    let footer = terminal::Footer {
+        wall_s,
+        report_files,
+    };
+    let text = terminal::render_study(&summary, reproduce, terminal::colour_wanted(), &footer);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    if summary.all_slos_pass() {
+        Outcome::Pass
+    } else {
+        Outcome::SloViolated
+    }
 }
 
 /// Everything after the simulation: write the reports, print the summary,

@@ -6,9 +6,11 @@ pub mod cause;
 pub mod infra;
 pub mod recorder;
 pub mod stop;
+pub mod study;
 pub mod summary;
 
 pub use cause::ErrorCause;
 pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopRecord};
 pub use recorder::Recorder;
+pub use study::{Estimate, StudySlo, StudySummary};
 pub use summary::*;

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::metrics::{Recovery, RunSummary};
+use crate::metrics::{Estimate, Recovery, RunSummary, StudySummary};
 
 /// Decimals kept on every float in `report.json`. Six keeps microseconds of
 /// time and 99.9999 % style availabilities exact, and nothing finer.
@@ -211,6 +211,135 @@ impl<'a> From<&'a Recovery> for RecoveryEntry<'a> {
             impact: recovery.impact,
             recovered_at_s: recovery.recovered_at_s.map(Fixed),
             time_to_recover_s: recovery.time_to_recover_s.map(Fixed),
+        }
+    }
+}
+
+/// The keys a study adds after the single-run keys, in order.
+pub const STUDY_KEYS: [&str; 2] = ["runs", "study"];
+
+/// Renders `report.json` for a study: every single-run key with run 0's
+/// values (so readers of one run keep working), then `runs` and `study`.
+pub fn render_study(study: &StudySummary) -> String {
+    let document = StudyDocument {
+        run: Document::from(&study.first),
+        runs: study.runs,
+        study: StudyBody::from(study),
+    };
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|error| unreachable!("report.json serialisation failed: {error}"));
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct StudyDocument<'a> {
+    #[serde(flatten)]
+    run: Document<'a>,
+    runs: u32,
+    study: StudyBody<'a>,
+}
+
+#[derive(Serialize)]
+struct StudyBody<'a> {
+    seeds: Seeds,
+    availability: StudyAvailability,
+    longest_outage_s: Interval,
+    writes_lost: Interval,
+    rpo_s: Interval,
+    latency_ms: StudyLatency,
+    slo: BTreeMap<&'a str, StudySloEntry>,
+}
+
+#[derive(Serialize)]
+struct Seeds {
+    first: u64,
+    last: u64,
+}
+
+/// A mean over runs and its 95 % interval (`null` ends with one run).
+#[derive(Serialize)]
+struct Interval {
+    mean: Fixed,
+    ci95: [Fixed; 2],
+}
+
+impl From<&Estimate> for Interval {
+    fn from(e: &Estimate) -> Self {
+        Interval {
+            mean: Fixed(e.mean),
+            ci95: [Fixed(e.ci95.0), Fixed(e.ci95.1)],
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StudyAvailability {
+    request: Interval,
+    /// All requests of all runs pooled, Wilson interval.
+    request_pooled: Interval,
+    time: Interval,
+    request_min: Fixed,
+    request_max: Fixed,
+    time_min: Fixed,
+    time_max: Fixed,
+}
+
+/// Means over the runs that had a successful request; `null` if none did.
+#[derive(Serialize)]
+struct StudyLatency {
+    p50: Option<Interval>,
+    p99: Option<Interval>,
+    p999: Option<Interval>,
+}
+
+#[derive(Serialize)]
+struct StudySloEntry {
+    target: Fixed,
+    mean: Option<Fixed>,
+    pass: bool,
+    runs_passed: u32,
+    pass_fraction: Fixed,
+}
+
+impl<'a> From<&'a StudySummary> for StudyBody<'a> {
+    fn from(s: &'a StudySummary) -> Self {
+        StudyBody {
+            seeds: Seeds {
+                first: s.first_seed,
+                last: s.last_seed,
+            },
+            availability: StudyAvailability {
+                request: Interval::from(&s.availability_request),
+                request_pooled: Interval::from(&s.availability_request_pooled),
+                time: Interval::from(&s.availability_time),
+                request_min: Fixed(s.availability_request_min),
+                request_max: Fixed(s.availability_request_max),
+                time_min: Fixed(s.availability_time_min),
+                time_max: Fixed(s.availability_time_max),
+            },
+            longest_outage_s: Interval::from(&s.longest_outage_s),
+            writes_lost: Interval::from(&s.writes_lost),
+            rpo_s: Interval::from(&s.rpo_s),
+            latency_ms: StudyLatency {
+                p50: s.latency_p50_ms.as_ref().map(Interval::from),
+                p99: s.latency_p99_ms.as_ref().map(Interval::from),
+                p999: s.latency_p999_ms.as_ref().map(Interval::from),
+            },
+            slo: s
+                .slo
+                .iter()
+                .map(|(name, v)| {
+                    let entry = StudySloEntry {
+                        target: Fixed(v.target),
+                        mean: v.mean.map(Fixed),
+                        pass: v.pass,
+                        runs_passed: v.runs_passed,
+                        pass_fraction: Fixed(v.pass_fraction),
+                    };
+                    (name.as_str(), entry)
+                })
+                .collect(),
         }
     }
 }

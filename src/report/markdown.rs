@@ -7,12 +7,30 @@ use std::fmt::Write as _;
 
 use super::format;
 use super::Reproduce;
-use crate::metrics::RunSummary;
+use crate::metrics::{RunSummary, StudySummary};
 
 /// Renders `report.md`, ending with a newline.
 pub fn render(summary: &RunSummary, reproduce: &Reproduce) -> String {
+    render_with(summary, reproduce, None)
+}
+
+/// Renders `report.md` for a study: the "Study" section, then run 0 in the
+/// single-run layout. The headline verdict is the study's (means).
+pub fn render_study(study: &StudySummary, reproduce: &Reproduce) -> String {
+    render_with(&study.first, reproduce, Some(study))
+}
+
+fn render_with(
+    summary: &RunSummary,
+    reproduce: &Reproduce,
+    study: Option<&StudySummary>,
+) -> String {
     let mut out = String::new();
-    header(&mut out, summary, reproduce);
+    let pass = study.map_or_else(|| summary.all_slos_pass(), StudySummary::all_slos_pass);
+    header(&mut out, summary, reproduce, pass);
+    if let Some(study) = study {
+        out.push_str(&super::study::markdown(study));
+    }
     slos(&mut out, summary);
     requests(&mut out, summary);
     availability(&mut out, summary);
@@ -28,8 +46,8 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-fn header(out: &mut String, summary: &RunSummary, reproduce: &Reproduce) {
-    let verdict = if summary.all_slos_pass() {
+fn header(out: &mut String, summary: &RunSummary, reproduce: &Reproduce, pass: bool) {
+    let verdict = if pass {
         "✅ all SLOs met"
     } else {
         "❌ SLO violated"

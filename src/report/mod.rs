@@ -12,12 +12,13 @@
 pub mod format;
 pub mod json;
 pub mod markdown;
+pub mod study;
 pub mod terminal;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::metrics::RunSummary;
+use crate::metrics::{RunSummary, StudySummary};
 
 /// The command line that reproduces a run, printed by every human-facing
 /// writer so a failure can be replayed exactly.
@@ -58,6 +59,23 @@ pub fn write_reports(
     write_atomic(
         &markdown_path,
         markdown::render(summary, reproduce).as_bytes(),
+    )?;
+    Ok(vec![json_path, markdown_path])
+}
+
+/// [`write_reports`] for a study (`--runs` above 1).
+pub fn write_study_reports(
+    dir: &Path,
+    study: &StudySummary,
+    reproduce: &Reproduce,
+) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let json_path = dir.join(JSON_FILE);
+    write_atomic(&json_path, json::render_study(study).as_bytes())?;
+    let markdown_path = dir.join(MARKDOWN_FILE);
+    write_atomic(
+        &markdown_path,
+        markdown::render_study(study, reproduce).as_bytes(),
     )?;
     Ok(vec![json_path, markdown_path])
 }

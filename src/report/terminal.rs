@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use super::format;
 use super::Reproduce;
-use crate::metrics::RunSummary;
+use crate::metrics::{RunSummary, StudySummary};
 
 /// Facts about this invocation, not the simulated run: they vary between
 /// two runs of the same seed, so they only ever reach the terminal.
@@ -53,6 +53,27 @@ pub fn render(
     colour: bool,
     footer: &Footer,
 ) -> String {
+    render_with(summary, None, reproduce, colour, footer)
+}
+
+/// Renders a study: run 0's sections, then the study's means ± 95 %
+/// intervals and its SLO verdicts (on the means), which set the result line.
+pub fn render_study(
+    study: &StudySummary,
+    reproduce: &Reproduce,
+    colour: bool,
+    footer: &Footer,
+) -> String {
+    render_with(&study.first, Some(study), reproduce, colour, footer)
+}
+
+fn render_with(
+    summary: &RunSummary,
+    study: Option<&StudySummary>,
+    reproduce: &Reproduce,
+    colour: bool,
+    footer: &Footer,
+) -> String {
     let paint = |pass: bool, text: &str| -> String {
         match (colour, pass) {
             (false, _) => text.to_string(),
@@ -84,6 +105,35 @@ pub fn render(
     if !slo_rows.is_empty() {
         sections.push(("SLOs (actual)", slo_rows));
     }
+    let study_title;
+    if let Some(s) = study {
+        study_title = format!(
+            "study: {} (mean  [95 % CI])",
+            super::study::seeds_sentence(s)
+        );
+        sections.push((&study_title, study_rows(s)));
+        let rows = s
+            .slo
+            .iter()
+            .map(|(name, v)| {
+                let mean = v
+                    .mean
+                    .map_or_else(|| "n/a".to_string(), |m| format::slo_value(name, m));
+                let word = if v.pass { "PASS" } else { "FAIL" };
+                let remark = format!(
+                    "target {}  {} of {} runs met it  {}",
+                    format::slo_value(name, v.target),
+                    v.runs_passed,
+                    s.runs,
+                    paint(v.pass, word)
+                );
+                row(name, mean, remark)
+            })
+            .collect::<Vec<_>>();
+        if !rows.is_empty() {
+            sections.push(("study SLOs (mean)", rows));
+        }
+    }
 
     let label_width = sections
         .iter()
@@ -109,14 +159,17 @@ pub fn render(
         }
     }
     out.push('\n');
-    let failed = summary.slo.values().filter(|v| !v.pass).count();
+    let (failed, total) = match study {
+        Some(s) => (s.slo.values().filter(|v| !v.pass).count(), s.slo.len()),
+        None => (
+            summary.slo.values().filter(|v| !v.pass).count(),
+            summary.slo.len(),
+        ),
+    };
     let verdict = if failed == 0 {
         paint(true, "all SLOs met")
     } else {
-        paint(
-            false,
-            &format!("{failed} of {} SLOs violated", summary.slo.len()),
-        )
+        paint(false, &format!("{failed} of {total} SLOs violated"))
     };
     let _ = writeln!(out, "result: {verdict}");
     let _ = writeln!(out, "reproduce: {reproduce}");
@@ -248,5 +301,18 @@ fn error_rows(summary: &RunSummary) -> Vec<Row> {
         .iter()
         .filter(|(_, &n)| n > 0)
         .map(|(cause, &n)| row(cause, format!("{} req", format::count(n)), String::new()))
+        .collect()
+}
+
+fn study_rows(s: &StudySummary) -> Vec<Row> {
+    super::study::lines(s)
+        .into_iter()
+        .map(|l| {
+            let remark = match l.range {
+                Some((lo, hi)) => format!("{}  min {lo}, max {hi}", l.ci),
+                None => l.ci,
+            };
+            row(l.label, l.mean, remark)
+        })
         .collect()
 }

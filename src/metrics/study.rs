@@ -1,0 +1,64 @@
+//! The summary of a study: many runs of one model × scenario, seeds
+//! `first..=last`. Pure data, computed by the `study` module and read by the
+//! report writers (which may not depend on `study` itself).
+
+use std::collections::BTreeMap;
+
+use super::RunSummary;
+
+/// A figure's mean over the runs and its 95 % confidence interval.
+/// The interval is `(NaN, NaN)` when fewer than two runs measured the
+/// figure (no spread to estimate); writers show that as `null` / n/a.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    pub ci95: (f64, f64),
+    /// Runs that measured the figure (latency needs a successful request).
+    pub n: u32,
+}
+
+/// How one SLO fared across the runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StudySlo {
+    pub target: f64,
+    /// The figure's mean over the runs that measured it.
+    pub mean: Option<f64>,
+    /// The study's verdict: the mean meets the target.
+    pub pass: bool,
+    /// Runs whose own verdict passed, and that count over all runs.
+    pub runs_passed: u32,
+    pub pass_fraction: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StudySummary {
+    pub runs: u32,
+    pub first_seed: u64,
+    pub last_seed: u64,
+    /// Run 0 in full: the single-run keys of the report come from it.
+    pub first: RunSummary,
+    pub availability_request: Estimate,
+    /// All runs' requests pooled: succeeded / finished, with a Wilson 95 %
+    /// interval (the mean field holds the pooled proportion).
+    pub availability_request_pooled: Estimate,
+    pub availability_time: Estimate,
+    pub availability_request_min: f64,
+    pub availability_request_max: f64,
+    pub availability_time_min: f64,
+    pub availability_time_max: f64,
+    pub longest_outage_s: Estimate,
+    pub writes_lost: Estimate,
+    pub rpo_s: Estimate,
+    /// `None` when no run had a successful request.
+    pub latency_p50_ms: Option<Estimate>,
+    pub latency_p99_ms: Option<Estimate>,
+    pub latency_p999_ms: Option<Estimate>,
+    pub slo: BTreeMap<String, StudySlo>,
+}
+
+impl StudySummary {
+    /// True when every SLO's mean meets its target (no SLOs = pass).
+    pub fn all_slos_pass(&self) -> bool {
+        self.slo.values().all(|v| v.pass)
+    }
+}
