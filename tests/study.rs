@@ -226,3 +226,30 @@ fn study_slo_verdict_is_on_the_mean_and_counts_passing_runs() {
     assert_eq!(slo.pass, study.availability_request.mean >= 0.9677);
     assert_eq!(slo.mean, Some(study.availability_request.mean));
 }
+
+#[test]
+fn pooled_latency_comes_from_the_merged_histograms() {
+    // M/M/1 with mu = 100/s, lambda = 10/s: response time is exponential
+    // with mean 1/(mu - lambda) = 11.11 ms, so p50 = 11.11 ln 2 = 7.70 ms
+    // and p99 = 11.11 ln 100 = 51.17 ms over every request of every run.
+    let m = model(
+        &["a"],
+        vec![component(
+            "server",
+            tier(vec![0], 1, 1, Dist::exponential(ms(10))),
+        )],
+        vec![class("job", 1.0, &[(0, Op::Serve)])],
+    );
+    let s = scenario(secs(2_000), 10.0);
+    let study = run_study(&m, &s, 3, 12, 2).unwrap();
+    let pooled = study.latency_pooled_ms.expect("requests succeeded");
+    eprintln!(
+        "pooled over 12 runs: p50 {:.2} ms, p99 {:.2} ms",
+        pooled.p50, pooled.p99
+    );
+    assert!((pooled.p50 - 7.70).abs() / 7.70 < 0.03, "{}", pooled.p50);
+    assert!((pooled.p99 - 51.17).abs() / 51.17 < 0.03, "{}", pooled.p99);
+    // The same runs one thread at a time merge to the same numbers.
+    let alone = run_study(&m, &s, 3, 12, 1).unwrap();
+    assert_eq!(alone.latency_pooled_ms, study.latency_pooled_ms);
+}

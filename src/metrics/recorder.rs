@@ -282,23 +282,35 @@ impl Recorder {
     }
 
     pub fn latency(&self) -> Option<LatencySummary> {
-        if self.latency_us.is_empty() {
-            return None;
-        }
-        let ms = |q: f64| self.latency_us.value_at_quantile(q) as f64 / 1_000.0;
-        Some(LatencySummary {
-            p50: ms(0.50),
-            p90: ms(0.90),
-            p99: ms(0.99),
-            p999: ms(0.999),
-            max: self.latency_us.max() as f64 / 1_000.0,
-        })
+        latency_of(&self.latency_us)
+    }
+
+    /// The latency histogram of successful requests, in microseconds
+    /// (mergeable: studies add runs' histograms together).
+    pub fn latency_histogram(&self) -> &Histogram<u64> {
+        &self.latency_us
     }
 
     /// Exact mean latency of successful requests, in milliseconds.
     pub fn latency_mean_ms(&self) -> Option<f64> {
         (self.succeeded > 0).then(|| self.latency_sum_ns as f64 / self.succeeded as f64 / 1e6)
     }
+}
+
+/// Percentiles of a latency histogram in microseconds, as milliseconds;
+/// `None` when it is empty.
+pub fn latency_of(h: &Histogram<u64>) -> Option<LatencySummary> {
+    if h.is_empty() {
+        return None;
+    }
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1_000.0;
+    Some(LatencySummary {
+        p50: ms(0.50),
+        p90: ms(0.90),
+        p99: ms(0.99),
+        p999: ms(0.999),
+        max: h.max() as f64 / 1_000.0,
+    })
 }
 
 #[cfg(test)]

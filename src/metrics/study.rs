@@ -53,6 +53,9 @@ pub struct StudySummary {
     pub latency_p50_ms: Option<Estimate>,
     pub latency_p99_ms: Option<Estimate>,
     pub latency_p999_ms: Option<Estimate>,
+    /// Percentiles of every successful request of every run, from the
+    /// runs' merged histograms (integer counts: exact in any order).
+    pub latency_pooled_ms: Option<super::LatencySummary>,
     pub slo: BTreeMap<String, StudySlo>,
 }
 

@@ -45,6 +45,9 @@ pub struct RunDetail {
     pub random_failures: super::RandomFailureStats,
     /// The stop condition that ended the scripted faults, if one tripped.
     pub stopped: Option<super::StopRecord>,
+    /// Latency of successful requests in microseconds (fixed size; studies
+    /// merge the runs' histograms for percentiles over every request).
+    pub latency_histogram: Option<hdrhistogram::Histogram<u64>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -291,6 +291,17 @@ struct StudyLatency {
     p50: Option<Interval>,
     p99: Option<Interval>,
     p999: Option<Interval>,
+    /// Percentiles over every request of every run (merged histograms).
+    pooled: Option<Pooled>,
+}
+
+#[derive(Serialize)]
+struct Pooled {
+    p50: Fixed,
+    p90: Fixed,
+    p99: Fixed,
+    p999: Fixed,
+    max: Fixed,
 }
 
 #[derive(Serialize)]
@@ -325,6 +336,13 @@ impl<'a> From<&'a StudySummary> for StudyBody<'a> {
                 p50: s.latency_p50_ms.as_ref().map(Interval::from),
                 p99: s.latency_p99_ms.as_ref().map(Interval::from),
                 p999: s.latency_p999_ms.as_ref().map(Interval::from),
+                pooled: s.latency_pooled_ms.map(|l| Pooled {
+                    p50: Fixed(l.p50),
+                    p90: Fixed(l.p90),
+                    p99: Fixed(l.p99),
+                    p999: Fixed(l.p999),
+                    max: Fixed(l.max),
+                }),
             },
             slo: s
                 .slo

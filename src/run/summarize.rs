@@ -109,6 +109,7 @@ pub fn summarize(
             peak_pending_events: world.peak_pending_events as u64,
         },
         detail: RunDetail {
+            latency_histogram: Some(r.latency_histogram().clone()),
             latency_mean_ms: r.latency_mean_ms(),
             queue_wait_probability: if admitted > 0 {
                 waited as f64 / admitted as f64

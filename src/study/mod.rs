@@ -85,28 +85,48 @@ pub fn run_study(
             pos: None,
             message: format!("cannot start {jobs} worker threads: {error}"),
         })?;
-    // `collect` on an indexed parallel iterator keeps run order.
-    let results: Vec<Result<(Figures, Option<RunSummary>), RunError>> = pool.install(|| {
-        (0..runs)
-            .into_par_iter()
-            .map(|i| {
-                let summary = run::run(model, scenario, run_seed(base_seed, i))?;
-                let figures = Figures::of(&summary);
-                Ok((figures, (i == 0).then_some(summary)))
-            })
-            .collect()
-    });
+    // Runs go in chunks so that at most a chunk of latency histograms is
+    // alive at once; `collect` on an indexed parallel iterator keeps run
+    // order, and histograms add integer counts, exact in any order.
+    let chunk = (pool.current_num_threads() as u32 * 4).max(8);
     let mut first = None;
-    let mut figures = Vec::with_capacity(results.len());
-    for result in results {
-        let (f, summary) = result?;
-        if summary.is_some() {
-            first = summary;
+    let mut figures = Vec::with_capacity(runs as usize);
+    let mut pooled: Option<hdrhistogram::Histogram<u64>> = None;
+    let mut start = 0;
+    while start < runs {
+        let end = runs.min(start + chunk);
+        let results: Vec<Result<(Figures, RunSummary), RunError>> = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .map(|i| {
+                    let summary = run::run(model, scenario, run_seed(base_seed, i))?;
+                    Ok((Figures::of(&summary), summary))
+                })
+                .collect()
+        });
+        for (offset, result) in results.into_iter().enumerate() {
+            let (f, mut summary) = result?;
+            if let Some(h) = summary.detail.latency_histogram.take() {
+                match &mut pooled {
+                    None => pooled = Some(h),
+                    Some(p) => p
+                        .add(&h)
+                        .unwrap_or_else(|_| unreachable!("histograms share their bounds")),
+                }
+            }
+            if start + offset as u32 == 0 {
+                first = Some(summary);
+            }
+            figures.push(f);
         }
-        figures.push(f);
+        start = end;
     }
     let first = first.unwrap_or_else(|| unreachable!("run 0 is always kept"));
-    Ok(summarise(first, &figures, base_seed, runs))
+    let mut study = summarise(first, &figures, base_seed, runs);
+    study.latency_pooled_ms = pooled
+        .as_ref()
+        .and_then(crate::metrics::recorder::latency_of);
+    Ok(study)
 }
 
 fn summarise(first: RunSummary, figures: &[Figures], base_seed: u64, runs: u32) -> StudySummary {
@@ -197,6 +217,7 @@ fn summarise(first: RunSummary, figures: &[Figures], base_seed: u64, runs: u32) 
         latency_p50_ms,
         latency_p99_ms,
         latency_p999_ms,
+        latency_pooled_ms: None,
         slo,
     }
 }
