@@ -294,26 +294,13 @@ fn random_failures_take_a_node_down_for_mttr_over_mtbf_plus_mttr() {
     // One instance reached directly (no load balancer), refusing while
     // down: availability is the fraction of time up, MTBF/(MTBF+MTTR) =
     // 900/930 = 0.96774, for exponential and Weibull (same mean) failures.
-    let m = model(
-        &["a"],
-        vec![component(
-            "web",
-            tier(vec![0], 1, 64, Dist::Constant(ms(1))),
-        )],
-        vec![class("r", 1.0, &[(0, Op::Serve)])],
-    );
+    let m = one_web_instance();
     for (name, ttf) in [
         ("exponential", Dist::exponential(secs(900))),
         ("weibull 0.7", Dist::weibull_from_mean(0.7, secs(900))),
     ] {
         let mut s = scenario(secs(400_000), 5.0);
-        s.random_failures.push(RandomFailureConfig {
-            target: target(Some("web"), None),
-            time_to_failure: Some(ttf),
-            time_to_repair: Some(Dist::exponential(secs(30))),
-            mode: DownMode::Refuse,
-            burst: None,
-        });
+        s.random_failures.push(web_fails(ttf));
         let r = run(&m, &s, 21).unwrap();
         let a = r.availability.request;
         eprintln!("random failures ({name}): availability {a:.5} (expected 0.96774)");

@@ -64,14 +64,7 @@ fn a_stop_condition_ends_a_zone_outage_early() {
 fn a_tripped_condition_keeps_later_faults_from_starting() {
     // The second outage would start at 600 s; the condition tripped during
     // the first, so the run only loses the first few seconds.
-    let m = model(
-        &["a"],
-        vec![component(
-            "web",
-            tier(vec![0], 1, 64, Dist::Constant(ms(1))),
-        )],
-        vec![class("r", 1.0, &[(0, Op::Serve)])],
-    );
+    let m = one_web_instance();
     let mut s = scenario(secs(900), 50.0);
     s.client.timeout = Some(secs(1));
     for (id, at) in [("first", 120), ("second", 600)] {

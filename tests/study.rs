@@ -162,22 +162,10 @@ fn study_interval_covers_mtbf_over_mtbf_plus_mttr() {
     // 900 s and repaired with MTTR 30 s: availability 900/930 = 0.967742.
     // Each run spans 40,000 s (≈ 43 failure cycles, up-fraction sd ≈
     // 0.008), so 20 runs give a 95 % interval about ±0.004 wide.
-    let m = model(
-        &["a"],
-        vec![component(
-            "web",
-            tier(vec![0], 1, 64, Dist::Constant(ms(1))),
-        )],
-        vec![class("r", 1.0, &[(0, Op::Serve)])],
-    );
+    let m = one_web_instance();
     let mut s = scenario(secs(40_000), 2.0);
-    s.random_failures.push(RandomFailureConfig {
-        target: target(Some("web"), None),
-        time_to_failure: Some(Dist::exponential(secs(900))),
-        time_to_repair: Some(Dist::exponential(secs(30))),
-        mode: DownMode::Refuse,
-        burst: None,
-    });
+    s.random_failures
+        .push(web_fails(Dist::exponential(secs(900))));
     let study = run_study(&m, &s, 11, 20, 2).unwrap();
     let e = study.availability_request;
     let expected = 900.0 / 930.0;
@@ -202,22 +190,10 @@ fn study_slo_verdict_is_on_the_mean_and_counts_passing_runs() {
     // The same flapping instance with an availability SLO of 0.9677 (the
     // closed form, rounded down): single runs scatter around it, so some
     // pass and some fail, while the study's verdict follows the mean.
-    let m = model(
-        &["a"],
-        vec![component(
-            "web",
-            tier(vec![0], 1, 64, Dist::Constant(ms(1))),
-        )],
-        vec![class("r", 1.0, &[(0, Op::Serve)])],
-    );
+    let m = one_web_instance();
     let mut s = scenario(secs(20_000), 2.0);
-    s.random_failures.push(RandomFailureConfig {
-        target: target(Some("web"), None),
-        time_to_failure: Some(Dist::exponential(secs(900))),
-        time_to_repair: Some(Dist::exponential(secs(30))),
-        mode: DownMode::Refuse,
-        burst: None,
-    });
+    s.random_failures
+        .push(web_fails(Dist::exponential(secs(900))));
     s.slo.availability = Some(0.9677);
     let study = run_study(&m, &s, 5, 20, 2).unwrap();
     let slo = &study.slo["availability"];

@@ -40,21 +40,12 @@ pub fn execute(args: &RunArgs) -> Outcome {
         return execute_study(args, &model, &scenario, &reproduce);
     }
 
-    let started = Instant::now();
-    let result = catch_unwind(AssertUnwindSafe(|| run::run(&model, &scenario, seed)));
-    let wall_s = started.elapsed().as_secs_f64();
-    let summary = match result {
-        Ok(Ok(summary)) => summary,
-        Ok(Err(run_error)) => {
-            eprintln!("{run_error}");
-            return Outcome::BadInput;
-        }
-        Err(_) => {
-            // The seed makes the crash reproducible: say how.
-            eprintln!("error: internal error in firedrill (this is a bug; please report it)");
-            eprintln!("reproduce: {reproduce}");
-            return Outcome::InternalError;
-        }
+    let (summary, wall_s) = match guarded(
+        || run::run(&model, &scenario, seed),
+        || reproduce.to_string(),
+    ) {
+        Ok(done) => done,
+        Err(outcome) => return outcome,
     };
 
     let mut stdout = std::io::stdout().lock();
@@ -65,6 +56,30 @@ pub fn execute(args: &RunArgs) -> Outcome {
         wall_s,
         &mut stdout,
     )
+}
+
+/// Runs `work` and times it. A scenario that does not fit the model is bad
+/// input; a panic is a firedrill bug, reported with the command (from
+/// `reproduce`) that replays it, since the seed makes it reproducible.
+fn guarded<T>(
+    work: impl FnOnce() -> Result<T, crate::run::RunError>,
+    reproduce: impl FnOnce() -> String,
+) -> Result<(T, f64), Outcome> {
+    let started = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(work));
+    let wall_s = started.elapsed().as_secs_f64();
+    match result {
+        Ok(Ok(value)) => Ok((value, wall_s)),
+        Ok(Err(run_error)) => {
+            eprintln!("{run_error}");
+            Err(Outcome::BadInput)
+        }
+        Err(_) => {
+            eprintln!("error: internal error in firedrill (this is a bug; please report it)");
+            eprintln!("reproduce: {}", reproduce());
+            Err(Outcome::InternalError)
+        }
+    }
 }
 
 /// `--runs N` above 1: the runs in parallel, then the study reports.
@@ -78,27 +93,19 @@ fn execute_study(
     let jobs = args
         .jobs
         .map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
-    let started = Instant::now();
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        study::run_study(model, scenario, reproduce.seed, args.runs, jobs)
-    }));
-    let wall_s = started.elapsed().as_secs_f64();
-    let summary = match result {
-        Ok(Ok(summary)) => summary,
-        Ok(Err(run_error)) => {
-            eprintln!("{run_error}");
-            return Outcome::BadInput;
-        }
-        Err(_) => {
-            eprintln!("error: internal error in firedrill (this is a bug; please report it)");
-            eprintln!(
-                "reproduce: one of the runs with seeds {}..={} (run i: {} + i, with --runs 1)",
+    let (summary, wall_s) = match guarded(
+        || study::run_study(model, scenario, reproduce.seed, args.runs, jobs),
+        || {
+            format!(
+                "one of the runs with seeds {}..={} (run i: {} + i, with --runs 1)",
                 reproduce.seed,
                 study::run_seed(reproduce.seed, args.runs - 1),
                 reproduce.seed
-            );
-            return Outcome::InternalError;
-        }
+            )
+        },
+    ) {
+        Ok(done) => done,
+        Err(outcome) => return outcome,
     };
     let first = &summary.first;
     let dir = args

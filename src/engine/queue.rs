@@ -50,9 +50,11 @@ impl<E> Default for TimerHeap<E> {
 }
 
 impl<E> TimerHeap<E> {
+    #[inline]
     pub fn push(&mut self, s: Scheduled<E>) {
         self.heap.push(s);
     }
+    #[inline]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
         self.heap.pop()
     }

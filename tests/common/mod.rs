@@ -201,3 +201,28 @@ pub fn check_golden(name: &str, actual: &str) {
         path.display()
     );
 }
+
+/// One tier `web` of one instance (64 slots, 1 ms service) that the only
+/// request class calls directly, with no load balancer in front.
+pub fn one_web_instance() -> ModelConfig {
+    model(
+        &["a"],
+        vec![component(
+            "web",
+            tier(vec![0], 1, 64, Dist::Constant(ms(1))),
+        )],
+        vec![class("r", 1.0, &[(0, Op::Serve)])],
+    )
+}
+
+/// Random failures of tier `web`: time to failure `ttf`, exponential
+/// repair with mean 30 s, refusing while down.
+pub fn web_fails(ttf: Dist) -> RandomFailureConfig {
+    RandomFailureConfig {
+        target: target(Some("web"), None),
+        time_to_failure: Some(ttf),
+        time_to_repair: Some(Dist::exponential(secs(30))),
+        mode: DownMode::Refuse,
+        burst: None,
+    }
+}
