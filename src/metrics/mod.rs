@@ -3,6 +3,7 @@
 //! by the horizon.
 
 pub mod cause;
+pub mod compare;
 pub mod infra;
 pub mod recorder;
 pub mod stop;
@@ -10,7 +11,10 @@ pub mod study;
 pub mod summary;
 
 pub use cause::ErrorCause;
+pub use compare::{
+    Cell, Comparison, ControlDelta, Difference, RankEntry, Ranking, DIFFERENCE_METRICS,
+};
 pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopRecord};
 pub use recorder::Recorder;
-pub use study::{Estimate, StudySlo, StudySummary};
+pub use study::{Estimate, RunFigures, StudySlo, StudySummary};
 pub use summary::*;

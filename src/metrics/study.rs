@@ -56,7 +56,53 @@ pub struct StudySummary {
     /// Percentiles of every successful request of every run, from the
     /// runs' merged histograms (integer counts: exact in any order).
     pub latency_pooled_ms: Option<super::LatencySummary>,
+    /// The merged histogram behind `latency_pooled_ms` (for CDF charts).
+    pub latency_pooled_histogram: Option<hdrhistogram::Histogram<u64>>,
+    /// Failed requests by cause, summed over every run.
+    pub errors_by_cause: BTreeMap<String, u64>,
     pub slo: BTreeMap<String, StudySlo>,
+    /// Each run's headline figures, in run order (run i has seed
+    /// `first_seed + i`): paired comparisons and control deltas use them.
+    pub per_run: Vec<RunFigures>,
+    /// With `--control`: what the scripted faults did, run by run.
+    pub control: Option<super::ControlDelta>,
+}
+
+/// The few numbers a study keeps from each run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunFigures {
+    pub succeeded: u64,
+    pub finished: u64,
+    pub availability_request: f64,
+    pub availability_time: f64,
+    pub longest_outage_s: f64,
+    pub writes_lost: f64,
+    pub rpo_s: f64,
+    /// p50, p99, p999; `None` when no request succeeded.
+    pub latency: Option<[f64; 3]>,
+    /// SLO name → this run's verdict.
+    pub slo_pass: BTreeMap<String, bool>,
+}
+
+impl RunFigures {
+    pub fn of(summary: &RunSummary) -> RunFigures {
+        let r = &summary.requests;
+        RunFigures {
+            succeeded: r.succeeded,
+            finished: r.succeeded + r.failed,
+            availability_request: summary.availability.request,
+            availability_time: summary.availability.time,
+            longest_outage_s: summary.availability.longest_outage_s,
+            writes_lost: summary.data_loss.writes_lost as f64,
+            rpo_s: summary.data_loss.rpo_s,
+            latency: summary.latency_ms.map(|l| [l.p50, l.p99, l.p999]),
+            slo_pass: summary
+                .slo
+                .iter()
+                .map(|(name, verdict)| (name.clone(), verdict.pass))
+                .collect(),
+        }
+    }
 }
 
 impl StudySummary {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::config::{ModelConfig, ScenarioConfig};
-use crate::metrics::{Estimate, RunSummary, StudySlo, StudySummary};
+use crate::metrics::{Estimate, RunFigures, RunSummary, StudySlo, StudySummary};
 use crate::run::{self, RunError};
 
 pub use stats::{mean_ci, t_quantile_975, wilson95};
@@ -25,41 +25,87 @@ pub fn run_seed(base_seed: u64, index: u32) -> u64 {
     base_seed.wrapping_add(u64::from(index))
 }
 
-/// The few numbers a study keeps from each run.
-#[derive(Clone, Debug)]
-struct Figures {
-    succeeded: u64,
-    finished: u64,
-    availability_request: f64,
-    availability_time: f64,
-    longest_outage_s: f64,
-    writes_lost: f64,
-    rpo_s: f64,
-    /// p50, p99, p999; `None` when no request succeeded.
-    latency: Option<[f64; 3]>,
-    /// SLO name → this run's verdict.
-    slo_pass: BTreeMap<String, bool>,
+/// What a slice of a study's runs produced: enough to finish the study
+/// summary exactly, and to merge with the other slices of the same study.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StudyPart {
+    pub base_seed: u64,
+    /// Runs in the whole study.
+    pub runs: u32,
+    /// The run indices this part covers: `start..end`.
+    pub start: u32,
+    pub end: u32,
+    /// Run 0 in full, in the part that holds it.
+    pub first: Option<RunSummary>,
+    /// Each run's figures, in run order.
+    pub figures: Vec<RunFigures>,
+    /// The runs' latency histograms added together.
+    pub histogram: Option<hdrhistogram::Histogram<u64>>,
+    pub errors_by_cause: BTreeMap<String, u64>,
 }
 
-impl Figures {
-    fn of(summary: &RunSummary) -> Figures {
-        let r = &summary.requests;
-        Figures {
-            succeeded: r.succeeded,
-            finished: r.succeeded + r.failed,
-            availability_request: summary.availability.request,
-            availability_time: summary.availability.time,
-            longest_outage_s: summary.availability.longest_outage_s,
-            writes_lost: summary.data_loss.writes_lost as f64,
-            rpo_s: summary.data_loss.rpo_s,
-            latency: summary.latency_ms.map(|l| [l.p50, l.p99, l.p999]),
-            slo_pass: summary
-                .slo
-                .iter()
-                .map(|(name, verdict)| (name.clone(), verdict.pass))
-                .collect(),
+impl StudyPart {
+    fn empty(base_seed: u64, runs: u32, start: u32) -> StudyPart {
+        StudyPart {
+            base_seed,
+            runs,
+            start,
+            end: start,
+            first: None,
+            figures: Vec::new(),
+            histogram: None,
+            errors_by_cause: BTreeMap::new(),
         }
     }
+
+    /// Appends the next run (index `self.end`).
+    fn push(&mut self, mut summary: RunSummary) {
+        self.figures.push(RunFigures::of(&summary));
+        for (cause, count) in &summary.errors_by_cause {
+            *self.errors_by_cause.entry(cause.clone()).or_insert(0) += count;
+        }
+        if let Some(h) = summary.detail.latency_histogram.take() {
+            add_histogram(&mut self.histogram, h);
+        }
+        if self.end == 0 {
+            self.first = Some(summary);
+        }
+        self.end += 1;
+    }
+
+    /// Appends `next`, which must start where `self` ends. Histograms add
+    /// integer counts and figures concatenate, so merging slices gives
+    /// exactly what one pass over all runs gives.
+    fn append(&mut self, next: StudyPart) {
+        debug_assert_eq!(self.end, next.start);
+        self.end = next.end;
+        if self.first.is_none() {
+            self.first = next.first;
+        }
+        self.figures.extend(next.figures);
+        for (cause, count) in next.errors_by_cause {
+            *self.errors_by_cause.entry(cause).or_insert(0) += count;
+        }
+        if let Some(h) = next.histogram {
+            add_histogram(&mut self.histogram, h);
+        }
+    }
+}
+
+fn add_histogram(into: &mut Option<hdrhistogram::Histogram<u64>>, h: hdrhistogram::Histogram<u64>) {
+    match into {
+        None => *into = Some(h),
+        Some(p) => p
+            .add(&h)
+            .unwrap_or_else(|_| unreachable!("histograms share their bounds")),
+    }
+}
+
+/// The run indices of shard `index` (0-based) of `count` in a study of
+/// `runs` runs: contiguous, in order, sizes differing by at most one.
+pub fn shard_range(runs: u32, index: u32, count: u32) -> std::ops::Range<u32> {
+    let bound = |i: u32| (u64::from(runs) * u64::from(i) / u64::from(count)) as u32;
+    bound(index)..bound(index + 1)
 }
 
 /// Runs `model` under `scenario` `runs` times (seeds `base_seed`,
@@ -72,6 +118,21 @@ pub fn run_study(
     runs: u32,
     jobs: usize,
 ) -> Result<StudySummary, RunError> {
+    let part = run_part(model, scenario, base_seed, runs, 0..runs, jobs, &|_| {})?;
+    merge(vec![part]).map_err(|message| RunError { pos: None, message })
+}
+
+/// Runs the slice `range` of a study of `runs` runs; `progress` is called
+/// with the number of runs finished so far (from the calling thread).
+pub fn run_part(
+    model: &ModelConfig,
+    scenario: &ScenarioConfig,
+    base_seed: u64,
+    runs: u32,
+    range: std::ops::Range<u32>,
+    jobs: usize,
+    progress: &dyn Fn(u32),
+) -> Result<StudyPart, RunError> {
     if runs == 0 {
         return Err(RunError {
             pos: None,
@@ -89,49 +150,72 @@ pub fn run_study(
     // alive at once; `collect` on an indexed parallel iterator keeps run
     // order, and histograms add integer counts, exact in any order.
     let chunk = (pool.current_num_threads() as u32 * 4).max(8);
-    let mut first = None;
-    let mut figures = Vec::with_capacity(runs as usize);
-    let mut pooled: Option<hdrhistogram::Histogram<u64>> = None;
-    let mut start = 0;
-    while start < runs {
-        let end = runs.min(start + chunk);
-        let results: Vec<Result<(Figures, RunSummary), RunError>> = pool.install(|| {
+    let mut part = StudyPart::empty(base_seed, runs, range.start);
+    let mut start = range.start;
+    while start < range.end {
+        let end = range.end.min(start + chunk);
+        let results: Vec<Result<RunSummary, RunError>> = pool.install(|| {
             (start..end)
                 .into_par_iter()
-                .map(|i| {
-                    let summary = run::run(model, scenario, run_seed(base_seed, i))?;
-                    Ok((Figures::of(&summary), summary))
-                })
+                .map(|i| run::run(model, scenario, run_seed(base_seed, i)))
                 .collect()
         });
-        for (offset, result) in results.into_iter().enumerate() {
-            let (f, mut summary) = result?;
-            if let Some(h) = summary.detail.latency_histogram.take() {
-                match &mut pooled {
-                    None => pooled = Some(h),
-                    Some(p) => p
-                        .add(&h)
-                        .unwrap_or_else(|_| unreachable!("histograms share their bounds")),
-                }
-            }
-            if start + offset as u32 == 0 {
-                first = Some(summary);
-            }
-            figures.push(f);
+        for result in results {
+            part.push(result?);
         }
+        progress(end - range.start);
         start = end;
     }
-    let first = first.unwrap_or_else(|| unreachable!("run 0 is always kept"));
-    let mut study = summarise(first, &figures, base_seed, runs);
-    study.latency_pooled_ms = pooled
+    Ok(part)
+}
+
+/// Merges the parts of one study (any order) into its summary. The parts
+/// must come from the same study and cover every run exactly once.
+pub fn merge(mut parts: Vec<StudyPart>) -> Result<StudySummary, String> {
+    parts.sort_by_key(|p| p.start);
+    let mut iter = parts.into_iter();
+    let mut whole = iter.next().ok_or("no parts to merge")?;
+    for next in iter {
+        if next.base_seed != whole.base_seed || next.runs != whole.runs {
+            return Err(format!(
+                "parts of different studies: seed {} with {} runs, and seed {} with {} runs",
+                whole.base_seed, whole.runs, next.base_seed, next.runs
+            ));
+        }
+        if next.start != whole.end {
+            return Err(if next.start < whole.end {
+                format!(
+                    "runs {}..{} are in two parts",
+                    next.start,
+                    whole.end.min(next.end)
+                )
+            } else {
+                format!("runs {}..{} are in no part", whole.end, next.start)
+            });
+        }
+        whole.append(next);
+    }
+    if whole.start != 0 || whole.end != whole.runs {
+        return Err(format!(
+            "the parts cover runs {}..{} of a study of {} runs (0..{})",
+            whole.start, whole.end, whole.runs, whole.runs
+        ));
+    }
+    let first = whole.first.take().ok_or("run 0 is missing")?;
+    let mut study = summarise(first, &whole.figures, whole.base_seed, whole.runs);
+    study.latency_pooled_ms = whole
+        .histogram
         .as_ref()
         .and_then(crate::metrics::recorder::latency_of);
+    study.latency_pooled_histogram = whole.histogram;
+    study.errors_by_cause = whole.errors_by_cause;
+    study.per_run = whole.figures;
     Ok(study)
 }
 
-fn summarise(first: RunSummary, figures: &[Figures], base_seed: u64, runs: u32) -> StudySummary {
-    let column = |f: fn(&Figures) -> f64| -> Vec<f64> { figures.iter().map(f).collect() };
-    let estimate = |f: fn(&Figures) -> f64| -> Estimate {
+fn summarise(first: RunSummary, figures: &[RunFigures], base_seed: u64, runs: u32) -> StudySummary {
+    let column = |f: fn(&RunFigures) -> f64| -> Vec<f64> { figures.iter().map(f).collect() };
+    let estimate = |f: fn(&RunFigures) -> f64| -> Estimate {
         mean_ci(&column(f)).unwrap_or_else(|| unreachable!("a study has runs"))
     };
     let latency = |k: usize| -> Option<Estimate> {
@@ -218,6 +302,10 @@ fn summarise(first: RunSummary, figures: &[Figures], base_seed: u64, runs: u32) 
         latency_p99_ms,
         latency_p999_ms,
         latency_pooled_ms: None,
+        latency_pooled_histogram: None,
+        errors_by_cause: BTreeMap::new(),
         slo,
+        per_run: Vec::new(),
+        control: None,
     }
 }
