@@ -20,6 +20,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod dist;
 pub mod engine;

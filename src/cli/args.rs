@@ -24,6 +24,10 @@ pub struct Cli {
 pub enum Command {
     /// Simulate one model under one scenario with one seed and write reports.
     Run(RunArgs),
+    /// Compare designs: every model under every scenario, many seeded runs
+    /// each, side by side with 95 % intervals, paired differences against
+    /// the first model, and a ranking.
+    Compare(CompareArgs),
     /// Check model and scenario files without running them.
     Validate(ValidateArgs),
     /// Print a model's call graph (components, call paths, load-balancer
@@ -93,4 +97,46 @@ pub struct ValidateArgs {
     /// Model or scenario files to check.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Model files (designs); the first is the baseline the others are
+    /// compared against.
+    #[arg(value_name = "MODEL", required = true)]
+    pub models: Vec<PathBuf>,
+
+    /// Scenario file; repeat for several.
+    #[arg(
+        long = "scenario",
+        short = 's',
+        value_name = "SCENARIO",
+        required = true
+    )]
+    pub scenarios: Vec<PathBuf>,
+
+    /// Seed of run 0 [default: each scenario's `seed`, else 1].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Runs per model × scenario: run i uses seed (base seed + i) for every
+    /// design, so designs are compared run by run.
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+
+    /// Worker threads [default: one per core]; the reports are the same
+    /// bytes at any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
+
+    /// Also run each seed with the scenario's scripted faults removed and
+    /// report what the faults cost, run by run.
+    #[arg(long)]
+    pub control: bool,
+
+    /// Directory for report.json, report.md and report.html
+    /// [default: reports/compare].
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }

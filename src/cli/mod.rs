@@ -5,8 +5,10 @@
 //! "the design regressed" from "the input is wrong".
 
 pub mod args;
+mod compare;
 mod explain;
 mod graph;
+mod progress;
 mod run;
 mod validate;
 
@@ -88,6 +90,7 @@ where
     // in the middle of a report.
     let outcome = catch_unwind(AssertUnwindSafe(|| match &cli.command {
         Command::Run(run_args) => run::execute(run_args),
+        Command::Compare(compare_args) => compare::execute(compare_args),
         Command::Validate(validate_args) => validate::execute(validate_args),
         Command::Graph(graph_args) => graph::execute(graph_args),
         Command::Explain(explain_args) => explain::execute(explain_args),

@@ -61,7 +61,7 @@ pub fn execute(args: &RunArgs) -> Outcome {
 /// Runs `work` and times it. A scenario that does not fit the model is bad
 /// input; a panic is a firedrill bug, reported with the command (from
 /// `reproduce`) that replays it, since the seed makes it reproducible.
-fn guarded<T>(
+pub(super) fn guarded<T>(
     work: impl FnOnce() -> Result<T, crate::run::RunError>,
     reproduce: impl FnOnce() -> String,
 ) -> Result<(T, f64), Outcome> {

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::metrics::{Estimate, Recovery, RunSummary, StudySummary};
+use crate::metrics::{Comparison, ControlDelta, Estimate, Recovery, RunSummary, StudySummary};
 
 /// Decimals kept on every float in `report.json`. Six keeps microseconds of
 /// time and 99.9999 % style availabilities exact, and nothing finer.
@@ -249,6 +249,33 @@ struct StudyBody<'a> {
     rpo_s: Interval,
     latency_ms: StudyLatency,
     slo: BTreeMap<&'a str, StudySloEntry>,
+    /// Only with `--control`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    control: Option<Control>,
+}
+
+/// Faulted minus control, run by run (`--control`).
+#[derive(Serialize)]
+struct Control {
+    control_availability_request: Interval,
+    availability_request: Interval,
+    failed_requests: Interval,
+    writes_lost: Interval,
+    rpo_s: Interval,
+    latency_p99_ms: Option<Interval>,
+}
+
+impl From<&ControlDelta> for Control {
+    fn from(c: &ControlDelta) -> Self {
+        Control {
+            control_availability_request: Interval::from(&c.control_availability_request),
+            availability_request: Interval::from(&c.availability_request),
+            failed_requests: Interval::from(&c.failed_requests),
+            writes_lost: Interval::from(&c.writes_lost),
+            rpo_s: Interval::from(&c.rpo_s),
+            latency_p99_ms: c.latency_p99_ms.as_ref().map(Interval::from),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -358,6 +385,133 @@ impl<'a> From<&'a StudySummary> for StudyBody<'a> {
                     (name.as_str(), entry)
                 })
                 .collect(),
+            control: s.control.as_ref().map(Control::from),
         }
     }
+}
+
+/// The top-level keys of a comparison's `report.json`, in order.
+pub const COMPARISON_KEYS: [&str; 8] = [
+    "firedrill_version",
+    "runs",
+    "base_seed",
+    "models",
+    "scenarios",
+    "results",
+    "differences",
+    "rankings",
+];
+
+/// Renders a comparison's `report.json`: one `results` entry per model ×
+/// scenario (scenario-major, in command-line order) with the same study
+/// keys as a study's report, then the paired differences and rankings.
+pub fn render_comparison(c: &Comparison) -> String {
+    let document = ComparisonDocument {
+        firedrill_version: c.cells.first().map_or(env!("CARGO_PKG_VERSION"), |cell| {
+            cell.study.first.firedrill_version.as_str()
+        }),
+        runs: c.runs,
+        base_seed: c.base_seed,
+        models: &c.models,
+        scenarios: &c.scenarios,
+        results: c
+            .cells
+            .iter()
+            .map(|cell| ComparisonResult {
+                model: &cell.model,
+                scenario: &cell.scenario,
+                model_file: &cell.model_path,
+                scenario_file: &cell.scenario_path,
+                horizon_s: Fixed(cell.study.first.horizon_s),
+                errors_by_cause: &cell.study.errors_by_cause,
+                study: StudyBody::from(&cell.study),
+            })
+            .collect(),
+        differences: c
+            .differences
+            .iter()
+            .map(|d| DifferenceEntry {
+                scenario: &d.scenario,
+                model: &d.model,
+                baseline: &d.baseline,
+                metric: d.metric,
+                mean: Fixed(d.estimate.mean),
+                ci95: [Fixed(d.estimate.ci95.0), Fixed(d.estimate.ci95.1)],
+                runs: d.estimate.n,
+                significant: d.significant,
+            })
+            .collect(),
+        rankings: c
+            .rankings
+            .iter()
+            .map(|r| RankingEntry {
+                scenario: &r.scenario,
+                order: r
+                    .entries
+                    .iter()
+                    .map(|e| RankRow {
+                        rank: e.rank,
+                        model: &e.model,
+                        availability_request: Fixed(e.availability_request),
+                        meets_slos: e.meets_slos,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|error| unreachable!("report.json serialisation failed: {error}"));
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct ComparisonDocument<'a> {
+    firedrill_version: &'a str,
+    runs: u32,
+    base_seed: u64,
+    models: &'a [String],
+    scenarios: &'a [String],
+    results: Vec<ComparisonResult<'a>>,
+    differences: Vec<DifferenceEntry<'a>>,
+    rankings: Vec<RankingEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct ComparisonResult<'a> {
+    model: &'a str,
+    scenario: &'a str,
+    model_file: &'a str,
+    scenario_file: &'a str,
+    horizon_s: Fixed,
+    /// Summed over every run.
+    errors_by_cause: &'a BTreeMap<String, u64>,
+    #[serde(flatten)]
+    study: StudyBody<'a>,
+}
+
+#[derive(Serialize)]
+struct DifferenceEntry<'a> {
+    scenario: &'a str,
+    model: &'a str,
+    baseline: &'a str,
+    metric: &'a str,
+    mean: Fixed,
+    ci95: [Fixed; 2],
+    runs: u32,
+    significant: bool,
+}
+
+#[derive(Serialize)]
+struct RankingEntry<'a> {
+    scenario: &'a str,
+    order: Vec<RankRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct RankRow<'a> {
+    rank: u32,
+    model: &'a str,
+    availability_request: Fixed,
+    meets_slos: bool,
 }

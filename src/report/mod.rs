@@ -9,6 +9,7 @@
 //! Files are written with [`write_atomic`], so a report directory never
 //! holds a half-written file even if the process is killed mid-write.
 
+pub mod comparison;
 pub mod format;
 pub mod json;
 pub mod markdown;
@@ -18,7 +19,7 @@ pub mod terminal;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::metrics::{RunSummary, StudySummary};
+use crate::metrics::{Comparison, RunSummary, StudySummary};
 
 /// The command line that reproduces a run, printed by every human-facing
 /// writer so a failure can be replayed exactly.
@@ -77,6 +78,16 @@ pub fn write_study_reports(
         &markdown_path,
         markdown::render_study(study, reproduce).as_bytes(),
     )?;
+    Ok(vec![json_path, markdown_path])
+}
+
+/// Writes a comparison's `report.json` and `report.md` into `dir`.
+pub fn write_comparison_reports(dir: &Path, c: &Comparison) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let json_path = dir.join(JSON_FILE);
+    write_atomic(&json_path, json::render_comparison(c).as_bytes())?;
+    let markdown_path = dir.join(MARKDOWN_FILE);
+    write_atomic(&markdown_path, comparison::markdown(c).as_bytes())?;
     Ok(vec![json_path, markdown_path])
 }
 

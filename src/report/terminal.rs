@@ -316,3 +316,55 @@ fn study_rows(s: &StudySummary) -> Vec<Row> {
         })
         .collect()
 }
+
+/// Renders a comparison: per scenario the ranking and the two tables, then
+/// the differences (and control deltas), then where the reports went.
+pub fn render_comparison(c: &crate::metrics::Comparison, colour: bool, footer: &Footer) -> String {
+    use super::comparison as table;
+    let bold = |text: &str| {
+        if colour {
+            format!("\x1b[1m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "firedrill compare: {}", c.models.join(" vs "));
+    let _ = writeln!(out, "{}", table::method_sentence(c));
+    for scenario in &c.scenarios {
+        let _ = writeln!(out, "\n{}", bold(&format!("== {scenario}")));
+        let _ = writeln!(out, "ranking: {}\n", table::ranking_line(c, scenario));
+        out.push_str(&table::availability_table(c, scenario).aligned());
+        out.push('\n');
+        out.push_str(&table::latency_table(c, scenario).aligned());
+    }
+    if let Some(t) = table::differences_table(c) {
+        out.push('\n');
+        out.push_str(&t.aligned());
+    }
+    if let Some(t) = table::control_table(c) {
+        out.push('\n');
+        out.push_str(&t.aligned());
+    }
+    out.push('\n');
+    if let Some(cell) = c.cells.first() {
+        let _ = writeln!(
+            out,
+            "reproduce one: {}",
+            table::reproduce_cell(cell, c.runs)
+        );
+    }
+    for path in &footer.report_files {
+        let _ = writeln!(out, "wrote: {}", path.display());
+    }
+    let _ = writeln!(
+        out,
+        "simulated {} runs in {:.2} s of wall time",
+        c.cells
+            .iter()
+            .map(|cell| u64::from(cell.study.runs))
+            .sum::<u64>(),
+        footer.wall_s
+    );
+    out
+}
