@@ -28,6 +28,12 @@ pub enum Command {
     /// each, side by side with 95 % intervals, paired differences against
     /// the first model, and a ranking.
     Compare(CompareArgs),
+    /// A study like `run --runs N`, or with `--shard i/n` one deterministic
+    /// slice of it written to a part file for `firedrill merge`.
+    Study(StudyArgs),
+    /// Merge the part files of a sharded study into the reports the whole
+    /// study gives on one machine (the same bytes).
+    Merge(MergeArgs),
     /// Check model and scenario files without running them.
     Validate(ValidateArgs),
     /// Print a model's call graph (components, call paths, load-balancer
@@ -137,6 +143,45 @@ pub struct CompareArgs {
 
     /// Directory for report.json, report.md and report.html
     /// [default: reports/compare].
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Run only shard I of N (1-based): runs (I-1)*R/N .. I*R/N of the R
+    /// runs, written as a part file to --out [default: part-I-of-N.json].
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+}
+
+/// `3/8` → (3, 8), with 1 ≤ I ≤ N.
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("expected I/N such as 1/4, found `{text}`"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("expected I/N with whole numbers, found `{text}`"))
+    };
+    let (i, n) = (number(i)?, number(n)?);
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("expected 1 ≤ I ≤ N in I/N, found `{text}`"));
+    }
+    Ok((i, n))
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Part files written by `firedrill study --shard`.
+    #[arg(value_name = "PART", required = true)]
+    pub parts: Vec<PathBuf>,
+
+    /// Directory for the reports [default: reports/<model>/<scenario>].
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
 }

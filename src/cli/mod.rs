@@ -10,6 +10,7 @@ mod explain;
 mod graph;
 mod progress;
 mod run;
+mod study;
 mod validate;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -91,6 +92,8 @@ where
     let outcome = catch_unwind(AssertUnwindSafe(|| match &cli.command {
         Command::Run(run_args) => run::execute(run_args),
         Command::Compare(compare_args) => compare::execute(compare_args),
+        Command::Study(study_args) => study::execute(study_args),
+        Command::Merge(merge_args) => study::execute_merge(merge_args),
         Command::Validate(validate_args) => validate::execute(validate_args),
         Command::Graph(graph_args) => graph::execute(graph_args),
         Command::Explain(explain_args) => explain::execute(explain_args),

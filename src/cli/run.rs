@@ -93,8 +93,20 @@ fn execute_study(
     let jobs = args
         .jobs
         .map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
-    let (summary, wall_s) = match guarded(
-        || study::run_study(model, scenario, reproduce.seed, args.runs, jobs),
+    let bar = super::progress::bar(u64::from(args.runs), "simulating");
+    let result = guarded(
+        || {
+            let part = study::run_part(
+                model,
+                scenario,
+                reproduce.seed,
+                args.runs,
+                0..args.runs,
+                jobs,
+                &|done| bar.set_position(u64::from(done)),
+            )?;
+            study::merge(vec![part]).map_err(|message| run::RunError { pos: None, message })
+        },
         || {
             format!(
                 "one of the runs with seeds {}..={} (run i: {} + i, with --runs 1)",
@@ -103,16 +115,29 @@ fn execute_study(
                 reproduce.seed
             )
         },
-    ) {
+    );
+    bar.finish_and_clear();
+    let (summary, wall_s) = match result {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
+    finish_study(&summary, reproduce, args.out.as_deref(), wall_s)
+}
+
+/// Writes a study's reports, prints its summary and turns its SLO
+/// verdicts (on the means) into an outcome.
+pub(super) fn finish_study(
+    summary: &crate::metrics::StudySummary,
+    reproduce: &Reproduce,
+    out: Option<&Path>,
+    wall_s: f64,
+) -> Outcome {
     let first = &summary.first;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_report_dir(&first.model, &first.scenario));
-    let report_files = match report::write_study_reports(&dir, &summary, reproduce) {
+    let dir = out.map_or_else(
+        || default_report_dir(&first.model, &first.scenario),
+        Path::to_path_buf,
+    );
+    let report_files = match report::write_study_reports(&dir, summary, reproduce) {
         Ok(files) => files,
         Err(error) => {
             eprintln!("error: cannot write reports to {}: {error}", dir.display());
@@ -123,7 +148,7 @@ fn execute_study(
         wall_s,
         report_files,
     };
-    let text = terminal::render_study(&summary, reproduce, terminal::colour_wanted(), &footer);
+    let text = terminal::render_study(summary, reproduce, terminal::colour_wanted(), &footer);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();

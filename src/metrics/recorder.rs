@@ -29,7 +29,7 @@ const RECOVERED_AFTER_GOOD_SECONDS: u64 = 60;
 /// How long after a fault ends its first impact may still show.
 const IMPACT_GRACE_SECONDS: u64 = 120;
 /// Latency histogram range: 1 µs to one day, 3 significant digits.
-const LATENCY_MAX_US: u64 = 86_400_000_000;
+pub const LATENCY_MAX_US: u64 = 86_400_000_000;
 
 struct FaultWatch {
     name: String,

@@ -8,6 +8,7 @@
 //! summary (and report.json) is the same bytes at any thread count.
 //! Memory: one full [`RunSummary`] (run 0) plus a few numbers per run.
 
+pub mod part;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -201,7 +202,10 @@ pub fn merge(mut parts: Vec<StudyPart>) -> Result<StudySummary, String> {
             whole.start, whole.end, whole.runs, whole.runs
         ));
     }
-    let first = whole.first.take().ok_or("run 0 is missing")?;
+    let first = whole
+        .first
+        .take()
+        .ok_or("run 0's summary is missing (merge re-simulates it)")?;
     let mut study = summarise(first, &whole.figures, whole.base_seed, whole.runs);
     study.latency_pooled_ms = whole
         .histogram
