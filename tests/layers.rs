@@ -19,7 +19,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["config", "dist", "engine", "metrics", "rng", "time"],
     ),
     ("fault", &["config", "dist", "model", "rng", "time"]),
-    ("run", &["config", "fault", "metrics", "model", "time"]),
+    ("cost", &["catalog", "config", "metrics"]),
+    (
+        "run",
+        &["config", "cost", "fault", "metrics", "model", "time"],
+    ),
     ("catalog", &["config", "dist", "time"]),
     ("topology", &["config"]),
     ("spec", &["catalog", "config", "dist", "time", "topology"]),

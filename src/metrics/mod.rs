@@ -3,6 +3,7 @@
 //! by the horizon.
 
 pub mod cause;
+pub mod cost;
 pub mod infra;
 pub mod recorder;
 pub mod stop;
@@ -10,6 +11,7 @@ pub mod study;
 pub mod summary;
 
 pub use cause::ErrorCause;
+pub use cost::{CostItem, CostSummary, PriceSource};
 pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopRecord};
 pub use recorder::Recorder;
 pub use study::{Estimate, StudySlo, StudySummary};
