@@ -490,3 +490,6 @@ fn crossing_fraction(from: &[f64], to: &[f64]) -> f64 {
     let same: f64 = from.iter().zip(to).map(|(a, b)| a * b).sum();
     (1.0 - same).max(0.0)
 }
+
+#[cfg(test)]
+mod tests;
