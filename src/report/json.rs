@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::metrics::{Estimate, Recovery, RunSummary, StudySummary};
+use crate::metrics::{CostSummary, Estimate, Recovery, RunSummary, StudySummary};
 
 /// Decimals kept on every float in `report.json`. Six keeps microseconds of
 /// time and 99.9999 % style availabilities exact, and nothing finer.
@@ -25,7 +25,7 @@ pub const FLOAT_DECIMALS: i32 = 6;
 /// The top-level keys of `report.json`, in the order they are written.
 /// Tools that read the report may rely on this list; a test holds the
 /// writer to it.
-pub const TOP_LEVEL_KEYS: [&str; 11] = [
+pub const TOP_LEVEL_KEYS: [&str; 12] = [
     "firedrill_version",
     "model",
     "scenario",
@@ -37,6 +37,7 @@ pub const TOP_LEVEL_KEYS: [&str; 11] = [
     "latency_ms",
     "errors_by_cause",
     "slo",
+    "cost",
 ];
 
 /// Renders `report.json`: pretty-printed, with a trailing newline.
@@ -92,6 +93,62 @@ struct Document<'a> {
     latency_ms: Latency,
     errors_by_cause: &'a BTreeMap<String, u64>,
     slo: BTreeMap<&'a str, Slo>,
+    cost: Cost<'a>,
+}
+
+/// The design's monthly cost (the same for every seed): total, the priced
+/// lines in model order, the parts nothing priced, and the date of the
+/// newest list price used.
+#[derive(Serialize)]
+struct Cost<'a> {
+    usd_per_month: Fixed,
+    items: Vec<CostLine<'a>>,
+    unpriced: &'a [String],
+    prices_as_of: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct CostLine<'a> {
+    component: &'a str,
+    item: &'a str,
+    quantity: Fixed,
+    unit: &'a str,
+    unit_price_usd: Fixed,
+    usd_per_month: Fixed,
+    /// `null` for a `cost_per_month` set in the model file.
+    source: Option<Source<'a>>,
+}
+
+#[derive(Serialize)]
+struct Source<'a> {
+    url: &'a str,
+    as_of: &'a str,
+}
+
+impl<'a> From<&'a CostSummary> for Cost<'a> {
+    fn from(cost: &'a CostSummary) -> Self {
+        Cost {
+            usd_per_month: Fixed(cost.total_usd_per_month),
+            items: cost
+                .items
+                .iter()
+                .map(|i| CostLine {
+                    component: &i.component,
+                    item: &i.item,
+                    quantity: Fixed(i.quantity),
+                    unit: &i.unit,
+                    unit_price_usd: Fixed(i.unit_price_usd),
+                    usd_per_month: Fixed(i.usd_per_month),
+                    source: i.source.map(|s| Source {
+                        url: s.url,
+                        as_of: s.as_of,
+                    }),
+                })
+                .collect(),
+            unpriced: &cost.unpriced,
+            prices_as_of: cost.prices_as_of,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -198,6 +255,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
                     (name.as_str(), slo)
                 })
                 .collect(),
+            cost: Cost::from(&summary.cost),
         }
     }
 }
