@@ -46,6 +46,10 @@ fn uses(path: &Path, out: &mut BTreeSet<String>) {
         }
         return;
     }
+    // A `tests.rs` beside a module is its unit tests (`#[cfg(test)] mod tests;`).
+    if path.file_name().is_some_and(|n| n == "tests.rs") {
+        return;
+    }
     let text = std::fs::read_to_string(path).unwrap();
     let code = text.split("#[cfg(test)]").next().unwrap_or("");
     for (i, _) in code.match_indices("crate::") {
