@@ -206,7 +206,11 @@ fn bad_inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
         scenario.trim(),
         "steady-state has a horizon line"
     );
-    let bad_price = model.replacen("    kind: tier\n", "    kind: tier\n    cost_per_month: -40\n", 1);
+    let bad_price = model.replacen(
+        "    kind: tier\n",
+        "    kind: tier\n    cost_per_month: -40\n",
+        1,
+    );
     assert_ne!(bad_price, model, "the single-instance model has a tier");
     let files = [
         (
