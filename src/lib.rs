@@ -16,12 +16,13 @@
 //! Layers point one way:
 //! `engine` ← `model`/`fault` ← `metrics` ← `run` ← `report` ← `cli`,
 //! with `spec` (files), `config` (resolved data), `topology` and `catalog`
-//! beside them.
+//! beside them; `cost` prices a model from the catalog for `run`.
 
 pub mod catalog;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod cost;
 pub mod dist;
 pub mod engine;
 pub mod fault;

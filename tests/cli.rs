@@ -206,12 +206,19 @@ fn bad_inputs(dir: &Path) -> Vec<(&'static str, PathBuf)> {
         scenario.trim(),
         "steady-state has a horizon line"
     );
+    let bad_price = model.replacen(
+        "    kind: tier\n",
+        "    kind: tier\n    cost_per_month: -40\n",
+        1,
+    );
+    assert_ne!(bad_price, model, "the single-instance model has a tier");
     let files = [
         (
             "unknown-field",
             "model.yaml",
             format!("{model}\nnot_a_field: 1\n"),
         ),
+        ("bad-price", "priced.yaml", bad_price),
         ("bad-duration", "scenario.yaml", format!("{bad_duration}\n")),
         ("empty", "empty.yaml", String::new()),
         (
@@ -247,6 +254,22 @@ fn validate_rejects_bad_files_with_location() {
 }
 
 #[test]
+fn a_negative_price_is_named_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, path) = bad_inputs(dir.path())
+        .into_iter()
+        .find(|(what, _)| *what == "bad-price")
+        .unwrap();
+    let output = firedrill(&["validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    // `cost_per_month: -40` is on line 12; its value starts at column 21.
+    let expected = format!("{}:12:21:", path.display());
+    let err = stderr(&output);
+    assert!(err.contains(&expected), "{err}");
+    assert!(err.contains("cost_per_month: -40"), "{err}");
+}
+
+#[test]
 fn validate_reports_good_and_bad_files_together() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.yaml");
@@ -270,7 +293,7 @@ fn run_with_bad_files_exits_2_with_location() {
         // The broken file stands in for whichever side it was made from; the
         // empty and garbage files are tried as both.
         let pairs = match what {
-            "unknown-field" => vec![(file, STEADY)],
+            "unknown-field" | "bad-price" => vec![(file, STEADY)],
             "bad-duration" => vec![(SINGLE_INSTANCE, file)],
             _ => vec![(file, STEADY), (SINGLE_INSTANCE, file)],
         };

@@ -202,6 +202,7 @@ fn an_attach_outage_holds_a_volume_restore_until_it_ends() {
     if let ComponentKind::Tier(t) = &mut m.components[1].kind {
         t.volume = Some(VolumeConfig {
             volume_type: None,
+            size_gb: 100,
             snapshot_every: None,
             snapshot_duration: Dist::Constant(secs(1)),
             restore_time: Dist::Constant(secs(60)),

@@ -41,6 +41,7 @@ fn db_model(zones: &[&str], db: DatabaseConfig, read_share: f64) -> ModelConfig 
 fn hourly_volume() -> VolumeConfig {
     VolumeConfig {
         volume_type: Some("aws/gp3".into()),
+        size_gb: 100,
         snapshot_every: Some(secs(HOUR)),
         snapshot_duration: Dist::Constant(secs(600)),
         restore_time: Dist::Constant(secs(1800)),

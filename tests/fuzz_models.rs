@@ -52,6 +52,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             name: format!("tier{t}"),
             preset: None,
             tags: Vec::new(),
+            cost_per_month: None,
             kind: ComponentKind::Tier(TierConfig {
                 zones: zones_subset(rng, n_zones),
                 per_zone: rng.random_range(1..=3),
@@ -64,6 +65,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 service_time_by_class: (0..classes).map(|_| dist(rng, 20)).collect(),
                 volume: rng.random_bool(0.3).then(|| VolumeConfig {
                     volume_type: None,
+                    size_gb: 100,
                     snapshot_every: None,
                     snapshot_duration: Dist::Constant(secs(1)),
                     restore_time: Dist::Constant(secs(rng.random_range(5..=60))),
@@ -106,6 +108,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             name: format!("lb{l}"),
             preset: None,
             tags: Vec::new(),
+            cost_per_month: None,
             kind: ComponentKind::LoadBalancer(LoadBalancerConfig {
                 target,
                 strategy: strategies[rng.random_range(0..strategies.len())],
@@ -147,6 +150,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             .collect();
         let volume = rng.random_bool(0.6).then(|| VolumeConfig {
             volume_type: None,
+            size_gb: 100,
             snapshot_every: rng
                 .random_bool(0.7)
                 .then(|| secs(rng.random_range(10..=120))),
@@ -158,6 +162,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             name: "db".into(),
             preset: None,
             tags: Vec::new(),
+            cost_per_month: None,
             kind: ComponentKind::Database(DatabaseConfig {
                 primary_zone: primary,
                 standby_zone: standby,
@@ -191,6 +196,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             name: "cache".into(),
             preset: None,
             tags: Vec::new(),
+            cost_per_month: None,
             kind: ComponentKind::Cache(CacheConfig {
                 zones: zones_subset(rng, n_zones),
                 nodes_per_zone: rng.random_range(1..=2),
@@ -207,6 +213,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             name: "media".into(),
             preset: None,
             tags: Vec::new(),
+            cost_per_month: None,
             kind: ComponentKind::ObjectStore(ObjectStoreConfig {
                 service_time: dist(rng, 50),
             }),

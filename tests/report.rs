@@ -14,8 +14,8 @@ mod common;
 use common::check_golden;
 use firedrill::cli::Outcome;
 use firedrill::metrics::{
-    AvailabilitySummary, DataLossSummary, EngineStats, LatencySummary, Recovery, RequestCounts,
-    RunSummary, SloVerdict,
+    AvailabilitySummary, CostItem, CostSummary, DataLossSummary, EngineStats, LatencySummary,
+    PriceSource, Recovery, RequestCounts, RunSummary, SloVerdict,
 };
 use firedrill::report::{json, markdown, terminal, Reproduce};
 
@@ -98,11 +98,45 @@ fn sample() -> RunSummary {
         }),
         errors_by_cause,
         slo,
+        cost: sample_cost(),
         engine: EngineStats {
             events: 12_345_678,
             peak_pending_events: 999,
         },
         detail: firedrill::metrics::RunDetail::default(),
+    }
+}
+
+/// Two lines: one catalog price, one set in the model file; one part unpriced.
+fn sample_cost() -> CostSummary {
+    let items = vec![
+        CostItem {
+            component: "web".into(),
+            item: "aws/m5.large instances ×4".into(),
+            quantity: 2_920.0,
+            unit: "instance-hour".into(),
+            unit_price_usd: 0.096,
+            usd_per_month: 280.32,
+            source: Some(PriceSource {
+                url: "https://aws.amazon.com/ec2/pricing/on-demand/",
+                as_of: "2024-01",
+            }),
+        },
+        CostItem {
+            component: "db".into(),
+            item: "cost_per_month (model file)".into(),
+            quantity: 1.0,
+            unit: "month".into(),
+            unit_price_usd: 1_200.5,
+            usd_per_month: 1_200.5,
+            source: None,
+        },
+    ];
+    CostSummary {
+        total_usd_per_month: 1_480.82,
+        items,
+        unpriced: vec!["payments".into()],
+        prices_as_of: Some("2024-01"),
     }
 }
 
@@ -149,6 +183,7 @@ fn json_top_level_keys_are_exactly_these_in_this_order() {
         "latency_ms",
         "errors_by_cause",
         "slo",
+        "cost",
     ];
     assert_eq!(keys_in_order(&text, 2), expected);
     assert_eq!(json::TOP_LEVEL_KEYS, expected);
@@ -190,6 +225,28 @@ fn json_nested_keys_are_exactly_these() {
         object_keys(&value["slo"]["latency_p99"]),
         ["actual", "pass", "target"]
     );
+    assert_eq!(
+        object_keys(&value["cost"]),
+        ["items", "prices_as_of", "unpriced", "usd_per_month"]
+    );
+    assert_eq!(
+        object_keys(&value["cost"]["items"][0]),
+        [
+            "component",
+            "item",
+            "quantity",
+            "source",
+            "unit",
+            "unit_price_usd",
+            "usd_per_month"
+        ]
+    );
+    assert_eq!(
+        object_keys(&value["cost"]["items"][0]["source"]),
+        ["as_of", "url"]
+    );
+    assert!(value["cost"]["items"][1]["source"].is_null());
+    assert_eq!(value["cost"]["unpriced"][0], "payments");
     // Every cause is listed, zero or not; engine statistics never are.
     assert_eq!(value["errors_by_cause"]["stale_dns"], 0);
     assert!(!json::render(&sample()).contains("events"));
@@ -255,6 +312,12 @@ fn markdown_has_every_table() {
         "| writes acknowledged | writes lost | RPO |",
         "| p50 | p90 | p99 | p99.9 | max |",
         "| no_healthy_target | 1,200 |",
+        "## Cost per month",
+        "**$1,480.82/month** (730-hour month; AWS us-east-1 on-demand list prices as of 2024-01).",
+        "| component | item | quantity | unit | unit price | per month |",
+        "| web | aws/m5.large instances ×4 | 2,920 | instance-hour | $0.096 | $280.32 |",
+        "| db | cost_per_month (model file) | 1 | month | $1,200.50 | $1,200.50 |",
+        "Unpriced (no catalog price and no `cost_per_month`; counted as $0): `payments`.",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
@@ -283,6 +346,10 @@ fn terminal_summary_has_seed_units_verdicts_and_command() {
         "reproduce: firedrill run models/wordpress-multi-az.yaml --scenario scenarios/az-power-interruption.yaml --seed 42",
         "wrote: out/report.json",
         "12.3M events",
+        "$1,480.82/month",
+        "AWS us-east-1 list prices as of 2024-01",
+        "$280.32/month",
+        "no price: counted as $0",
     ] {
         assert!(plain.contains(needle), "missing {needle:?} in\n{plain}");
     }

@@ -117,6 +117,7 @@ fn hundred_volumes_at_0_2_percent_afr_lose_one_in_18_percent_of_years() {
     // 4,000 seeds: sd = sqrt(0.181 · 0.819 / 4000) = 0.61 pp; ± 2 pp.
     let volume = VolumeConfig {
         volume_type: None,
+        size_gb: 100,
         snapshot_every: None,
         snapshot_duration: Dist::Constant(secs(60)),
         restore_time: Dist::Constant(hours(1)),

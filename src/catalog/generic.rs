@@ -14,6 +14,9 @@ pub const TIER_PER_ZONE: u32 = 1;
 /// kernel 5.4. Beyond it a request is refused (shed), so an overloaded tier
 /// never queues without bound.
 pub const TIER_QUEUE_LIMIT: u32 = 4096;
+/// Assumption: a 100 GB volume when the file gives no `size_gb` (only the
+/// storage price depends on it).
+pub const VOLUME_SIZE_GB: u32 = 100;
 pub const CACHE_NODES_PER_ZONE: u32 = 1;
 /// Assumption: a modest hit ratio; real ones depend on the working set.
 pub const CACHE_HIT_RATIO: f64 = 0.8;

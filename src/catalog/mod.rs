@@ -8,6 +8,7 @@
 
 mod aws;
 pub mod generic;
+pub mod prices;
 
 use crate::config::{HealthCheckConfig, Strategy};
 use crate::dist::Dist;

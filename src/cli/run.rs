@@ -250,6 +250,7 @@ mod tests {
             latency_ms: None,
             errors_by_cause: Default::default(),
             slo,
+            cost: CostSummary::default(),
             engine: EngineStats::default(),
             detail: RunDetail::default(),
         }

@@ -16,9 +16,10 @@
 pub mod control;
 
 use crate::config::{ModelConfig, ScenarioConfig};
+use crate::cost;
 use crate::metrics::{
-    Cell, Comparison, Difference, Estimate, RankEntry, Ranking, RunFigures, StudySummary,
-    DIFFERENCE_METRICS,
+    Cell, Comparison, CostOfNines, Difference, Estimate, RankEntry, Ranking, RunFigures,
+    StudySummary, DIFFERENCE_METRICS,
 };
 use crate::run::RunError;
 use crate::study::mean_ci;
@@ -87,6 +88,7 @@ pub fn assemble(cells: Vec<Cell>, per: usize, runs: u32, base_seed: u64) -> Comp
     let mut scenarios: Vec<String> = Vec::new();
     let mut differences = Vec::new();
     let mut rankings = Vec::new();
+    let mut cost_of_nines = Vec::new();
     for group in cells.chunks(per.max(1)) {
         let scenario = group[0].scenario.clone();
         if !scenarios.contains(&scenario) {
@@ -112,6 +114,9 @@ pub fn assemble(cells: Vec<Cell>, per: usize, runs: u32, base_seed: u64) -> Comp
                 }
             }
         }
+        for cell in &group[1..] {
+            cost_of_nines.push(price_of_nines(&scenario, cell, baseline));
+        }
         rankings.push(rank(&scenario, group));
     }
     Comparison {
@@ -122,6 +127,24 @@ pub fn assemble(cells: Vec<Cell>, per: usize, runs: u32, base_seed: u64) -> Comp
         cells,
         differences,
         rankings,
+        cost_of_nines,
+    }
+}
+
+fn price_of_nines(scenario: &str, cell: &Cell, baseline: &Cell) -> CostOfNines {
+    let usd = cell.study.first.cost.total_usd_per_month;
+    let base_usd = baseline.study.first.cost.total_usd_per_month;
+    let nines = cost::nines(cell.study.availability_request.mean);
+    let base_nines = cost::nines(baseline.study.availability_request.mean);
+    CostOfNines {
+        scenario: scenario.to_string(),
+        model: cell.model.clone(),
+        baseline: baseline.model.clone(),
+        usd_per_month: usd,
+        baseline_usd_per_month: base_usd,
+        nines,
+        baseline_nines: base_nines,
+        usd_per_extra_nine: cost::cost_per_extra_nine(base_usd, base_nines, usd, nines),
     }
 }
 

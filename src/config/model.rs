@@ -37,6 +37,9 @@ pub struct ComponentConfig {
     /// Free labels (`critical`, `team-payments`) that fault targets can
     /// select by, as AWS FIS selects resources by tag.
     pub tags: Vec<String>,
+    /// The file's own monthly price for the whole component (USD per
+    /// 730-hour month); replaces the catalog's price when set.
+    pub cost_per_month: Option<f64>,
     pub kind: ComponentKind,
 }
 
@@ -194,6 +197,8 @@ pub struct FailoverConfig {
 pub struct VolumeConfig {
     /// Catalog type (`aws/gp3`) for reports.
     pub volume_type: Option<String>,
+    /// Provisioned size, for the storage price.
+    pub size_gb: u32,
     pub snapshot_every: Option<SimDuration>,
     /// How long a snapshot takes from start to completion.
     pub snapshot_duration: Dist,

@@ -25,6 +25,26 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
     /// For each scenario, the models best first.
     pub rankings: Vec<Ranking>,
+    /// For each scenario, each model after the first against the first:
+    /// what its extra availability costs.
+    pub cost_of_nines: Vec<CostOfNines>,
+}
+
+/// The price of availability: `model` against `baseline` under one
+/// scenario. Nines are −log10(1 − availability) of the mean request
+/// availability, capped at 9.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostOfNines {
+    pub scenario: String,
+    pub model: String,
+    pub baseline: String,
+    pub usd_per_month: f64,
+    pub baseline_usd_per_month: f64,
+    pub nines: f64,
+    pub baseline_nines: f64,
+    /// Extra dollars per month for each extra nine; `None` when the model
+    /// adds no nine (then more money buys nothing here).
+    pub usd_per_extra_nine: Option<f64>,
 }
 
 impl Comparison {

@@ -4,6 +4,7 @@
 
 pub mod cause;
 pub mod compare;
+pub mod cost;
 pub mod infra;
 pub mod recorder;
 pub mod stop;
@@ -12,8 +13,9 @@ pub mod summary;
 
 pub use cause::ErrorCause;
 pub use compare::{
-    Cell, Comparison, ControlDelta, Difference, RankEntry, Ranking, DIFFERENCE_METRICS,
+    Cell, Comparison, ControlDelta, CostOfNines, Difference, RankEntry, Ranking, DIFFERENCE_METRICS,
 };
+pub use cost::{CostItem, CostSummary, PriceSource};
 pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopRecord};
 pub use recorder::Recorder;
 pub use study::{Estimate, RunFigures, StudySlo, StudySummary};

@@ -20,6 +20,8 @@ pub struct RunSummary {
     pub errors_by_cause: BTreeMap<String, u64>,
     /// SLO name (`availability`, `latency_p99`, `writes_lost`) to verdict.
     pub slo: BTreeMap<String, SloVerdict>,
+    /// What the design costs per month (the same for every seed).
+    pub cost: super::CostSummary,
     /// Not part of report.json: facts about the simulation itself.
     pub engine: EngineStats,
     /// Not part of report.json: figures for validation against closed forms.

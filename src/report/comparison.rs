@@ -115,6 +115,7 @@ pub fn availability_table(c: &Comparison, scenario: &str) -> Table {
                 with_interval(&s.longest_outage_s, format::seconds),
                 with_interval(&s.writes_lost, count),
                 with_interval(&s.rpo_s, format::seconds),
+                format::usd(s.first.cost.total_usd_per_month),
                 slo_verdicts(cell),
             ]
         })
@@ -130,9 +131,10 @@ pub fn availability_table(c: &Comparison, scenario: &str) -> Table {
             "longest outage",
             "writes lost",
             "RPO",
+            "cost/month",
             "SLOs",
         ],
-        numeric: vec![true, false, true, true, true, true, true, true, false],
+        numeric: vec![true, false, true, true, true, true, true, true, true, false],
         rows,
     }
 }
@@ -263,6 +265,52 @@ pub fn differences_table(c: &Comparison) -> Option<Table> {
     })
 }
 
+/// What each design's extra availability costs against the baseline.
+pub fn cost_table(c: &Comparison) -> Option<Table> {
+    if c.cost_of_nines.is_empty() {
+        return None;
+    }
+    let nines = |n: f64| {
+        if n.is_finite() {
+            format!("{n:.2}")
+        } else {
+            "n/a".into()
+        }
+    };
+    let rows = c
+        .cost_of_nines
+        .iter()
+        .map(|k| {
+            vec![
+                k.scenario.clone(),
+                format!("{} vs {}", k.model, k.baseline),
+                format!(
+                    "{} → {}",
+                    format::usd(k.baseline_usd_per_month),
+                    format::usd(k.usd_per_month)
+                ),
+                format!("{} → {}", nines(k.baseline_nines), nines(k.nines)),
+                k.usd_per_extra_nine.map_or_else(
+                    || "no extra nine".into(),
+                    |v| format!("{}/month", format::usd(v)),
+                ),
+            ]
+        })
+        .collect();
+    Some(Table {
+        title: "Cost of each extra nine (mean request availability; catalog list prices)".into(),
+        headers: vec![
+            "scenario",
+            "designs",
+            "cost/month",
+            "nines",
+            "per extra nine",
+        ],
+        numeric: vec![false, false, true, true, true],
+        rows,
+    })
+}
+
 /// With `--control`: what the scripted faults cost each design.
 pub fn control_table(c: &Comparison) -> Option<Table> {
     let rows: Vec<Vec<String>> = c
@@ -332,6 +380,7 @@ pub fn tables(c: &Comparison) -> Vec<Table> {
         out.push(latency_table(c, scenario));
     }
     out.extend(differences_table(c));
+    out.extend(cost_table(c));
     out.extend(control_table(c));
     out
 }
@@ -364,6 +413,10 @@ pub fn markdown(c: &Comparison) -> String {
     }
     if let Some(t) = differences_table(c) {
         out.push_str("## Differences\n\n");
+        out.push_str(&t.markdown());
+    }
+    if let Some(t) = cost_table(c) {
+        out.push_str("## Cost\n\n");
         out.push_str(&t.markdown());
     }
     if let Some(t) = control_table(c) {

@@ -19,6 +19,49 @@ pub fn count(value: u64) -> String {
     out
 }
 
+/// Dollars to the cent with thousands separators: `$1,234.56`.
+pub fn usd(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    let cents = (value.abs() * 100.0).round() as u64;
+    let sign = if value < 0.0 && cents > 0 { "-" } else { "" };
+    format!("{sign}${}.{:02}", count(cents / 100), cents % 100)
+}
+
+/// A unit price, which may be a fraction of a cent: `$0.0004`, `$0.096`,
+/// `$0.02` (at least two decimals, at most six, trailing zeros dropped).
+pub fn unit_usd(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    let text = format!("{:.6}", value.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let fraction = fraction.trim_end_matches('0');
+    let padding = "0".repeat(2usize.saturating_sub(fraction.len()));
+    let whole = count(whole.parse().unwrap_or(0));
+    let sign = if value < 0.0 { "-" } else { "" };
+    format!("{sign}${whole}.{fraction}{padding}")
+}
+
+/// A quantity with thousands separators and at most three decimals:
+/// `2,920`, `2,233.8`, `5,548`.
+pub fn quantity(value: f64) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    let thousandths = (value.abs() * 1_000.0).round() as u64;
+    let sign = if value < 0.0 && thousandths > 0 {
+        "-"
+    } else {
+        ""
+    };
+    let fraction = format!("{:03}", thousandths % 1_000);
+    let fraction = fraction.trim_end_matches('0');
+    let dot = if fraction.is_empty() { "" } else { "." };
+    format!("{sign}{}{dot}{fraction}", count(thousandths / 1_000))
+}
+
 /// A fraction as a percentage with enough decimals to tell 99.9 % from
 /// 99.99 %: four decimals, trailing zeros kept so columns line up.
 pub fn percent(fraction: f64) -> String {
@@ -137,6 +180,21 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(1_000), "1,000");
         assert_eq!(count(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn money_and_quantities() {
+        assert_eq!(usd(908.7606), "$908.76");
+        assert_eq!(usd(1_234_567.891), "$1,234,567.89");
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(unit_usd(0.0004), "$0.0004");
+        assert_eq!(unit_usd(0.342), "$0.342");
+        assert_eq!(unit_usd(0.02), "$0.02");
+        assert_eq!(unit_usd(120.0), "$120.00");
+        assert_eq!(unit_usd(1_200.5), "$1,200.50");
+        assert_eq!(quantity(2_233.8), "2,233.8");
+        assert_eq!(quantity(5_548.0), "5,548");
+        assert_eq!(quantity(0.0), "0");
     }
 
     #[test]

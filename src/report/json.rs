@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::metrics::{Comparison, ControlDelta, Estimate, Recovery, RunSummary, StudySummary};
+use crate::metrics::{
+    Comparison, ControlDelta, CostSummary, Estimate, Recovery, RunSummary, StudySummary,
+};
 
 /// Decimals kept on every float in `report.json`. Six keeps microseconds of
 /// time and 99.9999 % style availabilities exact, and nothing finer.
@@ -25,7 +27,7 @@ pub const FLOAT_DECIMALS: i32 = 6;
 /// The top-level keys of `report.json`, in the order they are written.
 /// Tools that read the report may rely on this list; a test holds the
 /// writer to it.
-pub const TOP_LEVEL_KEYS: [&str; 11] = [
+pub const TOP_LEVEL_KEYS: [&str; 12] = [
     "firedrill_version",
     "model",
     "scenario",
@@ -37,6 +39,7 @@ pub const TOP_LEVEL_KEYS: [&str; 11] = [
     "latency_ms",
     "errors_by_cause",
     "slo",
+    "cost",
 ];
 
 /// Renders `report.json`: pretty-printed, with a trailing newline.
@@ -92,6 +95,62 @@ struct Document<'a> {
     latency_ms: Latency,
     errors_by_cause: &'a BTreeMap<String, u64>,
     slo: BTreeMap<&'a str, Slo>,
+    cost: Cost<'a>,
+}
+
+/// The design's monthly cost (the same for every seed): total, the priced
+/// lines in model order, the parts nothing priced, and the date of the
+/// newest list price used.
+#[derive(Serialize)]
+struct Cost<'a> {
+    usd_per_month: Fixed,
+    items: Vec<CostLine<'a>>,
+    unpriced: &'a [String],
+    prices_as_of: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct CostLine<'a> {
+    component: &'a str,
+    item: &'a str,
+    quantity: Fixed,
+    unit: &'a str,
+    unit_price_usd: Fixed,
+    usd_per_month: Fixed,
+    /// `null` for a `cost_per_month` set in the model file.
+    source: Option<Source<'a>>,
+}
+
+#[derive(Serialize)]
+struct Source<'a> {
+    url: &'a str,
+    as_of: &'a str,
+}
+
+impl<'a> From<&'a CostSummary> for Cost<'a> {
+    fn from(cost: &'a CostSummary) -> Self {
+        Cost {
+            usd_per_month: Fixed(cost.total_usd_per_month),
+            items: cost
+                .items
+                .iter()
+                .map(|i| CostLine {
+                    component: &i.component,
+                    item: &i.item,
+                    quantity: Fixed(i.quantity),
+                    unit: &i.unit,
+                    unit_price_usd: Fixed(i.unit_price_usd),
+                    usd_per_month: Fixed(i.usd_per_month),
+                    source: i.source.map(|s| Source {
+                        url: s.url,
+                        as_of: s.as_of,
+                    }),
+                })
+                .collect(),
+            unpriced: &cost.unpriced,
+            prices_as_of: cost.prices_as_of,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -198,6 +257,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
                     (name.as_str(), slo)
                 })
                 .collect(),
+            cost: Cost::from(&summary.cost),
         }
     }
 }
@@ -391,7 +451,7 @@ impl<'a> From<&'a StudySummary> for StudyBody<'a> {
 }
 
 /// The top-level keys of a comparison's `report.json`, in order.
-pub const COMPARISON_KEYS: [&str; 8] = [
+pub const COMPARISON_KEYS: [&str; 9] = [
     "firedrill_version",
     "runs",
     "base_seed",
@@ -400,6 +460,7 @@ pub const COMPARISON_KEYS: [&str; 8] = [
     "results",
     "differences",
     "rankings",
+    "cost_of_nines",
 ];
 
 /// Renders a comparison's `report.json`: one `results` entry per model ×
@@ -424,6 +485,7 @@ pub fn render_comparison(c: &Comparison) -> String {
                 scenario_file: &cell.scenario_path,
                 horizon_s: Fixed(cell.study.first.horizon_s),
                 errors_by_cause: &cell.study.errors_by_cause,
+                cost: Cost::from(&cell.study.first.cost),
                 study: StudyBody::from(&cell.study),
             })
             .collect(),
@@ -458,6 +520,20 @@ pub fn render_comparison(c: &Comparison) -> String {
                     .collect(),
             })
             .collect(),
+        cost_of_nines: c
+            .cost_of_nines
+            .iter()
+            .map(|k| CostOfNinesEntry {
+                scenario: &k.scenario,
+                model: &k.model,
+                baseline: &k.baseline,
+                usd_per_month: Fixed(k.usd_per_month),
+                baseline_usd_per_month: Fixed(k.baseline_usd_per_month),
+                nines: Fixed(k.nines),
+                baseline_nines: Fixed(k.baseline_nines),
+                usd_per_extra_nine: k.usd_per_extra_nine.map(Fixed),
+            })
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|error| unreachable!("report.json serialisation failed: {error}"));
@@ -475,6 +551,20 @@ struct ComparisonDocument<'a> {
     results: Vec<ComparisonResult<'a>>,
     differences: Vec<DifferenceEntry<'a>>,
     rankings: Vec<RankingEntry<'a>>,
+    cost_of_nines: Vec<CostOfNinesEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct CostOfNinesEntry<'a> {
+    scenario: &'a str,
+    model: &'a str,
+    baseline: &'a str,
+    usd_per_month: Fixed,
+    baseline_usd_per_month: Fixed,
+    nines: Fixed,
+    baseline_nines: Fixed,
+    /// `null` when the model adds no nine.
+    usd_per_extra_nine: Option<Fixed>,
 }
 
 #[derive(Serialize)]
@@ -486,6 +576,8 @@ struct ComparisonResult<'a> {
     horizon_s: Fixed,
     /// Summed over every run.
     errors_by_cause: &'a BTreeMap<String, u64>,
+    /// The design's monthly cost (the same in every scenario).
+    cost: Cost<'a>,
     #[serde(flatten)]
     study: StudyBody<'a>,
 }

@@ -37,6 +37,7 @@ fn render_with(
     recoveries(&mut out, summary);
     data_loss(&mut out, summary);
     latency(&mut out, summary);
+    cost(&mut out, summary);
     errors(&mut out, summary);
     out
 }
@@ -211,6 +212,51 @@ fn latency(out: &mut String, summary: &RunSummary) {
         format::ms(l.p999),
         format::ms(l.max)
     );
+}
+
+fn cost(out: &mut String, summary: &RunSummary) {
+    let c = &summary.cost;
+    let _ = writeln!(out, "## Cost per month\n");
+    let prices = c.prices_as_of.map_or_else(String::new, |date| {
+        format!("; AWS us-east-1 on-demand list prices as of {date}")
+    });
+    let _ = writeln!(
+        out,
+        "**{}/month** (730-hour month{prices}).\n",
+        format::usd(c.total_usd_per_month)
+    );
+    if !c.items.is_empty() {
+        let _ = writeln!(
+            out,
+            "| component | item | quantity | unit | unit price | per month |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---|---:|---:|");
+        for i in &c.items {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&i.component),
+                cell(&i.item),
+                format::quantity(i.quantity),
+                cell(&i.unit),
+                format::unit_usd(i.unit_price_usd),
+                format::usd(i.usd_per_month)
+            );
+        }
+        out.push('\n');
+    }
+    if !c.unpriced.is_empty() {
+        let names: Vec<String> = c
+            .unpriced
+            .iter()
+            .map(|n| format!("`{}`", cell(n)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Unpriced (no catalog price and no `cost_per_month`; counted as $0): {}.\n",
+            names.join(", ")
+        );
+    }
 }
 
 fn errors(out: &mut String, summary: &RunSummary) {

@@ -87,6 +87,7 @@ fn render_with(
         ("availability", availability_rows(summary)),
         ("data loss", data_loss_rows(summary)),
         ("latency (successful requests)", latency_rows(summary)),
+        ("cost per month", cost_rows(summary)),
     ];
     let errors = error_rows(summary);
     if !errors.is_empty() {
@@ -279,6 +280,47 @@ fn data_loss_rows(summary: &RunSummary) -> Vec<Row> {
     ]
 }
 
+/// The total, then each component's share in model order, then what
+/// nothing priced.
+fn cost_rows(summary: &RunSummary) -> Vec<Row> {
+    let c = &summary.cost;
+    let remark = c.prices_as_of.map_or_else(
+        || "730-hour month".to_string(),
+        |date| format!("730-hour month, AWS us-east-1 list prices as of {date}"),
+    );
+    let mut rows = vec![row(
+        "total",
+        format!("{}/month", format::usd(c.total_usd_per_month)),
+        remark,
+    )];
+    let mut components: Vec<(&str, f64, usize)> = Vec::new();
+    for item in &c.items {
+        match components.last_mut() {
+            Some((name, usd, lines)) if *name == item.component => {
+                *usd += item.usd_per_month;
+                *lines += 1;
+            }
+            _ => components.push((&item.component, item.usd_per_month, 1)),
+        }
+    }
+    for (name, usd, lines) in components {
+        let plural = if lines == 1 { "" } else { "s" };
+        rows.push(row(
+            name,
+            format!("{}/month", format::usd(usd)),
+            format!("{lines} line{plural}"),
+        ));
+    }
+    if !c.unpriced.is_empty() {
+        rows.push(row(
+            "unpriced",
+            c.unpriced.join(", "),
+            "no price: counted as $0".to_string(),
+        ));
+    }
+    rows
+}
+
 fn latency_rows(summary: &RunSummary) -> Vec<Row> {
     let Some(l) = summary.latency_ms else {
         return vec![row("none", "n/a".into(), "no request succeeded".into())];
@@ -339,6 +381,10 @@ pub fn render_comparison(c: &crate::metrics::Comparison, colour: bool, footer: &
         out.push_str(&table::latency_table(c, scenario).aligned());
     }
     if let Some(t) = table::differences_table(c) {
+        out.push('\n');
+        out.push_str(&t.aligned());
+    }
+    if let Some(t) = table::cost_table(c) {
         out.push('\n');
         out.push_str(&t.aligned());
     }

@@ -104,6 +104,7 @@ pub fn summarize(
         latency_ms,
         errors_by_cause,
         slo,
+        cost: crate::cost::monthly(model, Some(scenario)),
         engine: EngineStats {
             events: world.engine.events_processed(),
             peak_pending_events: world.peak_pending_events as u64,

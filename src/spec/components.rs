@@ -159,6 +159,23 @@ pub fn checked_kind(
     Ok(kind.value.clone())
 }
 
+/// `cost_per_month`: a finite amount of US dollars, zero or more.
+fn cost_per_month(ctx: &ModelContext, c: &RawComponent) -> Result<Option<f64>, Diagnostic> {
+    let Some(cost) = &c.cost_per_month else {
+        return Ok(None);
+    };
+    if !cost.value.is_finite() || cost.value < 0.0 {
+        return Err(ctx.error(
+            cost,
+            format!(
+                "`cost_per_month: {}`: expected US dollars per month, a number ≥ 0 (such as 120 or 35.5)",
+                cost.value
+            ),
+        ));
+    }
+    Ok(Some(cost.value))
+}
+
 /// Resolves a component of an already checked kind.
 pub fn resolve(
     ctx: &ModelContext,
@@ -195,6 +212,7 @@ pub fn resolve(
         name: name.value.clone(),
         preset: c.preset.as_ref().map(|p| p.value.clone()),
         tags: c.tags.clone().unwrap_or_default(),
+        cost_per_month: cost_per_month(ctx, c)?,
         kind: resolved,
     })
 }

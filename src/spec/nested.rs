@@ -38,8 +38,13 @@ pub fn resolve_volume(
         .snapshot_every
         .map(|d| d.0)
         .filter(|d| !d.is_zero());
+    let size_gb = settings.size_gb.unwrap_or(generic::VOLUME_SIZE_GB);
+    if size_gb == 0 {
+        return Err(ctx.error(raw, "a volume's `size_gb` must be at least 1"));
+    }
     Ok(VolumeConfig {
         volume_type: settings.preset.clone(),
+        size_gb,
         snapshot_every,
         snapshot_duration: match &settings.snapshot_duration {
             Some(d) => d.0,

@@ -72,6 +72,8 @@ pub struct RawComponent {
     pub description: Option<String>,
     /// Labels fault targets can select by (every kind accepts them).
     pub tags: Option<Vec<String>>,
+    /// The component's own price (USD per month); every kind accepts it.
+    pub cost_per_month: Option<Spanned<f64>>,
     pub zones: Option<Spanned<Vec<Spanned<String>>>>,
     // Tier.
     pub per_zone: Option<Spanned<u32>>,
@@ -182,6 +184,7 @@ pub struct RawVolumeSettings {
     pub snapshot_duration: Option<DistSpec>,
     pub restore_time: Option<DistSpec>,
     pub annual_failure_rate: Option<Probability>,
+    pub size_gb: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -193,7 +196,7 @@ impl<'de> Deserialize<'de> for RawVolume {
         impl<'de> Visitor<'de> for VolumeVisitor {
             type Value = RawVolume;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a volume preset such as `aws/gp3` or a map with preset, snapshot_every, snapshot_duration, restore_time, annual_failure_rate")
+                f.write_str("a volume preset such as `aws/gp3` or a map with preset, snapshot_every, snapshot_duration, restore_time, annual_failure_rate, size_gb")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawVolume, E> {
                 Ok(RawVolume(RawVolumeSettings {

@@ -88,6 +88,7 @@ pub fn component(name: &str, kind: ComponentKind) -> ComponentConfig {
         name: name.into(),
         preset: None,
         tags: Vec::new(),
+        cost_per_month: None,
         kind,
     }
 }
