@@ -96,6 +96,12 @@ pub struct RunArgs {
     /// the same bytes at any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub jobs: Option<u64>,
+
+    /// Pair every run with its control run (same seed and workload, the
+    /// scenario's scripted faults removed) and report what the faults cost.
+    /// Writes the study report, even for one run.
+    #[arg(long)]
+    pub control: bool,
 }
 
 #[derive(Debug, Args)]

@@ -36,7 +36,7 @@ pub fn execute(args: &RunArgs) -> Outcome {
         seed,
     };
 
-    if args.runs > 1 {
+    if args.runs > 1 || args.control {
         return execute_study(args, &model, &scenario, &reproduce);
     }
 
@@ -93,19 +93,19 @@ fn execute_study(
     let jobs = args
         .jobs
         .map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
-    let bar = super::progress::bar(u64::from(args.runs), "simulating");
+    let total = u64::from(args.runs) * if args.control { 2 } else { 1 };
+    let bar = super::progress::bar(total, "simulating");
     let result = guarded(
         || {
-            let part = study::run_part(
+            crate::compare::control::run_study(
                 model,
                 scenario,
                 reproduce.seed,
                 args.runs,
-                0..args.runs,
                 jobs,
+                args.control,
                 &|done| bar.set_position(u64::from(done)),
-            )?;
-            study::merge(vec![part]).map_err(|message| run::RunError { pos: None, message })
+            )
         },
         || {
             format!(

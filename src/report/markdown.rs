@@ -30,6 +30,7 @@ fn render_with(
     header(&mut out, summary, reproduce, pass);
     if let Some(study) = study {
         out.push_str(&super::study::markdown(study));
+        out.push_str(&super::study::control_markdown(study));
     }
     slos(&mut out, summary);
     requests(&mut out, summary);

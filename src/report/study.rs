@@ -139,3 +139,77 @@ pub fn markdown(s: &StudySummary) -> String {
     out.push('\n');
     out
 }
+
+/// With `--control`: faulted − control figures, run by run, as
+/// (label, mean [interval]) pairs.
+pub fn control_lines(s: &StudySummary) -> Vec<(&'static str, String)> {
+    let Some(c) = &s.control else {
+        return Vec::new();
+    };
+    let show = super::comparison::with_interval;
+    let points = |v: f64| {
+        if v.is_finite() {
+            format!("{:+.4} pp", v * 100.0)
+        } else {
+            "n/a".into()
+        }
+    };
+    let signed = |v: f64| {
+        if v.is_finite() {
+            format!("{v:+.1}")
+        } else {
+            "n/a".into()
+        }
+    };
+    let signed_s = |v: f64| {
+        if v.is_finite() {
+            format!("{v:+.3} s")
+        } else {
+            "n/a".into()
+        }
+    };
+    let signed_ms = |v: f64| {
+        if v.is_finite() {
+            format!("{v:+.3} ms")
+        } else {
+            "n/a".into()
+        }
+    };
+    vec![
+        (
+            "control availability",
+            show(&c.control_availability_request, format::percent),
+        ),
+        ("Δ availability", show(&c.availability_request, points)),
+        ("Δ failed requests", show(&c.failed_requests, signed)),
+        ("Δ writes lost", show(&c.writes_lost, signed)),
+        ("Δ RPO", show(&c.rpo_s, signed_s)),
+        (
+            "Δ latency p99",
+            c.latency_p99_ms
+                .as_ref()
+                .map_or_else(|| "n/a".into(), |e| show(e, signed_ms)),
+        ),
+    ]
+}
+
+/// The Markdown section for control runs (empty without `--control`).
+pub fn control_markdown(s: &StudySummary) -> String {
+    let lines = control_lines(s);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("## What the scripted faults cost\n\n");
+    let _ = writeln!(
+        out,
+        "Each run against its control run: the same seed and workload with the \
+         scenario's scripted faults removed (random failures kept). Faulted − control, \
+         mean [95 % CI] over runs; with one run, the exact delta.\n"
+    );
+    out.push_str("| figure | faulted − control |\n|---|---:|\n");
+    for (label, value) in lines {
+        let _ = writeln!(out, "| {label} | {value} |");
+    }
+    out.push('\n');
+    out
+}

@@ -134,6 +134,13 @@ fn render_with(
         if !rows.is_empty() {
             sections.push(("study SLOs (mean)", rows));
         }
+        let control: Vec<Row> = super::study::control_lines(s)
+            .into_iter()
+            .map(|(label, value)| row(label, value, String::new()))
+            .collect();
+        if !control.is_empty() {
+            sections.push(("faulted − control run (scripted faults removed)", control));
+        }
     }
 
     let label_width = sections
