@@ -32,6 +32,16 @@ fn line(label: &'static str, e: Option<&Estimate>, unit: fn(f64) -> String) -> S
     }
 }
 
+/// A figure of every request of every run (no interval: one histogram).
+fn pooled(label: &'static str, value: Option<f64>) -> StudyLine {
+    StudyLine {
+        label,
+        mean: value.map_or_else(|| "n/a".into(), format::ms),
+        ci: "(pooled)".into(),
+        range: None,
+    }
+}
+
 fn count(value: f64) -> String {
     if value.is_finite() {
         format!("{value:.2}")
@@ -74,6 +84,14 @@ pub fn lines(s: &StudySummary) -> Vec<StudyLine> {
         line("latency p50", s.latency_p50_ms.as_ref(), format::ms),
         line("latency p99", s.latency_p99_ms.as_ref(), format::ms),
         line("latency p99.9", s.latency_p999_ms.as_ref(), format::ms),
+        pooled(
+            "latency p99 (all requests pooled)",
+            s.latency_pooled_ms.map(|l| l.p99),
+        ),
+        pooled(
+            "latency p99.9 (all requests pooled)",
+            s.latency_pooled_ms.map(|l| l.p999),
+        ),
     ]
 }
 
