@@ -19,6 +19,7 @@
 //! beside them; `cost` prices a model from the catalog for `run`.
 
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod config;

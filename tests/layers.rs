@@ -29,11 +29,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("spec", &["catalog", "config", "dist", "time", "topology"]),
     ("study", &["config", "metrics", "run", "time"]),
     ("compare", &["config", "cost", "metrics", "run", "study"]),
+    (
+        "check",
+        &[
+            "compare", "config", "metrics", "report", "run", "spec", "study",
+        ],
+    ),
     ("report", &["metrics", "time"]),
     (
         "cli",
         &[
-            "compare", "config", "metrics", "report", "run", "spec", "study", "time", "topology",
+            "check", "compare", "config", "metrics", "report", "run", "spec", "study", "time",
+            "topology",
         ],
     ),
 ];

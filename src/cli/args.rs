@@ -34,6 +34,10 @@ pub enum Command {
     /// Merge the part files of a sharded study into the reports the whole
     /// study gives on one machine (the same bytes).
     Merge(MergeArgs),
+    /// The CI gate: run a suite (firedrill.yaml) of model × scenario cases,
+    /// judge their SLOs and compare with a baseline; exit 0 pass, 1 an SLO
+    /// or regression failed, 2 bad input.
+    Check(CheckArgs),
     /// Check model and scenario files without running them.
     Validate(ValidateArgs),
     /// Print a model's call graph (components, call paths, load-balancer
@@ -190,4 +194,34 @@ pub struct MergeArgs {
     /// Directory for the reports [default: reports/<model>/<scenario>].
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Suite file listing the cases.
+    #[arg(long, value_name = "FILE", default_value = "firedrill.yaml")]
+    pub suite: PathBuf,
+
+    /// Write JUnit XML here (one test case per case × SLO and per
+    /// regression check).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a Markdown summary here (for a pull-request comment or
+    /// $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// Compare with this stored result [default: the suite's `baseline`].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Rewrite the baseline with this check's result instead of comparing.
+    #[arg(long)]
+    pub update_baseline: bool,
+
+    /// Worker threads [default: one per core]; results are identical at
+    /// any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
 }

@@ -5,6 +5,7 @@
 //! "the design regressed" from "the input is wrong".
 
 pub mod args;
+mod check;
 mod compare;
 mod explain;
 mod graph;
@@ -92,6 +93,7 @@ where
     let outcome = catch_unwind(AssertUnwindSafe(|| match &cli.command {
         Command::Run(run_args) => run::execute(run_args),
         Command::Compare(compare_args) => compare::execute(compare_args),
+        Command::Check(check_args) => check::execute(check_args),
         Command::Study(study_args) => study::execute(study_args),
         Command::Merge(merge_args) => study::execute_merge(merge_args),
         Command::Validate(validate_args) => validate::execute(validate_args),

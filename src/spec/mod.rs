@@ -25,6 +25,7 @@ pub mod raw;
 pub mod raw_random;
 pub mod raw_scenario;
 mod scenario;
+pub mod suite;
 pub mod units;
 
 use std::path::Path;
