@@ -24,6 +24,7 @@ pub mod config;
 pub mod dist;
 pub mod engine;
 pub mod fault;
+pub mod fluid;
 pub mod metrics;
 pub mod model;
 pub mod report;

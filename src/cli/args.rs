@@ -86,6 +86,13 @@ pub struct RunArgs {
     /// the same bytes at any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub jobs: Option<u64>,
+
+    /// How to simulate: `request` (every request), `fluid` (traffic as a
+    /// rate between infrastructure state changes; months to years in
+    /// milliseconds), or `auto` (fluid above 20 M expected requests per run
+    /// or a 7-day horizon when the scenario allows it, else request).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = crate::run::Fidelity::Auto)]
+    pub fidelity: crate::run::Fidelity,
 }
 
 #[derive(Debug, Args)]

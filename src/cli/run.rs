@@ -41,7 +41,7 @@ pub fn execute(args: &RunArgs) -> Outcome {
     }
 
     let (summary, wall_s) = match guarded(
-        || run::run(&model, &scenario, seed),
+        || run::run_with(&model, &scenario, seed, args.fidelity),
         || reproduce.to_string(),
     ) {
         Ok(done) => done,
@@ -94,7 +94,16 @@ fn execute_study(
         .jobs
         .map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
     let (summary, wall_s) = match guarded(
-        || study::run_study(model, scenario, reproduce.seed, args.runs, jobs),
+        || {
+            study::run_study(
+                model,
+                scenario,
+                reproduce.seed,
+                args.runs,
+                jobs,
+                args.fidelity,
+            )
+        },
         || {
             format!(
                 "one of the runs with seeds {}..={} (run i: {} + i, with --runs 1)",
@@ -213,6 +222,7 @@ mod tests {
             model: "m".into(),
             scenario: "s".into(),
             seed: 5,
+            fidelity: "request",
             horizon_s: 60.0,
             requests: RequestCounts::default(),
             availability: AvailabilitySummary {

@@ -11,6 +11,6 @@ pub mod summary;
 
 pub use cause::ErrorCause;
 pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopRecord};
-pub use recorder::Recorder;
+pub use recorder::{latency_of, Recorder};
 pub use study::{Estimate, StudySlo, StudySummary};
 pub use summary::*;

@@ -9,6 +9,8 @@ pub struct RunSummary {
     pub model: String,
     pub scenario: String,
     pub seed: u64,
+    /// How the run was simulated: `request` or `fluid`.
+    pub fidelity: &'static str,
     /// Simulated span, warm-up included.
     pub horizon_s: f64,
     pub requests: RequestCounts,

@@ -2,10 +2,13 @@
 //! to the horizon and returns the summary.
 
 mod explain;
+mod fidelity;
 mod summarize;
 
 pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};
 pub use explain::{explain, Explanation};
+pub use fidelity::{Fidelity, AUTO_FLUID_HORIZON_S, AUTO_FLUID_REQUESTS};
+pub(crate) use summarize::slo_verdicts;
 
 use crate::config::{ModelConfig, ScenarioConfig, SourcePos};
 use crate::fault::FaultPlan;
@@ -88,4 +91,18 @@ pub fn run(
     seed: u64,
 ) -> Result<RunSummary, RunError> {
     Ok(Simulation::new(model, scenario, seed)?.finish())
+}
+
+/// Simulates `model` under `scenario` with `seed` at `fidelity` (`Auto`
+/// resolves per [`Fidelity::resolve`]).
+pub fn run_with(
+    model: &ModelConfig,
+    scenario: &ScenarioConfig,
+    seed: u64,
+    fidelity: Fidelity,
+) -> Result<RunSummary, RunError> {
+    match fidelity.resolve(scenario) {
+        Fidelity::Fluid => crate::fluid::run_fluid(model, scenario, seed),
+        _ => run(model, scenario, seed),
+    }
 }

@@ -51,6 +51,56 @@ pub fn summarize(
         .iter()
         .map(|c| (c.name().to_string(), r.errors[*c as usize]))
         .collect();
+    let slo = slo_verdicts(scenario, &availability, latency_ms.as_ref(), &data_loss);
+    let (admitted, waited) = world
+        .servers
+        .iter()
+        .zip(&world.server_roles)
+        .filter(|(_, role)| matches!(role, ServerRole::Instance { .. }))
+        .fold((0u64, 0u64), |(a, w), (s, _)| {
+            (a + s.admitted, w + s.admitted_after_wait)
+        });
+    RunSummary {
+        firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
+        model: model.name.clone(),
+        scenario: scenario.name.clone(),
+        seed,
+        fidelity: "request",
+        horizon_s: scenario.horizon.as_secs_f64(),
+        requests,
+        availability,
+        data_loss,
+        latency_ms,
+        errors_by_cause,
+        slo,
+        engine: EngineStats {
+            events: world.engine.events_processed(),
+            peak_pending_events: world.peak_pending_events as u64,
+        },
+        detail: RunDetail {
+            latency_histogram: Some(r.latency_histogram().clone()),
+            latency_mean_ms: r.latency_mean_ms(),
+            queue_wait_probability: if admitted > 0 {
+                waited as f64 / admitted as f64
+            } else {
+                0.0
+            },
+            peak_live_requests: world.requests.capacity_used() as u64,
+            writes_conflicting: world.dbs.iter().map(|d| d.log.conflicting_total).sum(),
+            infrastructure: world.infra_time.summary(world.horizon),
+            random_failures: world.random_stats,
+            stopped: r.stop_tripped().cloned(),
+        },
+    }
+}
+
+/// The SLO verdicts of a run's figures (shared by both fidelities).
+pub(crate) fn slo_verdicts(
+    scenario: &ScenarioConfig,
+    availability: &AvailabilitySummary,
+    latency_ms: Option<&crate::metrics::LatencySummary>,
+    data_loss: &DataLossSummary,
+) -> BTreeMap<String, SloVerdict> {
     let mut slo = BTreeMap::new();
     if let Some(target) = scenario.slo.availability {
         slo.insert(
@@ -84,43 +134,5 @@ pub fn summarize(
             },
         );
     }
-    let (admitted, waited) = world
-        .servers
-        .iter()
-        .zip(&world.server_roles)
-        .filter(|(_, role)| matches!(role, ServerRole::Instance { .. }))
-        .fold((0u64, 0u64), |(a, w), (s, _)| {
-            (a + s.admitted, w + s.admitted_after_wait)
-        });
-    RunSummary {
-        firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
-        model: model.name.clone(),
-        scenario: scenario.name.clone(),
-        seed,
-        horizon_s: scenario.horizon.as_secs_f64(),
-        requests,
-        availability,
-        data_loss,
-        latency_ms,
-        errors_by_cause,
-        slo,
-        engine: EngineStats {
-            events: world.engine.events_processed(),
-            peak_pending_events: world.peak_pending_events as u64,
-        },
-        detail: RunDetail {
-            latency_histogram: Some(r.latency_histogram().clone()),
-            latency_mean_ms: r.latency_mean_ms(),
-            queue_wait_probability: if admitted > 0 {
-                waited as f64 / admitted as f64
-            } else {
-                0.0
-            },
-            peak_live_requests: world.requests.capacity_used() as u64,
-            writes_conflicting: world.dbs.iter().map(|d| d.log.conflicting_total).sum(),
-            infrastructure: world.infra_time.summary(world.horizon),
-            random_failures: world.random_stats,
-            stopped: r.stop_tripped().cloned(),
-        },
-    }
+    slo
 }

@@ -71,6 +71,7 @@ pub fn run_study(
     base_seed: u64,
     runs: u32,
     jobs: usize,
+    fidelity: run::Fidelity,
 ) -> Result<StudySummary, RunError> {
     if runs == 0 {
         return Err(RunError {
@@ -99,7 +100,7 @@ pub fn run_study(
             (start..end)
                 .into_par_iter()
                 .map(|i| {
-                    let summary = run::run(model, scenario, run_seed(base_seed, i))?;
+                    let summary = run::run_with(model, scenario, run_seed(base_seed, i), fidelity)?;
                     Ok((Figures::of(&summary), summary))
                 })
                 .collect()
