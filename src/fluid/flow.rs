@@ -248,6 +248,10 @@ pub struct ClassOutcome {
     /// The stations on the path, in order, and whether each is only
     /// visited on a cache miss.
     pub stations: Vec<(Station, bool)>,
+    /// Per step: expected time the attempt hangs on blackholed nodes in
+    /// the steps after it (server side: connect timeouts, not the
+    /// client's), which a tier instance spends holding its slot.
+    pub hang_after_s: Vec<f64>,
 }
 
 impl ClassOutcome {
@@ -289,11 +293,12 @@ pub fn evaluate(ctx: &Ctx, infra: &Infra, rate_per_s: f64) -> Evaluation {
             } else {
                 cache_miss(infra, class)
             };
-            for s in &class.steps {
+            for (i, s) in class.steps.iter().enumerate() {
                 match s.component {
                     ComponentRef::Tier(t) => {
+                        let hang = outcomes[k].hang_after_s.get(i).copied().unwrap_or(0.0);
                         tier_rate[t as usize] += attempts;
-                        tier_hold[t as usize] += attempts * s.hold_s;
+                        tier_hold[t as usize] += attempts * (s.hold_s + hang);
                     }
                     ComponentRef::Db(d) => {
                         let a = if s.op == Op::ReadOnMiss {
@@ -428,6 +433,8 @@ struct Walk {
     survive: f64,
     causes: [f64; ErrorCause::ALL.len()],
     fail_time: f64,
+    /// Expected server-side hang of the current step.
+    hang: f64,
 }
 
 impl Walk {
@@ -455,6 +462,7 @@ impl Walk {
         match mode {
             DownMode::Refuse => self.fail(p, cause, 0.0),
             DownMode::Blackhole => {
+                self.hang += self.survive * p.clamp(0.0, 1.0) * connect_s;
                 let cause = if cause == ErrorCause::ConnectionRefused {
                     ErrorCause::ConnectTimeout
                 } else {
@@ -481,7 +489,9 @@ fn attempt(
         survive: 1.0,
         causes: [0.0; ErrorCause::ALL.len()],
         fail_time: 0.0,
+        hang: 0.0,
     };
+    let mut hang_at: Vec<f64> = Vec::with_capacity(class.steps.len());
     let miss = cache_miss(infra, class);
     let mut on_path: Vec<(Station, bool)> = Vec::new();
     let station_of = |r: StationRef| -> Station {
@@ -541,6 +551,13 @@ fn attempt(
             }
             ComponentRef::Cache(_) | ComponentRef::ObjectStore(_) => {}
         }
+        hang_at.push(std::mem::take(&mut w.hang));
+    }
+    let mut hang_after_s = vec![0.0; hang_at.len()];
+    let mut later = 0.0;
+    for i in (0..hang_at.len()).rev() {
+        hang_after_s[i] = later;
+        later += hang_at[i];
     }
     let f = 1.0 - w.survive;
     ClassOutcome {
@@ -550,6 +567,7 @@ fn attempt(
         fail_s: if f > 0.0 { w.fail_time / f } else { 0.0 },
         miss,
         stations: on_path,
+        hang_after_s,
     }
 }
 
