@@ -559,6 +559,24 @@ fn attempt(
         hang_after_s[i] = later;
         later += hang_at[i];
     }
+    // Admitted attempts that queue past the client's timeout fail with
+    // `timeout` (the tail of the summed waits, bounded by the sum of the
+    // stations' tails).
+    if let Some(timeout_s) = ctx.timeout_s {
+        let late: f64 = on_path
+            .iter()
+            .map(|(st, on_miss)| {
+                let gate = if *on_miss { miss } else { 1.0 };
+                let tail = if st.wait_rate_per_s > 0.0 {
+                    st.wait_probability * libm::exp(-st.wait_rate_per_s * timeout_s)
+                } else {
+                    0.0
+                };
+                gate * tail
+            })
+            .sum();
+        w.fail(late.min(1.0), ErrorCause::Timeout, timeout_s);
+    }
     let f = 1.0 - w.survive;
     ClassOutcome {
         rate_per_s: 0.0,
@@ -590,7 +608,6 @@ fn db_failures(ctx: &Ctx, infra: &Infra, d: usize, gate: f64, w: &mut Walk) {
     let internal_s = INTERNAL_CONNECT_TIMEOUT.as_secs_f64();
     let db = &infra.dbs[d];
     let primary = &infra.servers[db.servers[db.primary] as usize];
-    let mut fresh = 1.0;
     if db.endpoint_stale {
         // Half of the callers still hold the old answer on average.
         let old = &infra.servers[db.servers[db.previous_primary] as usize];
@@ -605,7 +622,6 @@ fn db_failures(ctx: &Ctx, infra: &Infra, d: usize, gate: f64, w: &mut Walk) {
                 Some(ErrorCause::StaleDns),
             );
         }
-        fresh = 0.5;
     }
     if !primary.is_up() {
         let cause = if db.failover != Failover::Idle {
@@ -613,10 +629,9 @@ fn db_failures(ctx: &Ctx, infra: &Infra, d: usize, gate: f64, w: &mut Walk) {
         } else {
             ErrorCause::DependencyDown
         };
-        // `Walk::fail` conditions on survival, so `fresh` is already folded
-        // in when the stale share failed first.
-        let p = if fresh < 1.0 { 1.0 } else { 1.0 } * gate;
-        w.reach_down(ctx, p, primary.mode, internal_s, Some(cause));
+        // `Walk::fail` conditions on survival: the stale half (if any)
+        // already failed, so the rest of the gated share fails here.
+        w.reach_down(ctx, gate, primary.mode, internal_s, Some(cause));
     }
 }
 

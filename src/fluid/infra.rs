@@ -342,7 +342,7 @@ impl Infra {
         let st = &mut self.servers[s];
         st.causes |= cause;
         st.mode = mode;
-        if !(was_up && !st.is_up()) {
+        if !was_up || st.is_up() {
             return;
         }
         st.generation += 1;

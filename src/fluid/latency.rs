@@ -236,37 +236,47 @@ impl LatencyBook {
     }
 
     /// The histogram (µs) and the exact mean (ms) of the recorded groups.
-    pub fn histogram(&self, paths: &Paths, saturated_wait_s: f64) -> (Histogram<u64>, Option<f64>) {
+    /// Attempts slower than `timeout_s` timed out (the flow counted them
+    /// as failures), so each group's successes are spread over its samples
+    /// within the timeout.
+    pub fn histogram(
+        &self,
+        paths: &Paths,
+        saturated_wait_s: f64,
+        timeout_s: Option<f64>,
+    ) -> (Histogram<u64>, Option<f64>) {
         let mut h = Histogram::new_with_bounds(1, LATENCY_MAX_US, 3)
             .expect("static histogram bounds are valid");
         let (mut sum_s, mut weight) = (0.0, 0.0);
-        let mut latency = vec![0.0; SAMPLES];
+        let mut latency: Vec<f64> = Vec::with_capacity(SAMPLES);
         let mut stations: Vec<Station> = Vec::new();
         for (key, &w) in &self.weights {
             let v = &paths.classes[key.class as usize][key.variant as usize];
             stations.clear();
             stations.extend(key.stations.iter().map(|&q| unquantise(q)));
             let extra = key.extra_100us as f64 / 1e4;
-            let mut mean = 0.0;
-            for (i, l) in latency.iter_mut().enumerate() {
-                let mut x = v.base_s[i] + extra;
+            latency.clear();
+            for i in 0..SAMPLES {
+                let mut x = v.base_s[i];
                 for (j, s) in stations.iter().enumerate().take(v.stations) {
-                    x += queueing::wait_quantile_s(
-                        s,
-                        v.uniforms[i * v.stations + j],
-                        saturated_wait_s,
-                    );
+                    let u = v.uniforms[i * v.stations + j];
+                    x += queueing::wait_quantile_s(s, u, saturated_wait_s);
                 }
-                *l = x;
-                mean += x;
+                if timeout_s.is_none_or(|t| x <= t) {
+                    latency.push(x + extra);
+                }
             }
-            mean /= SAMPLES as f64;
+            if latency.is_empty() {
+                continue;
+            }
+            let kept = latency.len() as f64;
+            let mean = latency.iter().sum::<f64>() / kept;
             sum_s += mean * w;
             weight += w;
             // Whole counts that add up to round(w), spread evenly.
             let mut done = 0u64;
             for (i, &x) in latency.iter().enumerate() {
-                let upto = (w * (i + 1) as f64 / SAMPLES as f64).round() as u64;
+                let upto = (w * (i + 1) as f64 / kept).round() as u64;
                 let n = upto - done;
                 done = upto;
                 if n > 0 {
