@@ -27,7 +27,7 @@ use super::flow::{ClassOutcome, Ctx};
 use super::queueing::{self, Station};
 use crate::config::{ModelConfig, Op};
 use crate::dist::Dist;
-use crate::model::world::{ComponentRef, World};
+use crate::model::world::ComponentRef;
 use crate::rng::SimRng;
 
 /// Draws per class and cache outcome.
@@ -48,7 +48,7 @@ pub struct Paths {
 }
 
 impl Paths {
-    pub fn new(world: &World, model: &ModelConfig, ctx: &Ctx, rng: &mut SimRng) -> Paths {
+    pub fn new(model: &ModelConfig, ctx: &Ctx, rng: &mut SimRng) -> Paths {
         let zones = model.zones.len().max(1) as f64;
         let net = &model.network;
         let classes = ctx
@@ -65,38 +65,43 @@ impl Paths {
                 (0..variants)
                     .map(|v| {
                         let miss = v == 1 || !class.has_miss;
-                        let mut base_s = Vec::with_capacity(SAMPLES);
+                        let mut base_s = vec![0.0; SAMPLES];
+                        let mut first = true;
+                        for s in &class.steps {
+                            if s.op == Op::ReadOnMiss && !miss {
+                                continue;
+                            }
+                            let (service, zoned) = step_dist(model, k, s.index, s.op);
+                            if zoned {
+                                let hops = if first {
+                                    [net.client_rtt, net.client_rtt]
+                                } else {
+                                    [net.same_zone_rtt, net.cross_zone_rtt]
+                                };
+                                let (pick, us) = (latin(rng), latin(rng));
+                                for (i, x) in base_s.iter_mut().enumerate() {
+                                    let cross = pick[i] < (zones - 1.0) / zones;
+                                    *x += hops[usize::from(cross)].quantile_s(us[i]);
+                                }
+                            }
+                            first = false;
+                            if let Some(d) = service {
+                                for (x, u) in base_s.iter_mut().zip(latin(rng)) {
+                                    *x += d.quantile_s(u);
+                                }
+                            }
+                            if s.op == Op::Write && standby(model, s.index) {
+                                for (x, u) in base_s.iter_mut().zip(latin(rng)) {
+                                    *x += net.cross_zone_rtt.quantile_s(u);
+                                }
+                            }
+                        }
+                        // Per station a column of stratified uniforms, laid
+                        // out sample by sample.
+                        let columns: Vec<Vec<f64>> = (0..stations).map(|_| latin(rng)).collect();
                         let mut uniforms = Vec::with_capacity(SAMPLES * stations);
-                        for _ in 0..SAMPLES {
-                            let mut total = 0.0;
-                            let mut first = true;
-                            for s in &class.steps {
-                                if s.op == Op::ReadOnMiss && !miss {
-                                    continue;
-                                }
-                                let (service, zoned) = step_dist(world, model, k, s.index, s.op);
-                                if zoned {
-                                    let hop = if first {
-                                        net.client_rtt
-                                    } else if rng.random::<f64>() < (zones - 1.0) / zones {
-                                        net.cross_zone_rtt
-                                    } else {
-                                        net.same_zone_rtt
-                                    };
-                                    total += hop.sample(rng).as_secs_f64();
-                                }
-                                first = false;
-                                if let Some(d) = service {
-                                    total += d.sample(rng).as_secs_f64();
-                                }
-                                if s.op == Op::Write && standby(model, s.index) {
-                                    total += net.cross_zone_rtt.sample(rng).as_secs_f64();
-                                }
-                            }
-                            base_s.push(total);
-                            for _ in 0..stations {
-                                uniforms.push(rng.random::<f64>());
-                            }
+                        for i in 0..SAMPLES {
+                            uniforms.extend(columns.iter().map(|c| c[i]));
                         }
                         Variant {
                             base_s,
@@ -111,20 +116,27 @@ impl Paths {
     }
 }
 
+/// Latin hypercube column: one uniform in each of `SAMPLES` equal strata,
+/// in random order, so every marginal (its tail included) is covered
+/// evenly and columns stay independent.
+fn latin(rng: &mut SimRng) -> Vec<f64> {
+    let mut u: Vec<f64> = (0..SAMPLES)
+        .map(|i| (i as f64 + rng.random::<f64>()) / SAMPLES as f64)
+        .collect();
+    for i in (1..SAMPLES).rev() {
+        let j = rng.random_range(0..=i);
+        u.swap(i, j);
+    }
+    u
+}
+
 fn standby(model: &ModelConfig, component: usize) -> bool {
     matches!(&model.components[component].kind, crate::config::ComponentKind::Database(d) if d.standby_zone.is_some())
 }
 
 /// A step's service distribution and whether it is a zoned hop.
-fn step_dist(
-    world: &World,
-    model: &ModelConfig,
-    class: usize,
-    component: usize,
-    op: Op,
-) -> (Option<Dist>, bool) {
+fn step_dist(model: &ModelConfig, class: usize, component: usize, op: Op) -> (Option<Dist>, bool) {
     use crate::config::ComponentKind as K;
-    let _ = world;
     match &model.components[component].kind {
         K::Tier(t) => (Some(t.service_time_by_class[class]), true),
         K::Database(d) => (

@@ -202,7 +202,7 @@ pub fn run_fluid(
     .map_err(fault_error)?;
     let mut scripted = faults::Scripted::new(&world, scenario, seed, &mut engine);
     let ctx = flow::Ctx::new(&world, model, scenario);
-    let paths = latency::Paths::new(&world, model, &ctx, &mut stream(seed, "fluid/latency"));
+    let paths = latency::Paths::new(model, &ctx, &mut stream(seed, "fluid/latency"));
     schedule_rate_changes(&scenario.workload.profile, scenario.horizon, &mut engine);
 
     let horizon = SimTime(scenario.horizon.as_nanos());
