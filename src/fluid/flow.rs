@@ -114,7 +114,7 @@ impl Ctx {
                 let mut pending_lb = None;
                 for s in &class.steps {
                     let component = world.components[s.component];
-                    let own_s = step_mean_s(model, &tier_configs, k, s.component, s.op);
+                    let own_s = step_mean_s(model, k, s.component, s.op);
                     let via_lb = match component {
                         ComponentRef::Tier(_) => pending_lb.take(),
                         _ => None,
@@ -209,13 +209,7 @@ impl Ctx {
 }
 
 /// Mean service time of one step (seconds).
-fn step_mean_s(
-    model: &ModelConfig,
-    tiers: &[&crate::config::TierConfig],
-    class: usize,
-    component: usize,
-    op: Op,
-) -> f64 {
+fn step_mean_s(model: &ModelConfig, class: usize, component: usize, op: Op) -> f64 {
     match &model.components[component].kind {
         ComponentKind::Tier(t) => t.service_time_by_class[class].mean_s(),
         ComponentKind::Database(d) => match op {
@@ -225,10 +219,7 @@ fn step_mean_s(
         ComponentKind::Cache(c) => c.service_time.mean_s(),
         ComponentKind::ObjectStore(o) => o.service_time.mean_s(),
         ComponentKind::External(x) => x.service_time.mean_s(),
-        ComponentKind::LoadBalancer(_) => {
-            let _ = tiers;
-            0.0
-        }
+        ComponentKind::LoadBalancer(_) => 0.0,
     }
 }
 
@@ -288,11 +279,7 @@ pub fn evaluate(ctx: &Ctx, infra: &Infra, rate_per_s: f64) -> Evaluation {
             let f = outcomes[k].attempt_fail;
             let multiplier: f64 = (0..ctx.attempts).map(|a| f.powi(a as i32)).sum();
             let attempts = rate * multiplier;
-            let miss = if outcomes[k].rate_per_s > 0.0 || f > 0.0 {
-                outcomes[k].miss
-            } else {
-                cache_miss(infra, class)
-            };
+            let miss = cache_miss(infra, class);
             for (i, s) in class.steps.iter().enumerate() {
                 match s.component {
                     ComponentRef::Tier(t) => {
@@ -364,8 +351,7 @@ pub fn evaluate(ctx: &Ctx, infra: &Infra, rate_per_s: f64) -> Evaluation {
         }
         for (k, class) in ctx.classes.iter().enumerate() {
             let rate = outcomes[k].rate_per_s;
-            let miss = outcomes[k].miss;
-            outcomes[k] = attempt(ctx, infra, class, &stations, &refs, &tier_rate, miss);
+            outcomes[k] = attempt(ctx, infra, class, &stations, &refs, &tier_rate);
             outcomes[k].rate_per_s = rate;
         }
     }
@@ -482,7 +468,6 @@ fn attempt(
     stations: &[Station],
     refs: &[StationRef],
     tier_rate: &[f64],
-    _miss_before: f64,
 ) -> ClassOutcome {
     let internal_s = INTERNAL_CONNECT_TIMEOUT.as_secs_f64();
     let mut w = Walk {

@@ -418,41 +418,27 @@ impl Infra {
         self.host_changed(e, s, true);
     }
 
-    /// A database sharing the instance's fate goes down or comes back.
+    /// The nodes in its zone of a database hosted on the instance's tier
+    /// (`host:`) share its fate, as `model/failure.rs` has it.
     fn host_changed(&mut self, e: &mut Engine<FluidEvent>, s: usize, down: bool) {
-        let zone = self.servers[s].zone;
-        let mode = self.servers[s].mode;
+        let Some(tier) = self.servers[s].tier else {
+            return;
+        };
+        let component = self.tier_component.get(tier).copied();
+        let (zone, mode) = (self.servers[s].zone, self.servers[s].mode);
         let hosted: Vec<usize> = self
             .dbs
             .iter()
-            .filter(|d| d.config.host.is_some())
+            .filter(|d| d.config.host.is_some() && d.config.host == component)
             .flat_map(|d| d.servers.iter().map(|&x| x as usize))
             .filter(|&x| self.servers[x].zone == zone)
             .collect();
-        // Only databases hosted on this instance's tier share its fate.
-        let tier = self.servers[s].tier;
         for x in hosted {
-            let host_tier = self
-                .dbs
-                .iter()
-                .find(|d| d.servers.contains(&(x as u32)))
-                .and_then(|d| d.config.host);
-            if host_tier.is_some() && tier.is_some() && self.host_tier_matches(host_tier, tier) {
-                if down {
-                    self.server_down(e, x, HOST, mode);
-                } else {
-                    self.server_up(e, x, HOST);
-                }
+            if down {
+                self.server_down(e, x, HOST, mode);
+            } else {
+                self.server_up(e, x, HOST);
             }
-        }
-    }
-
-    fn host_tier_matches(&self, host: Option<usize>, tier: Option<usize>) -> bool {
-        // `host` is a component index; tiers are numbered in component
-        // order among tiers, so compare through the tier's first slot.
-        match (host, tier) {
-            (Some(h), Some(t)) => self.tier_component.get(t).copied() == Some(h),
-            _ => false,
         }
     }
 
