@@ -88,9 +88,17 @@ pub fn station(c: u32, hold_s: f64, rate_per_s: f64, queue_limit: Option<u32>) -
     // Below 98 % utilisation Erlang C is used as is; the queue limit only
     // sheds the (tiny) blocking probability.
     if a < 0.98 * c_f {
-        let shed = queue_limit.map_or(0.0, |k| mmck_blocking(c, k, a));
+        let wait_probability = erlang_c(c, a);
+        // Blocking is at most P(wait)·ρ^K: skip the sum when negligible.
+        let shed = queue_limit.map_or(0.0, |k| {
+            if wait_probability * libm::pow(a / c_f, f64::from(k)) < 1e-12 {
+                0.0
+            } else {
+                mmck_blocking(c, k, a)
+            }
+        });
         return Station {
-            wait_probability: erlang_c(c, a),
+            wait_probability,
             wait_rate_per_s: c_f * mu - rate_per_s,
             shed_fraction: shed,
             shed_by_timeout: false,
