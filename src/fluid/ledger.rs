@@ -5,11 +5,17 @@
 //! - Request counts are expected values (rate × time × fraction), rounded
 //!   to whole requests only in the summary; requests are counted when they
 //!   arrive (the request level counts them when they complete).
-//! - `time` availability: a minute's served fraction is the rate-weighted
-//!   mean of the intervals that overlap it; minutes are aligned to whole
-//!   minutes of simulated time as at the request level, an empty minute
-//!   meets the target, and whole minutes inside one interval are counted
-//!   in one step.
+//! - `time` availability: a minute meets the target when its failures are
+//!   at most (1 − target) × its requests. With N expected requests and a
+//!   served fraction s (the rate-weighted mean of the intervals that
+//!   overlap the minute) the failures are taken as Poisson(N(1 − s)), so a
+//!   minute counts as P(failures ≤ ⌊(1 − target)·N⌋) of a good minute: at
+//!   high rates that is 0 or 1 as the fraction is below or above the
+//!   target; at a few requests a minute it is the chance the minute saw no
+//!   failure, as the request level's count would. Minutes are aligned to
+//!   whole minutes of simulated time as at the request level, an empty
+//!   minute meets the target, and whole minutes inside one interval are
+//!   counted in one step.
 //! - An outage is a maximal span of intervals whose served fraction is
 //!   below the availability target; a scripted fault recovered at the end
 //!   of the first bad span after its start that is followed by 60 s of good
@@ -30,7 +36,7 @@ pub struct Ledger {
     minute_offered: f64,
     minute_served: f64,
     minute_open: bool,
-    pub minutes_good: u64,
+    pub minutes_good: f64,
     pub minutes_total: u64,
     /// Maximal bad spans (start, end) in seconds.
     pub outages: Vec<(f64, f64)>,
@@ -50,7 +56,7 @@ impl Ledger {
             minute_offered: 0.0,
             minute_served: 0.0,
             minute_open: false,
-            minutes_good: 0,
+            minutes_good: 0.0,
             minutes_total: 0,
             outages: Vec::new(),
             writes_acknowledged: 0.0,
@@ -84,9 +90,8 @@ impl Ledger {
             if at_start && minute_end <= to_s {
                 let whole = ((to_s - t) / 60.0).floor().max(1.0) as u64;
                 self.minutes_total += whole;
-                if !bad {
-                    self.minutes_good += whole;
-                }
+                let n = rate * 60.0;
+                self.minutes_good += whole as f64 * self.good_probability(n, n * fraction);
                 t += whole as f64 * 60.0;
                 self.minute = m + whole;
                 continue;
@@ -109,12 +114,21 @@ impl Ledger {
         }
         self.minutes_total += 1;
         let (o, s) = (self.minute_offered, self.minute_served);
-        if o <= 0.0 || s >= self.target * o * (1.0 - 1e-12) {
-            self.minutes_good += 1;
-        }
+        self.minutes_good += self.good_probability(o, s);
         self.minute_offered = 0.0;
         self.minute_served = 0.0;
         self.minute_open = false;
+    }
+
+    /// Probability a minute of `offered` expected requests, `served` of
+    /// them served, meets the target (Poisson failures).
+    fn good_probability(&self, offered: f64, served: f64) -> f64 {
+        if offered <= 0.0 {
+            return 1.0;
+        }
+        let allowed = ((1.0 - self.target) * offered + 1e-9).floor();
+        let mean = (offered - served).max(0.0);
+        poisson_cdf(allowed, mean)
     }
 
     pub fn finish(&mut self) {
@@ -166,5 +180,52 @@ impl Ledger {
                 }
             })
             .collect()
+    }
+}
+
+/// P(K ≤ k) for K ~ Poisson(mean): summed terms for small k, the normal
+/// approximation with continuity correction beyond.
+fn poisson_cdf(k: f64, mean: f64) -> f64 {
+    if mean <= 0.0 {
+        return 1.0;
+    }
+    if k > 500.0 || mean > 500.0 {
+        let z = (k + 0.5 - mean) / libm::sqrt(mean);
+        return 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2);
+    }
+    let mut term = libm::exp(-mean);
+    let mut sum = term;
+    for i in 1..=(k as u32) {
+        term *= mean / f64::from(i);
+        sum += term;
+    }
+    sum.min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_cdf_matches_known_values() {
+        assert!((poisson_cdf(0.0, 2.0) - (-2.0f64).exp()).abs() < 1e-12);
+        // P(K ≤ 2 | 1) = e^−1 (1 + 1 + 1/2).
+        assert!((poisson_cdf(2.0, 1.0) - 2.5 * (-1.0f64).exp()).abs() < 1e-12);
+        assert!((poisson_cdf(1000.0, 1000.0) - 0.5).abs() < 0.02);
+    }
+
+    #[test]
+    fn minutes_are_good_or_bad_at_high_rates_and_by_chance_at_low_ones() {
+        let mut l = Ledger::new(0.999, 0.0);
+        l.span(0.0, 120.0, 200.0, 1.0);
+        l.span(120.0, 180.0, 200.0, 0.99);
+        l.finish();
+        assert_eq!(l.minutes_total, 3);
+        assert!((l.minutes_good - 2.0).abs() < 1e-9);
+        // 12 requests a minute, 1 % failing: good when none failed.
+        let mut l = Ledger::new(0.999, 0.0);
+        l.span(0.0, 60.0, 0.2, 0.99);
+        l.finish();
+        assert!((l.minutes_good - (-0.12f64).exp()).abs() < 1e-9);
     }
 }

@@ -431,7 +431,7 @@ fn summarize(
             1.0
         },
         time: if ledger.minutes_total > 0 {
-            ledger.minutes_good as f64 / ledger.minutes_total as f64
+            ledger.minutes_good / ledger.minutes_total as f64
         } else {
             1.0
         },
