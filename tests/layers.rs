@@ -19,7 +19,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["config", "dist", "engine", "metrics", "rng", "time"],
     ),
     ("fault", &["config", "dist", "model", "rng", "time"]),
-    ("run", &["config", "fault", "metrics", "model", "time"]),
+    (
+        "fluid",
+        &[
+            "config", "dist", "engine", "fault", "metrics", "model", "rng", "time",
+        ],
+    ),
+    (
+        "run",
+        &["config", "fault", "fluid", "metrics", "model", "time"],
+    ),
     ("catalog", &["config", "dist", "time"]),
     ("topology", &["config"]),
     ("spec", &["catalog", "config", "dist", "time", "topology"]),

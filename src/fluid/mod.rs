@@ -29,7 +29,9 @@ mod latency;
 mod ledger;
 pub mod queueing;
 
-use crate::config::{FaultAction, ModelConfig, Profile, ScenarioConfig, SourcePos, TargetKind};
+use crate::config::{
+    FaultAction, ModelConfig, Profile, RunError, ScenarioConfig, SourcePos, TargetKind,
+};
 use crate::engine::Engine;
 use crate::metrics::{
     AvailabilitySummary, DataLossSummary, EngineStats, ErrorCause, RequestCounts, RunDetail,
@@ -37,7 +39,6 @@ use crate::metrics::{
 };
 use crate::model::world::{World, DEFAULT_AVAILABILITY_TARGET};
 use crate::rng::stream;
-use crate::run::RunError;
 use crate::time::{SimDuration, SimTime};
 
 /// Every event of a fluid run: faults, and the transitions they imply.
@@ -452,7 +453,12 @@ fn summarize(
         .iter()
         .map(|c| (c.name().to_string(), errors[*c as usize]))
         .collect();
-    let slo = crate::run::slo_verdicts(scenario, &availability, latency_ms.as_ref(), &data_loss);
+    let slo = crate::metrics::slo_verdicts(
+        &scenario.slo,
+        &availability,
+        latency_ms.as_ref(),
+        &data_loss,
+    );
     RunSummary {
         firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name.clone(),

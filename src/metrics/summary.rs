@@ -122,3 +122,46 @@ impl RunSummary {
         self.slo.values().all(|v| v.pass)
     }
 }
+
+/// The SLO verdicts of a run's figures (shared by both fidelities).
+pub fn slo_verdicts(
+    slo_config: &crate::config::SloConfig,
+    availability: &AvailabilitySummary,
+    latency_ms: Option<&LatencySummary>,
+    data_loss: &DataLossSummary,
+) -> BTreeMap<String, SloVerdict> {
+    let mut slo = BTreeMap::new();
+    if let Some(target) = slo_config.availability {
+        slo.insert(
+            "availability".to_string(),
+            SloVerdict {
+                target,
+                actual: Some(availability.request),
+                pass: availability.request >= target,
+            },
+        );
+    }
+    if let Some(target) = slo_config.latency_p99 {
+        let target_ms = target.as_millis_f64();
+        let actual = latency_ms.map(|l| l.p99);
+        slo.insert(
+            "latency_p99".to_string(),
+            SloVerdict {
+                target: target_ms,
+                actual,
+                pass: actual.is_some_and(|a| a <= target_ms),
+            },
+        );
+    }
+    if let Some(target) = slo_config.writes_lost {
+        slo.insert(
+            "writes_lost".to_string(),
+            SloVerdict {
+                target: target as f64,
+                actual: Some(data_loss.writes_lost as f64),
+                pass: data_loss.writes_lost <= target,
+            },
+        );
+    }
+    slo
+}

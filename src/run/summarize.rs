@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::config::{ModelConfig, ScenarioConfig};
 use crate::metrics::{
     AvailabilitySummary, DataLossSummary, EngineStats, ErrorCause, RequestCounts, RunDetail,
-    RunSummary, SloVerdict,
+    RunSummary,
 };
 use crate::model::world::ServerRole;
 use crate::model::World;
@@ -51,7 +51,12 @@ pub fn summarize(
         .iter()
         .map(|c| (c.name().to_string(), r.errors[*c as usize]))
         .collect();
-    let slo = slo_verdicts(scenario, &availability, latency_ms.as_ref(), &data_loss);
+    let slo = crate::metrics::slo_verdicts(
+        &scenario.slo,
+        &availability,
+        latency_ms.as_ref(),
+        &data_loss,
+    );
     let (admitted, waited) = world
         .servers
         .iter()
@@ -92,47 +97,4 @@ pub fn summarize(
             stopped: r.stop_tripped().cloned(),
         },
     }
-}
-
-/// The SLO verdicts of a run's figures (shared by both fidelities).
-pub(crate) fn slo_verdicts(
-    scenario: &ScenarioConfig,
-    availability: &AvailabilitySummary,
-    latency_ms: Option<&crate::metrics::LatencySummary>,
-    data_loss: &DataLossSummary,
-) -> BTreeMap<String, SloVerdict> {
-    let mut slo = BTreeMap::new();
-    if let Some(target) = scenario.slo.availability {
-        slo.insert(
-            "availability".to_string(),
-            SloVerdict {
-                target,
-                actual: Some(availability.request),
-                pass: availability.request >= target,
-            },
-        );
-    }
-    if let Some(target) = scenario.slo.latency_p99 {
-        let target_ms = target.as_millis_f64();
-        let actual = latency_ms.map(|l| l.p99);
-        slo.insert(
-            "latency_p99".to_string(),
-            SloVerdict {
-                target: target_ms,
-                actual,
-                pass: actual.is_some_and(|a| a <= target_ms),
-            },
-        );
-    }
-    if let Some(target) = scenario.slo.writes_lost {
-        slo.insert(
-            "writes_lost".to_string(),
-            SloVerdict {
-                target: target as f64,
-                actual: Some(data_loss.writes_lost as f64),
-                pass: data_loss.writes_lost <= target,
-            },
-        );
-    }
-    slo
 }
