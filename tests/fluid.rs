@@ -274,3 +274,51 @@ fn every_bundled_pair_the_fluid_mode_supports_runs_and_balances() {
     }
     assert!(ran >= 10, "only {ran} bundled pairs ran in fluid mode");
 }
+
+fn firedrill() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("firedrill").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+#[test]
+fn cli_runs_a_fluid_study_and_refuses_what_it_cannot_represent() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = firedrill()
+        .args([
+            "run",
+            "models/three-tier-web.yaml",
+            "--scenario",
+            "scenarios/random-failures-1y.yaml",
+            "--runs",
+            "4",
+            "--fidelity",
+            "fluid",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("fluid"), "{stdout}");
+    let report = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    assert!(report.contains("\"fidelity\": \"fluid\""));
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(md.contains("| fidelity | fluid |"));
+    let refused = firedrill()
+        .args([
+            "run",
+            "models/wordpress-multi-az.yaml",
+            "--scenario",
+            "scenarios/gray-failures.yaml",
+            "--fidelity",
+            "fluid",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(stderr.contains("scenarios/gray-failures.yaml:"), "{stderr}");
+    assert!(stderr.contains("fluid fidelity cannot run"), "{stderr}");
+}

@@ -112,6 +112,7 @@ fn reproduce() -> Reproduce {
         model_path: "models/wordpress-multi-az.yaml".into(),
         scenario_path: "scenarios/az-power-interruption.yaml".into(),
         seed: 42,
+        fidelity: None,
     }
 }
 

@@ -34,6 +34,10 @@ pub fn execute(args: &RunArgs) -> Outcome {
         model_path: args.model.display().to_string(),
         scenario_path: args.scenario.display().to_string(),
         seed,
+        fidelity: match args.fidelity {
+            run::Fidelity::Auto => None,
+            chosen => Some(chosen.name()),
+        },
     };
 
     if args.runs > 1 {
@@ -245,6 +249,7 @@ mod tests {
             model_path: "m.yaml".into(),
             scenario_path: "s.yaml".into(),
             seed: 5,
+            fidelity: None,
         }
     }
 
