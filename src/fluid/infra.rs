@@ -560,17 +560,28 @@ impl Infra {
         let Some(t) = self.servers[s].tier else {
             return;
         };
-        let zone_dark = self.zones_dark[self.servers[s].zone];
         let st = &mut self.servers[s];
         st.launching = false;
         st.in_service = true;
-        st.in_lb = true;
         st.generation += 1;
+        let generation = st.generation;
+        // It joined after one passing check (part of the launch delay);
+        // one that failed while launching (a random failure of its slot,
+        // its zone going dark) never passes: the next status check
+        // replaces it.
+        st.in_lb = st.causes == 0;
+        let failed = st.causes != 0;
         self.tiers[t].launching -= 1;
         self.dirty = true;
-        if let Some(mode) = zone_dark {
-            st.in_lb = false;
-            self.server_down(e, s, ZONE, mode);
+        if failed {
+            let lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL_S);
+            e.schedule_after(
+                lag,
+                FluidEvent::AsgCheck {
+                    server: s as u32,
+                    generation,
+                },
+            );
         }
         self.launch_waiting(e, t);
     }
