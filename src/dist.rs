@@ -123,6 +123,28 @@ impl Dist {
 }
 
 impl Dist {
+    /// Squared coefficient of variation (variance / mean²); 0 for a
+    /// constant or a zero mean.
+    pub fn cv2(&self) -> f64 {
+        match *self {
+            Dist::Constant(_) => 0.0,
+            Dist::Exponential { .. } => 1.0,
+            Dist::LogNormal { sigma, .. } => libm::exp(sigma * sigma) - 1.0,
+            Dist::Uniform { min_s, max_s } => {
+                let mean = (min_s + max_s) / 2.0;
+                if mean > 0.0 {
+                    (max_s - min_s) * (max_s - min_s) / 12.0 / (mean * mean)
+                } else {
+                    0.0
+                }
+            }
+            Dist::Weibull { shape, .. } => {
+                let g1 = gamma(1.0 + 1.0 / shape);
+                gamma(1.0 + 2.0 / shape) / (g1 * g1) - 1.0
+            }
+        }
+    }
+
     /// The `u`-quantile (0 < u < 1) in seconds: the inverse CDF, for
     /// stratified sampling (the fluid mode's latency quadrature).
     pub fn quantile_s(&self, u: f64) -> f64 {
@@ -287,6 +309,12 @@ mod tests {
         assert!((d.quantile_s(0.99) - 0.150).abs() < 1e-8);
         let e = Dist::exponential(SimDuration::from_secs(2));
         assert!((e.quantile_s(1.0 - (-1.0f64).exp()) - 2.0).abs() < 1e-9);
+        // Weibull with shape 1 is exponential: CV² = 1.
+        let w = Dist::Weibull {
+            shape: 1.0,
+            scale_s: 3.0,
+        };
+        assert!((w.cv2() - 1.0).abs() < 1e-9);
     }
 
     #[test]

@@ -123,6 +123,27 @@ fn agrees_with_request_level_on_a_database_primary_failure() {
     );
 }
 
+#[test]
+fn agrees_with_request_level_on_the_simpy_reference_model() {
+    // Round robin over 12 single-server instances (E12/M/1 queues), random
+    // instance failures and a zone outage: the GI/M/c waits matter here.
+    agree(
+        "models/bench-reference.yaml",
+        "scenarios/bench-reference.yaml",
+        0.5,
+        0.05,
+    );
+}
+
+#[test]
+fn a_scenario_naming_what_the_model_lacks_is_refused_as_at_request_level() {
+    let m = load_model(&repo("models/bench-reference.yaml")).unwrap();
+    let s = load_scenario(&repo("scenarios/db-primary-failure.yaml")).unwrap();
+    let fluid = run_fluid(&m, &s, 1).unwrap_err();
+    let request = run(&m, &s, 1).unwrap_err();
+    assert_eq!(fluid, request);
+}
+
 /// One tier of 4 slots, exponential 10 ms service, 320 requests/s
 /// (A = 3.2 Erlangs, ρ = 0.8), called directly.
 fn mm4() -> (ModelConfig, ScenarioConfig) {

@@ -67,6 +67,11 @@ pub struct ClassInfo {
 pub struct TierInfo {
     pub concurrency: u32,
     pub queue_limit: Option<u32>,
+    /// Share-weighted squared CV of the classes' service times here.
+    pub service_cv2: f64,
+    /// Behind a round-robin or least-outstanding balancer: arrivals to an
+    /// instance are far more regular than Poisson (ca² ≈ 1/n).
+    pub balanced: bool,
 }
 
 pub struct LbInfo {
@@ -78,6 +83,8 @@ pub struct LbInfo {
 pub struct Ctx {
     pub classes: Vec<ClassInfo>,
     pub tiers: Vec<TierInfo>,
+    /// Per database: squared CV of its read and write times (mean).
+    pub db_cv2: Vec<f64>,
     pub lbs: Vec<LbInfo>,
     pub timeout_s: Option<f64>,
     pub attempts: u32,
@@ -105,7 +112,7 @@ impl Ctx {
             }
         }
         let total: f64 = shares.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let classes = world
+        let classes: Vec<ClassInfo> = world
             .classes
             .iter()
             .enumerate()
@@ -151,11 +158,48 @@ impl Ctx {
                 }
             })
             .collect();
+        let lb_strategies: Vec<Strategy> = model
+            .components
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ComponentKind::LoadBalancer(lb) => Some(lb.strategy),
+                _ => None,
+            })
+            .collect();
         let tiers = tier_configs
             .iter()
-            .map(|t| TierInfo {
-                concurrency: t.concurrency,
-                queue_limit: t.queue_limit,
+            .enumerate()
+            .map(|(t, config)| {
+                let (mut cv2, mut weight, mut balanced) = (0.0, 0.0, false);
+                for (k, class) in classes.iter().enumerate() {
+                    for step in &class.steps {
+                        if step.component != ComponentRef::Tier(t as u16) {
+                            continue;
+                        }
+                        cv2 += class.share * config.service_time_by_class[k].cv2();
+                        weight += class.share;
+                        balanced |= step.via_lb.is_some_and(|lb| {
+                            matches!(
+                                lb_strategies[lb],
+                                Strategy::RoundRobin | Strategy::LeastOutstanding
+                            )
+                        });
+                    }
+                }
+                TierInfo {
+                    concurrency: config.concurrency,
+                    queue_limit: config.queue_limit,
+                    service_cv2: if weight > 0.0 { cv2 / weight } else { 1.0 },
+                    balanced,
+                }
+            })
+            .collect();
+        let db_cv2 = model
+            .components
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ComponentKind::Database(d) => Some((d.read_time.cv2() + d.write_time.cv2()) / 2.0),
+                _ => None,
             })
             .collect();
         let lbs = model
@@ -192,6 +236,7 @@ impl Ctx {
         Ctx {
             classes,
             tiers,
+            db_cv2,
             lbs,
             timeout_s: scenario.client.timeout.map(|t| t.as_secs_f64()),
             attempts: r.max_attempts.max(1),
@@ -243,6 +288,9 @@ pub struct ClassOutcome {
     /// the steps after it (server side: connect timeouts, not the
     /// client's), which a tier instance spends holding its slot.
     pub hang_after_s: Vec<f64>,
+    /// Per tier: share of this class's attempts routed to dead instances
+    /// (they do not load the live ones).
+    pub tier_dead: Vec<f64>,
 }
 
 impl ClassOutcome {
@@ -320,33 +368,35 @@ pub fn evaluate(ctx: &Ctx, infra: &Infra, rate_per_s: f64) -> Evaluation {
                 0.0
             };
             let info = &ctx.tiers[t];
-            stations.push(queueing::station(
+            // Attempts routed to dead instances do not load the live ones.
+            let dead = outcomes
+                .iter()
+                .filter_map(|o| o.tier_dead.get(t).copied())
+                .fold(0.0, f64::max);
+            let erlang_k = if info.balanced { alive } else { 1.0 };
+            stations.push(queueing::station_gg(
                 info.concurrency,
                 hold,
-                tier_rate[t] / alive,
+                tier_rate[t] * (1.0 - dead) / alive,
                 info.queue_limit,
+                (1.0 + info.service_cv2) / 2.0,
+                erlang_k,
             ));
             refs.push(StationRef::Tier(t));
         }
         for d in 0..infra.dbs.len() {
             let c = infra.dbs[d].config.concurrency;
             let q = infra.dbs[d].config.queue_limit;
-            let (r, h) = db_primary[d];
-            stations.push(queueing::station(
-                c,
-                if r > 0.0 { h / r } else { 0.0 },
-                r,
-                q,
-            ));
+            let variability = (1.0 + ctx.db_cv2.get(d).copied().unwrap_or(1.0)) / 2.0;
+            let mean = |(r, h): (f64, f64)| if r > 0.0 { h / r } else { 0.0 };
+            let (r, _) = db_primary[d];
+            let hold = mean(db_primary[d]);
+            stations.push(queueing::station_gg(c, hold, r, q, variability, 1.0));
             refs.push(StationRef::DbPrimary(d));
-            let (r, h) = db_replicas[d];
+            let (r, _) = db_replicas[d];
+            let hold = mean(db_replicas[d]);
             let live = live_replicas(infra, d).max(1) as f64;
-            stations.push(queueing::station(
-                c,
-                if r > 0.0 { h / r } else { 0.0 },
-                r / live,
-                q,
-            ));
+            stations.push(queueing::station_gg(c, hold, r / live, q, variability, 1.0));
             refs.push(StationRef::DbReplicas(d));
         }
         for (k, class) in ctx.classes.iter().enumerate() {
@@ -477,6 +527,7 @@ fn attempt(
         hang: 0.0,
     };
     let mut hang_at: Vec<f64> = Vec::with_capacity(class.steps.len());
+    let mut tier_dead = vec![0.0; ctx.tiers.len()];
     let miss = cache_miss(infra, class);
     let mut on_path: Vec<(Station, bool)> = Vec::new();
     let station_of = |r: StationRef| -> Station {
@@ -504,6 +555,7 @@ fn attempt(
                         (r, b, internal_s)
                     }
                 };
+                tier_dead[t] = dead_refuse + dead_blackhole;
                 w.reach_down(ctx, dead_refuse, DownMode::Refuse, connect_s, None);
                 w.reach_down(ctx, dead_blackhole, DownMode::Blackhole, connect_s, None);
                 shed(ctx, &mut w, &station);
@@ -571,6 +623,7 @@ fn attempt(
         miss,
         stations: on_path,
         hang_after_s,
+        tier_dead,
     }
 }
 

@@ -182,7 +182,7 @@ pub fn run_fluid(
     }
     // The request-level world is built (not run) for its name checks and
     // its fault-target selection, so both fidelities pick the same targets.
-    let world = World::new(model, scenario, seed).map_err(|e| RunError {
+    let mut world = World::new(model, scenario, seed).map_err(|e| RunError {
         pos: e.pos,
         message: e.message,
     })?;
@@ -190,6 +190,11 @@ pub fn run_fluid(
         pos: Some(e.pos),
         message: e.message,
     };
+    // Resolving the request level's fault plan checks every name the
+    // scenario uses against the model, with the same errors; the world
+    // itself is never run.
+    crate::fault::FaultPlan::new(&mut world, scenario, seed).map_err(fault_error)?;
+    let world = world;
     let mut engine: Engine<FluidEvent> = Engine::new();
     let mut infra = infra::Infra::new(&world, model, stream(seed, "fluid/infrastructure"));
     infra.set_tier_components(&world);
