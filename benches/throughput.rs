@@ -22,6 +22,10 @@
 //!   from 30 to 60 min, client timeouts and retries). About 1.4M requests
 //!   per iteration.
 //!
+//! * `fluid_random_failures_1y`: `models/three-tier-web.yaml` ×
+//!   `scenarios/random-failures-1y.yaml` at fluid fidelity: one simulated
+//!   year per iteration; divan's `item/s` here counts runs per second.
+//!
 //! `bash bench/compare.sh` is the side-by-side comparison with SimPy
 //! (whole-process timings and peak memory); see the README's "Speed" section.
 
@@ -139,4 +143,25 @@ fn bench_reference_10m(bencher: Bencher) {
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn wordpress_az_power_interruption(bencher: Bencher) {
     bench_case(bencher, "wordpress_az_power_interruption");
+}
+
+static FLUID: OnceLock<(ModelConfig, ScenarioConfig)> = OnceLock::new();
+
+#[divan::bench(sample_count = 20, sample_size = 10)]
+fn fluid_random_failures_1y(bencher: Bencher) {
+    let (model, scenario) = FLUID.get_or_init(|| {
+        load(
+            "models/three-tier-web.yaml",
+            "scenarios/random-failures-1y.yaml",
+        )
+    });
+    bencher.counter(ItemsCount::new(1u32)).bench(|| {
+        let summary = firedrill::fluid::run_fluid(
+            divan::black_box(model),
+            divan::black_box(scenario),
+            divan::black_box(1),
+        )
+        .expect("fluid run failed");
+        divan::black_box(summary)
+    });
 }

@@ -122,6 +122,92 @@ impl Dist {
     }
 }
 
+impl Dist {
+    /// Squared coefficient of variation (variance / mean²); 0 for a
+    /// constant or a zero mean.
+    pub fn cv2(&self) -> f64 {
+        match *self {
+            Dist::Constant(_) => 0.0,
+            Dist::Exponential { .. } => 1.0,
+            Dist::LogNormal { sigma, .. } => libm::exp(sigma * sigma) - 1.0,
+            Dist::Uniform { min_s, max_s } => {
+                let mean = (min_s + max_s) / 2.0;
+                if mean > 0.0 {
+                    (max_s - min_s) * (max_s - min_s) / 12.0 / (mean * mean)
+                } else {
+                    0.0
+                }
+            }
+            Dist::Weibull { shape, .. } => {
+                let g1 = gamma(1.0 + 1.0 / shape);
+                gamma(1.0 + 2.0 / shape) / (g1 * g1) - 1.0
+            }
+        }
+    }
+
+    /// The `u`-quantile (0 < u < 1) in seconds: the inverse CDF, for
+    /// stratified sampling (the fluid mode's latency quadrature).
+    pub fn quantile_s(&self, u: f64) -> f64 {
+        let u = u.clamp(1e-12, 1.0 - 1e-12);
+        match *self {
+            Dist::Constant(d) => d.as_secs_f64(),
+            Dist::Exponential { mean_s } => -mean_s * libm::log1p(-u),
+            Dist::LogNormal { mu, sigma } => libm::exp(mu + sigma * normal_quantile(u)),
+            Dist::Uniform { min_s, max_s } => min_s + u * (max_s - min_s),
+            Dist::Weibull { shape, scale_s } => scale_s * libm::pow(-libm::log1p(-u), 1.0 / shape),
+        }
+    }
+}
+
+/// Φ⁻¹(p), the standard normal quantile (Acklam's rational approximation,
+/// relative error < 1.2e-9).
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    const LOW: f64 = 0.024_25;
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < LOW {
+        tail(libm::sqrt(-2.0 * libm::log(p)))
+    } else if p > 1.0 - LOW {
+        -tail(libm::sqrt(-2.0 * libm::log(1.0 - p)))
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
 /// A standard exponential variate (ziggurat; see `ziggurat.rs`).
 pub fn exp1(rng: &mut SimRng) -> f64 {
     crate::ziggurat::exp1(rng)
@@ -209,6 +295,26 @@ mod tests {
         let p99 = xs[198_000] as f64 / 1e6;
         assert!((p50 - 20.0).abs() < 0.5, "p50 {p50}");
         assert!((p99 - 150.0).abs() < 6.0, "p99 {p99}");
+    }
+
+    #[test]
+    fn quantiles_invert_the_distributions() {
+        assert!((normal_quantile(0.99) - Z_P99).abs() < 1e-8);
+        assert!((normal_quantile(0.5)).abs() < 1e-12);
+        assert!((normal_quantile(0.001) + 3.090_232_306).abs() < 1e-7);
+        let d = Dist::lognormal_from_median_p99(
+            SimDuration::from_millis(20),
+            SimDuration::from_millis(150),
+        );
+        assert!((d.quantile_s(0.99) - 0.150).abs() < 1e-8);
+        let e = Dist::exponential(SimDuration::from_secs(2));
+        assert!((e.quantile_s(1.0 - (-1.0f64).exp()) - 2.0).abs() < 1e-9);
+        // Weibull with shape 1 is exponential: CV² = 1.
+        let w = Dist::Weibull {
+            shape: 1.0,
+            scale_s: 3.0,
+        };
+        assert!((w.cv2() - 1.0).abs() < 1e-9);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod cost;
 pub mod dist;
 pub mod engine;
 pub mod fault;
+pub mod fluid;
 pub mod metrics;
 pub mod model;
 pub mod report;

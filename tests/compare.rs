@@ -6,6 +6,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use firedrill::compare::{self, control, Input, Plan};
 use firedrill::report::json;
+use firedrill::run::Fidelity;
 use firedrill::spec::{load_model, load_scenario};
 
 const SINGLE: &str = "models/wordpress-single-instance.yaml";
@@ -37,6 +38,7 @@ fn plan(runs: u32, control: bool) -> Plan {
         runs,
         jobs: 2,
         control,
+        fidelity: Fidelity::Request,
     }
 }
 
@@ -111,10 +113,17 @@ fn control_delta_is_faulted_minus_control_run_by_run() {
     let m = model(MULTI_AZ).config;
     let single = model(SINGLE).config;
     let crash = scenario(CRASH).config;
-    let s = control::run_study(&single, &crash, 4, 3, 2, true, &|_| {}).unwrap();
+    let s = control::run_study(&single, &crash, 4, 3, 2, Fidelity::Request, true, &|_| {}).unwrap();
     let delta = s.control.as_ref().unwrap();
-    let quiet =
-        firedrill::study::run_study(&single, &control::control_scenario(&crash), 4, 3, 2).unwrap();
+    let quiet = firedrill::study::run_study(
+        &single,
+        &control::control_scenario(&crash),
+        4,
+        3,
+        2,
+        Fidelity::Request,
+    )
+    .unwrap();
     // Every run measured availability, so the mean of differences is the
     // difference of means.
     let expected = s.availability_request.mean - quiet.availability_request.mean;
@@ -127,7 +136,7 @@ fn control_delta_is_faulted_minus_control_run_by_run() {
 
     // Without scripted faults the control run is the run itself.
     let steady = scenario(STEADY).config;
-    let s = control::run_study(&m, &steady, 4, 2, 1, true, &|_| {}).unwrap();
+    let s = control::run_study(&m, &steady, 4, 2, 1, Fidelity::Request, true, &|_| {}).unwrap();
     let delta = s.control.unwrap();
     assert_eq!(delta.availability_request.mean, 0.0);
     assert_eq!(delta.failed_requests.mean, 0.0);

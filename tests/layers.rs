@@ -21,8 +21,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("fault", &["config", "dist", "model", "rng", "time"]),
     ("cost", &["catalog", "config", "metrics"]),
     (
+        "fluid",
+        &[
+            "config", "dist", "engine", "fault", "metrics", "model", "rng", "time",
+        ],
+    ),
+    (
         "run",
-        &["config", "cost", "fault", "metrics", "model", "time"],
+        &[
+            "config", "cost", "fault", "fluid", "metrics", "model", "time",
+        ],
     ),
     ("catalog", &["config", "dist", "time"]),
     ("topology", &["config"]),

@@ -54,6 +54,7 @@ fn sample() -> RunSummary {
         model: "wordpress-multi-az".into(),
         scenario: "az-power-interruption".into(),
         seed: 42,
+        fidelity: "request",
         horizon_s: 7_200.0,
         requests: RequestCounts {
             total: 1_441_237,
@@ -145,6 +146,7 @@ fn reproduce() -> Reproduce {
         model_path: "models/wordpress-multi-az.yaml".into(),
         scenario_path: "scenarios/az-power-interruption.yaml".into(),
         seed: 42,
+        fidelity: None,
     }
 }
 
@@ -176,6 +178,7 @@ fn json_top_level_keys_are_exactly_these_in_this_order() {
         "model",
         "scenario",
         "seed",
+        "fidelity",
         "horizon_s",
         "requests",
         "availability",

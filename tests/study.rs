@@ -12,6 +12,7 @@ use common::*;
 use firedrill::config::*;
 use firedrill::dist::Dist;
 use firedrill::report::json;
+use firedrill::run::Fidelity;
 use firedrill::spec::{load_model, load_scenario};
 use firedrill::study::{mean_ci, run_seed, run_study, t_quantile_975, wilson95};
 
@@ -98,8 +99,8 @@ fn study_report_is_the_same_bytes_at_any_thread_count() {
         load_model(&repo(MULTI_AZ)).unwrap(),
         load_scenario(&repo(CRASH)).unwrap(),
     );
-    let one = run_study(&m, &s, 40, 8, 1).unwrap();
-    let two = run_study(&m, &s, 40, 8, 2).unwrap();
+    let one = run_study(&m, &s, 40, 8, 1, Fidelity::Request).unwrap();
+    let two = run_study(&m, &s, 40, 8, 2, Fidelity::Request).unwrap();
     let (a, b) = (json::render_study(&one), json::render_study(&two));
     assert_eq!(a, b);
     // Run 0 is the plain run of the base seed, and its keys head the report.
@@ -166,7 +167,7 @@ fn study_interval_covers_mtbf_over_mtbf_plus_mttr() {
     let mut s = scenario(secs(40_000), 2.0);
     s.random_failures
         .push(web_fails(Dist::exponential(secs(900))));
-    let study = run_study(&m, &s, 11, 20, 2).unwrap();
+    let study = run_study(&m, &s, 11, 20, 2, Fidelity::Request).unwrap();
     let e = study.availability_request;
     let expected = 900.0 / 930.0;
     eprintln!(
@@ -195,7 +196,7 @@ fn study_slo_verdict_is_on_the_mean_and_counts_passing_runs() {
     s.random_failures
         .push(web_fails(Dist::exponential(secs(900))));
     s.slo.availability = Some(0.9677);
-    let study = run_study(&m, &s, 5, 20, 2).unwrap();
+    let study = run_study(&m, &s, 5, 20, 2, Fidelity::Request).unwrap();
     let slo = &study.slo["availability"];
     assert!(0 < slo.runs_passed && slo.runs_passed < 20, "{slo:?}");
     assert_eq!(slo.pass_fraction, f64::from(slo.runs_passed) / 20.0);
@@ -217,7 +218,7 @@ fn pooled_latency_comes_from_the_merged_histograms() {
         vec![class("job", 1.0, &[(0, Op::Serve)])],
     );
     let s = scenario(secs(2_000), 10.0);
-    let study = run_study(&m, &s, 3, 12, 2).unwrap();
+    let study = run_study(&m, &s, 3, 12, 2, Fidelity::Request).unwrap();
     let pooled = study.latency_pooled_ms.expect("requests succeeded");
     eprintln!(
         "pooled over 12 runs: p50 {:.2} ms, p99 {:.2} ms",
@@ -226,6 +227,6 @@ fn pooled_latency_comes_from_the_merged_histograms() {
     assert!((pooled.p50 - 7.70).abs() / 7.70 < 0.03, "{}", pooled.p50);
     assert!((pooled.p99 - 51.17).abs() / 51.17 < 0.03, "{}", pooled.p99);
     // The same runs one thread at a time merge to the same numbers.
-    let alone = run_study(&m, &s, 3, 12, 1).unwrap();
+    let alone = run_study(&m, &s, 3, 12, 1, Fidelity::Request).unwrap();
     assert_eq!(alone.latency_pooled_ms, study.latency_pooled_ms);
 }

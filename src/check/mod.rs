@@ -139,6 +139,7 @@ pub fn run_suite(
             case.runs,
             0..case.runs,
             jobs,
+            crate::run::Fidelity::Auto,
             &|d| progress(index, d),
         )
         .map_err(CheckError::Run)?;

@@ -106,6 +106,13 @@ pub struct RunArgs {
     /// Writes the study report, even for one run.
     #[arg(long)]
     pub control: bool,
+
+    /// How to simulate: `request` (every request), `fluid` (traffic as a
+    /// rate between infrastructure state changes; months to years in
+    /// milliseconds), or `auto` (fluid above 20 M expected requests per run
+    /// or a 7-day horizon when the scenario allows it, else request).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = crate::run::Fidelity::Auto)]
+    pub fidelity: crate::run::Fidelity,
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +157,10 @@ pub struct CompareArgs {
     /// report what the faults cost, run by run.
     #[arg(long)]
     pub control: bool,
+
+    /// `request`, `fluid` or `auto` (see `firedrill run --help`).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = crate::run::Fidelity::Auto)]
+    pub fidelity: crate::run::Fidelity,
 
     /// Directory for report.json, report.md and report.html
     /// [default: reports/compare].

@@ -55,6 +55,7 @@ pub fn execute(args: &CompareArgs) -> Outcome {
             .jobs
             .map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX)),
         control: args.control,
+        fidelity: args.fidelity,
     };
     let per_cell = u64::from(args.runs) * if args.control { 2 } else { 1 };
     let cells = (models.len() * scenarios.len()) as u64;

@@ -34,6 +34,10 @@ pub fn execute(args: &RunArgs) -> Outcome {
         model_path: args.model.display().to_string(),
         scenario_path: args.scenario.display().to_string(),
         seed,
+        fidelity: match args.fidelity {
+            run::Fidelity::Auto => None,
+            chosen => Some(chosen.name()),
+        },
     };
 
     if args.runs > 1 || args.control {
@@ -41,7 +45,7 @@ pub fn execute(args: &RunArgs) -> Outcome {
     }
 
     let (summary, wall_s) = match guarded(
-        || run::run(&model, &scenario, seed),
+        || run::run_with(&model, &scenario, seed, args.fidelity),
         || reproduce.to_string(),
     ) {
         Ok(done) => done,
@@ -103,6 +107,7 @@ fn execute_study(
                 reproduce.seed,
                 args.runs,
                 jobs,
+                args.fidelity,
                 args.control,
                 &|done| bar.set_position(u64::from(done)),
             )
@@ -238,6 +243,7 @@ mod tests {
             model: "m".into(),
             scenario: "s".into(),
             seed: 5,
+            fidelity: "request",
             horizon_s: 60.0,
             requests: RequestCounts::default(),
             availability: AvailabilitySummary {
@@ -261,6 +267,7 @@ mod tests {
             model_path: "m.yaml".into(),
             scenario_path: "s.yaml".into(),
             seed: 5,
+            fidelity: None,
         }
     }
 

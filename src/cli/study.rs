@@ -60,6 +60,7 @@ pub fn execute(args: &StudyArgs) -> Outcome {
                 runs,
                 range.clone(),
                 jobs,
+                run_args.fidelity,
                 &|done| bar.set_position(u64::from(done)),
             )
         },
@@ -81,7 +82,7 @@ pub fn execute(args: &StudyArgs) -> Outcome {
         model_text,
         scenario_file,
         scenario_text,
-        fidelity: "request".into(),
+        fidelity: run_args.fidelity.name().into(),
     };
     let file = part::to_file(&part, inputs, [index, count]);
     let out = run_args
@@ -168,16 +169,32 @@ pub fn execute_merge(args: &MergeArgs) -> Outcome {
         }
     };
     let base_seed = parts[0].base_seed;
+    let fidelity = match inputs.fidelity.as_str() {
+        "request" => run::Fidelity::Request,
+        "fluid" => run::Fidelity::Fluid,
+        "auto" => run::Fidelity::Auto,
+        other => {
+            eprintln!(
+                "error: {}: unknown fidelity `{other}`",
+                args.parts[0].display()
+            );
+            return Outcome::BadInput;
+        }
+    };
     let reproduce = Reproduce {
         model_path: inputs.model_file.clone(),
         scenario_path: inputs.scenario_file.clone(),
         seed: base_seed,
+        fidelity: match fidelity {
+            run::Fidelity::Auto => None,
+            chosen => Some(chosen.name()),
+        },
     };
     let result = guarded(
         || {
             // Run 0 again for the single-run sections; its figures must
             // match what its shard recorded, or the binaries differ.
-            let mut first = run::run(&model, &scenario, base_seed)?;
+            let mut first = run::run_with(&model, &scenario, base_seed, fidelity)?;
             first.detail.latency_histogram = None;
             let holder = parts
                 .iter_mut()

@@ -28,17 +28,34 @@ pub fn run_study(
     seed: u64,
     runs: u32,
     jobs: usize,
+    fidelity: crate::run::Fidelity,
     control: bool,
     progress: &dyn Fn(u32),
 ) -> Result<StudySummary, RunError> {
-    let part = study::run_part(model, scenario, seed, runs, 0..runs, jobs, progress)?;
+    let part = study::run_part(
+        model,
+        scenario,
+        seed,
+        runs,
+        0..runs,
+        jobs,
+        fidelity,
+        progress,
+    )?;
     let mut summary =
         study::merge(vec![part]).map_err(|message| RunError { pos: None, message })?;
     if control {
         let quiet = control_scenario(scenario);
-        let part = study::run_part(model, &quiet, seed, runs, 0..runs, jobs, &|done| {
-            progress(runs + done)
-        })?;
+        let part = study::run_part(
+            model,
+            &quiet,
+            seed,
+            runs,
+            0..runs,
+            jobs,
+            fidelity,
+            &|done| progress(runs + done),
+        )?;
         let baseline =
             study::merge(vec![part]).map_err(|message| RunError { pos: None, message })?;
         summary.control = Some(delta(&summary, &baseline));

@@ -40,6 +40,7 @@ pub struct Plan {
     pub jobs: usize,
     /// Pair every run with its control run (scripted faults removed).
     pub control: bool,
+    pub fidelity: crate::run::Fidelity,
 }
 
 /// Runs every model under every scenario and compares them. `progress` is
@@ -62,6 +63,7 @@ pub fn compare(
                 seed,
                 plan.runs,
                 plan.jobs,
+                plan.fidelity,
                 plan.control,
                 &|done| progress(index, done),
             )?;

@@ -25,3 +25,22 @@ impl std::fmt::Display for SourcePos {
         write!(f, "{}:{}:{}", self.file, self.line, self.column)
     }
 }
+
+/// A scenario that does not fit the model it is run against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunError {
+    /// Where in the scenario the problem is, when known.
+    pub pos: Option<SourcePos>,
+    pub message: String,
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.pos {
+            Some(pos) => write!(f, "{}: {}", pos, self.message),
+            None => write!(f, "{}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}

@@ -64,6 +64,15 @@ pub struct Plan {
     neighbourhoods: Vec<Vec<NodeRef>>,
 }
 
+impl Plan {
+    /// The nodes a burst of process `p` may take (its zone's matches).
+    pub fn neighbourhood(&self, p: &PlannedProcess) -> &[NodeRef] {
+        self.neighbourhoods
+            .get(p.neighbourhood)
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Resolves every random failure config against the world: targets
 /// selected with the run's seed, distributions defaulted.
 pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result<Plan, FaultError> {

@@ -191,7 +191,7 @@ impl Schedule {
     }
 }
 
-pub(super) fn chosen(
+pub(crate) fn chosen(
     world: &World,
     config: &FaultConfig,
     kind: TargetKind,
@@ -202,7 +202,7 @@ pub(super) fn chosen(
     target::select(&all, config.target.select, rng)
 }
 
-pub(super) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
+pub(crate) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
     let component = target::component(world, &config.target).ok().flatten();
     let zone = target::zone(world, &config.target).ok().flatten();
     let all: Vec<DbId> = (0..world.dbs.len() as DbId)
@@ -342,7 +342,7 @@ fn external(world: &World, config: &FaultConfig) -> Option<u16> {
 
 /// The volumes a `volume_loss` takes: a database target without a zone
 /// means the current primary's volume.
-pub(super) fn volumes(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<Candidate> {
+pub(crate) fn volumes(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<Candidate> {
     let primary_only = config.target.zone.is_none()
         && target::component(world, &config.target)
             .ok()

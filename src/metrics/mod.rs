@@ -17,6 +17,6 @@ pub use compare::{
 };
 pub use cost::{CostItem, CostSummary, PriceSource};
 pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopRecord};
-pub use recorder::Recorder;
+pub use recorder::{latency_of, Recorder};
 pub use study::{Estimate, RunFigures, StudySlo, StudySummary};
 pub use summary::*;

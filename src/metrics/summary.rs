@@ -9,6 +9,8 @@ pub struct RunSummary {
     pub model: String,
     pub scenario: String,
     pub seed: u64,
+    /// How the run was simulated: `request` or `fluid`.
+    pub fidelity: &'static str,
     /// Simulated span, warm-up included.
     pub horizon_s: f64,
     pub requests: RequestCounts,
@@ -121,4 +123,47 @@ impl RunSummary {
     pub fn all_slos_pass(&self) -> bool {
         self.slo.values().all(|v| v.pass)
     }
+}
+
+/// The SLO verdicts of a run's figures (shared by both fidelities).
+pub fn slo_verdicts(
+    slo_config: &crate::config::SloConfig,
+    availability: &AvailabilitySummary,
+    latency_ms: Option<&LatencySummary>,
+    data_loss: &DataLossSummary,
+) -> BTreeMap<String, SloVerdict> {
+    let mut slo = BTreeMap::new();
+    if let Some(target) = slo_config.availability {
+        slo.insert(
+            "availability".to_string(),
+            SloVerdict {
+                target,
+                actual: Some(availability.request),
+                pass: availability.request >= target,
+            },
+        );
+    }
+    if let Some(target) = slo_config.latency_p99 {
+        let target_ms = target.as_millis_f64();
+        let actual = latency_ms.map(|l| l.p99);
+        slo.insert(
+            "latency_p99".to_string(),
+            SloVerdict {
+                target: target_ms,
+                actual,
+                pass: actual.is_some_and(|a| a <= target_ms),
+            },
+        );
+    }
+    if let Some(target) = slo_config.writes_lost {
+        slo.insert(
+            "writes_lost".to_string(),
+            SloVerdict {
+                target: target as f64,
+                actual: Some(data_loss.writes_lost as f64),
+                pass: data_loss.writes_lost <= target,
+            },
+        );
+    }
+    slo
 }

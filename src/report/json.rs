@@ -27,11 +27,12 @@ pub const FLOAT_DECIMALS: i32 = 6;
 /// The top-level keys of `report.json`, in the order they are written.
 /// Tools that read the report may rely on this list; a test holds the
 /// writer to it.
-pub const TOP_LEVEL_KEYS: [&str; 12] = [
+pub const TOP_LEVEL_KEYS: [&str; 13] = [
     "firedrill_version",
     "model",
     "scenario",
     "seed",
+    "fidelity",
     "horizon_s",
     "requests",
     "availability",
@@ -88,6 +89,7 @@ struct Document<'a> {
     model: &'a str,
     scenario: &'a str,
     seed: u64,
+    fidelity: &'a str,
     horizon_s: Fixed,
     requests: Requests,
     availability: Availability<'a>,
@@ -214,6 +216,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
             model: &summary.model,
             scenario: &summary.scenario,
             seed: summary.seed,
+            fidelity: summary.fidelity,
             horizon_s: Fixed(summary.horizon_s),
             requests: Requests {
                 total: summary.requests.total,

@@ -65,6 +65,7 @@ fn header(out: &mut String, summary: &RunSummary, reproduce: &Reproduce, pass: b
     let _ = writeln!(out, "| model | `{}` |", cell(&summary.model));
     let _ = writeln!(out, "| scenario | `{}` |", cell(&summary.scenario));
     let _ = writeln!(out, "| seed | {} |", summary.seed);
+    let _ = writeln!(out, "| fidelity | {} |", summary.fidelity);
     let _ = writeln!(
         out,
         "| simulated time | {} ({}) |",

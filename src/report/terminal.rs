@@ -211,6 +211,7 @@ fn short_count(value: u64) -> String {
 fn run_rows(summary: &RunSummary) -> Vec<Row> {
     vec![
         row("seed", summary.seed.to_string(), String::new()),
+        row("fidelity", summary.fidelity.to_string(), String::new()),
         row(
             "simulated time",
             format::seconds(summary.horizon_s),

@@ -2,35 +2,22 @@
 //! to the horizon and returns the summary.
 
 mod explain;
+mod fidelity;
 mod summarize;
 
 pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};
 pub use explain::{explain, Explanation};
+pub use fidelity::{Fidelity, AUTO_FLUID_HORIZON_S, AUTO_FLUID_REQUESTS};
 
-use crate::config::{ModelConfig, ScenarioConfig, SourcePos};
+use crate::config::{ModelConfig, ScenarioConfig};
 use crate::fault::FaultPlan;
 use crate::metrics::RunSummary;
 use crate::model::World;
 use crate::time::SimTime;
 
-/// A scenario that does not fit the model it is run against.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunError {
-    /// Where in the scenario the problem is, when known.
-    pub pos: Option<SourcePos>,
-    pub message: String,
-}
-
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.pos {
-            Some(pos) => write!(f, "{}: {}", pos, self.message),
-            None => write!(f, "{}", self.message),
-        }
-    }
-}
-
-impl std::error::Error for RunError {}
+/// A scenario that does not fit the model it is run against (defined in
+/// `config` so that both fidelities can return it).
+pub use crate::config::RunError;
 
 /// A run in progress: the world and the faults acting on it. Most callers
 /// want [`run`]; stepping is for tests and for pausing a game day.
@@ -88,4 +75,24 @@ pub fn run(
     seed: u64,
 ) -> Result<RunSummary, RunError> {
     Ok(Simulation::new(model, scenario, seed)?.finish())
+}
+
+/// Simulates `model` under `scenario` with `seed` at `fidelity` (`Auto`
+/// resolves per [`Fidelity::resolve`]).
+pub fn run_with(
+    model: &ModelConfig,
+    scenario: &ScenarioConfig,
+    seed: u64,
+    fidelity: Fidelity,
+) -> Result<RunSummary, RunError> {
+    match fidelity.resolve(scenario) {
+        Fidelity::Fluid => {
+            // The fluid layer does not price designs; the cost is a
+            // function of the model and workload alone, as at request level.
+            let mut summary = crate::fluid::run_fluid(model, scenario, seed)?;
+            summary.cost = crate::cost::monthly(model, Some(scenario));
+            Ok(summary)
+        }
+        _ => run(model, scenario, seed),
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::config::{ModelConfig, ScenarioConfig};
 use crate::metrics::{
     AvailabilitySummary, DataLossSummary, EngineStats, ErrorCause, RequestCounts, RunDetail,
-    RunSummary, SloVerdict,
+    RunSummary,
 };
 use crate::model::world::ServerRole;
 use crate::model::World;
@@ -51,39 +51,12 @@ pub fn summarize(
         .iter()
         .map(|c| (c.name().to_string(), r.errors[*c as usize]))
         .collect();
-    let mut slo = BTreeMap::new();
-    if let Some(target) = scenario.slo.availability {
-        slo.insert(
-            "availability".to_string(),
-            SloVerdict {
-                target,
-                actual: Some(availability.request),
-                pass: availability.request >= target,
-            },
-        );
-    }
-    if let Some(target) = scenario.slo.latency_p99 {
-        let target_ms = target.as_millis_f64();
-        let actual = latency_ms.map(|l| l.p99);
-        slo.insert(
-            "latency_p99".to_string(),
-            SloVerdict {
-                target: target_ms,
-                actual,
-                pass: actual.is_some_and(|a| a <= target_ms),
-            },
-        );
-    }
-    if let Some(target) = scenario.slo.writes_lost {
-        slo.insert(
-            "writes_lost".to_string(),
-            SloVerdict {
-                target: target as f64,
-                actual: Some(data_loss.writes_lost as f64),
-                pass: data_loss.writes_lost <= target,
-            },
-        );
-    }
+    let slo = crate::metrics::slo_verdicts(
+        &scenario.slo,
+        &availability,
+        latency_ms.as_ref(),
+        &data_loss,
+    );
     let (admitted, waited) = world
         .servers
         .iter()
@@ -97,6 +70,7 @@ pub fn summarize(
         model: model.name.clone(),
         scenario: scenario.name.clone(),
         seed,
+        fidelity: "request",
         horizon_s: scenario.horizon.as_secs_f64(),
         requests,
         availability,

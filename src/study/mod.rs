@@ -118,8 +118,18 @@ pub fn run_study(
     base_seed: u64,
     runs: u32,
     jobs: usize,
+    fidelity: run::Fidelity,
 ) -> Result<StudySummary, RunError> {
-    let part = run_part(model, scenario, base_seed, runs, 0..runs, jobs, &|_| {})?;
+    let part = run_part(
+        model,
+        scenario,
+        base_seed,
+        runs,
+        0..runs,
+        jobs,
+        fidelity,
+        &|_| {},
+    )?;
     merge(vec![part]).map_err(|message| RunError { pos: None, message })
 }
 
@@ -132,6 +142,7 @@ pub fn run_part(
     runs: u32,
     range: std::ops::Range<u32>,
     jobs: usize,
+    fidelity: run::Fidelity,
     progress: &dyn Fn(u32),
 ) -> Result<StudyPart, RunError> {
     if runs == 0 {
@@ -158,7 +169,7 @@ pub fn run_part(
         let results: Vec<Result<RunSummary, RunError>> = pool.install(|| {
             (start..end)
                 .into_par_iter()
-                .map(|i| run::run(model, scenario, run_seed(base_seed, i)))
+                .map(|i| run::run_with(model, scenario, run_seed(base_seed, i), fidelity))
                 .collect()
         });
         for result in results {

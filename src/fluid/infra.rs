@@ -1,0 +1,949 @@
+//! The infrastructure's state in the fluid mode, and its transitions.
+//!
+//! Only state changes are events here: a failure, a repair, and the few
+//! transitions each one implies (a load balancer taking a dead target out,
+//! an Auto Scaling replacement entering service, a database failover
+//! finishing, DNS caches catching up, a cache node warming). Periodic
+//! activity (health checks, status checks, DNS lookups, snapshots) is never
+//! an event: each enters as a drawn or computed delay.
+//!
+//! Assumptions and approximations (the request-level model each stands
+//! for is in the named `src/model/` file):
+//! - Load balancer health checks (`load_balancer.rs`): a dead target is
+//!   taken out after U(0, interval) + (unhealthy threshold − 1) × interval
+//!   (+ the check timeout when it blackholes); a repaired one is back after
+//!   U(0, interval) + (healthy threshold − 1) × interval. One load balancer
+//!   per tier is assumed (the first that targets it).
+//! - A load-balancer node in a dark zone (`failure.rs`): clients keep
+//!   reaching it until it leaves DNS (U(64, 94) s), then half as often on
+//!   average for one DNS TTL while their cached answers expire.
+//! - Auto Scaling (`auto_scaling.rs`): a down instance is found by the next
+//!   EC2 status check (U(0, 60) s; with ELB checks, the load balancer's
+//!   detection if sooner), terminated, and replaced in the healthy zone with
+//!   the fewest instances after launch + warm-up + one passing check; at
+//!   most ⌈10 %⌉ of desired launch at once. Grace periods and the control
+//!   plane are not modelled (the fluid mode refuses control-plane faults).
+//! - Databases (`database.rs`): a primary that goes down is replaced by its
+//!   standby (or, if allowed, the least-lagged replica) after detection +
+//!   promotion; callers' cached endpoint answers then expire over one TTL
+//!   (half of the callers are stale on average during it). Promoting a
+//!   replica loses the writes inside its lag; losing the primary's volume
+//!   with no failover target loses the writes since the later of the last
+//!   completed snapshot and the last shipped logs (writes counted at the
+//!   current successful write rate).
+//! - Caches (`cache.rs`): a lost or darkened node misses every lookup; a
+//!   node that comes back is cold and warms linearly, taken as half its hit
+//!   ratio for the whole warm-up.
+
+use rand::RngExt;
+
+use super::FluidEvent;
+use crate::config::{DownMode, ModelConfig};
+use crate::engine::Engine;
+use crate::model::database::Role;
+use crate::model::volume::VolumeOwner;
+use crate::model::world::{ComponentRef, ServerRole, World};
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+
+/// Why a server is down (bits; several can hold at once).
+pub const RANDOM_CRASH: u8 = 1;
+pub const BURST: u8 = 2;
+pub const ZONE: u8 = 4;
+pub const VOLUME: u8 = 8;
+pub const SCRIPTED_CRASH: u8 = 16;
+pub const PRIMARY_FAILURE: u8 = 32;
+pub const HOST: u8 = 64;
+
+/// Route 53-style window for a dark load-balancer node to leave DNS
+/// (the same figures as `model/failure.rs`).
+const LB_NODE_DNS_REMOVAL_S: (f64, f64) = (64.0, 94.0);
+/// EC2 status checks run every minute (`auto_scaling.rs`).
+const STATUS_CHECK_INTERVAL_S: f64 = 60.0;
+
+pub struct ServerState {
+    pub zone: usize,
+    pub causes: u8,
+    pub mode: DownMode,
+    /// Bumped at every up/down transition: stale derived events are dropped.
+    pub generation: u32,
+    /// An instance slot holding a running instance (database nodes: always).
+    pub in_service: bool,
+    /// The tier's load balancer routes to it.
+    pub in_lb: bool,
+    /// Set when the Auto Scaling group terminated it (ignore its repair).
+    pub launching: bool,
+    pub tier: Option<usize>,
+}
+
+impl ServerState {
+    pub fn is_up(&self) -> bool {
+        self.in_service && self.causes == 0
+    }
+}
+
+pub struct TierState {
+    pub slots: Vec<u32>,
+    pub lb: Option<usize>,
+    pub asg: Option<crate::config::AutoScalingConfig>,
+    pub desired: u32,
+    pub launching: u32,
+    /// Terminated instances waiting for a launch slot: the zone to prefer.
+    pub waiting: Vec<usize>,
+    pub zones: Vec<usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum DnsPhase {
+    /// In every client's cached answer.
+    Listed,
+    /// Removed from DNS; cached answers still name it (half on average).
+    Expiring,
+    /// No client reaches it.
+    Gone,
+}
+
+pub struct LbNodeState {
+    pub zone: usize,
+    pub dark: bool,
+    pub phase: DnsPhase,
+    pub generation: u32,
+}
+
+pub struct LbState {
+    pub nodes: Vec<LbNodeState>,
+    pub dns_ttl: SimDuration,
+    pub health: Option<crate::config::HealthCheckConfig>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Failover {
+    Idle,
+    Detecting,
+    Promoting { candidate: usize },
+}
+
+pub struct DbState {
+    pub servers: Vec<u32>,
+    pub roles: Vec<Role>,
+    pub lags: Vec<Option<crate::dist::Dist>>,
+    pub primary: usize,
+    pub failover: Failover,
+    pub epoch: u32,
+    pub blocked: u32,
+    /// After a failover, until one endpoint TTL has passed.
+    pub endpoint_stale: bool,
+    /// The node stale callers still reach after a failover.
+    pub previous_primary: usize,
+    pub config: crate::config::DatabaseConfig,
+    /// Successful writes per second in the current state (set by the flow).
+    pub write_rate_per_s: f64,
+    pub writes_lost: f64,
+    pub rpo_s: f64,
+}
+
+pub struct CacheNodeState {
+    pub zone: usize,
+    pub down: u8,
+    pub cold: bool,
+    pub generation: u32,
+}
+
+pub struct CacheState {
+    pub nodes: Vec<CacheNodeState>,
+    pub hit_ratio: f64,
+    pub warmup: SimDuration,
+}
+
+pub struct VolumeState {
+    pub owner: u32,
+    pub lost: bool,
+    pub generation: u32,
+    pub config: crate::config::VolumeConfig,
+    pub db: Option<usize>,
+}
+
+pub struct Infra {
+    pub servers: Vec<ServerState>,
+    pub tiers: Vec<TierState>,
+    pub lbs: Vec<LbState>,
+    pub dbs: Vec<DbState>,
+    pub caches: Vec<CacheState>,
+    pub volumes: Vec<VolumeState>,
+    pub zones_dark: Vec<Option<DownMode>>,
+    /// Per external dependency: down and how.
+    pub externals_down: Vec<Option<DownMode>>,
+    /// Traffic multiplier (spikes) and per-class multipliers (surges).
+    pub load_factor: f64,
+    pub class_factor: Vec<f64>,
+    /// Draws for derived delays (detection phases, launches, failovers).
+    pub rng: SimRng,
+    /// Something changed since the flow was last evaluated.
+    pub dirty: bool,
+    /// The component index of each tier (databases name their host by it).
+    pub tier_component: Vec<usize>,
+}
+
+impl Infra {
+    /// The state at the start of a run, read from a freshly built world.
+    pub fn new(world: &World, model: &ModelConfig, rng: SimRng) -> Infra {
+        let mut servers: Vec<ServerState> = world
+            .servers
+            .iter()
+            .zip(&world.server_roles)
+            .map(|(s, role)| ServerState {
+                zone: s.zone,
+                causes: 0,
+                mode: DownMode::Refuse,
+                generation: 0,
+                in_service: matches!(role, ServerRole::DbNode { .. }),
+                in_lb: false,
+                launching: false,
+                tier: match role {
+                    ServerRole::Instance { tier, .. } => Some(*tier as usize),
+                    ServerRole::DbNode { .. } => None,
+                },
+            })
+            .collect();
+        let mut tiers = Vec::new();
+        for t in &world.tiers {
+            for &s in &t.servers {
+                servers[s as usize].in_service = true;
+                servers[s as usize].in_lb = true;
+            }
+            let mut zones: Vec<usize> = t.slots.iter().map(|&s| servers[s as usize].zone).collect();
+            zones.dedup();
+            tiers.push(TierState {
+                slots: t.slots.clone(),
+                lb: None,
+                asg: t.asg.as_ref().map(|a| a.config.clone()),
+                desired: t.servers.len() as u32,
+                launching: 0,
+                waiting: Vec::new(),
+                zones,
+            });
+        }
+        for (lb_index, lb) in world.lbs.iter().enumerate() {
+            if let Some(&s) = lb.targets.first() {
+                if let Some(t) = servers[s as usize].tier {
+                    tiers[t].lb.get_or_insert(lb_index);
+                }
+            }
+        }
+        let lbs = world
+            .lbs
+            .iter()
+            .map(|lb| LbState {
+                nodes: lb
+                    .nodes
+                    .iter()
+                    .map(|n| LbNodeState {
+                        zone: n.zone,
+                        dark: false,
+                        phase: DnsPhase::Listed,
+                        generation: 0,
+                    })
+                    .collect(),
+                dns_ttl: lb.dns_ttl,
+                health: lb.health_check.clone(),
+            })
+            .collect();
+        let db_configs: Vec<&crate::config::DatabaseConfig> = model
+            .components
+            .iter()
+            .filter_map(|c| match &c.kind {
+                crate::config::ComponentKind::Database(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        let dbs = world
+            .dbs
+            .iter()
+            .zip(db_configs)
+            .map(|(d, config)| DbState {
+                servers: d.nodes.iter().map(|n| n.server).collect(),
+                roles: d.nodes.iter().map(|n| n.role).collect(),
+                lags: d.nodes.iter().map(|n| n.lag).collect(),
+                primary: d.primary as usize,
+                failover: Failover::Idle,
+                epoch: 0,
+                blocked: 0,
+                endpoint_stale: false,
+                previous_primary: d.primary as usize,
+                config: config.clone(),
+                write_rate_per_s: 0.0,
+                writes_lost: 0.0,
+                rpo_s: 0.0,
+            })
+            .collect();
+        let caches = world
+            .caches
+            .iter()
+            .map(|c| CacheState {
+                nodes: c
+                    .nodes
+                    .iter()
+                    .map(|n| CacheNodeState {
+                        zone: n.zone,
+                        down: 0,
+                        cold: false,
+                        generation: 0,
+                    })
+                    .collect(),
+                hit_ratio: c.hit_ratio,
+                warmup: c.warmup,
+            })
+            .collect();
+        let volumes = world
+            .volumes
+            .iter()
+            .map(|v| {
+                let (owner, db) = match v.owner {
+                    VolumeOwner::Instance(s) => (s, None),
+                    VolumeOwner::DbNode { db, node } => (
+                        world.dbs[db as usize].nodes[node as usize].server,
+                        Some(db as usize),
+                    ),
+                };
+                VolumeState {
+                    owner,
+                    lost: false,
+                    generation: 0,
+                    config: v.config.clone(),
+                    db,
+                }
+            })
+            .collect();
+        Infra {
+            servers,
+            tiers,
+            lbs,
+            dbs,
+            caches,
+            volumes,
+            zones_dark: vec![None; world.zones.len()],
+            externals_down: vec![None; world.externals.len()],
+            load_factor: 1.0,
+            class_factor: vec![1.0; world.classes.len()],
+            rng,
+            dirty: true,
+            tier_component: Vec::new(),
+        }
+    }
+
+    fn uniform_s(&mut self, min_s: f64, max_s: f64) -> SimDuration {
+        let u: f64 = self.rng.random();
+        SimDuration::from_secs_f64(min_s + u * (max_s - min_s))
+    }
+
+    /// Sets down cause(s) on a server and applies the consequences.
+    pub fn server_down(&mut self, e: &mut Engine<FluidEvent>, s: usize, cause: u8, mode: DownMode) {
+        let was_up = self.servers[s].is_up();
+        let st = &mut self.servers[s];
+        st.causes |= cause;
+        st.mode = mode;
+        if !was_up || st.is_up() {
+            return;
+        }
+        st.generation += 1;
+        self.dirty = true;
+        let generation = st.generation;
+        match st.tier {
+            Some(t) => self.instance_down(e, s, t, generation, mode),
+            None => self.db_node_down(e, s),
+        }
+    }
+
+    /// Clears down cause(s) on a server and applies the consequences.
+    pub fn server_up(&mut self, e: &mut Engine<FluidEvent>, s: usize, cause: u8) {
+        let was_up = self.servers[s].is_up();
+        let st = &mut self.servers[s];
+        st.causes &= !cause;
+        if was_up || !st.is_up() {
+            return;
+        }
+        st.generation += 1;
+        self.dirty = true;
+        let generation = st.generation;
+        if let Some(t) = st.tier {
+            if !st.in_lb {
+                let lag = self.readmit_lag(t, false);
+                e.schedule_after(
+                    lag,
+                    FluidEvent::LbAdmit {
+                        server: s as u32,
+                        generation,
+                    },
+                );
+            }
+            self.host_changed(e, s, false);
+        } else {
+            self.db_node_up(e, s);
+        }
+    }
+
+    fn instance_down(
+        &mut self,
+        e: &mut Engine<FluidEvent>,
+        s: usize,
+        t: usize,
+        generation: u32,
+        mode: DownMode,
+    ) {
+        let server = s as u32;
+        let detect = self.tiers[t]
+            .lb
+            .and_then(|lb| self.lbs[lb].health.clone())
+            .map(|hc| {
+                let phase = self.uniform_s(0.0, hc.interval.as_secs_f64());
+                let timeout = if mode == DownMode::Blackhole {
+                    hc.timeout
+                } else {
+                    SimDuration::ZERO
+                };
+                phase + times(hc.interval, hc.unhealthy_threshold.saturating_sub(1)) + timeout
+            });
+        if let Some(lag) = detect {
+            e.schedule_after(lag, FluidEvent::LbDetect { server, generation });
+        }
+        if let Some(asg) = self.tiers[t].asg.clone() {
+            let mut lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL_S);
+            if asg.health_check == crate::config::AsgHealthCheck::Elb {
+                if let Some(d) = detect {
+                    lag = lag.min(d);
+                }
+            }
+            e.schedule_after(lag, FluidEvent::AsgCheck { server, generation });
+        }
+        self.host_changed(e, s, true);
+    }
+
+    /// The nodes in its zone of a database hosted on the instance's tier
+    /// (`host:`) share its fate, as `model/failure.rs` has it.
+    fn host_changed(&mut self, e: &mut Engine<FluidEvent>, s: usize, down: bool) {
+        let Some(tier) = self.servers[s].tier else {
+            return;
+        };
+        let component = self.tier_component.get(tier).copied();
+        let (zone, mode) = (self.servers[s].zone, self.servers[s].mode);
+        let hosted: Vec<usize> = self
+            .dbs
+            .iter()
+            .filter(|d| d.config.host.is_some() && d.config.host == component)
+            .flat_map(|d| d.servers.iter().map(|&x| x as usize))
+            .filter(|&x| self.servers[x].zone == zone)
+            .collect();
+        for x in hosted {
+            if down {
+                self.server_down(e, x, HOST, mode);
+            } else {
+                self.server_up(e, x, HOST);
+            }
+        }
+    }
+
+    /// The load balancer finished taking a dead target out.
+    pub fn on_lb_detect(&mut self, s: usize, generation: u32) {
+        let st = &mut self.servers[s];
+        if st.generation == generation && !st.is_up() && st.in_lb {
+            st.in_lb = false;
+            self.dirty = true;
+        }
+    }
+
+    pub fn on_lb_admit(&mut self, s: usize, generation: u32) {
+        let st = &mut self.servers[s];
+        if st.generation == generation && st.is_up() && !st.in_lb {
+            st.in_lb = true;
+            self.dirty = true;
+        }
+    }
+
+    fn readmit_lag(&mut self, t: usize, fresh: bool) -> SimDuration {
+        match self.tiers[t].lb.and_then(|lb| self.lbs[lb].health.clone()) {
+            Some(hc) => {
+                let phase = self.uniform_s(0.0, hc.interval.as_secs_f64());
+                let more = if fresh {
+                    0
+                } else {
+                    hc.healthy_threshold.saturating_sub(1)
+                };
+                phase + times(hc.interval, more)
+            }
+            None => SimDuration::ZERO,
+        }
+    }
+
+    /// An EC2 status check found the instance down: terminate and replace.
+    pub fn on_asg_check(&mut self, e: &mut Engine<FluidEvent>, s: usize, generation: u32) {
+        let st = &self.servers[s];
+        if st.generation != generation || st.is_up() || !st.in_service {
+            return;
+        }
+        let Some(t) = st.tier else { return };
+        let zone = st.zone;
+        let st = &mut self.servers[s];
+        st.in_service = false;
+        st.in_lb = false;
+        st.causes = 0;
+        st.generation += 1;
+        self.dirty = true;
+        self.tiers[t].waiting.push(zone);
+        self.launch_waiting(e, t);
+    }
+
+    /// Launches replacements while the pacing limit allows.
+    fn launch_waiting(&mut self, e: &mut Engine<FluidEvent>, t: usize) {
+        let Some(asg) = self.tiers[t].asg.clone() else {
+            return;
+        };
+        let limit = self.tiers[t].desired.div_ceil(10).max(1);
+        while self.tiers[t].launching < limit && !self.tiers[t].waiting.is_empty() {
+            let prefer = self.tiers[t].waiting.remove(0);
+            let Some(slot) = self.pick_slot(t, prefer) else {
+                // No zone can take it now: drop the request (a later
+                // failure or zone return brings the group back here).
+                continue;
+            };
+            let st = &mut self.servers[slot];
+            st.launching = true;
+            st.causes = 0;
+            st.generation += 1;
+            self.tiers[t].launching += 1;
+            let boot = asg.launch_time.sample(&mut self.rng) + asg.warmup;
+            let check = self.readmit_lag(t, true);
+            e.schedule_after(
+                boot + check,
+                FluidEvent::AsgReady {
+                    server: slot as u32,
+                },
+            );
+        }
+    }
+
+    /// A free slot in the healthy zone with the fewest instances.
+    fn pick_slot(&self, t: usize, prefer: usize) -> Option<usize> {
+        let tier = &self.tiers[t];
+        let count = |z: usize| {
+            tier.slots
+                .iter()
+                .filter(|&&s| {
+                    let st = &self.servers[s as usize];
+                    st.zone == z && (st.in_service || st.launching)
+                })
+                .count()
+        };
+        let free = |z: usize| {
+            tier.slots.iter().map(|&s| s as usize).find(|&s| {
+                let st = &self.servers[s];
+                st.zone == z && !st.in_service && !st.launching
+            })
+        };
+        let mut best: Option<(usize, usize)> = None;
+        for &z in &tier.zones {
+            if self.zones_dark[z].is_some() || free(z).is_none() {
+                continue;
+            }
+            let n = count(z);
+            let better = match best {
+                None => true,
+                Some((bz, bn)) => n < bn || (n == bn && z == prefer && bz != prefer),
+            };
+            if better {
+                best = Some((z, n));
+            }
+        }
+        best.and_then(|(z, _)| free(z))
+    }
+
+    pub fn on_asg_ready(&mut self, e: &mut Engine<FluidEvent>, s: usize) {
+        let Some(t) = self.servers[s].tier else {
+            return;
+        };
+        let st = &mut self.servers[s];
+        st.launching = false;
+        st.in_service = true;
+        st.generation += 1;
+        let generation = st.generation;
+        // It joined after one passing check (part of the launch delay);
+        // one that failed while launching (a random failure of its slot,
+        // its zone going dark) never passes: the next status check
+        // replaces it.
+        st.in_lb = st.causes == 0;
+        let failed = st.causes != 0;
+        self.tiers[t].launching -= 1;
+        self.dirty = true;
+        if failed {
+            let lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL_S);
+            e.schedule_after(
+                lag,
+                FluidEvent::AsgCheck {
+                    server: s as u32,
+                    generation,
+                },
+            );
+        }
+        self.launch_waiting(e, t);
+    }
+
+    fn db_of(&self, s: usize) -> Option<(usize, usize)> {
+        self.dbs.iter().enumerate().find_map(|(d, db)| {
+            db.servers
+                .iter()
+                .position(|&x| x as usize == s)
+                .map(|n| (d, n))
+        })
+    }
+
+    fn db_node_down(&mut self, e: &mut Engine<FluidEvent>, s: usize) {
+        let Some((d, n)) = self.db_of(s) else { return };
+        if self.dbs[d].primary != n {
+            return;
+        }
+        let db = &mut self.dbs[d];
+        db.epoch += 1;
+        let epoch = db.epoch;
+        if self.failover_candidate(d).is_some() {
+            self.dbs[d].failover = Failover::Detecting;
+            let detection = self.dbs[d].config.failover.detection.sample(&mut self.rng);
+            e.schedule_after(
+                detection,
+                FluidEvent::DbFailoverStart {
+                    db: d as u16,
+                    epoch,
+                },
+            );
+        } else {
+            self.dbs[d].failover = Failover::Idle;
+        }
+    }
+
+    fn db_node_up(&mut self, _e: &mut Engine<FluidEvent>, s: usize) {
+        let Some((d, n)) = self.db_of(s) else { return };
+        if self.dbs[d].primary == n {
+            // The primary is back before (or without) a failover.
+            let db = &mut self.dbs[d];
+            db.failover = Failover::Idle;
+            db.epoch += 1;
+        }
+    }
+
+    /// The standby if up, else (if allowed) the least-lagged live replica.
+    fn failover_candidate(&self, d: usize) -> Option<usize> {
+        let db = &self.dbs[d];
+        let up = |n: usize| self.servers[db.servers[n] as usize].is_up();
+        if let Some(n) = (0..db.servers.len()).find(|&n| db.roles[n] == Role::Standby && up(n)) {
+            return Some(n);
+        }
+        if !db.config.failover.promote_replicas {
+            return None;
+        }
+        (0..db.servers.len())
+            .filter(|&n| db.roles[n] == Role::Replica && up(n))
+            .min_by(|&a, &b| {
+                let lag = |n: usize| db.lags[n].map_or(0.0, |l| l.mean_s());
+                lag(a).total_cmp(&lag(b))
+            })
+    }
+
+    pub fn on_failover_start(&mut self, e: &mut Engine<FluidEvent>, d: usize, epoch: u32) {
+        if self.dbs[d].epoch != epoch || self.dbs[d].failover != Failover::Detecting {
+            return;
+        }
+        let fails = {
+            let p = self.dbs[d].config.failover.failure_probability;
+            let u: f64 = self.rng.random();
+            self.dbs[d].blocked > 0 || u < p
+        };
+        match self.failover_candidate(d) {
+            Some(candidate) if !fails => {
+                self.dbs[d].failover = Failover::Promoting { candidate };
+                let promotion = self.dbs[d].config.failover.promotion.sample(&mut self.rng);
+                e.schedule_after(
+                    promotion,
+                    FluidEvent::DbFailoverDone {
+                        db: d as u16,
+                        epoch,
+                    },
+                );
+            }
+            _ => {
+                // The database waits for the old primary to come back.
+                self.dbs[d].failover = Failover::Idle;
+            }
+        }
+    }
+
+    pub fn on_failover_done(&mut self, e: &mut Engine<FluidEvent>, d: usize, epoch: u32) {
+        let Failover::Promoting { candidate } = self.dbs[d].failover else {
+            return;
+        };
+        if self.dbs[d].epoch != epoch {
+            return;
+        }
+        let db = &mut self.dbs[d];
+        if db.roles[candidate] == Role::Replica {
+            // Asynchronous: the writes inside the replica's lag are lost.
+            let lag_s = match db.lags[candidate] {
+                Some(l) => l.sample(&mut self.rng).as_secs_f64(),
+                None => 0.0,
+            };
+            let db = &mut self.dbs[d];
+            db.writes_lost += db.write_rate_per_s * lag_s;
+            db.rpo_s = db.rpo_s.max(lag_s);
+        }
+        let db = &mut self.dbs[d];
+        let old = db.primary;
+        db.roles.swap(old, candidate);
+        db.lags.swap(old, candidate);
+        db.primary = candidate;
+        db.previous_primary = old;
+        db.failover = Failover::Idle;
+        db.endpoint_stale = true;
+        db.epoch += 1;
+        let epoch = db.epoch;
+        self.dirty = true;
+        let ttl = self.dbs[d].config.endpoint_ttl;
+        e.schedule_after(
+            ttl,
+            FluidEvent::DbDnsSettled {
+                db: d as u16,
+                epoch,
+            },
+        );
+    }
+
+    pub fn on_db_dns_settled(&mut self, d: usize, _epoch: u32) {
+        if self.dbs[d].endpoint_stale {
+            self.dbs[d].endpoint_stale = false;
+            self.dirty = true;
+        }
+    }
+
+    /// A volume's data is gone: its node is down until the restore.
+    pub fn volume_lost(&mut self, e: &mut Engine<FluidEvent>, v: usize, restore: SimDuration) {
+        if self.volumes[v].lost {
+            return;
+        }
+        let now = e.now();
+        let vol = &mut self.volumes[v];
+        vol.lost = true;
+        vol.generation += 1;
+        let generation = vol.generation;
+        let owner = vol.owner as usize;
+        if let Some(d) = vol.db {
+            let is_primary = self.dbs[d].servers[self.dbs[d].primary] as usize == owner;
+            if is_primary && self.failover_candidate(d).is_none() {
+                let rpo_s = self.restore_gap_s(v, d, now);
+                let db = &mut self.dbs[d];
+                db.writes_lost += db.write_rate_per_s * rpo_s;
+                db.rpo_s = db.rpo_s.max(rpo_s);
+            }
+        }
+        self.server_down(e, owner, VOLUME, DownMode::Refuse);
+        e.schedule_after(
+            restore,
+            FluidEvent::VolumeRestored {
+                volume: v as u32,
+                generation,
+            },
+        );
+    }
+
+    /// Seconds of writes since the latest restore point: the later of the
+    /// last completed snapshot's start and the last shipped logs.
+    fn restore_gap_s(&self, v: usize, d: usize, now: SimTime) -> f64 {
+        let now_s = now.as_secs_f64();
+        let vol = &self.volumes[v].config;
+        let mut point_s: f64 = 0.0;
+        if let Some(every) = vol.snapshot_every {
+            let every_s = every.as_secs_f64();
+            let took_s = vol.snapshot_duration.mean_s();
+            // Snapshot k starts at k·every (k ≥ 1) and completes took later.
+            let k = libm::floor((now_s - took_s) / every_s);
+            if k >= 1.0 {
+                point_s = k * every_s;
+            }
+        }
+        if let Some(logs) = self.dbs[d].config.log_upload_every {
+            let l = logs.as_secs_f64();
+            point_s = point_s.max(libm::floor(now_s / l) * l);
+        }
+        (now_s - point_s).max(0.0)
+    }
+
+    pub fn on_volume_restored(&mut self, e: &mut Engine<FluidEvent>, v: usize, generation: u32) {
+        let vol = &mut self.volumes[v];
+        if vol.generation != generation || !vol.lost {
+            return;
+        }
+        vol.lost = false;
+        let owner = vol.owner as usize;
+        self.server_up(e, owner, VOLUME);
+    }
+
+    /// A cache node is lost; it is replaced, cold, after `replace`.
+    pub fn cache_node_lost(
+        &mut self,
+        e: &mut Engine<FluidEvent>,
+        c: usize,
+        n: usize,
+        replace: SimDuration,
+    ) {
+        let node = &mut self.caches[c].nodes[n];
+        node.down |= 1;
+        node.generation += 1;
+        let generation = node.generation;
+        self.dirty = true;
+        e.schedule_after(
+            replace,
+            FluidEvent::CacheBack {
+                cache: c as u16,
+                node: n as u16,
+                generation,
+            },
+        );
+    }
+
+    pub fn on_cache_back(&mut self, e: &mut Engine<FluidEvent>, c: usize, n: usize, bit: u8) {
+        let warmup = self.caches[c].warmup;
+        let node = &mut self.caches[c].nodes[n];
+        if node.down & bit == 0 {
+            return;
+        }
+        node.down &= !bit;
+        if node.down != 0 {
+            return;
+        }
+        node.cold = true;
+        node.generation += 1;
+        let generation = node.generation;
+        self.dirty = true;
+        e.schedule_after(
+            warmup,
+            FluidEvent::CacheWarm {
+                cache: c as u16,
+                node: n as u16,
+                generation,
+            },
+        );
+    }
+
+    pub fn on_cache_warm(&mut self, c: usize, n: usize, generation: u32) {
+        let node = &mut self.caches[c].nodes[n];
+        if node.generation == generation && node.cold {
+            node.cold = false;
+            self.dirty = true;
+        }
+    }
+
+    /// A zone goes dark (`Some(mode)`) or returns (`None`).
+    pub fn set_zone_dark(&mut self, e: &mut Engine<FluidEvent>, z: usize, dark: Option<DownMode>) {
+        self.zones_dark[z] = dark;
+        self.dirty = true;
+        for s in 0..self.servers.len() {
+            if self.servers[s].zone != z {
+                continue;
+            }
+            match dark {
+                Some(mode) => self.server_down(e, s, ZONE, mode),
+                None => self.server_up(e, s, ZONE),
+            }
+        }
+        for c in 0..self.caches.len() {
+            for n in 0..self.caches[c].nodes.len() {
+                if self.caches[c].nodes[n].zone != z {
+                    continue;
+                }
+                match dark {
+                    Some(_) => {
+                        let node = &mut self.caches[c].nodes[n];
+                        node.down |= 2;
+                        node.generation += 1;
+                    }
+                    None => self.on_cache_back(e, c, n, 2),
+                }
+            }
+        }
+        for lb in 0..self.lbs.len() {
+            for n in 0..self.lbs[lb].nodes.len() {
+                if self.lbs[lb].nodes[n].zone != z {
+                    continue;
+                }
+                let removal = self.uniform_s(LB_NODE_DNS_REMOVAL_S.0, LB_NODE_DNS_REMOVAL_S.1);
+                let node = &mut self.lbs[lb].nodes[n];
+                node.generation += 1;
+                let generation = node.generation;
+                match dark {
+                    Some(_) => {
+                        node.dark = true;
+                        e.schedule_after(
+                            removal,
+                            FluidEvent::LbNodeDns {
+                                lb: lb as u16,
+                                node: n as u16,
+                                generation,
+                            },
+                        );
+                    }
+                    None => {
+                        // Back in service at once for clients still
+                        // holding it; it rejoins DNS a minute or so later,
+                        // which fails nobody.
+                        node.dark = false;
+                        node.phase = DnsPhase::Listed;
+                    }
+                }
+            }
+        }
+        if dark.is_none() {
+            for t in 0..self.tiers.len() {
+                self.launch_waiting(e, t);
+            }
+        }
+    }
+
+    /// A dark node's DNS record moves one phase on.
+    pub fn on_lb_node_dns(
+        &mut self,
+        e: &mut Engine<FluidEvent>,
+        lb: usize,
+        n: usize,
+        generation: u32,
+    ) {
+        let ttl = self.lbs[lb].dns_ttl;
+        let node = &mut self.lbs[lb].nodes[n];
+        if node.generation != generation || !node.dark {
+            return;
+        }
+        self.dirty = true;
+        match node.phase {
+            DnsPhase::Listed => {
+                node.phase = DnsPhase::Expiring;
+                e.schedule_after(
+                    ttl,
+                    FluidEvent::LbNodeDns {
+                        lb: lb as u16,
+                        node: n as u16,
+                        generation,
+                    },
+                );
+            }
+            DnsPhase::Expiring | DnsPhase::Gone => node.phase = DnsPhase::Gone,
+        }
+    }
+
+    /// The component index each tier was built from (for hosted databases).
+    pub fn set_tier_components(&mut self, world: &World) {
+        self.tier_component = world
+            .components
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| matches!(c, ComponentRef::Tier(_)).then_some(i))
+            .collect();
+    }
+}
+
+fn times(d: SimDuration, n: u32) -> SimDuration {
+    SimDuration::from_secs_f64(d.as_secs_f64() * f64::from(n))
+}
