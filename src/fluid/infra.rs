@@ -44,7 +44,7 @@ use crate::model::database::Role;
 use crate::model::volume::VolumeOwner;
 use crate::model::world::{ComponentRef, ServerRole, World};
 use crate::rng::SimRng;
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimDuration;
 
 /// Why a server is down (bits; several can hold at once).
 pub const RANDOM_CRASH: u8 = 1;
@@ -59,7 +59,7 @@ pub const HOST: u8 = 64;
 /// (the same figures as `model/failure.rs`).
 const LB_NODE_DNS_REMOVAL_S: (f64, f64) = (64.0, 94.0);
 /// EC2 status checks run every minute (`auto_scaling.rs`).
-const STATUS_CHECK_INTERVAL_S: f64 = 60.0;
+pub(super) const STATUS_CHECK_INTERVAL_S: f64 = 60.0;
 
 pub struct ServerState {
     pub zone: usize,
@@ -331,7 +331,7 @@ impl Infra {
         }
     }
 
-    fn uniform_s(&mut self, min_s: f64, max_s: f64) -> SimDuration {
+    pub(super) fn uniform_s(&mut self, min_s: f64, max_s: f64) -> SimDuration {
         let u: f64 = self.rng.random();
         SimDuration::from_secs_f64(min_s + u * (max_s - min_s))
     }
@@ -459,7 +459,7 @@ impl Infra {
         }
     }
 
-    fn readmit_lag(&mut self, t: usize, fresh: bool) -> SimDuration {
+    pub(super) fn readmit_lag(&mut self, t: usize, fresh: bool) -> SimDuration {
         match self.tiers[t].lb.and_then(|lb| self.lbs[lb].health.clone()) {
             Some(hc) => {
                 let phase = self.uniform_s(0.0, hc.interval.as_secs_f64());
@@ -472,314 +472,6 @@ impl Infra {
             }
             None => SimDuration::ZERO,
         }
-    }
-
-    /// An EC2 status check found the instance down: terminate and replace.
-    pub fn on_asg_check(&mut self, e: &mut Engine<FluidEvent>, s: usize, generation: u32) {
-        let st = &self.servers[s];
-        if st.generation != generation || st.is_up() || !st.in_service {
-            return;
-        }
-        let Some(t) = st.tier else { return };
-        let zone = st.zone;
-        let st = &mut self.servers[s];
-        st.in_service = false;
-        st.in_lb = false;
-        st.causes = 0;
-        st.generation += 1;
-        self.dirty = true;
-        self.tiers[t].waiting.push(zone);
-        self.launch_waiting(e, t);
-    }
-
-    /// Launches replacements while the pacing limit allows.
-    fn launch_waiting(&mut self, e: &mut Engine<FluidEvent>, t: usize) {
-        let Some(asg) = self.tiers[t].asg.clone() else {
-            return;
-        };
-        let limit = self.tiers[t].desired.div_ceil(10).max(1);
-        while self.tiers[t].launching < limit && !self.tiers[t].waiting.is_empty() {
-            let prefer = self.tiers[t].waiting.remove(0);
-            let Some(slot) = self.pick_slot(t, prefer) else {
-                // No zone can take it now: drop the request (a later
-                // failure or zone return brings the group back here).
-                continue;
-            };
-            let st = &mut self.servers[slot];
-            st.launching = true;
-            st.causes = 0;
-            st.generation += 1;
-            self.tiers[t].launching += 1;
-            let boot = asg.launch_time.sample(&mut self.rng) + asg.warmup;
-            let check = self.readmit_lag(t, true);
-            e.schedule_after(
-                boot + check,
-                FluidEvent::AsgReady {
-                    server: slot as u32,
-                },
-            );
-        }
-    }
-
-    /// A free slot in the healthy zone with the fewest instances.
-    fn pick_slot(&self, t: usize, prefer: usize) -> Option<usize> {
-        let tier = &self.tiers[t];
-        let count = |z: usize| {
-            tier.slots
-                .iter()
-                .filter(|&&s| {
-                    let st = &self.servers[s as usize];
-                    st.zone == z && (st.in_service || st.launching)
-                })
-                .count()
-        };
-        let free = |z: usize| {
-            tier.slots.iter().map(|&s| s as usize).find(|&s| {
-                let st = &self.servers[s];
-                st.zone == z && !st.in_service && !st.launching
-            })
-        };
-        let mut best: Option<(usize, usize)> = None;
-        for &z in &tier.zones {
-            if self.zones_dark[z].is_some() || free(z).is_none() {
-                continue;
-            }
-            let n = count(z);
-            let better = match best {
-                None => true,
-                Some((bz, bn)) => n < bn || (n == bn && z == prefer && bz != prefer),
-            };
-            if better {
-                best = Some((z, n));
-            }
-        }
-        best.and_then(|(z, _)| free(z))
-    }
-
-    pub fn on_asg_ready(&mut self, e: &mut Engine<FluidEvent>, s: usize) {
-        let Some(t) = self.servers[s].tier else {
-            return;
-        };
-        let st = &mut self.servers[s];
-        st.launching = false;
-        st.in_service = true;
-        st.generation += 1;
-        let generation = st.generation;
-        // It joined after one passing check (part of the launch delay);
-        // one that failed while launching (a random failure of its slot,
-        // its zone going dark) never passes: the next status check
-        // replaces it.
-        st.in_lb = st.causes == 0;
-        let failed = st.causes != 0;
-        self.tiers[t].launching -= 1;
-        self.dirty = true;
-        if failed {
-            let lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL_S);
-            e.schedule_after(
-                lag,
-                FluidEvent::AsgCheck {
-                    server: s as u32,
-                    generation,
-                },
-            );
-        }
-        self.launch_waiting(e, t);
-    }
-
-    fn db_of(&self, s: usize) -> Option<(usize, usize)> {
-        self.dbs.iter().enumerate().find_map(|(d, db)| {
-            db.servers
-                .iter()
-                .position(|&x| x as usize == s)
-                .map(|n| (d, n))
-        })
-    }
-
-    fn db_node_down(&mut self, e: &mut Engine<FluidEvent>, s: usize) {
-        let Some((d, n)) = self.db_of(s) else { return };
-        if self.dbs[d].primary != n {
-            return;
-        }
-        let db = &mut self.dbs[d];
-        db.epoch += 1;
-        let epoch = db.epoch;
-        if self.failover_candidate(d).is_some() {
-            self.dbs[d].failover = Failover::Detecting;
-            let detection = self.dbs[d].config.failover.detection.sample(&mut self.rng);
-            e.schedule_after(
-                detection,
-                FluidEvent::DbFailoverStart {
-                    db: d as u16,
-                    epoch,
-                },
-            );
-        } else {
-            self.dbs[d].failover = Failover::Idle;
-        }
-    }
-
-    fn db_node_up(&mut self, _e: &mut Engine<FluidEvent>, s: usize) {
-        let Some((d, n)) = self.db_of(s) else { return };
-        if self.dbs[d].primary == n {
-            // The primary is back before (or without) a failover.
-            let db = &mut self.dbs[d];
-            db.failover = Failover::Idle;
-            db.epoch += 1;
-        }
-    }
-
-    /// The standby if up, else (if allowed) the least-lagged live replica.
-    fn failover_candidate(&self, d: usize) -> Option<usize> {
-        let db = &self.dbs[d];
-        let up = |n: usize| self.servers[db.servers[n] as usize].is_up();
-        if let Some(n) = (0..db.servers.len()).find(|&n| db.roles[n] == Role::Standby && up(n)) {
-            return Some(n);
-        }
-        if !db.config.failover.promote_replicas {
-            return None;
-        }
-        (0..db.servers.len())
-            .filter(|&n| db.roles[n] == Role::Replica && up(n))
-            .min_by(|&a, &b| {
-                let lag = |n: usize| db.lags[n].map_or(0.0, |l| l.mean_s());
-                lag(a).total_cmp(&lag(b))
-            })
-    }
-
-    pub fn on_failover_start(&mut self, e: &mut Engine<FluidEvent>, d: usize, epoch: u32) {
-        if self.dbs[d].epoch != epoch || self.dbs[d].failover != Failover::Detecting {
-            return;
-        }
-        let fails = {
-            let p = self.dbs[d].config.failover.failure_probability;
-            let u: f64 = self.rng.random();
-            self.dbs[d].blocked > 0 || u < p
-        };
-        match self.failover_candidate(d) {
-            Some(candidate) if !fails => {
-                self.dbs[d].failover = Failover::Promoting { candidate };
-                let promotion = self.dbs[d].config.failover.promotion.sample(&mut self.rng);
-                e.schedule_after(
-                    promotion,
-                    FluidEvent::DbFailoverDone {
-                        db: d as u16,
-                        epoch,
-                    },
-                );
-            }
-            _ => {
-                // The database waits for the old primary to come back.
-                self.dbs[d].failover = Failover::Idle;
-            }
-        }
-    }
-
-    pub fn on_failover_done(&mut self, e: &mut Engine<FluidEvent>, d: usize, epoch: u32) {
-        let Failover::Promoting { candidate } = self.dbs[d].failover else {
-            return;
-        };
-        if self.dbs[d].epoch != epoch {
-            return;
-        }
-        let db = &mut self.dbs[d];
-        if db.roles[candidate] == Role::Replica {
-            // Asynchronous: the writes inside the replica's lag are lost.
-            let lag_s = match db.lags[candidate] {
-                Some(l) => l.sample(&mut self.rng).as_secs_f64(),
-                None => 0.0,
-            };
-            let db = &mut self.dbs[d];
-            db.writes_lost += db.write_rate_per_s * lag_s;
-            db.rpo_s = db.rpo_s.max(lag_s);
-        }
-        let db = &mut self.dbs[d];
-        let old = db.primary;
-        db.roles.swap(old, candidate);
-        db.lags.swap(old, candidate);
-        db.primary = candidate;
-        db.previous_primary = old;
-        db.failover = Failover::Idle;
-        db.endpoint_stale = true;
-        db.epoch += 1;
-        let epoch = db.epoch;
-        self.dirty = true;
-        let ttl = self.dbs[d].config.endpoint_ttl;
-        e.schedule_after(
-            ttl,
-            FluidEvent::DbDnsSettled {
-                db: d as u16,
-                epoch,
-            },
-        );
-    }
-
-    pub fn on_db_dns_settled(&mut self, d: usize, _epoch: u32) {
-        if self.dbs[d].endpoint_stale {
-            self.dbs[d].endpoint_stale = false;
-            self.dirty = true;
-        }
-    }
-
-    /// A volume's data is gone: its node is down until the restore.
-    pub fn volume_lost(&mut self, e: &mut Engine<FluidEvent>, v: usize, restore: SimDuration) {
-        if self.volumes[v].lost {
-            return;
-        }
-        let now = e.now();
-        let vol = &mut self.volumes[v];
-        vol.lost = true;
-        vol.generation += 1;
-        let generation = vol.generation;
-        let owner = vol.owner as usize;
-        if let Some(d) = vol.db {
-            let is_primary = self.dbs[d].servers[self.dbs[d].primary] as usize == owner;
-            if is_primary && self.failover_candidate(d).is_none() {
-                let rpo_s = self.restore_gap_s(v, d, now);
-                let db = &mut self.dbs[d];
-                db.writes_lost += db.write_rate_per_s * rpo_s;
-                db.rpo_s = db.rpo_s.max(rpo_s);
-            }
-        }
-        self.server_down(e, owner, VOLUME, DownMode::Refuse);
-        e.schedule_after(
-            restore,
-            FluidEvent::VolumeRestored {
-                volume: v as u32,
-                generation,
-            },
-        );
-    }
-
-    /// Seconds of writes since the latest restore point: the later of the
-    /// last completed snapshot's start and the last shipped logs.
-    fn restore_gap_s(&self, v: usize, d: usize, now: SimTime) -> f64 {
-        let now_s = now.as_secs_f64();
-        let vol = &self.volumes[v].config;
-        let mut point_s: f64 = 0.0;
-        if let Some(every) = vol.snapshot_every {
-            let every_s = every.as_secs_f64();
-            let took_s = vol.snapshot_duration.mean_s();
-            // Snapshot k starts at k·every (k ≥ 1) and completes took later.
-            let k = libm::floor((now_s - took_s) / every_s);
-            if k >= 1.0 {
-                point_s = k * every_s;
-            }
-        }
-        if let Some(logs) = self.dbs[d].config.log_upload_every {
-            let l = logs.as_secs_f64();
-            point_s = point_s.max(libm::floor(now_s / l) * l);
-        }
-        (now_s - point_s).max(0.0)
-    }
-
-    pub fn on_volume_restored(&mut self, e: &mut Engine<FluidEvent>, v: usize, generation: u32) {
-        let vol = &mut self.volumes[v];
-        if vol.generation != generation || !vol.lost {
-            return;
-        }
-        vol.lost = false;
-        let owner = vol.owner as usize;
-        self.server_up(e, owner, VOLUME);
     }
 
     /// A cache node is lost; it is replaced, cold, after `replace`.

@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use rand::RngExt;
 
-use super::flow::{ClassOutcome, Ctx};
+use super::context::Ctx;
+use super::flow::ClassOutcome;
 use super::queueing::{self, Station};
 use crate::config::{ModelConfig, Op};
 use crate::dist::Dist;

@@ -22,12 +22,16 @@
 //! the scripted actions listed in [`unsupported`]. Anything else is refused
 //! with a clear error (and `--fidelity auto` runs it at request level).
 
+mod auto_scaling;
+mod context;
+mod database;
 mod faults;
 mod flow;
 mod infra;
 mod latency;
 mod ledger;
 pub mod queueing;
+mod routing;
 
 use crate::config::{
     FaultAction, ModelConfig, Profile, RunError, ScenarioConfig, SourcePos, TargetKind,
@@ -207,7 +211,7 @@ pub fn run_fluid(
     )
     .map_err(fault_error)?;
     let mut scripted = faults::Scripted::new(&world, scenario, seed, &mut engine);
-    let ctx = flow::Ctx::new(&world, model, scenario);
+    let ctx = context::Ctx::new(&world, model, scenario);
     let paths = latency::Paths::new(model, &ctx, &mut stream(seed, "fluid/latency"));
     schedule_rate_changes(&scenario.workload.profile, scenario.horizon, &mut engine);
 
@@ -352,7 +356,7 @@ fn handle(
 }
 
 /// Successful writes per second reach each database's loss accounting.
-fn set_write_rates(ctx: &flow::Ctx, infra: &mut infra::Infra, eval: &flow::Evaluation) {
+fn set_write_rates(ctx: &context::Ctx, infra: &mut infra::Infra, eval: &flow::Evaluation) {
     for db in &mut infra.dbs {
         db.write_rate_per_s = 0.0;
     }
@@ -366,7 +370,7 @@ fn set_write_rates(ctx: &flow::Ctx, infra: &mut infra::Infra, eval: &flow::Evalu
 
 /// Folds the span [from, to) of one state into the books.
 fn fold(
-    ctx: &flow::Ctx,
+    ctx: &context::Ctx,
     eval: &flow::Evaluation,
     ledger: &mut ledger::Ledger,
     book: &mut latency::LatencyBook,
@@ -410,7 +414,7 @@ fn summarize(
     model: &ModelConfig,
     scenario: &ScenarioConfig,
     seed: u64,
-    ctx: &flow::Ctx,
+    ctx: &context::Ctx,
     infra: &infra::Infra,
     ledger: &ledger::Ledger,
     book: &latency::LatencyBook,

@@ -1,0 +1,127 @@
+//! Auto Scaling in the fluid mode: a down instance found by a status
+//! check is terminated and replaced (the assumptions are listed in
+//! `infra.rs`; the request-level model is `model/auto_scaling.rs`).
+//!
+//! Approximations: one replacement per terminated instance, at most
+//! ⌈10 % of desired⌉ launching at once, in the healthy zone with the fewest
+//! instances (the failed one's zone on a tie); a launch that finds no free
+//! slot in a healthy zone is dropped; the boot draw comes from the fluid
+//! run's own stream.
+
+use super::infra::{Infra, STATUS_CHECK_INTERVAL_S};
+use super::FluidEvent;
+use crate::engine::Engine;
+
+impl Infra {
+    /// An EC2 status check found the instance down: terminate and replace.
+    pub fn on_asg_check(&mut self, e: &mut Engine<FluidEvent>, s: usize, generation: u32) {
+        let st = &self.servers[s];
+        if st.generation != generation || st.is_up() || !st.in_service {
+            return;
+        }
+        let Some(t) = st.tier else { return };
+        let zone = st.zone;
+        let st = &mut self.servers[s];
+        st.in_service = false;
+        st.in_lb = false;
+        st.causes = 0;
+        st.generation += 1;
+        self.dirty = true;
+        self.tiers[t].waiting.push(zone);
+        self.launch_waiting(e, t);
+    }
+
+    /// Launches replacements while the pacing limit allows.
+    pub(super) fn launch_waiting(&mut self, e: &mut Engine<FluidEvent>, t: usize) {
+        let Some(asg) = self.tiers[t].asg.clone() else {
+            return;
+        };
+        let limit = self.tiers[t].desired.div_ceil(10).max(1);
+        while self.tiers[t].launching < limit && !self.tiers[t].waiting.is_empty() {
+            let prefer = self.tiers[t].waiting.remove(0);
+            let Some(slot) = self.pick_slot(t, prefer) else {
+                // No zone can take it now: drop the request (a later
+                // failure or zone return brings the group back here).
+                continue;
+            };
+            let st = &mut self.servers[slot];
+            st.launching = true;
+            st.causes = 0;
+            st.generation += 1;
+            self.tiers[t].launching += 1;
+            let boot = asg.launch_time.sample(&mut self.rng) + asg.warmup;
+            let check = self.readmit_lag(t, true);
+            e.schedule_after(
+                boot + check,
+                FluidEvent::AsgReady {
+                    server: slot as u32,
+                },
+            );
+        }
+    }
+
+    /// A free slot in the healthy zone with the fewest instances.
+    fn pick_slot(&self, t: usize, prefer: usize) -> Option<usize> {
+        let tier = &self.tiers[t];
+        let count = |z: usize| {
+            tier.slots
+                .iter()
+                .filter(|&&s| {
+                    let st = &self.servers[s as usize];
+                    st.zone == z && (st.in_service || st.launching)
+                })
+                .count()
+        };
+        let free = |z: usize| {
+            tier.slots.iter().map(|&s| s as usize).find(|&s| {
+                let st = &self.servers[s];
+                st.zone == z && !st.in_service && !st.launching
+            })
+        };
+        let mut best: Option<(usize, usize)> = None;
+        for &z in &tier.zones {
+            if self.zones_dark[z].is_some() || free(z).is_none() {
+                continue;
+            }
+            let n = count(z);
+            let better = match best {
+                None => true,
+                Some((bz, bn)) => n < bn || (n == bn && z == prefer && bz != prefer),
+            };
+            if better {
+                best = Some((z, n));
+            }
+        }
+        best.and_then(|(z, _)| free(z))
+    }
+
+    pub fn on_asg_ready(&mut self, e: &mut Engine<FluidEvent>, s: usize) {
+        let Some(t) = self.servers[s].tier else {
+            return;
+        };
+        let st = &mut self.servers[s];
+        st.launching = false;
+        st.in_service = true;
+        st.generation += 1;
+        let generation = st.generation;
+        // It joined after one passing check (part of the launch delay);
+        // one that failed while launching (a random failure of its slot,
+        // its zone going dark) never passes: the next status check
+        // replaces it.
+        st.in_lb = st.causes == 0;
+        let failed = st.causes != 0;
+        self.tiers[t].launching -= 1;
+        self.dirty = true;
+        if failed {
+            let lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL_S);
+            e.schedule_after(
+                lag,
+                FluidEvent::AsgCheck {
+                    server: s as u32,
+                    generation,
+                },
+            );
+        }
+        self.launch_waiting(e, t);
+    }
+}
