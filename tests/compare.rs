@@ -42,6 +42,15 @@ fn plan(runs: u32, control: bool) -> Plan {
     }
 }
 
+fn plan_of(base_seed: u64, runs: u32, jobs: usize) -> firedrill::study::Plan {
+    firedrill::study::Plan {
+        base_seed,
+        runs,
+        jobs,
+        fidelity: Fidelity::Request,
+    }
+}
+
 #[test]
 fn differences_are_paired_by_seed_and_ranked_by_significance() {
     let models = [model(SINGLE), model(MULTI_AZ)];
@@ -113,7 +122,7 @@ fn control_delta_is_faulted_minus_control_run_by_run() {
     let m = model(MULTI_AZ).config;
     let single = model(SINGLE).config;
     let crash = scenario(CRASH).config;
-    let s = control::run_study(&single, &crash, 4, 3, 2, Fidelity::Request, true, &|_| {}).unwrap();
+    let s = control::run_study(&single, &crash, &plan_of(4, 3, 2), true, &|_| {}).unwrap();
     let delta = s.control.as_ref().unwrap();
     let quiet = firedrill::study::run_study(
         &single,
@@ -136,7 +145,7 @@ fn control_delta_is_faulted_minus_control_run_by_run() {
 
     // Without scripted faults the control run is the run itself.
     let steady = scenario(STEADY).config;
-    let s = control::run_study(&m, &steady, 4, 2, 1, Fidelity::Request, true, &|_| {}).unwrap();
+    let s = control::run_study(&m, &steady, &plan_of(4, 2, 1), true, &|_| {}).unwrap();
     let delta = s.control.unwrap();
     assert_eq!(delta.availability_request.mean, 0.0);
     assert_eq!(delta.failed_requests.mean, 0.0);

@@ -135,11 +135,13 @@ pub fn run_suite(
         let part = study::run_part(
             &model,
             &scenario,
-            seed,
-            case.runs,
+            &study::Plan {
+                base_seed: seed,
+                runs: case.runs,
+                jobs,
+                fidelity: crate::run::Fidelity::Auto,
+            },
             0..case.runs,
-            jobs,
-            crate::run::Fidelity::Auto,
             &|d| progress(index, d),
         )
         .map_err(CheckError::Run)?;

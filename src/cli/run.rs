@@ -104,10 +104,12 @@ fn execute_study(
             crate::compare::control::run_study(
                 model,
                 scenario,
-                reproduce.seed,
-                args.runs,
-                jobs,
-                args.fidelity,
+                &study::Plan {
+                    base_seed: reproduce.seed,
+                    runs: args.runs,
+                    jobs,
+                    fidelity: args.fidelity,
+                },
                 args.control,
                 &|done| bar.set_position(u64::from(done)),
             )

@@ -56,11 +56,13 @@ pub fn execute(args: &StudyArgs) -> Outcome {
             study::run_part(
                 &model,
                 &scenario,
-                seed,
-                runs,
+                &study::Plan {
+                    base_seed: seed,
+                    runs,
+                    jobs,
+                    fidelity: run_args.fidelity,
+                },
                 range.clone(),
-                jobs,
-                run_args.fidelity,
                 &|done| bar.set_position(u64::from(done)),
             )
         },

@@ -25,37 +25,17 @@ pub fn control_scenario(scenario: &ScenarioConfig) -> ScenarioConfig {
 pub fn run_study(
     model: &ModelConfig,
     scenario: &ScenarioConfig,
-    seed: u64,
-    runs: u32,
-    jobs: usize,
-    fidelity: crate::run::Fidelity,
+    plan: &study::Plan,
     control: bool,
     progress: &dyn Fn(u32),
 ) -> Result<StudySummary, RunError> {
-    let part = study::run_part(
-        model,
-        scenario,
-        seed,
-        runs,
-        0..runs,
-        jobs,
-        fidelity,
-        progress,
-    )?;
+    let runs = plan.runs;
+    let part = study::run_part(model, scenario, plan, 0..runs, progress)?;
     let mut summary =
         study::merge(vec![part]).map_err(|message| RunError { pos: None, message })?;
     if control {
         let quiet = control_scenario(scenario);
-        let part = study::run_part(
-            model,
-            &quiet,
-            seed,
-            runs,
-            0..runs,
-            jobs,
-            fidelity,
-            &|done| progress(runs + done),
-        )?;
+        let part = study::run_part(model, &quiet, plan, 0..runs, &|done| progress(runs + done))?;
         let baseline =
             study::merge(vec![part]).map_err(|message| RunError { pos: None, message })?;
         summary.control = Some(delta(&summary, &baseline));

@@ -22,7 +22,7 @@ use crate::metrics::{
     StudySummary, DIFFERENCE_METRICS,
 };
 use crate::run::RunError;
-use crate::study::mean_ci;
+use crate::study::{self, mean_ci};
 
 /// One design or scenario as given on the command line.
 pub struct Input<T> {
@@ -60,10 +60,12 @@ pub fn compare(
             let study = control::run_study(
                 &model.config,
                 &scenario.config,
-                seed,
-                plan.runs,
-                plan.jobs,
-                plan.fidelity,
+                &study::Plan {
+                    base_seed: seed,
+                    runs: plan.runs,
+                    jobs: plan.jobs,
+                    fidelity: plan.fidelity,
+                },
                 plan.control,
                 &|done| progress(index, done),
             )?;

@@ -120,31 +120,41 @@ pub fn run_study(
     jobs: usize,
     fidelity: run::Fidelity,
 ) -> Result<StudySummary, RunError> {
-    let part = run_part(
-        model,
-        scenario,
+    let plan = Plan {
         base_seed,
         runs,
-        0..runs,
         jobs,
         fidelity,
-        &|_| {},
-    )?;
+    };
+    let part = run_part(model, scenario, &plan, 0..runs, &|_| {})?;
     merge(vec![part]).map_err(|message| RunError { pos: None, message })
 }
 
-/// Runs the slice `range` of a study of `runs` runs; `progress` is called
-/// with the number of runs finished so far (from the calling thread).
+/// How a study runs: run `i` of `runs` uses seed `base_seed + i`, on
+/// `jobs` threads (0: one per core), at `fidelity`.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    pub base_seed: u64,
+    pub runs: u32,
+    pub jobs: usize,
+    pub fidelity: run::Fidelity,
+}
+
+/// Runs the slice `range` of the study `plan`; `progress` is called with
+/// the number of runs finished so far (from the calling thread).
 pub fn run_part(
     model: &ModelConfig,
     scenario: &ScenarioConfig,
-    base_seed: u64,
-    runs: u32,
+    plan: &Plan,
     range: std::ops::Range<u32>,
-    jobs: usize,
-    fidelity: run::Fidelity,
     progress: &dyn Fn(u32),
 ) -> Result<StudyPart, RunError> {
+    let Plan {
+        base_seed,
+        runs,
+        jobs,
+        fidelity,
+    } = *plan;
     if runs == 0 {
         return Err(RunError {
             pos: None,
