@@ -1,7 +1,9 @@
 //! Folds request outcomes into the figures of a run summary as they happen.
 //!
 //! Memory is fixed: one latency histogram, counters, the current second and
-//! minute, and one watch per scripted fault. Nothing grows with the horizon.
+//! minute, one watch per scripted fault and a bounded [`Timeline`] (at most
+//! 2,048 buckets, fed once per closed second). Nothing grows with the
+//! horizon.
 //!
 //! Definitions:
 //! - Only requests that arrive after the warm-up count.
@@ -21,6 +23,7 @@ use super::cause::ErrorCause;
 use super::infra::StopRecord;
 use super::stop::StopWatch;
 use super::summary::{LatencySummary, Recovery};
+use super::timeline::Timeline;
 use crate::config::StopCondition;
 use crate::time::{SimDuration, SimTime, NANOS_PER_SECOND};
 
@@ -66,6 +69,8 @@ pub struct Recorder {
     faults: Vec<FaultWatch>,
     /// The scenario's stop conditions, if it has any.
     stop: Option<StopWatch>,
+    /// Finished requests per time bucket, for the availability chart.
+    timeline: Timeline,
 }
 
 impl Recorder {
@@ -93,6 +98,7 @@ impl Recorder {
             longest_outage_s: 0,
             faults: Vec::new(),
             stop: None,
+            timeline: Timeline::new(),
         }
     }
 
@@ -212,6 +218,9 @@ impl Recorder {
         }
         let s = self.second;
         let completed = ok + failed > 0;
+        if completed {
+            self.timeline.add(s, ok, failed);
+        }
         if let Some(w) = &mut self.stop {
             w.close_second(s, ok, failed);
         }
@@ -258,6 +267,12 @@ impl Recorder {
         if self.minute_ok + self.minute_failed > 0 || !self.second.is_multiple_of(60) {
             self.close_minute();
         }
+        self.timeline.cover(last);
+    }
+
+    /// Finished requests over time (complete after [`Recorder::finish`]).
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     pub fn recoveries(&self) -> Vec<Recovery> {
@@ -273,6 +288,7 @@ impl Recorder {
                     fault: f.name.clone(),
                     action: f.action.clone(),
                     start_s: f.start_s as f64,
+                    end_s: f.end_s.map(|s| s as f64),
                     impact: f.impact,
                     recovered_at_s: recovered.map(|s| s as f64),
                     time_to_recover_s: recovered.map(|s| s.saturating_sub(f.start_s) as f64),
