@@ -9,7 +9,9 @@
 //! Files are written with [`write_atomic`], so a report directory never
 //! holds a half-written file even if the process is killed mid-write.
 
+pub mod charts;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod study;
