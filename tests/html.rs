@@ -17,8 +17,7 @@ use std::process::Command;
 
 use firedrill::config::{ModelConfig, ScenarioConfig};
 use firedrill::metrics::{
-    Cell, Comparison, Difference, RankEntry, Ranking, RunFigures, StudySummary,
-    DIFFERENCE_METRICS,
+    Cell, Comparison, Difference, RankEntry, Ranking, RunFigures, StudySummary, DIFFERENCE_METRICS,
 };
 use firedrill::report::{self, html, markdown, Reproduce};
 use firedrill::spec::{load_model, load_scenario};
@@ -202,7 +201,9 @@ fn assert_charts(dom: &str, expected: usize, what: &str) {
 }
 
 fn assert_self_contained(page: &str) {
-    for needle in ["http://", "https://", "src=", "href=", "url(", "@import", "<script"] {
+    for needle in [
+        "http://", "https://", "src=", "href=", "url(", "@import", "<script",
+    ] {
         assert!(!page.contains(needle), "report.html contains {needle:?}");
     }
 }
@@ -325,7 +326,12 @@ fn write_sample_comparison() {
     if let Some(chromium) = chromium() {
         let profile = tempfile::tempdir().unwrap();
         let status = Command::new(chromium)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(format!("--screenshot={}", dir.join("report.png").display()))
             .arg("--window-size=1000,2400")

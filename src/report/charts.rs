@@ -98,7 +98,11 @@ fn label_font() -> TextStyle<'static> {
 }
 
 /// A frame and a centred message, for charts with nothing to plot.
-fn empty(root: &DrawingArea<SVGBackend, plotters::coord::Shift>, title: &str, message: &str) -> Drawn {
+fn empty(
+    root: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    title: &str,
+    message: &str,
+) -> Drawn {
     let area = root.titled(title, (FONT, CAPTION_PX))?;
     let (w, h) = area.dim_in_pixel();
     area.draw(&Rectangle::new(
@@ -146,7 +150,9 @@ pub fn availability(
     target: Option<f64>,
 ) -> String {
     render(|root| {
-        let has_data = series.iter().any(|(_, t)| (0..t.len()).any(|i| t.availability(i).is_some()));
+        let has_data = series
+            .iter()
+            .any(|(_, t)| (0..t.len()).any(|i| t.availability(i).is_some()));
         if !has_data || !(horizon_s > 0.0) {
             return empty(root, title, "No request finished: nothing to plot.");
         }
@@ -221,9 +227,9 @@ pub fn availability(
             for segment in step_segments(timeline, width) {
                 let drawn = chart.draw_series(LineSeries::new(segment, style))?;
                 if !labelled {
-                    drawn.label(*name).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], style)
-                    });
+                    drawn
+                        .label(*name)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
                     labelled = true;
                 }
             }
@@ -377,7 +383,11 @@ pub fn errors(title: &str, series: &[(&str, &BTreeMap<String, u64>)]) -> String 
             .max()
             .unwrap_or(1)
             .max(1) as f64;
-        let longest = causes.iter().map(|c| c.0.chars().count()).max().unwrap_or(0);
+        let longest = causes
+            .iter()
+            .map(|c| c.0.chars().count())
+            .max()
+            .unwrap_or(0);
         let label_px = (longest as u32 * 8 + 16).clamp(60, 260);
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, CAPTION_PX))

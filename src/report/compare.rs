@@ -140,7 +140,12 @@ fn scenario_sections(c: &Comparison, scenario: &str) -> Vec<Section> {
                 e.rank.to_string(),
                 e.model.clone(),
                 format::percent(e.availability_request),
-                if e.meets_slos { "✅ met" } else { "❌ missed" }.into(),
+                if e.meets_slos {
+                    "✅ met"
+                } else {
+                    "❌ missed"
+                }
+                .into(),
             ]);
         }
         ranking.paragraph(

@@ -36,11 +36,7 @@ pub fn render_run(summary: &RunSummary, reproduce: &Reproduce) -> String {
         summary,
         &format!("run with seed {}", summary.seed),
     );
-    page(
-        &title,
-        &sections::run(summary, reproduce, None),
-        &figures,
-    )
+    page(&title, &sections::run(summary, reproduce, None), &figures)
 }
 
 /// `report.html` for a study (`--runs` above 1): the charts pool every run.
@@ -168,7 +164,10 @@ fn design_figures(designs: &[Design], run: &RunSummary, context: &str) -> Vec<Fi
         Figure {
             title: format!("Latency CDF ({context})"),
             caption: "Share of successful requests at or below each latency (log scale).".into(),
-            svg: charts::latency_cdf(&format!("Latency of successful requests ({context})"), &histograms),
+            svg: charts::latency_cdf(
+                &format!("Latency of successful requests ({context})"),
+                &histograms,
+            ),
         },
         Figure {
             title: format!("Errors by cause ({context})"),

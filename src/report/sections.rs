@@ -76,7 +76,11 @@ use Align::{Center, Left, Right};
 
 /// The sections of a single run's report, or (with `study`) of a study's:
 /// the "Study" section after the header, then run 0 in the run layout.
-pub fn run(summary: &RunSummary, reproduce: &Reproduce, study: Option<&StudySummary>) -> Vec<Section> {
+pub fn run(
+    summary: &RunSummary,
+    reproduce: &Reproduce,
+    study: Option<&StudySummary>,
+) -> Vec<Section> {
     let pass = study.map_or_else(|| summary.all_slos_pass(), StudySummary::all_slos_pass);
     let mut out = vec![header(summary, reproduce, pass)];
     if let Some(study) = study {
@@ -260,7 +264,11 @@ fn latency(summary: &RunSummary) -> Section {
         ("p99.9", Right),
         ("max", Right),
     ]);
-    t.row([l.p50, l.p90, l.p99, l.p999, l.max].map(format::ms).to_vec());
+    t.row(
+        [l.p50, l.p90, l.p99, l.p999, l.max]
+            .map(format::ms)
+            .to_vec(),
+    );
     s.table(t);
     s
 }
