@@ -310,7 +310,12 @@ fn one_run_studies_render_without_intervals() {
 #[test]
 #[ignore]
 fn write_sample_comparison() {
-    let c = comparison(&[SINGLE, MULTI_AZ], AZ_POWER, 200, 1, 0);
+    // FIREDRILL_SAMPLE_RUNS=4 previews the layout in seconds.
+    let runs = std::env::var("FIREDRILL_SAMPLE_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let c = comparison(&[SINGLE, MULTI_AZ], AZ_POWER, runs, 1, 0);
     let dir = repo("reports/samples/wordpress-comparison");
     std::fs::create_dir_all(&dir).unwrap();
     report::write_atomic(
@@ -323,8 +328,15 @@ fn write_sample_comparison() {
         markdown::render_comparison(&c).as_bytes(),
     )
     .unwrap();
+    // The screenshot shows the charts (the tables read well in report.md);
+    // it is taken of a copy of the page that holds only its charts section.
     if let Some(chromium) = chromium() {
-        let profile = tempfile::tempdir().unwrap();
+        let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        let head = &page[..page.find("<body>").unwrap() + "<body>".len()];
+        let charts = &page[page.find("<section id=\"charts\">").unwrap()..];
+        let scratch = tempfile::tempdir().unwrap();
+        let charts_page = scratch.path().join("charts.html");
+        std::fs::write(&charts_page, format!("{head}{charts}")).unwrap();
         let status = Command::new(chromium)
             .args([
                 "--headless",
@@ -332,10 +344,13 @@ fn write_sample_comparison() {
                 "--disable-gpu",
                 "--hide-scrollbars",
             ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!(
+                "--user-data-dir={}",
+                scratch.path().join("profile").display()
+            ))
             .arg(format!("--screenshot={}", dir.join("report.png").display()))
-            .arg("--window-size=1000,2400")
-            .arg(format!("file://{}", dir.join("report.html").display()))
+            .arg("--window-size=960,1980")
+            .arg(format!("file://{}", charts_page.display()))
             .status()
             .unwrap();
         assert!(status.success());

@@ -26,10 +26,12 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::metrics::{Estimate, Timeline};
 
 const WIDTH: u32 = 880;
-const HEIGHT: u32 = 360;
+const HEIGHT: u32 = 380;
+/// The legend gets its own strip right of the plot, so it never hides data.
+const LEGEND_PX: u32 = 230;
 const FONT: &str = "sans-serif";
-const LABEL_PX: u32 = 13;
-const CAPTION_PX: u32 = 16;
+const LABEL_PX: u32 = 14;
+const CAPTION_PX: u32 = 17;
 
 /// Tableau 10: distinct, colour-blind friendly enough, printable.
 const PALETTE: [RGBColor; 10] = [
@@ -93,6 +95,43 @@ fn render(draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) ->
     }
 }
 
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// How a legend entry is marked: a line or a filled box in its style.
+enum Mark {
+    Line(ShapeStyle),
+    Box(ShapeStyle),
+}
+
+/// The plot area and the legend strip right of it.
+fn split<'a>(root: &Area<'a>) -> (Area<'a>, Area<'a>) {
+    root.split_horizontally(WIDTH - LEGEND_PX)
+}
+
+/// Draws the legend entries top down in the strip; long names are cut
+/// with an ellipsis so they stay inside it.
+fn legend(area: &Area, entries: &[(String, Mark)]) -> Drawn {
+    let max_chars = 27;
+    for (i, (name, mark)) in entries.iter().enumerate() {
+        let y = 48 + 24 * i as i32;
+        match mark {
+            Mark::Line(style) => area.draw(&PathElement::new(vec![(6, y), (28, y)], *style))?,
+            Mark::Box(style) => area.draw(&Rectangle::new([(6, y - 7), (28, y + 7)], *style))?,
+        }
+        let text: String = if name.chars().count() > max_chars {
+            name.chars().take(max_chars - 1).chain(['…']).collect()
+        } else {
+            name.clone()
+        };
+        area.draw(&Text::new(
+            text,
+            (34, y),
+            TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
+
 fn label_font() -> TextStyle<'static> {
     (FONT, LABEL_PX).into_font().into()
 }
@@ -153,14 +192,17 @@ pub fn availability(
         let has_data = series
             .iter()
             .any(|(_, t)| (0..t.len()).any(|i| t.availability(i).is_some()));
-        if !has_data || !(horizon_s > 0.0) {
+        if !has_data || !horizon_s.is_finite() || horizon_s <= 0.0 {
             return empty(root, title, "No request finished: nothing to plot.");
         }
         let (unit_s, unit) = time_unit(horizon_s);
         let x_max = horizon_s / unit_s;
-        let mut chart = ChartBuilder::on(root)
+        let (plot, key) = split(root);
+        let mut entries: Vec<(String, Mark)> = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, CAPTION_PX))
             .margin(12)
+            .margin_right(36)
             .x_label_area_size(44)
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..x_max, 0f64..100f64)?;
@@ -176,32 +218,28 @@ pub fn availability(
             .draw()?;
 
         let band = FAULT_COLOR.mix(0.15).filled();
-        let mut first_fault = true;
+        if !faults.is_empty() {
+            entries.push(("scripted fault window".into(), Mark::Box(band)));
+        }
         for fault in faults {
-            let start = fault.start_s / unit_s;
-            let element: Vec<_> = match fault.end_s {
-                Some(end) if end > fault.start_s => vec![Rectangle::new(
+            let start = (fault.start_s / unit_s).min(x_max);
+            if let Some(end) = fault.end_s.filter(|&end| end > fault.start_s) {
+                chart.draw_series(std::iter::once(Rectangle::new(
                     [(start, 0.0), ((end / unit_s).min(x_max), 100.0)],
                     band,
-                )],
-                _ => Vec::new(),
-            };
-            let drawn = chart.draw_series(element)?;
-            if first_fault {
-                drawn
-                    .label("scripted fault window")
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], band));
-                first_fault = false;
+                )))?;
             }
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(start, 0.0), (start, 100.0)],
                 FAULT_COLOR.stroke_width(1),
             )))?;
-            let top = chart.backend_coord(&(start, 100.0));
-            root.draw(&Text::new(
+            // The fault's name just inside its band, below the 100 % line
+            // where the availability lines usually run.
+            let at = chart.backend_coord(&(start, 100.0));
+            plot.draw(&Text::new(
                 fault.label.clone(),
-                (top.0 + 3, top.1 + 3),
-                TextStyle::from((FONT, 11).into_font())
+                (at.0 + 4, at.1 + 18),
+                TextStyle::from((FONT, 12).into_font())
                     .color(&FAULT_COLOR)
                     .pos(Pos::new(HPos::Left, VPos::Top)),
             ))?;
@@ -209,38 +247,28 @@ pub fn availability(
 
         if let Some(target) = target.filter(|t| t.is_finite()) {
             let y = (target * 100.0).clamp(0.0, 100.0);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(0.0, y), (x_max, y)],
-                    6,
-                    4,
-                    BLACK.mix(0.6).stroke_width(1),
-                ))?
-                .label(format!("SLO target {}", super::format::percent(target)))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.6)));
+            let dashed = BLACK.mix(0.6).stroke_width(1);
+            chart.draw_series(DashedLineSeries::new(
+                vec![(0.0, y), (x_max, y)],
+                6,
+                4,
+                dashed,
+            ))?;
+            entries.push((
+                format!("SLO {}", super::format::percent(target)),
+                Mark::Line(dashed),
+            ));
         }
 
         for (index, (name, timeline)) in series.iter().enumerate() {
             let style = color(index).stroke_width(2);
             let width = timeline.bucket_s as f64 / unit_s;
-            let mut labelled = false;
             for segment in step_segments(timeline, width) {
-                let drawn = chart.draw_series(LineSeries::new(segment, style))?;
-                if !labelled {
-                    drawn
-                        .label(*name)
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
-                    labelled = true;
-                }
+                chart.draw_series(LineSeries::new(segment, style))?;
             }
+            entries.push((name.to_string(), Mark::Line(style)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()?;
+        legend(&key, &entries)?;
         Ok(())
     })
 }
@@ -298,9 +326,12 @@ pub fn latency_cdf(title: &str, series: &[(&str, &Histogram<u64>)]) -> String {
             .fold((f64::INFINITY, 0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
         lo = (lo / 1.5).max(0.001);
         hi = (hi * 1.5).max(lo * 10.0);
-        let mut chart = ChartBuilder::on(root)
+        let (plot, key) = split(root);
+        let mut entries: Vec<(String, Mark)> = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, CAPTION_PX))
             .margin(12)
+            .margin_right(36)
             .x_label_area_size(44)
             .y_label_area_size(56)
             .build_cartesian_2d((lo..hi).log_scale(), 0f64..100f64)?;
@@ -316,18 +347,10 @@ pub fn latency_cdf(title: &str, series: &[(&str, &Histogram<u64>)]) -> String {
             .draw()?;
         for (index, name, points) in curves {
             let style = color(index).stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(points, style))?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            chart.draw_series(LineSeries::new(points, style))?;
+            entries.push((name.to_string(), Mark::Line(style)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()?;
+        legend(&key, &entries)?;
         Ok(())
     })
 }
@@ -389,9 +412,12 @@ pub fn errors(title: &str, series: &[(&str, &BTreeMap<String, u64>)]) -> String 
             .max()
             .unwrap_or(0);
         let label_px = (longest as u32 * 8 + 16).clamp(60, 260);
-        let mut chart = ChartBuilder::on(root)
+        let (plot, key) = split(root);
+        let mut entries: Vec<(String, Mark)> = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, CAPTION_PX))
             .margin(12)
+            .margin_right(36)
             .x_label_area_size(44)
             .y_label_area_size(label_px)
             .build_cartesian_2d(0f64..max * 1.12, 0f64..rows as f64)?;
@@ -399,6 +425,7 @@ pub fn errors(title: &str, series: &[(&str, &BTreeMap<String, u64>)]) -> String 
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(0)
+            .x_labels(6)
             .x_desc("failed requests")
             .label_style(label_font())
             .axis_desc_style(label_font())
@@ -418,10 +445,8 @@ pub fn errors(title: &str, series: &[(&str, &BTreeMap<String, u64>)]) -> String 
                     Rectangle::new([(0.0, top), (n, top - 0.8)], fill)
                 })
                 .collect();
-            chart
-                .draw_series(bars)?
-                .label(*name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], fill));
+            chart.draw_series(bars)?;
+            entries.push((name.to_string(), Mark::Box(fill)));
         }
         for (c, (cause, _)) in causes.iter().enumerate() {
             let middle = row_top(c, 0) - (per_group - 1) as f64 / 2.0;
@@ -432,13 +457,7 @@ pub fn errors(title: &str, series: &[(&str, &BTreeMap<String, u64>)]) -> String 
                 label_font().pos(Pos::new(HPos::Right, VPos::Center)),
             ))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()?;
+        legend(&key, &entries)?;
         Ok(())
     })
 }
@@ -471,9 +490,12 @@ pub fn comparison_bars(
         let decimals = decimals_for(100.0 - floor);
         let per_group = models.len() + 1;
         let columns = scenarios.len() * per_group;
-        let mut chart = ChartBuilder::on(root)
+        let (plot, key) = split(root);
+        let mut entries: Vec<(String, Mark)> = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, CAPTION_PX))
             .margin(12)
+            .margin_right(36)
             .x_label_area_size(44)
             .y_label_area_size(72)
             .build_cartesian_2d(0f64..columns as f64 - 1.0, floor..100.0)?;
@@ -503,10 +525,8 @@ pub fn comparison_bars(
                     Rectangle::new([(left(s, m), floor), (left(s, m) + 0.8, top)], fill)
                 })
                 .collect();
-            chart
-                .draw_series(bars)?
-                .label(*model)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], fill));
+            chart.draw_series(bars)?;
+            entries.push((model.to_string(), Mark::Box(fill)));
             let whisker = BLACK.stroke_width(2);
             for (s, e) in (0..scenarios.len()).filter_map(|s| Some((s, values.get(s)?.get(m)?))) {
                 let (lo, hi) = e.ci95;
@@ -534,13 +554,7 @@ pub fn comparison_bars(
                 label_font().pos(Pos::new(HPos::Center, VPos::Top)),
             ))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(label_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()?;
+        legend(&key, &entries)?;
         Ok(())
     })
 }

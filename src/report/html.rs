@@ -197,7 +197,7 @@ th{background:#f6f8fa}td.r,th.r{text-align:right;font-variant-numeric:tabular-nu
 td.c,th.c{text-align:center}\
 code,pre{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:.9em}\
 code{background:#f6f8fa;padding:.1em .3em;border-radius:4px}\
-pre{background:#f6f8fa;padding:.7rem;border-radius:6px;overflow-x:auto}\
+pre{background:#f6f8fa;padding:.7rem;border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere}\
 pre code{padding:0;background:none}\
 figure{margin:1rem 0 2rem}figcaption{color:#57606a;font-size:.9rem;margin:.2rem 0 .5rem}\
 svg{max-width:100%;height:auto;border:1px solid #eaeef2}\
