@@ -49,6 +49,8 @@ const PALETTE: [RGBColor; 10] = [
 const FAULT_COLOR: RGBColor = RGBColor(214, 39, 40);
 
 type Drawn = Result<(), Box<dyn Error>>;
+/// A design's index (for its colour), name and CDF points.
+type Curve<'a> = (usize, &'a str, Vec<(f64, f64)>);
 
 /// The colour of the `i`-th design in every chart.
 pub fn color(i: usize) -> RGBColor {
@@ -311,7 +313,7 @@ fn ms_label(v: f64) -> String {
 /// log-scaled millisecond axis. Empty histograms are left out.
 pub fn latency_cdf(title: &str, series: &[(&str, &Histogram<u64>)]) -> String {
     render(|root| {
-        let curves: Vec<(usize, &str, Vec<(f64, f64)>)> = series
+        let curves: Vec<Curve> = series
             .iter()
             .enumerate()
             .filter(|(_, (_, h))| !h.is_empty())
