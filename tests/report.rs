@@ -317,3 +317,16 @@ fn golden_report_md() {
         &markdown::render(&sample(), &reproduce()),
     );
 }
+
+#[test]
+fn html_of_a_summary_without_timeline_or_histogram_still_has_every_chart() {
+    // The sample has no timeline and no latency histogram (a default
+    // RunDetail), like a run in which no request finished.
+    let mut summary = sample();
+    summary.latency_ms = None;
+    let page = firedrill::report::html::render_run(&summary, &reproduce());
+    assert_eq!(page.matches("<svg").count(), 3);
+    assert!(page.contains("nothing to plot"));
+    assert!(page.contains("No request succeeded"));
+    assert!(page.contains("<h2>Recoveries</h2>"));
+}
