@@ -39,6 +39,9 @@ struct FaultWatch {
     action: String,
     start_s: u64,
     end_s: Option<u64>,
+    /// When a stop condition ended the fault early (display only: the
+    /// impact grace period still counts from the planned end).
+    cut_s: Option<u64>,
     impact: bool,
     good_run: u64,
     good_run_start: u64,
@@ -153,12 +156,24 @@ impl Recorder {
             action: action.to_string(),
             start_s: at.whole_seconds(),
             end_s: end.map(SimTime::whole_seconds),
+            cut_s: None,
             impact: false,
             good_run: 0,
             good_run_start: 0,
             recovered_at_s: None,
             done: false,
         });
+    }
+
+    /// A stop condition ended the scripted fault `name` at `at`, before its
+    /// planned end: its window on the report's chart ends there.
+    pub fn fault_cut_short(&mut self, name: &str, at: SimTime) {
+        let at_s = at.whole_seconds();
+        if let Some(f) = self.faults.iter_mut().rev().find(|f| f.name == name) {
+            if f.end_s.is_some_and(|end| end > at_s) {
+                f.cut_s = Some(at_s);
+            }
+        }
     }
 
     /// Closes every second before the one containing `now`.
@@ -288,7 +303,7 @@ impl Recorder {
                     fault: f.name.clone(),
                     action: f.action.clone(),
                     start_s: f.start_s as f64,
-                    end_s: f.end_s.map(|s| s as f64),
+                    end_s: f.cut_s.or(f.end_s).map(|s| s as f64),
                     impact: f.impact,
                     recovered_at_s: recovered.map(|s| s as f64),
                     time_to_recover_s: recovered.map(|s| s.saturating_sub(f.start_s) as f64),
