@@ -269,11 +269,16 @@ fn render_section(out: &mut String, section: &Section) {
                     Align::Right => " class=\"r\"",
                     Align::Center => " class=\"c\"",
                 };
-                out.push_str("<table>\n<thead><tr>");
-                for (h, a) in t.header.iter().zip(&t.align) {
-                    let _ = write!(out, "<th{}>{}</th>", class(a), inline(h));
+                out.push_str("<table>\n");
+                // A key-value table (Markdown needs a header row; HTML does not).
+                if t.header.iter().any(|h| !h.is_empty()) {
+                    out.push_str("<thead><tr>");
+                    for (h, a) in t.header.iter().zip(&t.align) {
+                        let _ = write!(out, "<th{}>{}</th>", class(a), inline(h));
+                    }
+                    out.push_str("</tr></thead>\n");
                 }
-                out.push_str("</tr></thead>\n<tbody>\n");
+                out.push_str("<tbody>\n");
                 for row in &t.rows {
                     out.push_str("<tr>");
                     for (c, a) in row.iter().zip(&t.align) {
