@@ -290,10 +290,28 @@ fn report_html_is_the_same_bytes_at_any_thread_count() {
 
 #[test]
 fn one_run_studies_render_without_intervals() {
-    let c = comparison(&[SINGLE, MULTI_AZ], AZ_POWER, 1, 3, 1);
+    let mut c = comparison(&[SINGLE, MULTI_AZ], AZ_POWER, 1, 3, 1);
     let page = html::render_comparison(&c);
     assert_self_contained(&page);
     assert_eq!(page.matches("<svg").count(), 4);
+    // A second scenario adds its tables and its three per-scenario charts.
+    let copies: Vec<Cell> = c
+        .cells
+        .iter()
+        .map(|cell| Cell {
+            scenario: "copy".into(),
+            ..cell.clone()
+        })
+        .collect();
+    c.cells.extend(copies);
+    c.scenarios.push("copy".into());
+    let page = html::render_comparison(&c);
+    assert_eq!(page.matches("<svg").count(), 7);
+    assert!(page.contains("<h2>Scenario <code>copy</code>: side by side</h2>"));
+    let md = markdown::render_comparison(&c);
+    assert!(md.contains("## Scenario `copy`: errors by cause"));
+    c.cells.truncate(2);
+    c.scenarios.truncate(1);
     let study: &StudySummary = &c.cells[0].study;
     assert!(study.availability_request.ci95.0.is_nan());
     assert_eq!(
