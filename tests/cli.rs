@@ -125,6 +125,8 @@ fn run_multi_az_under_az_power_interruption_writes_both_reports() {
     );
     let markdown = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(markdown.contains("| seed | 7 |"));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("<td>seed</td><td>7</td>"), "{html}");
 }
 
 #[test]
@@ -159,6 +161,11 @@ fn same_seed_twice_gives_identical_reports() {
     );
     let md = |dir: &Path| std::fs::read(dir.join("report.md")).unwrap();
     assert!(md(first.path()) == md(second.path()), "report.md differs");
+    let html = |dir: &Path| std::fs::read(dir.join("report.html")).unwrap();
+    assert!(
+        html(first.path()) == html(second.path()),
+        "report.html differs"
+    );
 }
 
 #[test]

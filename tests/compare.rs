@@ -183,6 +183,7 @@ fn cli_compare(jobs: &str, dir: &Path) -> Vec<u8> {
     );
     let mut bytes = std::fs::read(dir.join("report.json")).unwrap();
     bytes.extend(std::fs::read(dir.join("report.md")).unwrap());
+    bytes.extend(std::fs::read(dir.join("report.html")).unwrap());
     bytes
 }
 
@@ -204,12 +205,11 @@ fn cli_comparison_is_the_same_bytes_with_jobs_1_and_2() {
     assert!(value["results"][0]["control"]["availability_request"]["mean"].is_number());
     let markdown = std::fs::read_to_string(a.path().join("report.md")).unwrap();
     for heading in [
-        "## instance-crash",
-        "## steady-state",
-        "## Differences",
-        "## Cost",
-        "## Control runs",
-        "## Reproduce",
+        "## Scenario `instance-crash`: side by side",
+        "## Scenario `steady-state`: ranking",
+        "## Scenario `instance-crash`: differences",
+        "## Cost of each extra nine",
+        "## Control runs: what the scripted faults cost",
     ] {
         assert!(markdown.contains(heading), "{heading} missing");
     }

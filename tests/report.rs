@@ -71,6 +71,7 @@ fn sample() -> RunSummary {
                     fault: "power".into(),
                     action: "zone_outage".into(),
                     start_s: 1_800.0,
+                    end_s: Some(3_600.0),
                     impact: true,
                     recovered_at_s: Some(1_842.5),
                     time_to_recover_s: Some(42.5),
@@ -79,6 +80,7 @@ fn sample() -> RunSummary {
                     fault: "crash".into(),
                     action: "instance_crash".into(),
                     start_s: 3_600.000_000_1,
+                    end_s: None,
                     impact: false,
                     recovered_at_s: None,
                     time_to_recover_s: None,
@@ -384,4 +386,17 @@ fn golden_report_md() {
         "sample-report.md",
         &markdown::render(&sample(), &reproduce()),
     );
+}
+
+#[test]
+fn html_of_a_summary_without_timeline_or_histogram_still_has_every_chart() {
+    // The sample has no timeline and no latency histogram (a default
+    // RunDetail), like a run in which no request finished.
+    let mut summary = sample();
+    summary.latency_ms = None;
+    let page = firedrill::report::html::render_run(&summary, &reproduce());
+    assert_eq!(page.matches("<svg").count(), 3);
+    assert!(page.contains("nothing to plot"));
+    assert!(page.contains("No request succeeded"));
+    assert!(page.contains("<h2>Recoveries</h2>"));
 }

@@ -58,6 +58,12 @@ fn a_stop_condition_ends_a_zone_outage_early() {
     // Failures ≈ 100/s over the ≈ 4-5 s between the outage and the stop.
     let failed = stopped.requests.failed;
     assert!((300..=700).contains(&failed), "{failed}");
+    // The report's fault window ends where the stop condition ended it.
+    assert_eq!(baseline.availability.recoveries[0].end_s, Some(900.0));
+    assert_eq!(
+        stopped.availability.recoveries[0].end_s,
+        Some(record.at_s.floor())
+    );
 }
 
 #[test]

@@ -30,6 +30,12 @@ fn repo(path: &str) -> std::path::PathBuf {
 /// `firedrill run MODEL -s SCENARIO --out <tmp> extra...`: exit code and
 /// the bytes of report.json.
 fn cli_report(model: &str, scenario: &str, extra: &[&str]) -> (Option<i32>, Vec<u8>) {
+    let (code, json, _) = cli_reports(model, scenario, extra);
+    (code, json)
+}
+
+/// [`cli_report`] with the bytes of report.html too.
+fn cli_reports(model: &str, scenario: &str, extra: &[&str]) -> (Option<i32>, Vec<u8>, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     let output = Command::cargo_bin("firedrill")
@@ -43,7 +49,8 @@ fn cli_report(model: &str, scenario: &str, extra: &[&str]) -> (Option<i32>, Vec<
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     let json = std::fs::read(dir.path().join("report.json")).unwrap();
-    (output.status.code(), json)
+    let html = std::fs::read(dir.path().join("report.html")).unwrap();
+    (output.status.code(), json, html)
 }
 
 #[test]
@@ -117,11 +124,12 @@ fn study_report_is_the_same_bytes_at_any_thread_count() {
 #[test]
 fn cli_study_is_the_same_bytes_with_jobs_1_and_2() {
     let runs = ["--runs", "8", "--seed", "3"];
-    let (code1, one) = cli_report(MULTI_AZ, CRASH, &[&runs[..], &["--jobs", "1"]].concat());
-    let (code2, two) = cli_report(MULTI_AZ, CRASH, &[&runs[..], &["--jobs", "2"]].concat());
+    let (code1, one, html1) = cli_reports(MULTI_AZ, CRASH, &[&runs[..], &["--jobs", "1"]].concat());
+    let (code2, two, html2) = cli_reports(MULTI_AZ, CRASH, &[&runs[..], &["--jobs", "2"]].concat());
     assert_eq!(code1, Some(0));
     assert_eq!(code2, Some(0));
     assert_eq!(one, two);
+    assert!(html1 == html2, "report.html differs between --jobs 1 and 2");
     let value: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(value["runs"], 8);
     assert_eq!(value["seed"], 3);

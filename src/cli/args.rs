@@ -85,7 +85,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
-    /// Directory for report.json and report.md
+    /// Directory for report.json, report.md and report.html
     /// [default: reports/<model name>/<scenario name>].
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,

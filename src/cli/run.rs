@@ -288,6 +288,7 @@ mod tests {
         let json = std::fs::read_to_string(out.join("report.json")).unwrap();
         assert!(json.contains("\"seed\": 5"));
         assert!(out.join("report.md").exists());
+        assert!(out.join("report.html").exists());
         assert_eq!(
             finish(
                 &summary(true),

@@ -182,8 +182,10 @@ impl Schedule {
     /// the pending ones from starting.
     pub fn stop(&mut self, world: &mut World) {
         self.stopped = true;
+        let now = world.now();
         for (i, f) in self.faults.iter_mut().enumerate() {
             if std::mem::take(&mut f.active) {
+                world.recorder.fault_cut_short(&f.config.id, now);
                 let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
                 revert(world, i as u16, &f.config, applied);
             }

@@ -174,6 +174,7 @@ impl Ledger {
                     fault: w.id.clone(),
                     action: w.action.to_string(),
                     start_s,
+                    end_s: w.end.map(|e| e.as_secs_f64().floor()),
                     impact: first.is_some(),
                     recovered_at_s: recovered,
                     time_to_recover_s: recovered.map(|r| (r - start_s).max(0.0)),

@@ -487,6 +487,9 @@ fn summarize(
             peak_pending_events: peak_pending as u64,
         },
         detail: RunDetail {
+            // The fluid ledger keeps no per-minute series yet: the HTML
+            // availability chart of a fluid run says so instead of drawing.
+            timeline: Default::default(),
             latency_histogram: Some(histogram),
             latency_mean_ms,
             queue_wait_probability: if ledger.admitted > 0.0 {

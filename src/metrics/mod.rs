@@ -10,6 +10,7 @@ pub mod recorder;
 pub mod stop;
 pub mod study;
 pub mod summary;
+pub mod timeline;
 
 pub use cause::ErrorCause;
 pub use compare::{
@@ -20,3 +21,4 @@ pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopR
 pub use recorder::{latency_of, Recorder};
 pub use study::{Estimate, RunFigures, StudySlo, StudySummary};
 pub use summary::*;
+pub use timeline::Timeline;

@@ -1,7 +1,9 @@
 //! Folds request outcomes into the figures of a run summary as they happen.
 //!
 //! Memory is fixed: one latency histogram, counters, the current second and
-//! minute, and one watch per scripted fault. Nothing grows with the horizon.
+//! minute, one watch per scripted fault and a bounded [`Timeline`] (at most
+//! 2,048 buckets, fed once per closed second). Nothing grows with the
+//! horizon.
 //!
 //! Definitions:
 //! - Only requests that arrive after the warm-up count.
@@ -21,6 +23,7 @@ use super::cause::ErrorCause;
 use super::infra::StopRecord;
 use super::stop::StopWatch;
 use super::summary::{LatencySummary, Recovery};
+use super::timeline::Timeline;
 use crate::config::StopCondition;
 use crate::time::{SimDuration, SimTime, NANOS_PER_SECOND};
 
@@ -36,6 +39,9 @@ struct FaultWatch {
     action: String,
     start_s: u64,
     end_s: Option<u64>,
+    /// When a stop condition ended the fault early (display only: the
+    /// impact grace period still counts from the planned end).
+    cut_s: Option<u64>,
     impact: bool,
     good_run: u64,
     good_run_start: u64,
@@ -66,6 +72,8 @@ pub struct Recorder {
     faults: Vec<FaultWatch>,
     /// The scenario's stop conditions, if it has any.
     stop: Option<StopWatch>,
+    /// Finished requests per time bucket, for the availability chart.
+    timeline: Timeline,
 }
 
 impl Recorder {
@@ -93,6 +101,7 @@ impl Recorder {
             longest_outage_s: 0,
             faults: Vec::new(),
             stop: None,
+            timeline: Timeline::new(),
         }
     }
 
@@ -147,12 +156,24 @@ impl Recorder {
             action: action.to_string(),
             start_s: at.whole_seconds(),
             end_s: end.map(SimTime::whole_seconds),
+            cut_s: None,
             impact: false,
             good_run: 0,
             good_run_start: 0,
             recovered_at_s: None,
             done: false,
         });
+    }
+
+    /// A stop condition ended the scripted fault `name` at `at`, before its
+    /// planned end: its window on the report's chart ends there.
+    pub fn fault_cut_short(&mut self, name: &str, at: SimTime) {
+        let at_s = at.whole_seconds();
+        if let Some(f) = self.faults.iter_mut().rev().find(|f| f.name == name) {
+            if f.end_s.is_some_and(|end| end > at_s) {
+                f.cut_s = Some(at_s);
+            }
+        }
     }
 
     /// Closes every second before the one containing `now`.
@@ -212,6 +233,9 @@ impl Recorder {
         }
         let s = self.second;
         let completed = ok + failed > 0;
+        if completed {
+            self.timeline.add(s, ok, failed);
+        }
         if let Some(w) = &mut self.stop {
             w.close_second(s, ok, failed);
         }
@@ -258,6 +282,12 @@ impl Recorder {
         if self.minute_ok + self.minute_failed > 0 || !self.second.is_multiple_of(60) {
             self.close_minute();
         }
+        self.timeline.cover(last);
+    }
+
+    /// Finished requests over time (complete after [`Recorder::finish`]).
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     pub fn recoveries(&self) -> Vec<Recovery> {
@@ -273,6 +303,7 @@ impl Recorder {
                     fault: f.name.clone(),
                     action: f.action.clone(),
                     start_s: f.start_s as f64,
+                    end_s: f.cut_s.or(f.end_s).map(|s| s as f64),
                     impact: f.impact,
                     recovered_at_s: recovered.map(|s| s as f64),
                     time_to_recover_s: recovered.map(|s| s.saturating_sub(f.start_s) as f64),

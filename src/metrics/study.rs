@@ -58,6 +58,9 @@ pub struct StudySummary {
     pub latency_pooled_ms: Option<super::LatencySummary>,
     /// The merged histogram behind `latency_pooled_ms` (for CDF charts).
     pub latency_pooled_histogram: Option<hdrhistogram::Histogram<u64>>,
+    /// Finished requests over time, summed over every run (runs of one
+    /// scenario share the bucket width, so the sum is exact).
+    pub timeline: super::Timeline,
     /// Failed requests by cause, summed over every run.
     pub errors_by_cause: BTreeMap<String, u64>,
     pub slo: BTreeMap<String, StudySlo>,

@@ -52,6 +52,9 @@ pub struct RunDetail {
     /// Latency of successful requests in microseconds (fixed size; studies
     /// merge the runs' histograms for percentiles over every request).
     pub latency_histogram: Option<hdrhistogram::Histogram<u64>>,
+    /// Finished requests over time in at most 2,048 buckets (the HTML
+    /// report's availability chart); not part of report.json.
+    pub timeline: super::Timeline,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,6 +81,9 @@ pub struct Recovery {
     pub fault: String,
     pub action: String,
     pub start_s: f64,
+    /// When the fault was scheduled to end (whole seconds); `None` for a
+    /// fault without a duration (a crash, say). Not part of report.json.
+    pub end_s: Option<f64>,
     /// Whether any second after the fault started fell below the SLO.
     pub impact: bool,
     /// When service was back (and stayed back for a minute); `None` if it

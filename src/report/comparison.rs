@@ -1,6 +1,7 @@
-//! The comparison's tables, built once and printed two ways: as Markdown
-//! (`report.md`) and as aligned text (the terminal). The HTML report uses
-//! the same [`Table`]s, so all three show the same numbers.
+//! The comparison's tables for the terminal (aligned text), and the cost
+//! and control tables that `report.md` and `report.html` take from here
+//! too (through [`Table::to_section_table`]), so every output shows the
+//! same numbers.
 
 use std::fmt::Write as _;
 
@@ -16,25 +17,18 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn markdown(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "### {}\n", self.title);
-        let _ = writeln!(out, "| {} |", self.headers.join(" | "));
-        let aligns: Vec<&str> = self
-            .numeric
-            .iter()
-            .map(|&n| if n { "---:" } else { "---" })
-            .collect();
-        let _ = writeln!(out, "|{}|", aligns.join("|"));
-        for row in &self.rows {
-            let cells: Vec<String> = row
+    /// The same table for the Markdown and HTML writers.
+    pub fn to_section_table(&self) -> super::sections::Table {
+        use super::sections::Align;
+        super::sections::Table {
+            header: self.headers.iter().map(|h| h.to_string()).collect(),
+            align: self
+                .numeric
                 .iter()
-                .map(|c| c.replace('|', "\\|").replace(['\n', '\r'], " "))
-                .collect();
-            let _ = writeln!(out, "| {} |", cells.join(" | "));
+                .map(|&n| if n { Align::Right } else { Align::Left })
+                .collect(),
+            rows: self.rows.clone(),
         }
-        out.push('\n');
-        out
     }
 
     pub fn aligned(&self) -> String {
@@ -394,41 +388,6 @@ pub fn method_sentence(c: &Comparison) -> String {
          cannot be told apart share a rank.",
         c.runs
     )
-}
-
-/// `report.md` for a comparison.
-pub fn markdown(c: &Comparison) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# firedrill comparison: {}\n",
-        c.models.join(" vs ").replace('|', "\\|")
-    );
-    let _ = writeln!(out, "{}\n", method_sentence(c));
-    for scenario in &c.scenarios {
-        let _ = writeln!(out, "## {scenario}\n");
-        let _ = writeln!(out, "Ranking: {}\n", ranking_line(c, scenario));
-        out.push_str(&availability_table(c, scenario).markdown());
-        out.push_str(&latency_table(c, scenario).markdown());
-    }
-    if let Some(t) = differences_table(c) {
-        out.push_str("## Differences\n\n");
-        out.push_str(&t.markdown());
-    }
-    if let Some(t) = cost_table(c) {
-        out.push_str("## Cost\n\n");
-        out.push_str(&t.markdown());
-    }
-    if let Some(t) = control_table(c) {
-        out.push_str("## Control runs\n\n");
-        out.push_str(&t.markdown());
-    }
-    out.push_str("## Reproduce\n\n```sh\n");
-    for cell in &c.cells {
-        let _ = writeln!(out, "{}", reproduce_cell(cell, c.runs));
-    }
-    out.push_str("```\n");
-    out
 }
 
 /// The command that reruns one model × scenario of the comparison.

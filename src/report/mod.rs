@@ -4,15 +4,24 @@
 //!
 //! * [`json`]: `report.json`, canonical and byte-stable, for machines.
 //! * [`markdown`]: `report.md`, for people and pull-request comments.
+//! * [`html`]: `report.html`, self-contained (inline CSS and SVG charts
+//!   from [`charts`], no scripts, nothing fetched), for people.
 //! * [`terminal`]: the aligned summary printed after `firedrill run`.
+//!
+//! `report.md` and `report.html` render the same tables, built once in
+//! [`sections`] (and [`compare`] for comparisons).
 //!
 //! Files are written with [`write_atomic`], so a report directory never
 //! holds a half-written file even if the process is killed mid-write.
 
+pub mod charts;
+pub mod compare;
 pub mod comparison;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod sections;
 pub mod study;
 pub mod terminal;
 
@@ -52,9 +61,10 @@ impl std::fmt::Display for Reproduce {
 /// File names inside a report directory.
 pub const JSON_FILE: &str = "report.json";
 pub const MARKDOWN_FILE: &str = "report.md";
+pub const HTML_FILE: &str = "report.html";
 
-/// Writes `report.json` and `report.md` into `dir` (created if missing) and
-/// returns their paths.
+/// Writes `report.json`, `report.md` and `report.html` into `dir` (created
+/// if missing) and returns their paths.
 pub fn write_reports(
     dir: &Path,
     summary: &RunSummary,
@@ -68,7 +78,9 @@ pub fn write_reports(
         &markdown_path,
         markdown::render(summary, reproduce).as_bytes(),
     )?;
-    Ok(vec![json_path, markdown_path])
+    let html_path = dir.join(HTML_FILE);
+    write_atomic(&html_path, html::render_run(summary, reproduce).as_bytes())?;
+    Ok(vec![json_path, markdown_path, html_path])
 }
 
 /// [`write_reports`] for a study (`--runs` above 1).
@@ -85,17 +97,22 @@ pub fn write_study_reports(
         &markdown_path,
         markdown::render_study(study, reproduce).as_bytes(),
     )?;
-    Ok(vec![json_path, markdown_path])
+    let html_path = dir.join(HTML_FILE);
+    write_atomic(&html_path, html::render_study(study, reproduce).as_bytes())?;
+    Ok(vec![json_path, markdown_path, html_path])
 }
 
-/// Writes a comparison's `report.json` and `report.md` into `dir`.
+/// Writes a comparison's `report.json`, `report.md` and `report.html`
+/// into `dir`.
 pub fn write_comparison_reports(dir: &Path, c: &Comparison) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let json_path = dir.join(JSON_FILE);
     write_atomic(&json_path, json::render_comparison(c).as_bytes())?;
     let markdown_path = dir.join(MARKDOWN_FILE);
-    write_atomic(&markdown_path, comparison::markdown(c).as_bytes())?;
-    Ok(vec![json_path, markdown_path])
+    write_atomic(&markdown_path, markdown::render_comparison(c).as_bytes())?;
+    let html_path = dir.join(HTML_FILE);
+    write_atomic(&html_path, html::render_comparison(c).as_bytes())?;
+    Ok(vec![json_path, markdown_path, html_path])
 }
 
 /// Replaces `path` with `bytes` all at once: the bytes go to a temporary

@@ -2,9 +2,8 @@
 //! their 95 % intervals and the study's SLO verdicts. The JSON side lives
 //! in [`super::json::render_study`].
 
-use std::fmt::Write as _;
-
 use super::format;
+use super::sections::{Align::*, Section, Table};
 use crate::metrics::{Estimate, StudySummary};
 
 /// One figure of a study: label, mean, interval, and min/max when known.
@@ -103,58 +102,72 @@ pub fn seeds_sentence(s: &StudySummary) -> String {
     )
 }
 
-/// The Markdown "Study" section.
-pub fn markdown(s: &StudySummary) -> String {
-    let mut out = String::new();
+/// The "Study" section of report.md and report.html: the figures with
+/// their intervals, the SLO verdicts over the runs, and failed requests by
+/// cause summed over every run.
+pub fn section(s: &StudySummary) -> Section {
+    let mut out = Section::new(2, "Study");
     let verdict = if s.all_slos_pass() {
         "✅ every SLO met on average"
     } else {
         "❌ an SLO missed on average"
     };
-    let _ = writeln!(out, "## Study\n");
-    let _ = writeln!(out, "**{verdict}**\n");
-    let _ = writeln!(out, "{}", seeds_sentence(s));
-    let _ = writeln!(
-        out,
-        "Means over runs with Student-t 95 % intervals; the sections after this \
-         one show run 0 (seed {}).\n",
+    out.paragraph(format!("**{verdict}**"));
+    out.paragraph(format!(
+        "{}\nMeans over runs with Student-t 95 % intervals; the sections after this \
+         one show run 0 (seed {}).",
+        seeds_sentence(s),
         s.first_seed
-    );
-    let _ = writeln!(out, "| figure | mean | 95 % CI | min | max |");
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    ));
+    let mut t = Table::new(&[
+        ("figure", Left),
+        ("mean", Right),
+        ("95 % CI", Right),
+        ("min", Right),
+        ("max", Right),
+    ]);
     for l in lines(s) {
         let (lo, hi) = l.range.unwrap_or_else(|| ("".into(), "".into()));
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            l.label, l.mean, l.ci, lo, hi
-        );
+        t.row(vec![l.label.into(), l.mean, l.ci, lo, hi]);
     }
-    out.push('\n');
-    if s.slo.is_empty() {
-        return out;
+    out.table(t);
+    if !s.slo.is_empty() {
+        let mut t = Table::new(&[
+            ("SLO", Left),
+            ("target", Right),
+            ("mean", Right),
+            ("verdict (mean)", Center),
+            ("runs meeting it", Right),
+        ]);
+        for (name, v) in &s.slo {
+            let mean = v
+                .mean
+                .map_or_else(|| "n/a".to_string(), |m| format::slo_value(name, m));
+            t.row(vec![
+                name.clone(),
+                format::slo_value(name, v.target),
+                mean,
+                if v.pass { "✅ pass" } else { "❌ fail" }.into(),
+                format!(
+                    "{} of {} ({})",
+                    v.runs_passed,
+                    s.runs,
+                    format::percent(v.pass_fraction)
+                ),
+            ]);
+        }
+        out.table(t);
     }
-    let _ = writeln!(
-        out,
-        "| SLO | target | mean | verdict (mean) | runs meeting it |\n|---|---:|---:|:---:|---:|"
-    );
-    for (name, v) in &s.slo {
-        let mean = v
-            .mean
-            .map_or_else(|| "n/a".to_string(), |m| format::slo_value(name, m));
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} of {} ({}) |",
-            name.replace('|', "\\|"),
-            format::slo_value(name, v.target),
-            mean,
-            if v.pass { "✅ pass" } else { "❌ fail" },
-            v.runs_passed,
-            s.runs,
-            format::percent(v.pass_fraction)
-        );
+    match super::sections::errors_table(&s.errors_by_cause) {
+        Some(t) => {
+            out.paragraph(format!(
+                "Failed requests by cause, summed over all {} runs:",
+                s.runs
+            ));
+            out.table(t);
+        }
+        None => out.paragraph(format!("No request failed in any of the {} runs.", s.runs)),
     }
-    out.push('\n');
     out
 }
 
@@ -211,23 +224,23 @@ pub fn control_lines(s: &StudySummary) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The Markdown section for control runs (empty without `--control`).
-pub fn control_markdown(s: &StudySummary) -> String {
+/// The section for control runs (none without `--control`).
+pub fn control_section(s: &StudySummary) -> Option<super::sections::Section> {
+    use super::sections::{Align, Section, Table};
     let lines = control_lines(s);
     if lines.is_empty() {
-        return String::new();
+        return None;
     }
-    let mut out = String::from("## What the scripted faults cost\n\n");
-    let _ = writeln!(
-        out,
-        "Each run against its control run: the same seed and workload with the \
-         scenario's scripted faults removed (random failures kept). Faulted − control, \
-         mean [95 % CI] over runs; with one run, the exact delta.\n"
+    let mut section = Section::new(2, "What the scripted faults cost");
+    section.paragraph(
+        "Each run against its control run: the same seed and workload with the scenario's \
+         scripted faults removed (random failures kept). Faulted − control, mean [95 % CI] \
+         over runs; with one run, the exact delta.",
     );
-    out.push_str("| figure | faulted − control |\n|---|---:|\n");
+    let mut t = Table::new(&[("figure", Align::Left), ("faulted − control", Align::Right)]);
     for (label, value) in lines {
-        let _ = writeln!(out, "| {label} | {value} |");
+        t.row(vec![label.to_string(), value]);
     }
-    out.push('\n');
-    out
+    section.table(t);
+    Some(section)
 }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::config::{ModelConfig, ScenarioConfig};
-use crate::metrics::{Estimate, RunFigures, RunSummary, StudySlo, StudySummary};
+use crate::metrics::{Estimate, RunFigures, RunSummary, StudySlo, StudySummary, Timeline};
 use crate::run::{self, RunError};
 
 pub use stats::{mean_ci, t_quantile_975, wilson95};
@@ -43,6 +43,8 @@ pub struct StudyPart {
     /// The runs' latency histograms added together.
     pub histogram: Option<hdrhistogram::Histogram<u64>>,
     pub errors_by_cause: BTreeMap<String, u64>,
+    /// The runs' timelines added together.
+    pub timeline: Timeline,
 }
 
 impl StudyPart {
@@ -56,6 +58,7 @@ impl StudyPart {
             figures: Vec::new(),
             histogram: None,
             errors_by_cause: BTreeMap::new(),
+            timeline: Timeline::new(),
         }
     }
 
@@ -68,6 +71,7 @@ impl StudyPart {
         if let Some(h) = summary.detail.latency_histogram.take() {
             add_histogram(&mut self.histogram, h);
         }
+        self.timeline.merge(&summary.detail.timeline);
         if self.end == 0 {
             self.first = Some(summary);
         }
@@ -90,6 +94,7 @@ impl StudyPart {
         if let Some(h) = next.histogram {
             add_histogram(&mut self.histogram, h);
         }
+        self.timeline.merge(&next.timeline);
     }
 }
 
@@ -234,6 +239,7 @@ pub fn merge(mut parts: Vec<StudyPart>) -> Result<StudySummary, String> {
         .and_then(crate::metrics::recorder::latency_of);
     study.latency_pooled_histogram = whole.histogram;
     study.errors_by_cause = whole.errors_by_cause;
+    study.timeline = whole.timeline;
     study.per_run = whole.figures;
     Ok(study)
 }
@@ -329,6 +335,7 @@ fn summarise(first: RunSummary, figures: &[RunFigures], base_seed: u64, runs: u3
         latency_pooled_ms: None,
         latency_pooled_histogram: None,
         errors_by_cause: BTreeMap::new(),
+        timeline: Timeline::new(),
         slo,
         per_run: Vec::new(),
         control: None,

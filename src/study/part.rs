@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StudyPart;
 use crate::metrics::recorder::LATENCY_MAX_US;
+use crate::metrics::timeline::Timeline;
 use crate::metrics::RunFigures;
 
 /// Identifies the format; bump on any incompatible change.
@@ -44,6 +45,16 @@ pub struct PartFile {
     /// value order.
     pub latency_histogram_us: Option<Vec<[u64; 2]>>,
     pub errors_by_cause: BTreeMap<String, u64>,
+    /// The runs' request timelines added together (for the charts).
+    pub timeline: TimelineRow,
+}
+
+/// [`Timeline`] as written.
+#[derive(Serialize, Deserialize)]
+pub struct TimelineRow {
+    pub bucket_s: u64,
+    pub ok: Vec<u64>,
+    pub failed: Vec<u64>,
 }
 
 /// [`RunFigures`] as written: `None` stands for NaN.
@@ -128,6 +139,11 @@ pub fn to_file(part: &StudyPart, inputs: Inputs, shard: [u32; 2]) -> PartFile {
                 .collect()
         }),
         errors_by_cause: part.errors_by_cause.clone(),
+        timeline: TimelineRow {
+            bucket_s: part.timeline.bucket_s,
+            ok: part.timeline.ok.clone(),
+            failed: part.timeline.failed.clone(),
+        },
     }
 }
 
@@ -160,7 +176,15 @@ pub fn from_file(file: PartFile) -> Result<(StudyPart, Inputs), String> {
             Some(h)
         }
     };
+    if file.timeline.ok.len() != file.timeline.failed.len() {
+        return Err("the timeline's `ok` and `failed` differ in length".into());
+    }
     let part = StudyPart {
+        timeline: Timeline {
+            bucket_s: file.timeline.bucket_s,
+            ok: file.timeline.ok,
+            failed: file.timeline.failed,
+        },
         base_seed: file.base_seed,
         runs: file.runs,
         start: file.start,

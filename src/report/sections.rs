@@ -1,0 +1,337 @@
+//! The tables of the human-facing reports, built once and rendered twice:
+//! [`super::markdown`] and [`super::html`] both walk the same [`Section`]s,
+//! so `report.md` and `report.html` always carry the same tables and
+//! numbers. Text may use two bits of inline Markdown, `**bold**` and
+//! `` `code` ``, which the HTML writer translates.
+
+use super::format;
+use super::Reproduce;
+use crate::metrics::{RunSummary, StudySummary};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+    Center,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub align: Vec<Align>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(columns: &[(&str, Align)]) -> Table {
+        Table {
+            header: columns.iter().map(|c| c.0.to_string()).collect(),
+            align: columns.iter().map(|c| c.1).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.header.len());
+        self.rows.push(cells);
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    /// A paragraph; may hold line breaks, `**bold**` and `` `code` ``.
+    Paragraph(String),
+    Table(Table),
+    /// A shell command, shown verbatim.
+    Command(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// 1 for the page title, 2 for sections.
+    pub level: u8,
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+impl Section {
+    pub fn new(level: u8, title: impl Into<String>) -> Section {
+        Section {
+            level,
+            title: title.into(),
+            blocks: Vec::new(),
+        }
+    }
+
+    pub fn paragraph(&mut self, text: impl Into<String>) {
+        self.blocks.push(Block::Paragraph(text.into()));
+    }
+
+    pub fn table(&mut self, table: Table) {
+        self.blocks.push(Block::Table(table));
+    }
+}
+
+use Align::{Center, Left, Right};
+
+/// The sections of a single run's report, or (with `study`) of a study's:
+/// the "Study" section after the header, then run 0 in the run layout.
+pub fn run(
+    summary: &RunSummary,
+    reproduce: &Reproduce,
+    study: Option<&StudySummary>,
+) -> Vec<Section> {
+    let pass = study.map_or_else(|| summary.all_slos_pass(), StudySummary::all_slos_pass);
+    let mut out = vec![header(summary, reproduce, pass)];
+    if let Some(study) = study {
+        out.push(super::study::section(study));
+        out.extend(super::study::control_section(study));
+    }
+    out.push(slos(summary));
+    out.push(requests(summary));
+    out.push(availability(summary));
+    out.extend(recoveries(summary));
+    out.push(data_loss(summary));
+    out.push(latency(summary));
+    out.push(cost(summary));
+    out.push(errors(summary));
+    out
+}
+
+fn cost(summary: &RunSummary) -> Section {
+    let c = &summary.cost;
+    let mut s = Section::new(2, "Cost per month");
+    let prices = c.prices_as_of.map_or_else(String::new, |date| {
+        format!("; AWS us-east-1 on-demand list prices as of {date}")
+    });
+    s.paragraph(format!(
+        "**{}/month** (730-hour month{prices}).",
+        format::usd(c.total_usd_per_month)
+    ));
+    if !c.items.is_empty() {
+        let mut t = Table::new(&[
+            ("component", Left),
+            ("item", Left),
+            ("quantity", Right),
+            ("unit", Left),
+            ("unit price", Right),
+            ("per month", Right),
+        ]);
+        for i in &c.items {
+            t.row(vec![
+                i.component.clone(),
+                i.item.clone(),
+                format::quantity(i.quantity),
+                i.unit.clone(),
+                format::unit_usd(i.unit_price_usd),
+                format::usd(i.usd_per_month),
+            ]);
+        }
+        s.table(t);
+    }
+    if !c.unpriced.is_empty() {
+        let names: Vec<String> = c.unpriced.iter().map(|n| format!("`{n}`")).collect();
+        s.paragraph(format!(
+            "Unpriced (no catalog price and no `cost_per_month`; counted as $0): {}.",
+            names.join(", ")
+        ));
+    }
+    s
+}
+
+pub fn verdict(pass: bool) -> &'static str {
+    if pass {
+        "✅ all SLOs met"
+    } else {
+        "❌ SLO violated"
+    }
+}
+
+fn header(summary: &RunSummary, reproduce: &Reproduce, pass: bool) -> Section {
+    let mut s = Section::new(
+        1,
+        format!("firedrill: {} × {}", summary.model, summary.scenario),
+    );
+    s.paragraph(format!("**{}**", verdict(pass)));
+    let mut t = Table::new(&[("", Left), ("", Left)]);
+    t.row(vec!["model".into(), format!("`{}`", summary.model)]);
+    t.row(vec!["scenario".into(), format!("`{}`", summary.scenario)]);
+    t.row(vec!["seed".into(), summary.seed.to_string()]);
+    t.row(vec!["fidelity".into(), summary.fidelity.to_string()]);
+    t.row(vec![
+        "simulated time".into(),
+        format!(
+            "{} ({})",
+            format::seconds(summary.horizon_s),
+            format::duration(summary.horizon_s)
+        ),
+    ]);
+    t.row(vec!["firedrill".into(), summary.firedrill_version.clone()]);
+    s.table(t);
+    s.paragraph("Reproduce:");
+    s.blocks.push(Block::Command(reproduce.to_string()));
+    s
+}
+
+fn slos(summary: &RunSummary) -> Section {
+    let mut s = Section::new(2, "SLOs");
+    if summary.slo.is_empty() {
+        s.paragraph("The scenario sets no SLO.");
+        return s;
+    }
+    let mut t = Table::new(&[
+        ("SLO", Left),
+        ("target", Right),
+        ("actual", Right),
+        ("verdict", Center),
+    ]);
+    for (name, verdict) in &summary.slo {
+        let actual = verdict
+            .actual
+            .map_or_else(|| "n/a".to_string(), |value| format::slo_value(name, value));
+        let mark = if verdict.pass { "✅ pass" } else { "❌ fail" };
+        t.row(vec![
+            name.clone(),
+            format::slo_value(name, verdict.target),
+            actual,
+            mark.into(),
+        ]);
+    }
+    s.table(t);
+    s
+}
+
+fn requests(summary: &RunSummary) -> Section {
+    let r = &summary.requests;
+    let mut s = Section::new(2, "Requests");
+    let mut t = Table::new(&[
+        ("total", Right),
+        ("succeeded", Right),
+        ("failed", Right),
+        ("in flight at end", Right),
+    ]);
+    t.row(
+        [r.total, r.succeeded, r.failed, r.in_flight_end]
+            .map(format::count)
+            .to_vec(),
+    );
+    s.table(t);
+    s
+}
+
+fn availability(summary: &RunSummary) -> Section {
+    let a = &summary.availability;
+    let mut s = Section::new(2, "Availability");
+    let mut t = Table::new(&[
+        ("measure", Left),
+        ("value", Right),
+        ("nines", Right),
+        ("downtime/month equivalent", Right),
+    ]);
+    for (label, value) in [
+        ("requests succeeded", a.request),
+        ("minutes meeting the SLO", a.time),
+    ] {
+        t.row(vec![
+            label.into(),
+            format::percent(value),
+            format::nines(value),
+            format::downtime_per_month(value),
+        ]);
+    }
+    s.table(t);
+    s.paragraph(format!(
+        "Longest outage: {}.",
+        format::seconds(a.longest_outage_s)
+    ));
+    s
+}
+
+fn recoveries(summary: &RunSummary) -> Option<Section> {
+    let list = &summary.availability.recoveries;
+    if list.is_empty() {
+        return None;
+    }
+    let mut s = Section::new(2, "Recoveries");
+    let mut t = Table::new(&[
+        ("fault", Left),
+        ("action", Left),
+        ("start", Right),
+        ("impact", Center),
+        ("recovered at", Right),
+        ("time to recover", Right),
+    ]);
+    for recovery in list {
+        let never = || "not recovered".to_string();
+        t.row(vec![
+            recovery.fault.clone(),
+            recovery.action.clone(),
+            format::seconds(recovery.start_s),
+            if recovery.impact { "yes" } else { "no" }.into(),
+            recovery.recovered_at_s.map_or_else(never, format::seconds),
+            recovery
+                .time_to_recover_s
+                .map_or_else(never, format::seconds),
+        ]);
+    }
+    s.table(t);
+    Some(s)
+}
+
+fn data_loss(summary: &RunSummary) -> Section {
+    let d = &summary.data_loss;
+    let mut s = Section::new(2, "Data loss");
+    let mut t = Table::new(&[
+        ("writes acknowledged", Right),
+        ("writes lost", Right),
+        ("RPO", Right),
+    ]);
+    t.row(vec![
+        format::count(d.writes_acknowledged),
+        format::count(d.writes_lost),
+        format::seconds(d.rpo_s),
+    ]);
+    s.table(t);
+    s
+}
+
+fn latency(summary: &RunSummary) -> Section {
+    let mut s = Section::new(2, "Latency of successful requests");
+    let Some(l) = summary.latency_ms else {
+        s.paragraph("No request succeeded, so there is no latency to report.");
+        return s;
+    };
+    let mut t = Table::new(&[
+        ("p50", Right),
+        ("p90", Right),
+        ("p99", Right),
+        ("p99.9", Right),
+        ("max", Right),
+    ]);
+    t.row(
+        [l.p50, l.p90, l.p99, l.p999, l.max]
+            .map(format::ms)
+            .to_vec(),
+    );
+    s.table(t);
+    s
+}
+
+fn errors(summary: &RunSummary) -> Section {
+    let mut s = Section::new(2, "Errors by cause");
+    match errors_table(&summary.errors_by_cause) {
+        Some(t) => s.table(t),
+        None => s.paragraph("No request failed."),
+    }
+    s
+}
+
+/// Causes with at least one failed request, in name order; `None` when no
+/// request failed.
+pub fn errors_table(by_cause: &std::collections::BTreeMap<String, u64>) -> Option<Table> {
+    let mut t = Table::new(&[("cause", Left), ("failed requests", Right)]);
+    for (cause, n) in by_cause.iter().filter(|(_, &n)| n > 0) {
+        t.row(vec![cause.clone(), format::count(*n)]);
+    }
+    (!t.rows.is_empty()).then_some(t)
+}
