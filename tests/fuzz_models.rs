@@ -566,6 +566,8 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
             latency_p99: Some(ms(500)),
             writes_lost: Some(0),
         },
+        start: None,
+        phases: Vec::new(),
     }
 }
 

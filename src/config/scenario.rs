@@ -4,7 +4,7 @@
 
 use super::SourcePos;
 use crate::dist::Dist;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, Timestamp};
 
 #[derive(Clone, Debug)]
 pub struct ScenarioConfig {
@@ -23,6 +23,19 @@ pub struct ScenarioConfig {
     /// Alarms that end every scripted fault when they trip (AWS FIS).
     pub stop_conditions: Vec<StopCondition>,
     pub slo: SloConfig,
+    /// Where time 0 is on the wall clock (`start:`), for incident replays;
+    /// only ever used to print times, never read from the system clock.
+    pub start: Option<Timestamp>,
+    /// Named phases of the scenario, in time order, inside the horizon.
+    pub phases: Vec<Phase>,
+}
+
+/// A named moment of a scenario (an incident's detection, mitigation...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Phase {
+    pub name: String,
+    /// Offset from the start of the run.
+    pub at: SimDuration,
 }
 
 /// Scripted faults stop when the measured stream crosses a threshold over
