@@ -287,9 +287,15 @@ mod tests {
             format_absolute(start, SimDuration::from_millis(1_500)),
             "2011-04-21T00:47:01.5-07:00"
         );
-        let utc = Timestamp { offset_minutes: 0, ..start };
+        let utc = Timestamp {
+            offset_minutes: 0,
+            ..start
+        };
         assert_eq!(utc.to_string(), "2011-04-21T07:47:00Z");
-        assert_eq!(start.until(start.plus(SimDuration::from_secs(5))), Some(SimDuration::from_secs(5)));
+        assert_eq!(
+            start.until(start.plus(SimDuration::from_secs(5))),
+            Some(SimDuration::from_secs(5))
+        );
         assert_eq!(start.plus(SimDuration::from_secs(5)).until(start), None);
     }
 }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::format;
 use super::Reproduce;
 use crate::metrics::{RunSummary, StudySummary};
+use crate::time::{format_absolute, SimDuration};
 
 /// Renders `report.md`, ending with a newline.
 pub fn render(summary: &RunSummary, reproduce: &Reproduce) -> String {
@@ -71,12 +72,39 @@ fn header(out: &mut String, summary: &RunSummary, reproduce: &Reproduce, pass: b
         format::seconds(summary.horizon_s),
         format::duration(summary.horizon_s)
     );
+    if let Some(start) = summary.timeline.start {
+        let horizon = SimDuration::from_secs_f64(summary.horizon_s);
+        let _ = writeln!(out, "| start | {start} |");
+        let _ = writeln!(out, "| end | {} |", format_absolute(start, horizon));
+    }
     let _ = writeln!(
         out,
         "| firedrill | {} |\n",
         cell(&summary.firedrill_version)
     );
+    phases(out, summary);
     let _ = writeln!(out, "Reproduce:\n\n```sh\n{reproduce}\n```\n");
+}
+
+/// The scenario's named phases, as offsets and (with a start) wall-clock times.
+fn phases(out: &mut String, summary: &RunSummary) {
+    let t = &summary.timeline;
+    if t.phases.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "| phase | at | time |\n|---|---:|---|");
+    for p in &t.phases {
+        let time = t
+            .start
+            .map_or_else(|| "–".to_string(), |s| format_absolute(s, p.at));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {time} |",
+            cell(&p.name),
+            format::duration(p.at_s)
+        );
+    }
+    out.push('\n');
 }
 
 fn slos(out: &mut String, summary: &RunSummary) {

@@ -105,6 +105,18 @@ pub fn summarize(
         errors_by_cause,
         slo,
         cost: crate::cost::monthly(model, Some(scenario)),
+        timeline: crate::metrics::Timeline {
+            start: scenario.start,
+            phases: scenario
+                .phases
+                .iter()
+                .map(|p| crate::metrics::PhaseMark {
+                    name: p.name.clone(),
+                    at_s: p.at.as_secs_f64(),
+                    at: p.at,
+                })
+                .collect(),
+        },
         engine: EngineStats {
             events: world.engine.events_processed(),
             peak_pending_events: world.peak_pending_events as u64,

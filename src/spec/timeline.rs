@@ -69,7 +69,11 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
     }
     let offset_minutes: i32 = match rest {
         "Z" | "z" => 0,
-        "" => return Err(bad("a UTC offset such as `Z` or `-07:00` is required: a local time is ambiguous")),
+        "" => {
+            return Err(bad(
+                "a UTC offset such as `Z` or `-07:00` is required: a local time is ambiguous",
+            ))
+        }
         _ => {
             let o = rest.as_bytes();
             let sign = match o[0] {
@@ -374,8 +378,14 @@ mod tests {
         assert_eq!(pdt.unix_seconds, 1_303_372_020);
         assert_eq!(pdt.offset_minutes, -420);
         assert_eq!(pdt.to_string(), "2011-04-21T00:47:00-07:00");
-        assert_eq!(ts("2021-12-07T07:30:00-08:00").to_string(), "2021-12-07T07:30:00-08:00");
-        assert_eq!(ts("2017-01-31t23:27:00z").to_string(), "2017-01-31T23:27:00Z");
+        assert_eq!(
+            ts("2021-12-07T07:30:00-08:00").to_string(),
+            "2021-12-07T07:30:00-08:00"
+        );
+        assert_eq!(
+            ts("2017-01-31t23:27:00z").to_string(),
+            "2017-01-31T23:27:00Z"
+        );
         assert_eq!(ts("2020-02-29T12:00:00.25+05:30").nanos, 250_000_000);
         assert_eq!(ts("2020-02-29T12:00:00+05:30").offset_minutes, 330);
     }
@@ -407,7 +417,7 @@ mod tests {
         );
         assert_eq!(
             parse_time("2012-06-14T20:57:00-07:00"),
-            Ok(TimeSpec::Absolute(ts("2012-06-15T03:57:00Z")))
+            Ok(TimeSpec::Absolute(ts("2012-06-14T20:57:00-07:00")))
         );
         assert_eq!(
             parse_time("phase:power-lost"),
