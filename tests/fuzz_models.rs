@@ -417,7 +417,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
                 FaultAction::ZoneOutage { mode }
             }
             2 => FaultAction::DatabasePrimaryFailure,
-            3 => FaultAction::FailoverFailure,
+            3 => FaultAction::FailoverFailure { probability: 1.0 },
             4 => FaultAction::CacheNodeLoss,
             5 => FaultAction::VolumeLoss,
             6 => FaultAction::TrafficSpike {

@@ -159,8 +159,13 @@ pub enum FaultAction {
     },
     /// The database primary fails; the model's failover takes over.
     DatabasePrimaryFailure,
-    /// Failovers started while this fault is active fail.
-    FailoverFailure,
+    /// Failovers started while this fault is active fail. Each targeted
+    /// database is affected with `probability` (drawn once at the start,
+    /// from the fault's own stream): "a small fraction of Multi-AZ
+    /// failovers did not happen" (AWS, April 2011). 1 = always.
+    FailoverFailure {
+        probability: f64,
+    },
     CacheNodeLoss,
     /// The volume and its data are lost; recovery restores from snapshot.
     VolumeLoss,
@@ -297,7 +302,7 @@ impl FaultAction {
             FaultAction::InstanceCrash { .. } => "instance_crash",
             FaultAction::ZoneOutage { .. } => "zone_outage",
             FaultAction::DatabasePrimaryFailure => "database_primary_failure",
-            FaultAction::FailoverFailure => "failover_failure",
+            FaultAction::FailoverFailure { .. } => "failover_failure",
             FaultAction::CacheNodeLoss => "cache_node_loss",
             FaultAction::VolumeLoss => "volume_loss",
             FaultAction::TrafficSpike { .. } => "traffic_spike",

@@ -96,7 +96,9 @@ fn fault_config(
             mode: down_mode(file, f.mode.as_ref(), DownMode::Blackhole)?,
         },
         "database_primary_failure" => FaultAction::DatabasePrimaryFailure,
-        "failover_failure" => FaultAction::FailoverFailure,
+        "failover_failure" => FaultAction::FailoverFailure {
+            probability: f.probability.as_ref().map_or(1.0, |p| p.value.0),
+        },
         "cache_node_loss" => FaultAction::CacheNodeLoss,
         "volume_loss" => FaultAction::VolumeLoss,
         "traffic_spike" | "class_surge" | "dns_stale" => super::faults_load::action(file, f)?,
