@@ -376,6 +376,21 @@ fn bad_times_are_refused_at_their_line_and_column() {
             "needs `start:`",
         ),
         (
+            &*format!("{base}faults:\n  - {{ action: zone_outage, target: {{ zone: a }}, at: 10m, duration: 5m, until: 20m }}\n"),
+            (6, "5m"),
+            "not both",
+        ),
+        (
+            &*format!("{base}faults:\n  - {{ id: x, action: zone_outage, target: {{ zone: a }}, at: 10m, duration: 1m }}\n  - {{ action: zone_outage, target: {{ zone: b }}, after: x, until: 20m }}\n"),
+            (7, "20m"),
+            "`until` goes with `at`",
+        ),
+        (
+            &*format!("{base}phases:\n  - {{ name: x, at: 1m }}\n  - {{ name: x, at: 2m }}\n"),
+            (7, "x"),
+            "named twice",
+        ),
+        (
             "name: bad\nend: 2012-06-14T20:00:00Z\nworkload: { rate: 1/s }\n",
             (2, "2012"),
             "needs `start:` too",
@@ -440,4 +455,53 @@ fn explain_prints_absolute_times_next_to_offsets() {
         text.contains("at: 2012-06-14T20:57:00-07:00 until 2012-06-14T22:50:00-07:00"),
         "{text}"
     );
+}
+
+#[test]
+fn reports_show_the_start_and_phases_and_json_adds_one_trailing_key() {
+    use firedrill::report::{json, markdown, Reproduce};
+    let s = incident("aws-power-2012-06");
+    let r = run(&model("wordpress-multi-az"), &s, 1).unwrap();
+    let text = json::render(&r);
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    // Every existing key as before, then `timeline` (serde_json sorts keys
+    // when parsing, so the order is checked on the text).
+    for key in json::TOP_LEVEL_KEYS.iter().chain(&json::OPTIONAL_KEYS) {
+        assert!(keys.contains(key), "{key}");
+    }
+    let last_key = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("  \""))
+        .filter_map(|l| l.split('"').next())
+        .last();
+    assert_eq!(last_key, Some("timeline"));
+    let t = &value["timeline"];
+    assert_eq!(t["start"], "2012-06-14T20:44:00-07:00");
+    assert_eq!(t["end"], "2012-06-15T00:00:00-07:00");
+    assert_eq!(t["phases"][1]["name"], "power-lost");
+    assert_eq!(t["phases"][1]["at_s"], 780.0);
+    assert_eq!(t["phases"][1]["time"], "2012-06-14T20:57:00-07:00");
+    let reproduce = Reproduce {
+        model_path: "m.yaml".into(),
+        scenario_path: "s.yaml".into(),
+        seed: 1,
+    };
+    let md = markdown::render(&r, &reproduce);
+    assert!(md.contains("| start | 2012-06-14T20:44:00-07:00 |"), "{md}");
+    assert!(
+        md.contains("| power-lost | 13 min 00 s | 2012-06-14T20:57:00-07:00 |"),
+        "{md}"
+    );
+    // A scenario without `start` or phases writes no timeline at all.
+    let mut plain = s;
+    plain.start = None;
+    plain.phases.clear();
+    let text = json::render(&run(&model("wordpress-multi-az"), &plain, 1).unwrap());
+    assert!(!text.contains("\"timeline\""));
 }
