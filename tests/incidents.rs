@@ -479,7 +479,7 @@ fn reports_show_the_start_and_phases_and_json_adds_one_trailing_key() {
         .lines()
         .filter_map(|l| l.strip_prefix("  \""))
         .filter_map(|l| l.split('"').next())
-        .last();
+        .next_back();
     assert_eq!(last_key, Some("timeline"));
     let t = &value["timeline"];
     assert_eq!(t["start"], "2012-06-14T20:44:00-07:00");
