@@ -417,7 +417,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
                 FaultAction::ZoneOutage { mode }
             }
             2 => FaultAction::DatabasePrimaryFailure,
-            3 => FaultAction::FailoverFailure,
+            3 => FaultAction::FailoverFailure { probability: 1.0 },
             4 => FaultAction::CacheNodeLoss,
             5 => FaultAction::VolumeLoss,
             6 => FaultAction::TrafficSpike {
@@ -566,6 +566,8 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
             latency_p99: Some(ms(500)),
             writes_lost: Some(0),
         },
+        start: None,
+        phases: Vec::new(),
     }
 }
 

@@ -102,6 +102,7 @@ fn sample() -> RunSummary {
         errors_by_cause,
         slo,
         cost: sample_cost(),
+        timeline: Default::default(),
         engine: EngineStats {
             events: 12_345_678,
             peak_pending_events: 999,

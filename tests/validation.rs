@@ -19,7 +19,10 @@ fn files_in(dir: &str) -> Vec<std::path::PathBuf> {
 #[test]
 fn every_shipped_model_and_scenario_validates() {
     let models = files_in("models");
-    let scenarios = files_in("scenarios");
+    let mut scenarios = files_in("scenarios");
+    let incidents = files_in("scenarios/incidents");
+    assert!(incidents.len() >= 4, "the incident library");
+    scenarios.extend(incidents);
     assert!(models.len() >= 4 && scenarios.len() >= 5);
     for path in &models {
         spec::load_model(path).unwrap_or_else(|d| panic!("{d}"));

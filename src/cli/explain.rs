@@ -9,6 +9,7 @@ use super::args::ExplainArgs;
 use super::Outcome;
 use crate::run::{self, Explanation, PreviewEnd};
 use crate::spec;
+use crate::time::{format_absolute, SimDuration};
 
 pub fn execute(args: &ExplainArgs) -> Outcome {
     let model = spec::load_model(&args.model);
@@ -47,6 +48,21 @@ pub fn execute(args: &ExplainArgs) -> Outcome {
 /// The explanation as text (tested through the binary in tests/explain.rs).
 pub fn render(e: &Explanation) -> String {
     let mut out = String::new();
+    if let Some(start) = e.start {
+        let _ = writeln!(out, "\nstarts {start} (time 0)");
+    }
+    if !e.phases.is_empty() {
+        out.push_str("\nphases:\n");
+        for p in &e.phases {
+            let _ = writeln!(
+                out,
+                "  {:>10}  {:<26}{}",
+                duration(p.at.as_secs_f64()),
+                p.name,
+                absolute(e, p.at)
+            );
+        }
+    }
     out.push_str("\nscripted faults:\n");
     if e.scripted.is_empty() {
         out.push_str("  (none)\n");
@@ -66,6 +82,13 @@ pub fn render(e: &Explanation) -> String {
             (_, PreviewEnd::Never) => "to the end of the run".to_string(),
         };
         let _ = writeln!(out, "  {start}  {:<26} {:<16} {end}", f.action, f.id);
+        if let (Some(s), Some(_)) = (f.start, e.start) {
+            let until = match f.end {
+                PreviewEnd::At(t) => format!(" until{}", absolute(e, t)),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "              at:{}{until}", absolute(e, s));
+        }
         let targets = if f.targets.is_empty() {
             "(no target matches)".to_string()
         } else {
@@ -90,6 +113,13 @@ pub fn render(e: &Explanation) -> String {
         let _ = writeln!(out, "      targets: {}", r.targets.join(", "));
     }
     out
+}
+
+/// ` 2011-04-21T01:17:00-07:00` when the scenario has a start, else nothing.
+fn absolute(e: &Explanation, offset: SimDuration) -> String {
+    e.start.map_or(String::new(), |start| {
+        format!(" {}", format_absolute(start, offset))
+    })
 }
 
 /// Seconds as the largest sensible unit (`90s`, `2.5h`, `3d`).

@@ -4,7 +4,7 @@
 
 use super::SourcePos;
 use crate::dist::Dist;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, Timestamp};
 
 #[derive(Clone, Debug)]
 pub struct ScenarioConfig {
@@ -23,6 +23,19 @@ pub struct ScenarioConfig {
     /// Alarms that end every scripted fault when they trip (AWS FIS).
     pub stop_conditions: Vec<StopCondition>,
     pub slo: SloConfig,
+    /// Where time 0 is on the wall clock (`start:`), for incident replays;
+    /// only ever used to print times, never read from the system clock.
+    pub start: Option<Timestamp>,
+    /// Named phases of the scenario, in time order, inside the horizon.
+    pub phases: Vec<Phase>,
+}
+
+/// A named moment of a scenario (an incident's detection, mitigation...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Phase {
+    pub name: String,
+    /// Offset from the start of the run.
+    pub at: SimDuration,
 }
 
 /// Scripted faults stop when the measured stream crosses a threshold over
@@ -146,8 +159,13 @@ pub enum FaultAction {
     },
     /// The database primary fails; the model's failover takes over.
     DatabasePrimaryFailure,
-    /// Failovers started while this fault is active fail.
-    FailoverFailure,
+    /// Failovers started while this fault is active fail. Each targeted
+    /// database is affected with `probability` (drawn once at the start,
+    /// from the fault's own stream): "a small fraction of Multi-AZ
+    /// failovers did not happen" (AWS, April 2011). 1 = always.
+    FailoverFailure {
+        probability: f64,
+    },
     CacheNodeLoss,
     /// The volume and its data are lost; recovery restores from snapshot.
     VolumeLoss,
@@ -284,7 +302,7 @@ impl FaultAction {
             FaultAction::InstanceCrash { .. } => "instance_crash",
             FaultAction::ZoneOutage { .. } => "zone_outage",
             FaultAction::DatabasePrimaryFailure => "database_primary_failure",
-            FaultAction::FailoverFailure => "failover_failure",
+            FaultAction::FailoverFailure { .. } => "failover_failure",
             FaultAction::CacheNodeLoss => "cache_node_loss",
             FaultAction::VolumeLoss => "volume_loss",
             FaultAction::TrafficSpike { .. } => "traffic_spike",

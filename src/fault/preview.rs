@@ -113,7 +113,7 @@ fn targets(world: &World, c: &FaultConfig, rng: &mut crate::rng::SimRng) -> Vec<
         FaultAction::ZoneOutage { .. } => {
             c.target.zone.iter().map(|z| format!("zone {z}")).collect()
         }
-        FaultAction::DatabasePrimaryFailure | FaultAction::FailoverFailure => {
+        FaultAction::DatabasePrimaryFailure | FaultAction::FailoverFailure { .. } => {
             databases(world, c, rng)
                 .into_iter()
                 .map(|d| {

@@ -10,7 +10,8 @@
 //!   model's failover takes over; at the end the node is repaired. With no
 //!   duration the node restarts in place after the database's restart time.
 //! - `failover_failure`: every failover that completes while it is active
-//!   fails.
+//!   fails (with `probability`, only on the databases a draw at the start
+//!   picks).
 //! - `cache_node_loss`: the selected nodes are lost and replaced, cold,
 //!   after the duration (default: the cache's replacement time).
 //! - `volume_loss`: the selected volumes lose their data and restore from
@@ -27,6 +28,8 @@
 //!
 //! When a stop condition trips, every active action ends at once (reverted
 //! as at its end) and no action starts afterwards.
+
+use rand::RngExt;
 
 use super::capacity;
 use super::target::{self, Candidate, FaultError};
@@ -256,8 +259,13 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
             }
             Applied::Nodes(nodes)
         }
-        FaultAction::FailoverFailure => {
-            let dbs = databases(world, config, rng);
+        FaultAction::FailoverFailure { probability } => {
+            // One draw per database, even at probability 1, so adding a
+            // probability never shifts the stream for the others.
+            let dbs: Vec<DbId> = databases(world, config, rng)
+                .into_iter()
+                .filter(|_| rng.random::<f64>() < probability || probability >= 1.0)
+                .collect();
             for &db in &dbs {
                 world.dbs[db as usize].failover_blocked += 1;
             }
@@ -378,7 +386,7 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
         }
         Applied::Zone(z) => world.set_zone_dark(z, None),
         Applied::Databases(dbs) => {
-            if config.action == FaultAction::FailoverFailure {
+            if matches!(config.action, FaultAction::FailoverFailure { .. }) {
                 for db in dbs {
                     let d = &mut world.dbs[db as usize];
                     d.failover_blocked = d.failover_blocked.saturating_sub(1);

@@ -350,7 +350,7 @@ impl Scripted {
                 }
                 Applied::Servers(failed, infra::PRIMARY_FAILURE)
             }
-            FaultAction::FailoverFailure => {
+            FaultAction::FailoverFailure { .. } => {
                 let dbs: Vec<usize> = schedule::databases(world, c, &mut rng)
                     .into_iter()
                     .map(usize::from)

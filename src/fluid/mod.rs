@@ -133,18 +133,23 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
         ));
     }
     for f in &scenario.faults {
-        let ok = matches!(
-            f.action,
-            FaultAction::InstanceCrash { .. }
-                | FaultAction::ZoneOutage { .. }
-                | FaultAction::DatabasePrimaryFailure
-                | FaultAction::FailoverFailure
-                | FaultAction::CacheNodeLoss
-                | FaultAction::VolumeLoss
-                | FaultAction::TrafficSpike { .. }
-                | FaultAction::ClassSurge { .. }
-                | FaultAction::DependencyOutage { .. }
-        );
+        // A failover that fails for a drawn share of databases is left to
+        // request level.
+        let drawn =
+            matches!(f.action, FaultAction::FailoverFailure { probability } if probability < 1.0);
+        let ok = !drawn
+            && matches!(
+                f.action,
+                FaultAction::InstanceCrash { .. }
+                    | FaultAction::ZoneOutage { .. }
+                    | FaultAction::DatabasePrimaryFailure
+                    | FaultAction::FailoverFailure { .. }
+                    | FaultAction::CacheNodeLoss
+                    | FaultAction::VolumeLoss
+                    | FaultAction::TrafficSpike { .. }
+                    | FaultAction::ClassSurge { .. }
+                    | FaultAction::DependencyOutage { .. }
+            );
         if !ok {
             return Some(refuse(
                 &f.pos,
@@ -470,6 +475,7 @@ fn summarize(
     );
     RunSummary {
         cost: Default::default(),
+        timeline: Default::default(),
         firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name.clone(),
         scenario: scenario.name.clone(),

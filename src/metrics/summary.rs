@@ -24,10 +24,34 @@ pub struct RunSummary {
     pub slo: BTreeMap<String, SloVerdict>,
     /// What the design costs per month (the same for every seed).
     pub cost: super::CostSummary,
+    /// The scenario's wall-clock start and named phases (incident replays);
+    /// written to report.json under `timeline` only when present.
+    pub timeline: ScenarioTimeline,
     /// Not part of report.json: facts about the simulation itself.
     pub engine: EngineStats,
     /// Not part of report.json: figures for validation against closed forms.
     pub detail: RunDetail,
+}
+
+/// Where a run sits on the wall clock, when its scenario says so.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScenarioTimeline {
+    pub start: Option<crate::time::Timestamp>,
+    pub phases: Vec<PhaseMark>,
+}
+
+impl ScenarioTimeline {
+    pub fn is_empty(&self) -> bool {
+        self.start.is_none() && self.phases.is_empty()
+    }
+}
+
+/// A named phase: seconds from the start of the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhaseMark {
+    pub name: String,
+    pub at_s: f64,
+    pub at: crate::time::SimDuration,
 }
 
 /// Figures that tests check against queueing theory.
@@ -54,7 +78,7 @@ pub struct RunDetail {
     pub latency_histogram: Option<hdrhistogram::Histogram<u64>>,
     /// Finished requests over time in at most 2,048 buckets (the HTML
     /// report's availability chart); not part of report.json.
-    pub timeline: super::Timeline,
+    pub timeline: super::timeline::Timeline,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

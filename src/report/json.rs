@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
+use crate::time::format_absolute;
+
 use crate::metrics::{
     Comparison, ControlDelta, CostSummary, Estimate, Recovery, RunSummary, StudySummary,
 };
@@ -42,6 +44,10 @@ pub const TOP_LEVEL_KEYS: [&str; 13] = [
     "slo",
     "cost",
 ];
+
+/// Keys written after [`TOP_LEVEL_KEYS`] only when the run has them:
+/// `timeline` (the scenario's wall-clock start and phases).
+pub const OPTIONAL_KEYS: [&str; 1] = ["timeline"];
 
 /// Renders `report.json`: pretty-printed, with a trailing newline.
 pub fn render(summary: &RunSummary) -> String {
@@ -98,6 +104,45 @@ struct Document<'a> {
     errors_by_cause: &'a BTreeMap<String, u64>,
     slo: BTreeMap<&'a str, Slo>,
     cost: Cost<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeline: Option<TimelineDoc<'a>>,
+}
+
+/// The scenario's wall-clock start and its phases, each as an offset and
+/// as an absolute time in the scenario's UTC offset.
+#[derive(Serialize)]
+struct TimelineDoc<'a> {
+    start: Option<String>,
+    end: Option<String>,
+    phases: Vec<PhaseDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct PhaseDoc<'a> {
+    name: &'a str,
+    at_s: Fixed,
+    time: Option<String>,
+}
+
+fn timeline(summary: &RunSummary) -> Option<TimelineDoc<'_>> {
+    let t = &summary.timeline;
+    if t.is_empty() {
+        return None;
+    }
+    let horizon = crate::time::SimDuration::from_secs_f64(summary.horizon_s);
+    Some(TimelineDoc {
+        start: t.start.map(|s| s.to_string()),
+        end: t.start.map(|s| format_absolute(s, horizon)),
+        phases: t
+            .phases
+            .iter()
+            .map(|p| PhaseDoc {
+                name: &p.name,
+                at_s: Fixed(p.at_s),
+                time: t.start.map(|s| format_absolute(s, p.at)),
+            })
+            .collect(),
+    })
 }
 
 /// The design's monthly cost (the same for every seed): total, the priced
@@ -261,6 +306,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
                 })
                 .collect(),
             cost: Cost::from(&summary.cost),
+            timeline: timeline(summary),
         }
     }
 }
@@ -284,10 +330,14 @@ pub const STUDY_KEYS: [&str; 2] = ["runs", "study"];
 /// Renders `report.json` for a study: every single-run key with run 0's
 /// values (so readers of one run keep working), then `runs` and `study`.
 pub fn render_study(study: &StudySummary) -> String {
+    let mut run = Document::from(&study.first);
+    // The timeline, when there is one, goes last: after the study's keys.
+    let timeline = run.timeline.take();
     let document = StudyDocument {
-        run: Document::from(&study.first),
+        run,
         runs: study.runs,
         study: StudyBody::from(study),
+        timeline,
     };
     let mut text = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|error| unreachable!("report.json serialisation failed: {error}"));
@@ -301,6 +351,8 @@ struct StudyDocument<'a> {
     run: Document<'a>,
     runs: u32,
     study: StudyBody<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeline: Option<TimelineDoc<'a>>,
 }
 
 #[derive(Serialize)]

@@ -166,8 +166,28 @@ fn header(summary: &RunSummary, reproduce: &Reproduce, pass: bool) -> Section {
             format::duration(summary.horizon_s)
         ),
     ]);
+    if let Some(start) = summary.timeline.start {
+        let horizon = crate::time::SimDuration::from_secs_f64(summary.horizon_s);
+        t.row(vec!["start".into(), start.to_string()]);
+        t.row(vec![
+            "end".into(),
+            crate::time::format_absolute(start, horizon),
+        ]);
+    }
     t.row(vec!["firedrill".into(), summary.firedrill_version.clone()]);
     s.table(t);
+    let phases = &summary.timeline.phases;
+    if !phases.is_empty() {
+        let mut p = Table::new(&[("phase", Left), ("at", Right), ("time", Left)]);
+        for phase in phases {
+            let time = summary.timeline.start.map_or_else(
+                || "–".to_string(),
+                |start| crate::time::format_absolute(start, phase.at),
+            );
+            p.row(vec![phase.name.clone(), format::duration(phase.at_s), time]);
+        }
+        s.table(p);
+    }
     s.paragraph("Reproduce:");
     s.blocks.push(Block::Command(reproduce.to_string()));
     s

@@ -2,8 +2,9 @@
 //! resolved but not run.
 
 use super::{RunError, Simulation};
-use crate::config::{ModelConfig, ScenarioConfig};
+use crate::config::{ModelConfig, Phase, ScenarioConfig};
 use crate::fault::preview::{self, RandomPreview, ScriptedPreview};
+use crate::time::Timestamp;
 
 /// The resolved fault plan of one model × scenario × seed.
 #[derive(Clone, Debug, PartialEq)]
@@ -11,6 +12,10 @@ pub struct Explanation {
     pub horizon_s: f64,
     pub scripted: Vec<ScriptedPreview>,
     pub random: Vec<RandomPreview>,
+    /// The scenario's wall-clock start, if it set one (times are then
+    /// printed both as offsets and as absolute times).
+    pub start: Option<Timestamp>,
+    pub phases: Vec<Phase>,
 }
 
 /// Resolves the scenario's faults against the model with `seed`, checking
@@ -30,5 +35,7 @@ pub fn explain(
         horizon_s: scenario.horizon.as_secs_f64(),
         scripted: preview::scripted(&sim.world, &scenario.faults, seed),
         random,
+        start: scenario.start,
+        phases: scenario.phases.clone(),
     })
 }

@@ -91,6 +91,7 @@ pub fn run_with(
             // function of the model and workload alone, as at request level.
             let mut summary = crate::fluid::run_fluid(model, scenario, seed)?;
             summary.cost = crate::cost::monthly(model, Some(scenario));
+            summary.timeline = summarize::scenario_timeline(scenario);
             Ok(summary)
         }
         _ => run(model, scenario, seed),

@@ -79,6 +79,7 @@ pub fn summarize(
         errors_by_cause,
         slo,
         cost: crate::cost::monthly(model, Some(scenario)),
+        timeline: scenario_timeline(scenario),
         engine: EngineStats {
             events: world.engine.events_processed(),
             peak_pending_events: world.peak_pending_events as u64,
@@ -98,5 +99,21 @@ pub fn summarize(
             stopped: r.stop_tripped().cloned(),
             timeline: r.timeline().clone(),
         },
+    }
+}
+
+/// The scenario's wall-clock start and named phases, for the reports.
+pub fn scenario_timeline(scenario: &ScenarioConfig) -> crate::metrics::ScenarioTimeline {
+    crate::metrics::ScenarioTimeline {
+        start: scenario.start,
+        phases: scenario
+            .phases
+            .iter()
+            .map(|p| crate::metrics::PhaseMark {
+                name: p.name.clone(),
+                at_s: p.at.as_secs_f64(),
+                at: p.at,
+            })
+            .collect(),
     }
 }

@@ -48,11 +48,11 @@ pub fn action(file: &str, raw: &Spanned<RawFault>, name: &str) -> Result<FaultAc
             }
         }
         _ => {
-            if f.duration.is_some() {
+            if f.duration.is_some() || f.until.is_some() {
                 return Err(Diagnostic::at_value(
                     file,
                     raw,
-                    "a spot_interruption takes no `duration`: reclaimed instances do not come back (an Auto Scaling group replaces them)",
+                    "a spot_interruption takes no `duration` or `until`: reclaimed instances do not come back (an Auto Scaling group replaces them)",
                 ));
             }
             FaultAction::SpotInterruption {

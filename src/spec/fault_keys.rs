@@ -33,7 +33,10 @@ fn uses(key: &str, action: &FaultAction) -> bool {
         ),
         "extra" => matches!(action, A::SlowFailover { .. }),
         "warmup" => matches!(action, A::CacheFlush { .. }),
-        "probability" => matches!(action, A::Gray(G::PacketLoss { .. })),
+        "probability" => matches!(
+            action,
+            A::Gray(G::PacketLoss { .. }) | A::FailoverFailure { .. }
+        ),
         "from" | "to" => matches!(action, A::Gray(G::PathBlock { .. })),
         _ => false,
     }

@@ -6,6 +6,7 @@ use super::capacity_faults;
 use super::diagnostics::{source_pos, Diagnostic};
 use super::raw_scenario::{RawFault, RawTarget};
 use super::scenario::down_mode;
+use super::timeline::Clock;
 use crate::config::*;
 use crate::time::SimDuration;
 
@@ -48,7 +49,11 @@ const ACTIONS: &[&str] = &[
     "spot_interruption",
 ];
 
-pub fn faults(file: &str, raw: &[Spanned<RawFault>]) -> Result<Vec<FaultConfig>, Diagnostic> {
+pub fn faults(
+    file: &str,
+    raw: &[Spanned<RawFault>],
+    clock: &Clock,
+) -> Result<Vec<FaultConfig>, Diagnostic> {
     // Ids first, so `after` may name a fault later in the list.
     let mut ids: Vec<String> = Vec::with_capacity(raw.len());
     for (n, fault) in raw.iter().enumerate() {
@@ -69,7 +74,7 @@ pub fn faults(file: &str, raw: &[Spanned<RawFault>]) -> Result<Vec<FaultConfig>,
     }
     let mut out = Vec::with_capacity(raw.len());
     for (fault, id) in raw.iter().zip(&ids) {
-        out.push(fault_config(file, fault, id.clone(), &ids)?);
+        out.push(fault_config(file, fault, id.clone(), &ids, clock)?);
     }
     check_after_cycles(file, raw, &out)?;
     Ok(out)
@@ -80,6 +85,7 @@ fn fault_config(
     raw: &Spanned<RawFault>,
     id: String,
     ids: &[String],
+    clock: &Clock,
 ) -> Result<FaultConfig, Diagnostic> {
     let f = &raw.value;
     let action = match f.action.value.as_str() {
@@ -90,7 +96,9 @@ fn fault_config(
             mode: down_mode(file, f.mode.as_ref(), DownMode::Blackhole)?,
         },
         "database_primary_failure" => FaultAction::DatabasePrimaryFailure,
-        "failover_failure" => FaultAction::FailoverFailure,
+        "failover_failure" => FaultAction::FailoverFailure {
+            probability: f.probability.as_ref().map_or(1.0, |p| p.value.0),
+        },
         "cache_node_loss" => FaultAction::CacheNodeLoss,
         "volume_loss" => FaultAction::VolumeLoss,
         "traffic_spike" | "class_surge" | "dns_stale" => super::faults_load::action(file, f)?,
@@ -142,7 +150,7 @@ fn fault_config(
             "`mode` applies only to instance_crash, zone_outage, dependency_outage and path_block",
         ));
     }
-    let start = match (f.at, &f.after) {
+    let start = match (&f.at, &f.after) {
         (Some(at), None) => {
             if let Some(delay) = &f.delay {
                 return Err(Diagnostic::at_value(
@@ -151,7 +159,7 @@ fn fault_config(
                     "`delay` goes with `after`, not `at`",
                 ));
             }
-            FaultStart::At(at.0)
+            FaultStart::At(clock.resolve(file, at, "fault start")?)
         }
         (None, Some(after)) => {
             let Some(fault) = ids.iter().position(|i| *i == after.value) else {
@@ -178,6 +186,7 @@ fn fault_config(
             ))
         }
     };
+    let duration = fault_duration(file, f, &start, clock)?;
     let target = match (&f.target, &action) {
         (None, FaultAction::ControlPlaneOutage { .. } | FaultAction::CapacityLimit { .. }) => {
             capacity_faults::no_target(file, raw, &action)?
@@ -219,9 +228,47 @@ fn fault_config(
         action,
         target,
         start,
-        duration: f.duration.map(|d| d.0),
+        duration,
         pos: source_pos(file, &raw.referenced),
     })
+}
+
+/// `duration:`, or `until:` (a time, like `at:`) turned into one.
+fn fault_duration(
+    file: &str,
+    f: &RawFault,
+    start: &FaultStart,
+    clock: &Clock,
+) -> Result<Option<SimDuration>, Diagnostic> {
+    let Some(until) = &f.until else {
+        return Ok(f.duration.as_ref().map(|d| d.value.0));
+    };
+    if let Some(d) = &f.duration {
+        return Err(Diagnostic::at_value(
+            file,
+            d,
+            "give `duration` or `until`, not both",
+        ));
+    }
+    let FaultStart::At(at) = *start else {
+        return Err(Diagnostic::at_value(
+            file,
+            until,
+            "`until` goes with `at`; after another fault, give `duration`",
+        ));
+    };
+    let end = clock.resolve(file, until, "fault end")?;
+    if end <= at {
+        return Err(Diagnostic::at_value(
+            file,
+            until,
+            format!(
+                "`until: {}` must be after the fault starts ({at} after the start)",
+                until.value.0
+            ),
+        ));
+    }
+    Ok(Some(SimDuration(end.0 - at.0)))
 }
 
 /// `after` chains must end at a fault with `at`.

@@ -8,14 +8,21 @@ use serde_saphyr::Spanned;
 
 use super::dist_spec::{DistSpec, WeibullSpec};
 use super::raw::Entries;
+use super::timeline::{RawPhase, Time, TimestampField};
 use super::units::{Duration, Probability, Rate, SelectionSpec};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
-    pub name: String,
+    pub name: Spanned<String>,
     pub description: Option<String>,
-    pub horizon: Spanned<Duration>,
+    /// Where time 0 is on the wall clock (RFC 3339 with a UTC offset).
+    pub start: Option<Spanned<TimestampField>>,
+    /// How long the run is; or `end:` (a timestamp, with `start:`).
+    pub horizon: Option<Spanned<Duration>>,
+    pub end: Option<Spanned<TimestampField>>,
+    #[serde(default)]
+    pub phases: Vec<Spanned<RawPhase>>,
     pub warmup: Option<Spanned<Duration>>,
     pub seed: Option<u64>,
     pub workload: RawWorkload,
@@ -88,10 +95,13 @@ pub struct RawFault {
     /// `path_block`, the load and DNS faults, `control_plane_outage`, and
     /// `capacity_limit` for every zone); the others say so when missing.
     pub target: Option<Spanned<RawTarget>>,
-    pub at: Option<Duration>,
+    /// A duration from the start, a timestamp or `phase:NAME[+DURATION]`.
+    pub at: Option<Spanned<Time>>,
     pub after: Option<Spanned<String>>,
     pub delay: Option<Spanned<Duration>>,
-    pub duration: Option<Duration>,
+    pub duration: Option<Spanned<Duration>>,
+    /// The end as a time (like `at`), instead of `duration`.
+    pub until: Option<Spanned<Time>>,
     pub mode: Option<Spanned<String>>,
     /// Load faults, `slow_failover`, `slowdown`, `limp`: a multiplier.
     pub factor: Option<Spanned<f64>>,

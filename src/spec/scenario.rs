@@ -15,14 +15,15 @@ use crate::time::SimDuration;
 const MAX_CLIENTS: u32 = 10_000_000;
 
 pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnostic> {
-    let err = |v: &Spanned<_>, m: String| Diagnostic::at(file, &v.referenced, m);
-    let horizon = raw.horizon.value.0;
-    if horizon.is_zero() {
-        return Err(err(
-            &raw.horizon.clone().map_unit(),
-            "horizon must be > 0".into(),
-        ));
-    }
+    let clock = super::timeline::Clock::new(
+        file,
+        raw.start.as_ref(),
+        raw.horizon.as_ref(),
+        raw.end.as_ref(),
+        &raw.name,
+        &raw.phases,
+    )?;
+    let horizon = clock.horizon;
     let warmup = raw.warmup.as_ref().map_or(SimDuration::ZERO, |w| w.value.0);
     if let Some(w) = &raw.warmup {
         if warmup >= horizon {
@@ -34,13 +35,13 @@ pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnost
         }
     }
     Ok(ScenarioConfig {
-        name: raw.name,
+        name: raw.name.value,
         horizon,
         warmup,
         seed: raw.seed,
         workload: workload(file, &raw.workload)?,
         client: client(file, raw.client.as_ref())?,
-        faults: super::faults::faults(file, &raw.faults)?,
+        faults: super::faults::faults(file, &raw.faults, &clock)?,
         random_failures: raw
             .random_failures
             .iter()
@@ -57,18 +58,9 @@ pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnost
             latency_p99: s.latency_p99.map(|d| d.0),
             writes_lost: s.writes_lost,
         }),
+        start: clock.start,
+        phases: clock.phases,
     })
-}
-
-/// A `Spanned` without its value, to reuse its position in messages.
-trait MapUnit {
-    fn map_unit(self) -> Spanned<()>;
-}
-
-impl<T> MapUnit for Spanned<T> {
-    fn map_unit(self) -> Spanned<()> {
-        Spanned::new((), self.referenced, self.defined)
-    }
 }
 
 fn workload(file: &str, raw: &RawWorkload) -> Result<WorkloadConfig, Diagnostic> {

@@ -145,6 +145,8 @@ pub fn scenario(horizon: SimDuration, rate_per_s: f64) -> ScenarioConfig {
         failure_budget_zones_down: Some(1),
         stop_conditions: Vec::new(),
         slo: SloConfig::default(),
+        start: None,
+        phases: Vec::new(),
     }
 }
 
