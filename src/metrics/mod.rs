@@ -10,6 +10,7 @@ pub mod recorder;
 pub mod stop;
 pub mod study;
 pub mod summary;
+pub mod trace;
 
 pub use cause::ErrorCause;
 pub use compare::{
