@@ -264,7 +264,9 @@ impl Hazards {
                 trace_random(world, "random_repair", i, node, None);
                 world.clear_down(node, Cause::Crash)
             }
-            Subject::Node(_) => {}
+            // Volumes and cache nodes come back on their own clocks, which
+            // end now too.
+            Subject::Node(node) => trace_random(world, "random_repair", i, node, None),
             Subject::Zone(z) => {
                 if std::mem::take(&mut p.zone_dark) {
                     trace_random_zone(world, "random_repair", i, z, None);

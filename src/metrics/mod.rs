@@ -7,9 +7,11 @@ pub mod compare;
 pub mod cost;
 pub mod infra;
 pub mod recorder;
+pub mod state;
 pub mod stop;
 pub mod study;
 pub mod summary;
+pub mod timeline;
 pub mod trace;
 
 pub use cause::ErrorCause;

@@ -77,7 +77,7 @@ impl TraceEvent {
 }
 
 /// Where a traced world sends its events (a replay's trace writer).
-pub trait TraceSink: Send {
+pub trait TraceSink: std::any::Any + Send {
     fn record(&mut self, event: TraceEvent);
 }
 

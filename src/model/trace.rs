@@ -9,7 +9,6 @@ use super::failure::NodeRef;
 use super::node::Cause;
 use super::world::{ServerRole, World};
 use crate::metrics::trace::{RetryStormWatch, StormChange, TraceEvent, TraceSink};
-use crate::time::SimTime;
 
 pub struct Tracer {
     pub sink: Box<dyn TraceSink>,
@@ -79,9 +78,10 @@ impl World {
                 offered,
             } => ("retry_storm_end", second, retries, offered),
         };
-        let at = SimTime(second * crate::time::NANOS_PER_SECOND);
+        // Stamped when detected (the first offer of the next second), so
+        // the trace stays in time order.
         t.sink.record(
-            TraceEvent::new(at, event, "client")
+            TraceEvent::new(now, event, "client")
                 .cause("retries")
                 .detail(format!(
                     "{retries} retries vs {offered} new requests in second {second}"

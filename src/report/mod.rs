@@ -13,8 +13,11 @@ pub mod comparison;
 pub mod format;
 pub mod json;
 pub mod markdown;
+pub mod state;
 pub mod study;
 pub mod terminal;
+pub mod timeline;
+pub mod trace;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! to the horizon and returns the summary.
 
 mod explain;
+mod replay;
 mod summarize;
 
 pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};
