@@ -10,6 +10,7 @@ mod compare;
 mod explain;
 mod graph;
 mod progress;
+mod replay;
 mod run;
 mod study;
 mod validate;
@@ -96,6 +97,7 @@ where
         Command::Check(check_args) => check::execute(check_args),
         Command::Study(study_args) => study::execute(study_args),
         Command::Merge(merge_args) => study::execute_merge(merge_args),
+        Command::Replay(replay_args) => replay::execute(replay_args),
         Command::Validate(validate_args) => validate::execute(validate_args),
         Command::Graph(graph_args) => graph::execute(graph_args),
         Command::Explain(explain_args) => explain::execute(explain_args),

@@ -50,6 +50,8 @@ pub struct RunDetail {
     /// Latency of successful requests in microseconds (fixed size; studies
     /// merge the runs' histograms for percentiles over every request).
     pub latency_histogram: Option<hdrhistogram::Histogram<u64>>,
+    /// What-if overrides (`firedrill replay --set`) the model ran with.
+    pub overrides: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

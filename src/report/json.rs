@@ -96,6 +96,10 @@ struct Document<'a> {
     errors_by_cause: &'a BTreeMap<String, u64>,
     slo: BTreeMap<&'a str, Slo>,
     cost: Cost<'a>,
+    /// `firedrill replay --set` overrides; absent (not empty) otherwise, so
+    /// [`TOP_LEVEL_KEYS`] stays the list of every other run.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    overrides: &'a [String],
 }
 
 /// The design's monthly cost (the same for every seed): total, the priced
@@ -214,6 +218,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
             model: &summary.model,
             scenario: &summary.scenario,
             seed: summary.seed,
+            overrides: &summary.detail.overrides,
             horizon_s: Fixed(summary.horizon_s),
             requests: Requests {
                 total: summary.requests.total,

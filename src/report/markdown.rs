@@ -28,6 +28,7 @@ fn render_with(
     let mut out = String::new();
     let pass = study.map_or_else(|| summary.all_slos_pass(), StudySummary::all_slos_pass);
     header(&mut out, summary, reproduce, pass);
+    overrides(&mut out, summary);
     if let Some(study) = study {
         out.push_str(&super::study::markdown(study));
         out.push_str(&super::study::control_markdown(study));
@@ -41,6 +42,18 @@ fn render_with(
     cost(&mut out, summary);
     errors(&mut out, summary);
     out
+}
+
+/// The replay's `--set` overrides, when it had any.
+fn overrides(out: &mut String, summary: &RunSummary) {
+    if summary.detail.overrides.is_empty() {
+        return;
+    }
+    out.push_str("## What-if overrides\n\n");
+    for o in &summary.detail.overrides {
+        out.push_str(&format!("- `{}`\n", cell(o)));
+    }
+    out.push('\n');
 }
 
 /// A table cell: pipes would end the cell early, and newlines the row.

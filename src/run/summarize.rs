@@ -122,6 +122,7 @@ pub fn summarize(
             infrastructure: world.infra_time.summary(world.horizon),
             random_failures: world.random_stats,
             stopped: r.stop_tripped().cloned(),
+            overrides: Vec::new(),
         },
     }
 }
