@@ -156,10 +156,11 @@ impl Schedule {
         world
             .recorder
             .fault_started(&f.config.id, f.config.action.name(), now, end);
+        // Traced before it acts, so its consequences follow it in the trace.
+        trace_fault(world, "fault_start", &f.config, None, end);
         f.applied = apply(world, i as u16, &f.config, &mut f.rng);
         f.active = true;
         f.started_at = now;
-        trace_fault(world, "fault_start", &f.config, &f.applied, end);
         if let Some(d) = f.config.duration {
             world
                 .engine
@@ -173,7 +174,7 @@ impl Schedule {
             return; // already ended by a stop condition
         }
         let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
-        trace_fault(world, "fault_end", &f.config, &applied, None);
+        trace_fault(world, "fault_end", &f.config, Some(&applied), None);
         revert(world, i as u16, &f.config, applied);
         for &(next, delay) in &f.dependents {
             world
@@ -191,7 +192,7 @@ impl Schedule {
         for (i, f) in self.faults.iter_mut().enumerate() {
             if std::mem::take(&mut f.active) {
                 let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
-                trace_fault(world, "fault_end", &f.config, &applied, None);
+                trace_fault(world, "fault_end", &f.config, Some(&applied), None);
                 revert(world, i as u16, &f.config, applied);
             }
         }
@@ -228,11 +229,14 @@ fn trace_fault(
     world: &mut World,
     event: &'static str,
     config: &FaultConfig,
-    applied: &Applied,
+    applied: Option<&Applied>,
     end: Option<SimTime>,
 ) {
     world.trace(|w| {
         let mut zone = config.target.zone.clone();
+        let Some(applied) = applied else {
+            return fault_start_event(w, event, config, end);
+        };
         let targets: Vec<String> = match applied {
             Applied::Nodes(nodes) => nodes.iter().map(|&n| w.node_label(n).2).collect(),
             Applied::Zone(z) => {
@@ -276,6 +280,47 @@ fn trace_fault(
         e.zone = zone;
         e
     });
+}
+
+/// `fault_start`, traced before the action picks its targets: the target
+/// as the scenario selects it (the `node_down` events that follow name the
+/// nodes).
+fn fault_start_event(
+    w: &World,
+    event: &'static str,
+    config: &FaultConfig,
+    end: Option<SimTime>,
+) -> crate::metrics::trace::TraceEvent {
+    let t = &config.target;
+    let mut what = Vec::new();
+    if let Some(kind) = t.kind {
+        what.push(format!("kind {kind:?}").to_lowercase());
+    }
+    if let Some(c) = &t.component {
+        what.push(c.clone());
+    }
+    if let Some(z) = &t.zone {
+        what.push(format!("zone {z}"));
+    }
+    if let Some(tag) = &t.tag {
+        what.push(format!("tag {tag}"));
+    }
+    if let Some(class) = &t.class {
+        what.push(format!("class {class}"));
+    }
+    let mut detail = config.action.name().to_string();
+    if !what.is_empty() {
+        detail.push_str(&format!(" on {}", what.join(", ")));
+    }
+    if let Some(end) = end {
+        detail.push_str(&format!(" until t={:.3} s", end.as_secs_f64()));
+    }
+    let component = t.component.clone().unwrap_or_else(|| "scenario".into());
+    let mut e = crate::metrics::trace::TraceEvent::new(w.now(), event, component)
+        .cause(config.id.clone())
+        .detail(detail);
+    e.zone = t.zone.clone();
+    e
 }
 
 pub(super) fn chosen(

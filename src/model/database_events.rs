@@ -30,9 +30,9 @@ impl super::World {
             let epoch = d.epoch;
             self.engine
                 .schedule_after(detection, Event::FailoverDetected { db, epoch });
-            self.trace_db(db, node, "failover_started", || {
+            self.trace_db(db, node, "failover_started", |label| {
                 format!(
-                    "primary lost; detection takes {:.3} s",
+                    "primary {label} lost; detection takes {:.3} s",
                     detection.as_secs_f64()
                 )
             });
@@ -48,8 +48,8 @@ impl super::World {
             // Back before anyone noticed: no failover.
             d.epoch = d.epoch.wrapping_add(1);
             d.failover_state = FailoverState::Idle;
-            self.trace_db(db, node, "failover_aborted", || {
-                "the primary came back before detection".to_string()
+            self.trace_db(db, node, "failover_aborted", |label| {
+                format!("the primary {label} came back before detection")
             });
         }
         let d = &mut self.dbs[db as usize];
@@ -79,8 +79,8 @@ impl super::World {
         }
         if self.db_server_up(db, primary) && !self.db_primary_isolated(db) {
             self.dbs[db as usize].failover_state = FailoverState::Idle;
-            self.trace_db(db, primary, "failover_aborted", || {
-                "the primary answers again at detection".to_string()
+            self.trace_db(db, primary, "failover_aborted", |label| {
+                format!("the primary {label} answers again at detection")
             });
             return;
         }
@@ -95,8 +95,8 @@ impl super::World {
         match forced.or_else(|| d.pick_candidate(|s| servers_up[s as usize])) {
             None => {
                 d.failover_state = FailoverState::Idle;
-                self.trace_db(db, primary, "failover_no_candidate", || {
-                    "no standby or replica is up to promote".to_string()
+                self.trace_db(db, primary, "failover_no_candidate", |label| {
+                    format!("primary {label} lost and no standby or replica is up to promote")
                 });
             }
             Some((candidate, lag)) => {
@@ -105,9 +105,9 @@ impl super::World {
                 let promotion = d.faults.promotion(drawn);
                 self.engine
                     .schedule_after(promotion, Event::FailoverDone { db, epoch });
-                self.trace_db(db, candidate, "failover_detected", || {
+                self.trace_db(db, candidate, "failover_detected", |label| {
                     format!(
-                        "promoting node {candidate} (lag {:.3} s); promotion takes {:.3} s",
+                        "promoting {label} (lag {:.3} s); promotion takes {:.3} s",
                         lag.as_secs_f64(),
                         promotion.as_secs_f64()
                     )
@@ -129,14 +129,14 @@ impl super::World {
         d.failover_state = FailoverState::Idle;
         d.epoch = d.epoch.wrapping_add(1);
         if !candidate_up || d.failover_fails() {
-            self.trace_db(db, candidate, "failover_failed", || {
-                "promotion did not complete; waits for the old primary".to_string()
+            self.trace_db(db, candidate, "failover_failed", |label| {
+                format!("promotion of {label} did not complete; waits for the old primary")
             });
             return; // waits for the old primary to come back
         }
         self.promote(db, candidate, lag);
-        self.trace_db(db, candidate, "failover_promoted", || {
-            format!("node {candidate} is the primary")
+        self.trace_db(db, candidate, "failover_promoted", |label| {
+            format!("{label} is the primary")
         });
         let flipped = self.dbs[db as usize].endpoint == candidate;
         let (event, what) = if flipped {
@@ -148,8 +148,8 @@ impl super::World {
             )
         };
         let ttl = self.dbs[db as usize].endpoint_ttl.as_secs_f64();
-        self.trace_db(db, candidate, event, || {
-            format!("the endpoint record {what} node {candidate} (TTL {ttl} s)")
+        self.trace_db(db, candidate, event, |label| {
+            format!("the endpoint record {what} {label} (TTL {ttl} s)")
         });
     }
 
@@ -159,16 +159,17 @@ impl super::World {
         db: DbId,
         node: u16,
         event: &'static str,
-        detail: impl FnOnce() -> String,
+        detail: impl FnOnce(&str) -> String,
     ) {
         self.trace(|w| {
             let d = &w.dbs[db as usize];
             let s = d.nodes[node as usize].server;
             let zone = w.servers[s as usize].zone;
+            let label = w.server_label(s).2;
             crate::metrics::trace::TraceEvent::new(w.now(), event, d.name.clone())
                 .zone(w.zone_name(zone))
                 .cause("failover")
-                .detail(detail())
+                .detail(detail(&label))
         });
     }
 

@@ -112,11 +112,12 @@ impl World {
             }
             ServerRole::DbNode { db, node } => {
                 let d = &self.dbs[db as usize];
-                (
-                    d.name.clone(),
-                    zone_name.clone(),
-                    format!("{}-{}-{}", d.name, zone_name, node),
-                )
+                let k = d.nodes[..node as usize]
+                    .iter()
+                    .filter(|n| self.servers[n.server as usize].zone == zone)
+                    .count();
+                let label = format!("{}-{}-{}", d.name, zone_name, k + 1);
+                (d.name.clone(), zone_name, label)
             }
         }
     }
@@ -127,12 +128,14 @@ impl World {
             NodeRef::Server(s) => self.server_label(s),
             NodeRef::CacheNode { cache, node } => {
                 let c = &self.caches[cache as usize];
-                let zone = self.zones[c.nodes[node as usize].zone].name.clone();
-                (
-                    c.name.clone(),
-                    zone.clone(),
-                    format!("{}-{}-{}", c.name, zone, node),
-                )
+                let z = c.nodes[node as usize].zone;
+                let k = c.nodes[..node as usize]
+                    .iter()
+                    .filter(|n| n.zone == z)
+                    .count();
+                let zone = self.zones[z].name.clone();
+                let label = format!("{}-{}-{}", c.name, zone, k + 1);
+                (c.name.clone(), zone, label)
             }
             NodeRef::LbNode { lb, node } => self.lb_node_label(lb, node),
             NodeRef::Volume(v) => {
@@ -160,6 +163,11 @@ impl World {
                     crate::config::DownMode::Refuse => " (refuses)".to_string(),
                 }
             };
+            let cold = if up && matches!(node, NodeRef::CacheNode { .. }) {
+                " (cold)"
+            } else {
+                ""
+            };
             let (event, verb) = if up {
                 ("node_up", "up")
             } else {
@@ -168,7 +176,7 @@ impl World {
             TraceEvent::new(w.now(), event, component)
                 .zone(Some(&zone))
                 .cause(cause.name())
-                .detail(format!("{label} {verb}{mode}"))
+                .detail(format!("{label} {verb}{mode}{cold}"))
         });
     }
 
