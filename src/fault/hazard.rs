@@ -396,7 +396,7 @@ fn trace_random(
         } else {
             "random"
         };
-        crate::metrics::trace::TraceEvent::new(w.now(), event, component)
+        crate::model::trace::TraceEvent::new(w.now(), event, component)
             .zone((!zone.is_empty()).then_some(zone.as_str()))
             .cause(format!("{source}/{i}"))
             .detail(detail)
@@ -415,7 +415,7 @@ fn trace_random_zone(
             Some(r) => format!("zone outage (repair in {:.3} s)", r.as_secs_f64()),
             None => "zone outage ends".to_string(),
         };
-        crate::metrics::trace::TraceEvent::new(w.now(), event, "zone")
+        crate::model::trace::TraceEvent::new(w.now(), event, "zone")
             .zone(w.zone_name(z))
             .cause(format!("random/{i}"))
             .detail(detail)

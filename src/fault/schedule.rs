@@ -274,7 +274,7 @@ fn trace_fault(
             .component
             .clone()
             .unwrap_or_else(|| "scenario".into());
-        let mut e = crate::metrics::trace::TraceEvent::new(w.now(), event, component)
+        let mut e = crate::model::trace::TraceEvent::new(w.now(), event, component)
             .cause(config.id.clone())
             .detail(detail);
         e.zone = zone;
@@ -290,7 +290,7 @@ fn fault_start_event(
     event: &'static str,
     config: &FaultConfig,
     end: Option<SimTime>,
-) -> crate::metrics::trace::TraceEvent {
+) -> crate::model::trace::TraceEvent {
     let t = &config.target;
     let mut what = Vec::new();
     if let Some(kind) = t.kind {
@@ -316,7 +316,7 @@ fn fault_start_event(
         detail.push_str(&format!(" until t={:.3} s", end.as_secs_f64()));
     }
     let component = t.component.clone().unwrap_or_else(|| "scenario".into());
-    let mut e = crate::metrics::trace::TraceEvent::new(w.now(), event, component)
+    let mut e = crate::model::trace::TraceEvent::new(w.now(), event, component)
         .cause(config.id.clone())
         .detail(detail);
     e.zone = t.zone.clone();

@@ -8,7 +8,8 @@ use super::event::{LbId, ServerId};
 use super::failure::NodeRef;
 use super::node::Cause;
 use super::world::{ServerRole, World};
-use crate::metrics::trace::{RetryStormWatch, StormChange, TraceEvent, TraceSink};
+pub use crate::metrics::trace::TraceEvent;
+use crate::metrics::trace::{RetryStormWatch, StormChange, TraceSink};
 
 pub struct Tracer {
     pub sink: Box<dyn TraceSink>,

@@ -279,7 +279,7 @@ fn axis(s: &mut String, timeline: &Timeline, y: usize) {
 
 fn label(t_s: f64) -> String {
     let m = (t_s / 60.0).round() as u64;
-    if m >= 60 && m % 60 == 0 {
+    if m >= 60 && m.is_multiple_of(60) {
         format!("{}h", m / 60)
     } else if m >= 60 {
         format!("{}h{:02}", m / 60, m % 60)
