@@ -229,15 +229,17 @@ fn panel(s: &mut String, top: usize, title: &str, values: &[Option<f64>], availa
         top + PANEL_H,
         fmt(lo)
     );
+    // A step line: each value holds until the next column that has one.
+    let present: Vec<(usize, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(c, v)| v.map(|v| (c, v)))
+        .collect();
     let mut points = String::new();
-    for (c, v) in values.iter().enumerate() {
-        match v {
-            Some(v) => {
-                let y = top as f64 + (hi - v) / span * PANEL_H as f64;
-                let _ = write!(points, "{:.1},{:.1} ", (LEFT + c) as f64 + 0.5, y);
-            }
-            None => flush_line(s, &mut points),
-        }
+    for (k, &(c, v)) in present.iter().enumerate() {
+        let next = present.get(k + 1).map_or(TIMELINE_COLUMNS, |p| p.0);
+        let y = top as f64 + (hi - v) / span * PANEL_H as f64;
+        let _ = write!(points, "{},{:.1} {},{:.1} ", LEFT + c, y, LEFT + next, y);
     }
     flush_line(s, &mut points);
 }
