@@ -251,3 +251,26 @@ fn untraced_runs_are_unchanged_by_tracing() {
         read(dir, "report.json")
     );
 }
+
+#[test]
+fn a_tripped_stop_condition_is_traced_before_the_faults_end() {
+    let scenario = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(AZ_POWER))
+        .unwrap()
+        .replace(
+            "\nslo:",
+            "\nstop_conditions:\n  - { metric: availability, below: 90%, window: 1m }\nslo:",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stop.yaml");
+    std::fs::write(&path, scenario).unwrap();
+    let (out, output) = replay(&path.display().to_string(), &["--until", "40m"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let ev = events(&read(out.path(), "trace.jsonl"));
+    let tripped = ev
+        .iter()
+        .position(|e| e["event"] == "stop_condition_tripped")
+        .expect("the alarm trips");
+    assert_eq!(ev[tripped + 1]["event"], "fault_end");
+    assert_eq!(ev[tripped + 1]["cause"], "power");
+    assert!(ev[tripped]["t_s"].as_f64().unwrap() < 1900.0);
+}

@@ -1,4 +1,5 @@
-//! Command-line interface: `firedrill run`, `validate`, `graph` and `explain`.
+//! Command-line interface: `firedrill run`, `compare`, `study`, `merge`,
+//! `check`, `replay`, `validate`, `graph` and `explain`.
 //!
 //! [`main`] parses arguments, runs one command and turns its outcome into a
 //! process exit code with a fixed meaning (see [`Outcome`]), so CI can tell
