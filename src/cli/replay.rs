@@ -149,6 +149,7 @@ impl Replay<'_> {
                     Err(error) => return self.write_error(&error),
                 };
                 let mut text = state::render_text(&world_state);
+                text.push_str(&format!("reproduce: {}\n", self.command()));
                 text.push_str(&self.footer(&files));
                 print_stdout(&text);
                 Outcome::Pass
@@ -163,16 +164,26 @@ impl Replay<'_> {
                     scenario_path: self.args.scenario.display().to_string(),
                     seed: self.seed,
                 };
-                match report::write_reports(&self.dir, &summary, &reproduce) {
-                    Ok(more) => files.extend(more),
-                    Err(error) => return self.write_error(&error),
+                // The reports of `run`, except that the command that
+                // reproduces this is the replay (with its overrides).
+                let run_command = reproduce.to_string();
+                let markdown = report::markdown::render(&summary, &reproduce)
+                    .replace(&run_command, &self.command());
+                let json_path = self.dir.join(report::JSON_FILE);
+                let markdown_path = self.dir.join(report::MARKDOWN_FILE);
+                let written = write_atomic(&json_path, report::json::render(&summary).as_bytes())
+                    .and_then(|()| write_atomic(&markdown_path, markdown.as_bytes()));
+                if let Err(error) = written {
+                    return self.write_error(&error);
                 }
+                files.extend([json_path, markdown_path]);
                 let footer = terminal::Footer {
                     wall_s,
                     report_files: Vec::new(),
                 };
                 let colour = terminal::colour_wanted();
-                let mut text = terminal::render(&summary, &reproduce, colour, &footer);
+                let mut text = terminal::render(&summary, &reproduce, colour, &footer)
+                    .replace(&run_command, &self.command());
                 if !self.overrides.is_empty() {
                     text.push_str(&format!("overrides: {}\n", self.overrides.join(", ")));
                 }
@@ -184,7 +195,7 @@ impl Replay<'_> {
     }
 
     fn footer(&self, files: &[PathBuf]) -> String {
-        let mut text = format!("replay: {}\n", self.command());
+        let mut text = String::new();
         for f in files {
             text.push_str(&format!("wrote {}\n", f.display()));
         }
