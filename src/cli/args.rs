@@ -38,6 +38,10 @@ pub enum Command {
     /// judge their SLOs and compare with a baseline; exit 0 pass, 1 an SLO
     /// or regression failed, 2 bad input.
     Check(CheckArgs),
+    /// A game day: one run with its event trace (trace.jsonl), a timeline
+    /// chart (timeline.svg) and the run reports; `--until` pauses and
+    /// prints the state of the world, `--set` asks "what if".
+    Replay(ReplayArgs),
     /// Check model and scenario files without running them.
     Validate(ValidateArgs),
     /// Print a model's call graph (components, call paths, load-balancer
@@ -62,6 +66,38 @@ pub struct ExplainArgs {
     /// Seed [default: the scenario's `seed`, else 1].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Scenario file (an incident or a fault schedule).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+
+    /// Model file the scenario replays against.
+    #[arg(long, short = 'm', value_name = "MODEL")]
+    pub model: PathBuf,
+
+    /// Seed [default: the scenario's `seed`, else 1].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Directory for trace.jsonl, timeline.svg, report.json, report.md
+    /// (and state.json with --until)
+    /// [default: reports/<model name>/<scenario name>/replay].
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Pause at this simulated time (e.g. `35m`, `1h2m`) and print the
+    /// state of the world; the trace up to then is written.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// What if: set a model field before the run, e.g.
+    /// `db.failover.promotion=5m`, `db.standby=none`, `web.per_zone=3`,
+    /// `lb.health_check.interval=5s`, `cache.hit_ratio=0.5`. Repeatable.
+    #[arg(long = "set", value_name = "COMPONENT.FIELD=VALUE")]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,5 @@
-//! Command-line interface: `firedrill run`, `validate`, `graph` and `explain`.
+//! Command-line interface: `firedrill run`, `compare`, `study`, `merge`,
+//! `check`, `replay`, `validate`, `graph` and `explain`.
 //!
 //! [`main`] parses arguments, runs one command and turns its outcome into a
 //! process exit code with a fixed meaning (see [`Outcome`]), so CI can tell
@@ -10,6 +11,7 @@ mod compare;
 mod explain;
 mod graph;
 mod progress;
+mod replay;
 mod run;
 mod study;
 mod validate;
@@ -96,6 +98,7 @@ where
         Command::Check(check_args) => check::execute(check_args),
         Command::Study(study_args) => study::execute(study_args),
         Command::Merge(merge_args) => study::execute_merge(merge_args),
+        Command::Replay(replay_args) => replay::execute(replay_args),
         Command::Validate(validate_args) => validate::execute(validate_args),
         Command::Graph(graph_args) => graph::execute(graph_args),
         Command::Explain(explain_args) => explain::execute(explain_args),

@@ -254,6 +254,7 @@ impl Hazards {
         let repair = p.time_to_repair.sample(&mut p.rng);
         world.random_stats.failures += 1;
         world.random_stats.repair_s_sum += repair.as_secs_f64();
+        trace_random(world, "random_failure", i, node, Some(repair));
         match node {
             NodeRef::Volume(v) => world.volume_lost(v, Some(repair)),
             NodeRef::CacheNode { cache, node } => world.cache_node_lost(cache, node, Some(repair)),
@@ -269,11 +270,15 @@ impl Hazards {
         let p = &mut self.processes[i];
         match p.subject {
             Subject::Node(node @ (NodeRef::Server(_) | NodeRef::LbNode { .. })) => {
+                trace_random(world, "random_repair", i, node, None);
                 world.clear_down(node, Cause::Crash)
             }
-            Subject::Node(_) => {}
+            // Volumes and cache nodes come back on their own clocks, which
+            // end now too.
+            Subject::Node(node) => trace_random(world, "random_repair", i, node, None),
             Subject::Zone(z) => {
                 if std::mem::take(&mut p.zone_dark) {
+                    trace_random_zone(world, "random_repair", i, z, None);
                     world.set_zone_dark(z, None);
                     self.zones_down -= 1;
                 }
@@ -300,6 +305,7 @@ impl Hazards {
         }
         let repair = p.time_to_repair.sample(&mut p.rng);
         p.zone_dark = true;
+        trace_random_zone(world, "random_failure", i, z, Some(repair));
         world.set_zone_dark(z, Some(p.mode));
         self.zones_down += 1;
         let stats = &mut world.random_stats;
@@ -355,6 +361,7 @@ impl Hazards {
 
     pub fn burst_fail(&mut self, world: &mut World, member: u32) {
         let BurstMember { node, repair } = self.members[member as usize];
+        trace_random(world, "burst_failure", member as usize, node, Some(repair));
         match node {
             // These recover on their own clocks: the slot is free at once.
             NodeRef::Volume(v) => world.volume_lost(v, Some(repair)),
@@ -373,9 +380,55 @@ impl Hazards {
 
     pub fn burst_repair(&mut self, world: &mut World, member: u32) {
         let node = self.members[member as usize].node;
+        trace_random(world, "burst_repair", member as usize, node, None);
         world.clear_down(node, Cause::Burst);
         self.free_members.push(member);
     }
+}
+
+/// Traces a random process (or burst member `i`) acting on a node.
+fn trace_random(
+    world: &mut World,
+    event: &'static str,
+    i: usize,
+    node: NodeRef,
+    repair: Option<SimDuration>,
+) {
+    world.trace(|w| {
+        let (component, zone, label) = w.node_label(node);
+        let mut detail = label;
+        if let Some(r) = repair {
+            detail.push_str(&format!(" (repair in {:.3} s)", r.as_secs_f64()));
+        }
+        let source = if event.starts_with("burst") {
+            "burst"
+        } else {
+            "random"
+        };
+        crate::model::trace::TraceEvent::new(w.now(), event, component)
+            .zone((!zone.is_empty()).then_some(zone.as_str()))
+            .cause(format!("{source}/{i}"))
+            .detail(detail)
+    });
+}
+
+fn trace_random_zone(
+    world: &mut World,
+    event: &'static str,
+    i: usize,
+    z: usize,
+    repair: Option<SimDuration>,
+) {
+    world.trace(|w| {
+        let detail = match repair {
+            Some(r) => format!("zone outage (repair in {:.3} s)", r.as_secs_f64()),
+            None => "zone outage ends".to_string(),
+        };
+        crate::model::trace::TraceEvent::new(w.now(), event, "zone")
+            .zone(w.zone_name(z))
+            .cause(format!("random/{i}"))
+            .detail(detail)
+    });
 }
 
 /// The zone a node lives in.

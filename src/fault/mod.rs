@@ -39,6 +39,11 @@ impl FaultPlan {
         Ok(FaultPlan { scripted, random })
     }
 
+    /// The scripted faults active now.
+    pub fn active(&self) -> Vec<schedule::ActiveFault> {
+        self.scripted.active()
+    }
+
     /// Handles a fault event popped by the world's loop.
     pub fn handle(&mut self, world: &mut World, event: Event) {
         match event {

@@ -66,6 +66,8 @@ struct Scripted {
     applied: Applied,
     /// Started and not yet ended.
     active: bool,
+    /// When it last started.
+    started_at: SimTime,
     /// Actions that start when this one ends: (index, delay).
     dependents: Vec<(usize, SimDuration)>,
 }
@@ -85,6 +87,7 @@ impl Schedule {
                 rng: stream(seed, &format!("fault/{}", c.id)),
                 applied: Applied::Nothing,
                 active: false,
+                started_at: SimTime::ZERO,
                 dependents: Vec::new(),
             })
             .collect();
@@ -156,8 +159,11 @@ impl Schedule {
         world
             .recorder
             .fault_started(&f.config.id, f.config.action.name(), now, end);
+        // Traced before it acts, so its consequences follow it in the trace.
+        trace_fault(world, "fault_start", &f.config, None, end);
         f.applied = apply(world, i as u16, &f.config, &mut f.rng);
         f.active = true;
+        f.started_at = now;
         if let Some(d) = f.config.duration {
             world
                 .engine
@@ -171,6 +177,7 @@ impl Schedule {
             return; // already ended by a stop condition
         }
         let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
+        trace_fault(world, "fault_end", &f.config, Some(&applied), None);
         revert(world, i as u16, &f.config, applied);
         for &(next, delay) in &f.dependents {
             world
@@ -190,10 +197,135 @@ impl Schedule {
             if std::mem::take(&mut f.active) {
                 world.recorder.fault_cut_short(&f.config.id, now);
                 let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
+                trace_fault(world, "fault_end", &f.config, Some(&applied), None);
                 revert(world, i as u16, &f.config, applied);
             }
         }
     }
+}
+
+/// A scripted fault that is active now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActiveFault {
+    pub id: String,
+    pub action: &'static str,
+    pub started_at: SimTime,
+    /// `None`: it lasts to the end of the run (or a stop condition).
+    pub ends_at: Option<SimTime>,
+}
+
+impl Schedule {
+    pub fn active(&self) -> Vec<ActiveFault> {
+        self.faults
+            .iter()
+            .filter(|f| f.active)
+            .map(|f| ActiveFault {
+                id: f.config.id.clone(),
+                action: f.config.action.name(),
+                started_at: f.started_at,
+                ends_at: f.config.duration.map(|d| f.started_at + d),
+            })
+            .collect()
+    }
+}
+
+/// Emits `fault_start` / `fault_end` with what the action touched.
+fn trace_fault(
+    world: &mut World,
+    event: &'static str,
+    config: &FaultConfig,
+    applied: Option<&Applied>,
+    end: Option<SimTime>,
+) {
+    world.trace(|w| {
+        let mut zone = config.target.zone.clone();
+        let Some(applied) = applied else {
+            return fault_start_event(w, event, config, end);
+        };
+        let targets: Vec<String> = match applied {
+            Applied::Nodes(nodes) => nodes.iter().map(|&n| w.node_label(n).2).collect(),
+            Applied::Zone(z) => {
+                zone = w.zone_name(*z).map(str::to_string);
+                vec![format!("zone {}", w.zones[*z].name)]
+            }
+            Applied::Databases(dbs) => dbs
+                .iter()
+                .map(|&d| w.dbs[d as usize].name.clone())
+                .collect(),
+            Applied::External(e) => vec![w.externals[*e as usize].name.clone()],
+            _ => Vec::new(),
+        };
+        let mut detail = config.action.name().to_string();
+        if !targets.is_empty() {
+            const SHOWN: usize = 8;
+            detail.push_str(" on ");
+            detail.push_str(
+                &targets
+                    .iter()
+                    .take(SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            if targets.len() > SHOWN {
+                detail.push_str(&format!(" and {} more", targets.len() - SHOWN));
+            }
+        }
+        if let Some(end) = end {
+            detail.push_str(&format!(" until t={:.3} s", end.as_secs_f64()));
+        }
+        let component = config
+            .target
+            .component
+            .clone()
+            .unwrap_or_else(|| "scenario".into());
+        let mut e = crate::model::trace::TraceEvent::new(w.now(), event, component)
+            .cause(config.id.clone())
+            .detail(detail);
+        e.zone = zone;
+        e
+    });
+}
+
+/// `fault_start`, traced before the action picks its targets: the target
+/// as the scenario selects it (the `node_down` events that follow name the
+/// nodes).
+fn fault_start_event(
+    w: &World,
+    event: &'static str,
+    config: &FaultConfig,
+    end: Option<SimTime>,
+) -> crate::model::trace::TraceEvent {
+    let t = &config.target;
+    let mut what = Vec::new();
+    if let Some(kind) = t.kind {
+        what.push(format!("kind {kind:?}").to_lowercase());
+    }
+    if let Some(c) = &t.component {
+        what.push(c.clone());
+    }
+    if let Some(z) = &t.zone {
+        what.push(format!("zone {z}"));
+    }
+    if let Some(tag) = &t.tag {
+        what.push(format!("tag {tag}"));
+    }
+    if let Some(class) = &t.class {
+        what.push(format!("class {class}"));
+    }
+    let mut detail = config.action.name().to_string();
+    if !what.is_empty() {
+        detail.push_str(&format!(" on {}", what.join(", ")));
+    }
+    if let Some(end) = end {
+        detail.push_str(&format!(" until t={:.3} s", end.as_secs_f64()));
+    }
+    let component = t.component.clone().unwrap_or_else(|| "scenario".into());
+    let mut e = crate::model::trace::TraceEvent::new(w.now(), event, component)
+        .cause(config.id.clone())
+        .detail(detail);
+    e.zone = t.zone.clone();
+    e
 }
 
 pub(crate) fn chosen(

@@ -493,6 +493,7 @@ fn summarize(
             peak_pending_events: peak_pending as u64,
         },
         detail: RunDetail {
+            overrides: Vec::new(),
             // The fluid ledger keeps no per-minute series yet: the HTML
             // availability chart of a fluid run says so instead of drawing.
             timeline: Default::default(),

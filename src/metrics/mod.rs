@@ -7,10 +7,13 @@ pub mod compare;
 pub mod cost;
 pub mod infra;
 pub mod recorder;
+pub mod state;
+pub mod state_timeline;
 pub mod stop;
 pub mod study;
 pub mod summary;
 pub mod timeline;
+pub mod trace;
 
 pub use cause::ErrorCause;
 pub use compare::{

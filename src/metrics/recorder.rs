@@ -24,6 +24,7 @@ use super::infra::StopRecord;
 use super::stop::StopWatch;
 use super::summary::{LatencySummary, Recovery};
 use super::timeline::Timeline;
+use super::trace::MinuteSeries;
 use crate::config::StopCondition;
 use crate::time::{SimDuration, SimTime, NANOS_PER_SECOND};
 
@@ -74,6 +75,14 @@ pub struct Recorder {
     stop: Option<StopWatch>,
     /// Finished requests per time bucket, for the availability chart.
     timeline: Timeline,
+    /// Availability and p99 per minute, kept only for a replay.
+    minutes: Option<Box<MinuteRecorder>>,
+}
+
+/// The minute being filled and the bounded series of closed minutes.
+struct MinuteRecorder {
+    latency_us: Histogram<u64>,
+    series: MinuteSeries,
 }
 
 impl Recorder {
@@ -102,7 +111,22 @@ impl Recorder {
             faults: Vec::new(),
             stop: None,
             timeline: Timeline::new(),
+            minutes: None,
         }
+    }
+
+    /// Keeps availability and p99 per minute (a replay's timeline).
+    pub fn keep_minute_series(&mut self) {
+        self.minutes = Some(Box::new(MinuteRecorder {
+            latency_us: Histogram::new_with_bounds(1, LATENCY_MAX_US, 3)
+                .expect("static histogram bounds are valid"),
+            series: MinuteSeries::new(),
+        }));
+    }
+
+    /// The per-minute series, when kept.
+    pub fn minute_series(&self) -> Option<&MinuteSeries> {
+        self.minutes.as_deref().map(|m| &m.series)
     }
 
     /// Watches the stream for these stop conditions (none: no cost).
@@ -139,6 +163,9 @@ impl Recorder {
         self.latency_us.saturating_record(us);
         if let Some(w) = &mut self.stop {
             w.success(latency);
+        }
+        if let Some(m) = &mut self.minutes {
+            m.latency_us.saturating_record(us);
         }
     }
 
@@ -209,6 +236,11 @@ impl Recorder {
             }
             self.minutes_total += whole_minutes;
             self.minutes_good += whole_minutes;
+            if let Some(m) = &mut self.minutes {
+                for k in 0..whole_minutes {
+                    m.series.push(self.second + k * 60, 0, 0, None);
+                }
+            }
             if self.last_second_bad {
                 self.outage_run += whole_minutes * 60;
                 self.longest_outage_s = self.longest_outage_s.max(self.outage_run);
@@ -261,12 +293,17 @@ impl Recorder {
         self.second_ok = 0;
         self.second_failed = 0;
         if (s + 1).is_multiple_of(60) {
-            self.close_minute();
+            self.close_minute(s + 1 - 60);
         }
     }
 
-    fn close_minute(&mut self) {
+    fn close_minute(&mut self, start_s: u64) {
         let (ok, failed) = (self.minute_ok, self.minute_failed);
+        if let Some(m) = &mut self.minutes {
+            let p99 = latency_of(&m.latency_us).map(|l| l.p99);
+            m.series.push(start_s, ok, failed, p99);
+            m.latency_us.reset();
+        }
         self.minutes_total += 1;
         if ok + failed == 0 || (ok as f64) >= self.target * (ok + failed) as f64 {
             self.minutes_good += 1;
@@ -280,7 +317,7 @@ impl Recorder {
         let last = horizon.as_nanos().div_ceil(NANOS_PER_SECOND);
         self.advance_to(SimTime(last.saturating_mul(NANOS_PER_SECOND)));
         if self.minute_ok + self.minute_failed > 0 || !self.second.is_multiple_of(60) {
-            self.close_minute();
+            self.close_minute(self.second / 60 * 60);
         }
         self.timeline.cover(last);
     }

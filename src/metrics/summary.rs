@@ -79,6 +79,8 @@ pub struct RunDetail {
     /// Finished requests over time in at most 2,048 buckets (the HTML
     /// report's availability chart); not part of report.json.
     pub timeline: super::timeline::Timeline,
+    /// What-if overrides (`firedrill replay --set`) the model ran with.
+    pub overrides: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -301,6 +301,21 @@ impl World {
             self.lbs[lb as usize].deregister(k);
         }
         self.set_down(NodeRef::Server(server), Cause::NotRunning, DownMode::Refuse);
+        self.trace_asg(
+            server,
+            "asg_terminate",
+            "terminated by its Auto Scaling group",
+        );
+    }
+
+    fn trace_asg(&mut self, server: ServerId, event: &'static str, what: &str) {
+        self.trace(|w| {
+            let (component, zone, label) = w.server_label(server);
+            crate::metrics::trace::TraceEvent::new(w.now(), event, component)
+                .zone(Some(&zone))
+                .cause("auto_scaling")
+                .detail(format!("{label} {what}"))
+        });
     }
 
     /// Starts a new instance in a free slot of `zone`.
@@ -331,6 +346,7 @@ impl World {
         }
         self.engine
             .schedule_after(ready, Event::InstanceLaunched { server, generation });
+        self.trace_asg(server, "asg_launch", "launching (boot and warm-up)");
     }
 
     pub fn on_instance_launched(&mut self, server: ServerId, generation: u32) {
@@ -357,6 +373,7 @@ impl World {
             self.lbs[lb as usize].register(k);
         }
         self.clear_down(NodeRef::Server(server), Cause::NotRunning);
+        self.trace_asg(server, "asg_in_service", "in service");
         // A finished launch frees a pacing place.
         self.asg_pass(tier);
     }

@@ -66,6 +66,7 @@ impl ControlPlane {
 
 impl World {
     pub fn control_plane_outage(&mut self, blocked: Blocked) {
+        self.trace_control_plane("control_plane_outage", blocked);
         let cp = &mut self.control_plane;
         cp.launch_blocked += u32::from(blocked.launch);
         cp.attach_blocked += u32::from(blocked.attach);
@@ -74,6 +75,7 @@ impl World {
 
     /// Ends one outage; what it alone was holding back happens now.
     pub fn control_plane_restored(&mut self, blocked: Blocked) {
+        self.trace_control_plane("control_plane_restored", blocked);
         let cp = &mut self.control_plane;
         if blocked.attach {
             cp.attach_blocked = cp.attach_blocked.saturating_sub(1);
@@ -102,6 +104,24 @@ impl World {
                 self.asg_pass_all();
             }
         }
+    }
+
+    fn trace_control_plane(&mut self, event: &'static str, blocked: Blocked) {
+        self.trace(|w| {
+            let mut what = Vec::new();
+            for (on, name) in [
+                (blocked.launch, "launches"),
+                (blocked.attach, "volume attaches"),
+                (blocked.dns, "DNS changes"),
+            ] {
+                if on {
+                    what.push(name);
+                }
+            }
+            crate::metrics::trace::TraceEvent::new(w.now(), event, "control_plane")
+                .cause("control_plane")
+                .detail(what.join(", "))
+        });
     }
 
     /// Holds a finished restore while volumes cannot be attached; true if

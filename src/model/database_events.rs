@@ -30,6 +30,12 @@ impl super::World {
             let epoch = d.epoch;
             self.engine
                 .schedule_after(detection, Event::FailoverDetected { db, epoch });
+            self.trace_db(db, node, "failover_started", |label| {
+                format!(
+                    "primary {label} lost; detection takes {:.3} s",
+                    detection.as_secs_f64()
+                )
+            });
         }
     }
 
@@ -42,7 +48,11 @@ impl super::World {
             // Back before anyone noticed: no failover.
             d.epoch = d.epoch.wrapping_add(1);
             d.failover_state = FailoverState::Idle;
+            self.trace_db(db, node, "failover_aborted", |label| {
+                format!("the primary {label} came back before detection")
+            });
         }
+        let d = &mut self.dbs[db as usize];
         // The primary resumes on whatever its volume holds: if that was
         // restored from a backup, the writes after the restore point are
         // gone now.
@@ -69,6 +79,9 @@ impl super::World {
         }
         if self.db_server_up(db, primary) && !self.db_primary_isolated(db) {
             self.dbs[db as usize].failover_state = FailoverState::Idle;
+            self.trace_db(db, primary, "failover_aborted", |label| {
+                format!("the primary {label} answers again at detection")
+            });
             return;
         }
         // A node in an isolated zone cannot be promoted (model/gray.rs).
@@ -80,13 +93,25 @@ impl super::World {
         let d = &mut self.dbs[db as usize];
         let forced = d.pick_forced(|s| servers_up[s as usize]);
         match forced.or_else(|| d.pick_candidate(|s| servers_up[s as usize])) {
-            None => d.failover_state = FailoverState::Idle,
+            None => {
+                d.failover_state = FailoverState::Idle;
+                self.trace_db(db, primary, "failover_no_candidate", |label| {
+                    format!("primary {label} lost and no standby or replica is up to promote")
+                });
+            }
             Some((candidate, lag)) => {
                 d.failover_state = FailoverState::Promoting { candidate, lag };
                 let drawn = d.failover.promotion.sample(&mut d.rng);
                 let promotion = d.faults.promotion(drawn);
                 self.engine
                     .schedule_after(promotion, Event::FailoverDone { db, epoch });
+                self.trace_db(db, candidate, "failover_detected", |label| {
+                    format!(
+                        "promoting {label} (lag {:.3} s); promotion takes {:.3} s",
+                        lag.as_secs_f64(),
+                        promotion.as_secs_f64()
+                    )
+                });
             }
         }
     }
@@ -104,9 +129,48 @@ impl super::World {
         d.failover_state = FailoverState::Idle;
         d.epoch = d.epoch.wrapping_add(1);
         if !candidate_up || d.failover_fails() {
+            self.trace_db(db, candidate, "failover_failed", |label| {
+                format!("promotion of {label} did not complete; waits for the old primary")
+            });
             return; // waits for the old primary to come back
         }
         self.promote(db, candidate, lag);
+        self.trace_db(db, candidate, "failover_promoted", |label| {
+            format!("{label} is the primary")
+        });
+        let flipped = self.dbs[db as usize].endpoint == candidate;
+        let (event, what) = if flipped {
+            ("dns_endpoint_changed", "names")
+        } else {
+            (
+                "dns_endpoint_frozen",
+                "still names the old primary instead of",
+            )
+        };
+        let ttl = self.dbs[db as usize].endpoint_ttl.as_secs_f64();
+        self.trace_db(db, candidate, event, |label| {
+            format!("the endpoint record {what} {label} (TTL {ttl} s)")
+        });
+    }
+
+    /// Traces a database event about `node` (its zone is the event's zone).
+    fn trace_db(
+        &mut self,
+        db: DbId,
+        node: u16,
+        event: &'static str,
+        detail: impl FnOnce(&str) -> String,
+    ) {
+        self.trace(|w| {
+            let d = &w.dbs[db as usize];
+            let s = d.nodes[node as usize].server;
+            let zone = w.servers[s as usize].zone;
+            let label = w.server_label(s).2;
+            crate::metrics::trace::TraceEvent::new(w.now(), event, d.name.clone())
+                .zone(w.zone_name(zone))
+                .cause("failover")
+                .detail(detail(&label))
+        });
     }
 
     /// Makes `candidate` the primary. The promoted copy has every write

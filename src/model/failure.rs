@@ -7,6 +7,7 @@ use super::volume::VolumeOwner;
 use super::world::{ServerRole, World};
 use crate::config::{DownMode, ZoneIndex};
 use crate::dist::Dist;
+use crate::metrics::trace::TraceEvent;
 use crate::metrics::{InfraTime, NodeKind};
 use crate::time::SimDuration;
 
@@ -55,6 +56,7 @@ impl World {
             return;
         }
         if self.node_state_mut(node).set(cause, mode) == Transition::WentDown {
+            self.trace_node(node, false, cause);
             self.went_down(node);
         }
     }
@@ -65,6 +67,7 @@ impl World {
             return; // a lost volume comes back by restoring, on its own clock
         }
         if self.node_state_mut(node).clear(cause) == Transition::CameUp {
+            self.trace_node(node, true, cause);
             self.came_up(node);
         }
     }
@@ -75,6 +78,17 @@ impl World {
             return;
         }
         self.zones[zone].dark = dark;
+        self.trace(|w| {
+            let (event, detail) = match dark {
+                Some(DownMode::Blackhole) => ("zone_dark", "every node blackholes"),
+                Some(DownMode::Refuse) => ("zone_dark", "every node refuses"),
+                None => ("zone_restored", "nodes return (caches cold)"),
+            };
+            TraceEvent::new(w.now(), event, "zone")
+                .zone(w.zone_name(zone))
+                .cause("zone")
+                .detail(detail)
+        });
         for node in self.nodes_in_zone(zone) {
             match dark {
                 Some(mode) => self.set_down(node, Cause::Zone, mode),
@@ -245,10 +259,28 @@ impl World {
         }
         let b = &mut self.lbs[lb as usize];
         let bit = 1u64 << node;
+        let before = b.dns_mask;
         if in_dns {
             b.dns_mask |= bit;
         } else {
             b.dns_mask &= !bit;
+        }
+        if b.dns_mask != before {
+            self.trace(|w| {
+                let (component, zone, label) = w.node_label(NodeRef::LbNode { lb, node });
+                let (event, verb) = if in_dns {
+                    ("lb_dns_added", "joins")
+                } else {
+                    ("lb_dns_removed", "leaves")
+                };
+                TraceEvent::new(w.now(), event, component)
+                    .zone(Some(&zone))
+                    .cause("dns_health_check")
+                    .detail(format!(
+                        "{label} {verb} the DNS answer (TTL {} s)",
+                        w.lbs[lb as usize].dns_ttl.as_secs_f64()
+                    ))
+            });
         }
     }
 
@@ -262,6 +294,7 @@ impl World {
         vol.lost = true;
         vol.incarnation = vol.incarnation.wrapping_add(1);
         self.track_up(NodeRef::Volume(v), false);
+        self.trace_volume(v, "volume_lost");
         let vol = &mut self.volumes[v as usize];
         let incarnation = vol.incarnation;
         let owner = vol.owner;
@@ -300,6 +333,7 @@ impl World {
         vol.lost = false;
         let owner = vol.owner;
         self.track_up(NodeRef::Volume(v), true);
+        self.trace_volume(v, "volume_restored");
         let server = match owner {
             VolumeOwner::Instance(s) => s,
             VolumeOwner::DbNode { db, node } => self.dbs[db as usize].nodes[node as usize].server,
@@ -353,8 +387,30 @@ impl World {
         if vol.incarnation == incarnation && !vol.lost && uploaded {
             if let Some(p) = started {
                 d.log.snapshots.completed(p);
+                self.trace_volume(v, "snapshot_completed");
             }
         }
+    }
+
+    fn trace_volume(&mut self, v: VolumeId, event: &'static str) {
+        self.trace(|w| {
+            let vol = &w.volumes[v as usize];
+            let (component, zone) = match vol.owner {
+                VolumeOwner::Instance(s) => {
+                    let (c, z, _) = w.server_label(s);
+                    (c, z)
+                }
+                VolumeOwner::DbNode { db, node } => {
+                    let s = w.dbs[db as usize].nodes[node as usize].server;
+                    let (c, z, _) = w.server_label(s);
+                    (c, z)
+                }
+            };
+            TraceEvent::new(w.now(), event, component)
+                .zone(Some(&zone))
+                .cause("volume")
+                .detail(vol.name.clone())
+        });
     }
 
     pub fn on_log_upload(&mut self, db: DbId) {
@@ -410,15 +466,14 @@ impl World {
             .schedule_after(hc.interval, Event::HealthCheck { lb, target });
         let server = b.targets[target as usize];
         let state = self.servers[server as usize].node;
-        let now = self.now();
         let reach = match state.is_up() {
             true => self.health_check_cut(lb, server),
             false => Some(state.mode()),
         };
         if reach.is_none() {
-            self.lbs[lb as usize].apply_check(target as usize, true, now);
+            self.apply_health(lb, target, true);
         } else if reach == Some(DownMode::Refuse) {
-            self.lbs[lb as usize].apply_check(target as usize, false, now);
+            self.apply_health(lb, target, false);
         } else {
             self.engine.schedule_after(
                 hc.timeout,

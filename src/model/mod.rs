@@ -41,6 +41,7 @@ pub mod path;
 pub mod request;
 pub mod server;
 pub mod tier;
+pub mod trace;
 mod traffic;
 pub mod volume;
 pub mod workload;

@@ -33,6 +33,7 @@ impl World {
                 self.engine.schedule_at(next, Event::Arrival { epoch });
             }
         }
+        self.trace_offered(false);
         let (class, client) = self.workload.draw_request();
         let measured = self.recorder.is_measured(now);
         if measured {
@@ -500,6 +501,7 @@ impl World {
     pub(super) fn on_retry(&mut self, request: RequestId, generation: u32) {
         let req = self.requests.get(request);
         if req.open && req.generation == generation {
+            self.trace_offered(true);
             self.start_attempt(request);
         }
     }

@@ -105,6 +105,8 @@ pub struct World {
     pub peak_pending_events: usize,
     /// What the control plane can do now, and the zones' spare capacity.
     pub control_plane: ControlPlane,
+    /// The replay trace; `None` (no cost beyond a branch) in every other run.
+    pub tracer: Option<Box<super::trace::Tracer>>,
 }
 
 impl World {
@@ -166,6 +168,7 @@ impl World {
             random_stats: RandomFailureStats::default(),
             peak_pending_events: 0,
             control_plane: ControlPlane::new(model.zones.len()),
+            tracer: None,
         };
         world.build_components(model)?;
         world.gray.size_for(world.servers.len());
@@ -200,6 +203,15 @@ impl World {
                     // A stop condition trips while a completion is folded;
                     // the fault layer ends the scripted faults at once.
                     if self.recorder.take_stop_trip() {
+                        self.trace(|w| {
+                            crate::metrics::trace::TraceEvent::new(
+                                w.now(),
+                                "stop_condition_tripped",
+                                "scenario",
+                            )
+                            .cause("stop_condition")
+                            .detail("every active scripted fault ends now")
+                        });
                         on_fault(self, Event::StopConditionTripped);
                     }
                 }
@@ -238,10 +250,7 @@ impl World {
                 generation,
             } => self.on_retry(request, generation),
             Event::HealthCheck { lb, target } => self.on_health_check(lb, target),
-            Event::HealthCheckResult { lb, target, ok } => {
-                let now = self.now();
-                self.lbs[lb as usize].apply_check(target as usize, ok, now);
-            }
+            Event::HealthCheckResult { lb, target, ok } => self.apply_health(lb, target, ok),
             Event::LbDnsUpdate { lb, node, in_dns } => self.on_lb_dns_update(lb, node, in_dns),
             Event::FailoverDetected { db, epoch } => self.on_failover_detected(db, epoch),
             Event::FailoverDone { db, epoch } => self.on_failover_done(db, epoch),

@@ -104,6 +104,10 @@ struct Document<'a> {
     errors_by_cause: &'a BTreeMap<String, u64>,
     slo: BTreeMap<&'a str, Slo>,
     cost: Cost<'a>,
+    /// `firedrill replay --set` overrides; absent (not empty) otherwise, so
+    /// [`TOP_LEVEL_KEYS`] stays the list of every other run.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    overrides: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<TimelineDoc<'a>>,
 }
@@ -262,6 +266,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
             scenario: &summary.scenario,
             seed: summary.seed,
             fidelity: summary.fidelity,
+            overrides: &summary.detail.overrides,
             horizon_s: Fixed(summary.horizon_s),
             requests: Requests {
                 total: summary.requests.total,

@@ -82,6 +82,7 @@ pub fn render_sections(list: &[Section]) -> String {
     out
 }
 
+/// The replay's `--set` overrides, when it had any.
 /// A table cell: pipes would end the cell early, and newlines the row.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")

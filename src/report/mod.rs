@@ -22,8 +22,11 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sections;
+pub mod state;
 pub mod study;
 pub mod terminal;
+pub mod timeline;
+pub mod trace;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

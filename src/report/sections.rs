@@ -83,6 +83,19 @@ pub fn run(
 ) -> Vec<Section> {
     let pass = study.map_or_else(|| summary.all_slos_pass(), StudySummary::all_slos_pass);
     let mut out = vec![header(summary, reproduce, pass)];
+    if !summary.detail.overrides.is_empty() {
+        let mut s = Section::new(2, "What-if overrides");
+        s.paragraph(
+            summary
+                .detail
+                .overrides
+                .iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        out.push(s);
+    }
     if let Some(study) = study {
         out.push(super::study::section(study));
         out.extend(super::study::control_section(study));

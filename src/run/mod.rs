@@ -3,6 +3,7 @@
 
 mod explain;
 mod fidelity;
+mod replay;
 mod summarize;
 
 pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};

@@ -98,6 +98,7 @@ pub fn summarize(
             random_failures: world.random_stats,
             stopped: r.stop_tripped().cloned(),
             timeline: r.timeline().clone(),
+            overrides: Vec::new(),
         },
     }
 }

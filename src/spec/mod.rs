@@ -20,6 +20,7 @@ mod faults_load;
 mod load;
 mod model;
 mod nested;
+pub mod overrides;
 mod path;
 pub mod raw;
 pub mod raw_random;
