@@ -174,7 +174,8 @@ pub struct CompareArgs {
     )]
     pub scenarios: Vec<PathBuf>,
 
-    /// Seed of run 0 [default: each scenario's `seed`, else 1].
+    /// Seed of run 0 under every scenario [default: the first scenario's
+    /// `seed`, else 1].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 

@@ -33,7 +33,8 @@ pub struct Input<T> {
 /// How to run a comparison.
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
-    /// Seed of run 0; `None` uses each scenario's own seed (else 1).
+    /// Seed of run 0 under every scenario; `None` uses the first
+    /// scenario's `seed` (else 1).
     pub seed: Option<u64>,
     pub runs: u32,
     /// Worker threads (0: one per core).
@@ -52,9 +53,14 @@ pub fn compare(
     plan: Plan,
     progress: &dyn Fn(usize, u32),
 ) -> Result<Comparison, RunError> {
+    // One base seed for every scenario, so the report's seed range and its
+    // reproduction command (`--seed`) hold for all of them.
+    let seed = plan
+        .seed
+        .or_else(|| scenarios.first().and_then(|s| s.config.seed))
+        .unwrap_or(1);
     let mut cells = Vec::with_capacity(models.len() * scenarios.len());
     for scenario in scenarios {
-        let seed = plan.seed.or(scenario.config.seed).unwrap_or(1);
         for model in models {
             let index = cells.len();
             let study = control::run_study(
@@ -78,11 +84,12 @@ pub fn compare(
             });
         }
     }
-    let seed = plan
-        .seed
-        .or_else(|| scenarios.first().and_then(|s| s.config.seed))
-        .unwrap_or(1);
-    Ok(assemble(cells, models.len(), plan.runs, seed))
+    let mut comparison = assemble(cells, models.len(), plan.runs, seed);
+    comparison.fidelity = match plan.fidelity {
+        crate::run::Fidelity::Auto => None,
+        chosen => Some(chosen.name()),
+    };
+    Ok(comparison)
 }
 
 /// Differences and rankings of finished cells (scenario-major, `per` models
@@ -126,6 +133,7 @@ pub fn assemble(cells: Vec<Cell>, per: usize, runs: u32, base_seed: u64) -> Comp
     Comparison {
         runs,
         base_seed,
+        fidelity: None,
         models,
         scenarios,
         cells,

@@ -14,6 +14,9 @@ use super::{Estimate, StudySummary};
 pub struct Comparison {
     pub runs: u32,
     pub base_seed: u64,
+    /// `--fidelity` when the user chose one (`request` / `fluid`), for the
+    /// reproduction commands; `None` for `auto`.
+    pub fidelity: Option<&'static str>,
     /// Model names in command-line order.
     pub models: Vec<String>,
     /// Scenario names in command-line order.

@@ -51,6 +51,9 @@ pub fn command(c: &Comparison) -> String {
         out.push_str(&format::shell_quote(path));
     }
     out.push_str(&format!(" --runs {} --seed {}", c.runs, c.base_seed));
+    if let Some(fidelity) = c.fidelity {
+        out.push_str(&format!(" --fidelity {fidelity}"));
+    }
     out
 }
 

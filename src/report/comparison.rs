@@ -391,12 +391,16 @@ pub fn method_sentence(c: &Comparison) -> String {
 }
 
 /// The command that reruns one model × scenario of the comparison.
-pub fn reproduce_cell(cell: &Cell, runs: u32) -> String {
-    format!(
+pub fn reproduce_cell(cell: &Cell, c: &Comparison) -> String {
+    let mut command = format!(
         "firedrill run {} --scenario {} --seed {} --runs {}",
         format::shell_quote(&cell.model_path),
         format::shell_quote(&cell.scenario_path),
         cell.study.first_seed,
-        runs
-    )
+        c.runs
+    );
+    if let Some(fidelity) = c.fidelity {
+        command.push_str(&format!(" --fidelity {fidelity}"));
+    }
+    command
 }

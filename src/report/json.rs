@@ -543,6 +543,7 @@ pub fn render_comparison(c: &Comparison) -> String {
                 scenario: &cell.scenario,
                 model_file: &cell.model_path,
                 scenario_file: &cell.scenario_path,
+                fidelity: cell.study.first.fidelity,
                 horizon_s: Fixed(cell.study.first.horizon_s),
                 errors_by_cause: &cell.study.errors_by_cause,
                 cost: Cost::from(&cell.study.first.cost),
@@ -633,6 +634,8 @@ struct ComparisonResult<'a> {
     scenario: &'a str,
     model_file: &'a str,
     scenario_file: &'a str,
+    /// How the cell was simulated (`request` or `fluid`).
+    fidelity: &'a str,
     horizon_s: Fixed,
     /// Summed over every run.
     errors_by_cause: &'a BTreeMap<String, u64>,

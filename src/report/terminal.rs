@@ -402,11 +402,7 @@ pub fn render_comparison(c: &crate::metrics::Comparison, colour: bool, footer: &
     }
     out.push('\n');
     if let Some(cell) = c.cells.first() {
-        let _ = writeln!(
-            out,
-            "reproduce one: {}",
-            table::reproduce_cell(cell, c.runs)
-        );
+        let _ = writeln!(out, "reproduce one: {}", table::reproduce_cell(cell, c));
     }
     for path in &footer.report_files {
         let _ = writeln!(out, "wrote: {}", path.display());
