@@ -274,3 +274,31 @@ fn a_tripped_stop_condition_is_traced_before_the_faults_end() {
     assert_eq!(ev[tripped + 1]["cause"], "power");
     assert!(ev[tripped]["t_s"].as_f64().unwrap() < 1900.0);
 }
+
+#[test]
+fn incident_traces_carry_wall_clock_times_and_until_takes_a_timestamp() {
+    let (dir, output) = replay(
+        "scenarios/incidents/aws-power-2012-06.yaml",
+        &["--until", "2012-06-14T21:30:00-07:00"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // 21:30 is 46 min after the 20:44 start; zone a is dark by then.
+    assert!(stdout.contains("t=0:46:00"), "{stdout}");
+    assert!(stdout.contains("zones: a DARK"), "{stdout}");
+    let trace = read(dir.path(), "trace.jsonl");
+    let first = events(&trace)
+        .into_iter()
+        .find(|e| e["event"] == "fault_start")
+        .unwrap();
+    assert_eq!(first["time"], "2012-06-14T20:57:00-07:00");
+
+    // Before the start is refused, naming the start.
+    let (_dir, output) = replay(
+        "scenarios/incidents/aws-power-2012-06.yaml",
+        &["--until", "2012-06-14T20:00:00-07:00"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("before the scenario's start"), "{stderr}");
+}

@@ -62,12 +62,24 @@ pub fn execute(args: &ReplayArgs) -> Outcome {
 }
 
 /// `35m` (simulated time since the start), within the horizon.
+/// `--until`: a duration from the start (`35m`) or, when the scenario has
+/// a `start:`, an absolute timestamp (`2012-06-14T21:30:00-07:00`).
 fn parse_until(text: &str, scenario: &ScenarioConfig) -> Result<SimTime, String> {
-    let d = spec::units::parse_duration(text).map_err(|e| {
-        format!(
-            "{e} (absolute timestamps need a scenario start time, which scenarios do not have yet)"
-        )
-    })?;
+    let d = match (spec::units::parse_duration(text), scenario.start) {
+        (Ok(d), _) => d,
+        (Err(_), Some(start)) if text.contains('T') => {
+            let at = spec::timeline::parse_timestamp(text)?;
+            start
+                .until(at)
+                .ok_or_else(|| format!("{text} is before the scenario's start ({start})"))?
+        }
+        (Err(e), Some(_)) => return Err(format!("{e}, or an absolute timestamp")),
+        (Err(e), None) => {
+            return Err(format!(
+                "{e} (an absolute timestamp needs the scenario to set `start:`)"
+            ))
+        }
+    };
     if d > scenario.horizon {
         return Err(format!(
             "{text} is past the scenario's horizon ({} s)",
