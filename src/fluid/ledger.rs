@@ -22,6 +22,7 @@
 //!   service (as `metrics/recorder.rs` defines it).
 
 use super::faults::Watch;
+use crate::metrics::timeline::Timeline;
 use crate::metrics::{ErrorCause, Recovery};
 
 const RECOVERED_AFTER_GOOD_SECONDS: f64 = 60.0;
@@ -43,11 +44,27 @@ pub struct Ledger {
     pub writes_acknowledged: f64,
     pub waited: f64,
     pub admitted: f64,
+    /// Expected finished requests over time, in the report timeline's
+    /// buckets (sized for the whole horizon up front, so a span touches
+    /// each bucket once). Counts are rounded cumulatively, so the buckets
+    /// add up to the rounded totals.
+    pub timeline: Timeline,
+    cum_ok: f64,
+    cum_failed: f64,
+    emitted_ok: u64,
+    emitted_failed: u64,
 }
 
 impl Ledger {
-    pub fn new(target: f64, warmup_s: f64) -> Ledger {
+    pub fn new(target: f64, warmup_s: f64, horizon_s: u64) -> Ledger {
+        let mut timeline = Timeline::new();
+        timeline.cover(horizon_s);
         Ledger {
+            timeline,
+            cum_ok: 0.0,
+            cum_failed: 0.0,
+            emitted_ok: 0,
+            emitted_failed: 0,
             target,
             offered: 0.0,
             served: 0.0,
@@ -71,6 +88,7 @@ impl Ledger {
         if to_s <= from_s {
             return;
         }
+        self.timeline_span(from_s, to_s, rate, fraction);
         let bad = rate > 0.0 && fraction < self.target;
         if bad {
             match self.outages.last_mut() {
@@ -105,6 +123,28 @@ impl Ledger {
                 self.close_minute();
                 self.minute = m + 1;
             }
+        }
+    }
+
+    /// Adds the span's expected successes and failures to the timeline,
+    /// one chunk per bucket it touches.
+    fn timeline_span(&mut self, from_s: f64, to_s: f64, rate: f64, fraction: f64) {
+        if rate <= 0.0 {
+            return;
+        }
+        let width = self.timeline.bucket_s as f64;
+        let mut t = from_s;
+        while t < to_s {
+            let end = (((t / width).floor() + 1.0) * width).min(to_s);
+            let n = rate * (end - t);
+            self.cum_ok += n * fraction;
+            self.cum_failed += n * (1.0 - fraction);
+            let ok = (self.cum_ok.round() as u64).saturating_sub(self.emitted_ok);
+            let failed = (self.cum_failed.round() as u64).saturating_sub(self.emitted_failed);
+            self.emitted_ok += ok;
+            self.emitted_failed += failed;
+            self.timeline.add(t as u64, ok, failed);
+            t = end;
         }
     }
 
@@ -217,16 +257,35 @@ mod tests {
 
     #[test]
     fn minutes_are_good_or_bad_at_high_rates_and_by_chance_at_low_ones() {
-        let mut l = Ledger::new(0.999, 0.0);
+        let mut l = Ledger::new(0.999, 0.0, 3_600);
         l.span(0.0, 120.0, 200.0, 1.0);
         l.span(120.0, 180.0, 200.0, 0.99);
         l.finish();
         assert_eq!(l.minutes_total, 3);
         assert!((l.minutes_good - 2.0).abs() < 1e-9);
         // 12 requests a minute, 1 % failing: good when none failed.
-        let mut l = Ledger::new(0.999, 0.0);
+        let mut l = Ledger::new(0.999, 0.0, 3_600);
         l.span(0.0, 60.0, 0.2, 0.99);
         l.finish();
         assert!((l.minutes_good - (-0.12f64).exp()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn timeline_buckets_add_up_to_the_expected_requests() {
+        let mut l = Ledger::new(0.999, 0.0, 3_600);
+        l.span(0.0, 1_000.5, 2.0, 1.0);
+        l.span(1_000.5, 1_300.0, 2.0, 0.25);
+        l.span(1_300.0, 3_600.0, 2.0, 1.0);
+        let ok: u64 = l.timeline.ok.iter().sum();
+        let failed: u64 = l.timeline.failed.iter().sum();
+        assert_eq!(ok + failed, 7_200);
+        assert_eq!(failed, 449); // 299.5 s × 2/s × 0.75, rounded
+                                 // The bad span shows in the buckets it covers, not elsewhere.
+        let bucket = l.timeline.bucket_s;
+        let bad: Vec<usize> = (0..l.timeline.len())
+            .filter(|&i| l.timeline.failed[i] > 0)
+            .collect();
+        assert_eq!(bad.first().copied(), Some((1_000 / bucket) as usize));
+        assert_eq!(bad.last().copied(), Some((1_299 / bucket) as usize));
     }
 }

@@ -226,7 +226,11 @@ pub fn run_fluid(
         .slo
         .availability
         .unwrap_or(DEFAULT_AVAILABILITY_TARGET);
-    let mut ledger = ledger::Ledger::new(target, warmup_s);
+    let mut ledger = ledger::Ledger::new(
+        target,
+        warmup_s,
+        scenario.horizon.as_secs_f64().ceil() as u64,
+    );
     let mut book = latency::LatencyBook::default();
     let mut rate = scenario.workload.rate_per_s
         * rate_factor(&world, &scenario.workload.profile, SimTime::ZERO);
@@ -494,9 +498,7 @@ fn summarize(
         },
         detail: RunDetail {
             overrides: Vec::new(),
-            // The fluid ledger keeps no per-minute series yet: the HTML
-            // availability chart of a fluid run says so instead of drawing.
-            timeline: Default::default(),
+            timeline: ledger.timeline.clone(),
             latency_histogram: Some(histogram),
             latency_mean_ms,
             queue_wait_probability: if ledger.admitted > 0.0 {
