@@ -235,3 +235,42 @@ fn duplicate_design_names_are_bad_input() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("both named"), "{stderr}");
 }
+
+/// The committed sample (README "Low power vs high power" quotes it) is
+/// exactly what the command gives today: a change that moves those
+/// numbers must regenerate the sample and revisit the README.
+#[test]
+fn committed_low_vs_high_power_sample_is_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("firedrill")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CI", "1")
+        .args([
+            "compare",
+            SINGLE,
+            MULTI_AZ,
+            "--scenario",
+            "scenarios/az-power-interruption.yaml",
+            "--scenario",
+            "scenarios/random-failures-1y.yaml",
+            "--runs",
+            "1000",
+            "--fidelity",
+            "fluid",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let sample = repo("reports/samples/low-vs-high-power");
+    for file in ["report.json", "report.md", "report.html"] {
+        let now = std::fs::read(dir.path().join(file)).unwrap();
+        let committed = std::fs::read(sample.join(file)).unwrap();
+        assert!(
+            now == committed,
+            "{file} differs from reports/samples/low-vs-high-power: rerun the README's main command with --out reports/samples/low-vs-high-power"
+        );
+    }
+}

@@ -16,12 +16,7 @@ pub fn regression_message(r: &RegressionCheck) -> String {
         "writes_lost" => format!("{v:.2}"),
         _ => format!("{v:.3} s"),
     };
-    let delta = |v: f64| match r.metric {
-        "availability_request" => format!("{:+.4} pp", v * 100.0),
-        "latency_p99_ms" => format!("{v:+.3} ms"),
-        "writes_lost" => format!("{v:+.2}"),
-        _ => format!("{v:+.3} s"),
-    };
+    let delta = crate::report::format::signed_unit(r.metric);
     let interval = if r.difference.ci95.0.is_nan() {
         String::new()
     } else {

@@ -171,14 +171,14 @@ pub fn execute_merge(args: &MergeArgs) -> Outcome {
         }
     };
     let base_seed = parts[0].base_seed;
-    let fidelity = match inputs.fidelity.as_str() {
-        "request" => run::Fidelity::Request,
-        "fluid" => run::Fidelity::Fluid,
-        "auto" => run::Fidelity::Auto,
-        other => {
+    // The names `--fidelity` takes, parsed by the same clap value enum.
+    let fidelity = match <run::Fidelity as clap::ValueEnum>::from_str(&inputs.fidelity, false) {
+        Ok(fidelity) => fidelity,
+        Err(_) => {
             eprintln!(
-                "error: {}: unknown fidelity `{other}`",
-                args.parts[0].display()
+                "error: {}: unknown fidelity `{}`",
+                args.parts[0].display(),
+                inputs.fidelity
             );
             return Outcome::BadInput;
         }

@@ -56,25 +56,9 @@ const SECONDS_PER_MONTH: f64 = HOURS_PER_MONTH * 3_600.0;
 pub const BYTES_PER_REQUEST: f64 = 10_000.0;
 /// Assumption: data kept in an object store.
 pub const OBJECT_STORE_GB: f64 = 100.0;
-/// Nines reported for an availability of 1 (no failed request): the same
-/// cap the reports print as "≥ 9".
-pub const NINES_CAP: f64 = 9.0; // unavailability at or below 1e-9
 const BYTES_PER_GB: f64 = 1e9;
 
-/// Availability as a number of nines: −log10(1 − a); 0.999 → 3.0,
-/// 0.9995 → 3.3. Capped at [`NINES_CAP`] (a = 1 would be infinite);
-/// 0 for a ≤ 0; NaN stays NaN.
-pub fn nines(availability: f64) -> f64 {
-    if availability.is_nan() {
-        return f64::NAN;
-    }
-    let unavailable = (1.0 - availability).clamp(0.0, 1.0);
-    if unavailable <= 1e-9 {
-        return NINES_CAP;
-    }
-    // libm: the same bits on every platform, like the rest of the report.
-    (-libm::log10(unavailable)).max(0.0)
-}
+pub use crate::metrics::cost::{nines, NINES_CAP};
 
 /// What each extra nine of availability costs when moving from design `a`
 /// to design `b`: (cost_b − cost_a) / (nines_b − nines_a), in USD per

@@ -38,3 +38,23 @@ pub struct CostSummary {
     /// no catalog price was used).
     pub prices_as_of: Option<&'static str>,
 }
+
+/// Nines reported for an availability of 1 (no failed request): the same
+/// cap the reports print as "≥ 9" (unavailability at or below 1e-9).
+pub const NINES_CAP: f64 = 9.0;
+
+/// Availability as a number of nines: −log10(1 − a); 0.999 → 3.0,
+/// 0.9995 → 3.3. Capped at [`NINES_CAP`] (a = 1 would be infinite);
+/// 0 for a ≤ 0; NaN stays NaN. The one definition the cost arithmetic and
+/// every report use.
+pub fn nines(availability: f64) -> f64 {
+    if availability.is_nan() {
+        return f64::NAN;
+    }
+    let unavailable = (1.0 - availability).clamp(0.0, 1.0);
+    if unavailable <= 1e-9 {
+        return NINES_CAP;
+    }
+    // libm: the same bits on every platform, like the rest of the report.
+    (-libm::log10(unavailable)).max(0.0)
+}

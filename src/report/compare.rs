@@ -200,7 +200,7 @@ fn scenario_sections(c: &Comparison, scenario: &str) -> Vec<Section> {
             ("significant", Center),
         ]);
         for d in list {
-            let unit = difference_unit(d.metric);
+            let unit = format::signed_unit(d.metric);
             let e = &d.estimate;
             let ci = if e.ci95.0.is_finite() && e.ci95.1.is_finite() {
                 format!("[{}, {}]", unit(e.ci95.0), unit(e.ci95.1))
@@ -325,36 +325,5 @@ fn slo_summary(s: &StudySummary) -> String {
         "✅ all met".into()
     } else {
         format!("❌ missed: {}", missed.join(", "))
-    }
-}
-
-/// How a difference of `metric` reads: availability in percentage points,
-/// seconds, writes, milliseconds; always signed.
-fn difference_unit(metric: &str) -> fn(f64) -> String {
-    fn pp(v: f64) -> String {
-        finite(v, || format!("{:+.4} pp", v * 100.0))
-    }
-    fn seconds(v: f64) -> String {
-        finite(v, || format!("{v:+.3} s"))
-    }
-    fn ms(v: f64) -> String {
-        finite(v, || format!("{v:+.3} ms"))
-    }
-    fn plain(v: f64) -> String {
-        finite(v, || format!("{v:+.2}"))
-    }
-    match metric {
-        m if m.starts_with("availability") => pp,
-        m if m.ends_with("_ms") => ms,
-        m if m.ends_with("_s") => seconds,
-        _ => plain,
-    }
-}
-
-fn finite(v: f64, text: impl FnOnce() -> String) -> String {
-    if v.is_finite() {
-        text()
-    } else {
-        "n/a".into()
     }
 }

@@ -66,14 +66,7 @@ impl Table {
     }
 }
 
-/// Mean and interval, e.g. `99.9500 % [99.9400 %, 99.9600 %]`.
-pub fn with_interval(e: &Estimate, unit: fn(f64) -> String) -> String {
-    if e.ci95.0.is_nan() {
-        unit(e.mean)
-    } else {
-        format!("{} [{}, {}]", unit(e.mean), unit(e.ci95.0), unit(e.ci95.1))
-    }
-}
+use super::compare::estimate as with_interval;
 
 fn count(value: f64) -> String {
     if value.is_finite() {
@@ -178,49 +171,16 @@ fn slo_verdicts(cell: &Cell) -> String {
     }
 }
 
-/// How a difference's figure is printed.
-fn metric_unit(metric: &str) -> (&'static str, fn(f64) -> String) {
+/// A difference's label in the terminal table.
+fn metric_label(metric: &str) -> &'static str {
     match metric {
-        "availability_request" => ("availability (requests)", points),
-        "availability_time" => ("availability (minutes)", points),
-        "longest_outage_s" => ("longest outage", signed_seconds),
-        "writes_lost" => ("writes lost", signed_count),
-        "rpo_s" => ("RPO", signed_seconds),
-        "latency_p99_ms" => ("latency p99", signed_ms),
-        _ => ("?", signed_count),
-    }
-}
-
-/// A difference of two availabilities, in percentage points.
-fn points(value: f64) -> String {
-    if value.is_finite() {
-        format!("{:+.4} pp", value * 100.0)
-    } else {
-        "n/a".into()
-    }
-}
-
-fn signed_seconds(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:+.1} s")
-    } else {
-        "n/a".into()
-    }
-}
-
-fn signed_ms(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:+.2} ms")
-    } else {
-        "n/a".into()
-    }
-}
-
-fn signed_count(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:+.1}")
-    } else {
-        "n/a".into()
+        "availability_request" => "availability (requests)",
+        "availability_time" => "availability (minutes)",
+        "longest_outage_s" => "longest outage",
+        "writes_lost" => "writes lost",
+        "rpo_s" => "RPO",
+        "latency_p99_ms" => "latency p99",
+        _ => "?",
     }
 }
 
@@ -230,7 +190,7 @@ pub fn differences_table(c: &Comparison) -> Option<Table> {
         return None;
     }
     let row = |d: &Difference| {
-        let (label, unit) = metric_unit(d.metric);
+        let (label, unit) = (metric_label(d.metric), format::signed_unit(d.metric));
         vec![
             d.scenario.clone(),
             format!("{} − {}", d.model, d.baseline),
@@ -316,12 +276,12 @@ pub fn control_table(c: &Comparison) -> Option<Table> {
                 cell.scenario.clone(),
                 cell.model.clone(),
                 with_interval(&d.control_availability_request, format::percent),
-                with_interval(&d.availability_request, points),
-                with_interval(&d.failed_requests, signed_count),
-                with_interval(&d.writes_lost, signed_count),
+                with_interval(&d.availability_request, format::signed_points),
+                with_interval(&d.failed_requests, format::signed_count),
+                with_interval(&d.writes_lost, format::signed_count),
                 d.latency_p99_ms
                     .as_ref()
-                    .map_or_else(|| "n/a".into(), |e| with_interval(e, signed_ms)),
+                    .map_or_else(|| "n/a".into(), |e| with_interval(e, format::signed_ms)),
             ])
         })
         .collect();

@@ -77,11 +77,49 @@ pub fn nines(fraction: f64) -> String {
     if !fraction.is_finite() {
         return "n/a".to_string();
     }
-    let unavailable = (1.0 - fraction).max(0.0);
-    if unavailable < 1e-9 {
+    let n = crate::metrics::cost::nines(fraction);
+    if n >= crate::metrics::cost::NINES_CAP {
         return "≥ 9".to_string();
     }
-    format!("{:.1}", -unavailable.log10())
+    format!("{n:.1}")
+}
+
+/// A change in availability, in percentage points: `+0.0140 pp`.
+pub fn signed_points(change: f64) -> String {
+    signed(change, |v| format!("{:+.4} pp", v * 100.0))
+}
+
+pub fn signed_seconds(change: f64) -> String {
+    signed(change, |v| format!("{v:+.3} s"))
+}
+
+pub fn signed_ms(change: f64) -> String {
+    signed(change, |v| format!("{v:+.3} ms"))
+}
+
+/// A change in a count (writes, requests): `+2.10`.
+pub fn signed_count(change: f64) -> String {
+    signed(change, |v| format!("{v:+.2}"))
+}
+
+/// How a change in a figure named like the report's keys reads:
+/// availabilities in points, `_ms` in milliseconds, `_s` in seconds,
+/// anything else as a count.
+pub fn signed_unit(metric: &str) -> fn(f64) -> String {
+    match metric {
+        m if m.starts_with("availability") => signed_points,
+        m if m.ends_with("_ms") => signed_ms,
+        m if m.ends_with("_s") => signed_seconds,
+        _ => signed_count,
+    }
+}
+
+fn signed(value: f64, text: impl FnOnce(f64) -> String) -> String {
+    if value.is_finite() {
+        text(value)
+    } else {
+        "n/a".into()
+    }
 }
 
 /// The downtime per month the same unavailability would add up to.

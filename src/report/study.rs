@@ -177,49 +177,27 @@ pub fn control_lines(s: &StudySummary) -> Vec<(&'static str, String)> {
     let Some(c) = &s.control else {
         return Vec::new();
     };
-    let show = super::comparison::with_interval;
-    let points = |v: f64| {
-        if v.is_finite() {
-            format!("{:+.4} pp", v * 100.0)
-        } else {
-            "n/a".into()
-        }
-    };
-    let signed = |v: f64| {
-        if v.is_finite() {
-            format!("{v:+.1}")
-        } else {
-            "n/a".into()
-        }
-    };
-    let signed_s = |v: f64| {
-        if v.is_finite() {
-            format!("{v:+.3} s")
-        } else {
-            "n/a".into()
-        }
-    };
-    let signed_ms = |v: f64| {
-        if v.is_finite() {
-            format!("{v:+.3} ms")
-        } else {
-            "n/a".into()
-        }
-    };
+    let show = super::compare::estimate;
     vec![
         (
             "control availability",
             show(&c.control_availability_request, format::percent),
         ),
-        ("Δ availability", show(&c.availability_request, points)),
-        ("Δ failed requests", show(&c.failed_requests, signed)),
-        ("Δ writes lost", show(&c.writes_lost, signed)),
-        ("Δ RPO", show(&c.rpo_s, signed_s)),
+        (
+            "Δ availability",
+            show(&c.availability_request, format::signed_points),
+        ),
+        (
+            "Δ failed requests",
+            show(&c.failed_requests, format::signed_count),
+        ),
+        ("Δ writes lost", show(&c.writes_lost, format::signed_count)),
+        ("Δ RPO", show(&c.rpo_s, format::signed_seconds)),
         (
             "Δ latency p99",
             c.latency_p99_ms
                 .as_ref()
-                .map_or_else(|| "n/a".into(), |e| show(e, signed_ms)),
+                .map_or_else(|| "n/a".into(), |e| show(e, format::signed_ms)),
         ),
     ]
 }
