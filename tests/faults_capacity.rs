@@ -22,7 +22,11 @@ fn asg(max_size: u32) -> AutoScalingConfig {
         grace_period: SimDuration::ZERO,
         launch_time: Dist::Constant(secs(30)),
         warmup: secs(60),
+        // Set from the tier's per_zone × zones by `web_model`.
+        desired: 1,
+        min_size: 1,
         max_size,
+        policies: Vec::new(),
     }
 }
 
@@ -46,7 +50,11 @@ fn web_model(
     }
     let mut web = tier(z, per_zone, concurrency, Dist::Constant(ms(10)));
     if let ComponentKind::Tier(t) = &mut web {
-        t.auto_scaling = group;
+        t.auto_scaling = group.map(|mut a| {
+            a.desired = per_zone * zones.len() as u32;
+            a.min_size = a.desired;
+            a
+        });
         t.queue_limit = Some(100);
     }
     model(
@@ -467,7 +475,7 @@ fn a_bad_auto_scaling_block_is_reported_where_it_is() {
     let a = t.auto_scaling.as_ref().unwrap();
     assert_eq!((a.max_size, a.grace_period), (3, secs(300)));
     let d = model("{ max_size: 1 }").unwrap_err();
-    assert_at(&d, 4, 83, "between the desired capacity (2");
+    assert_at(&d, 4, 83, "min ≤ desired ≤ max; here min 2, desired 2, max 1");
     let d = model("{ health_check: route53 }").unwrap_err();
     assert_at(&d, 4, 87, "expected ec2 or elb");
     let d = model("aws/alb").unwrap_err();

@@ -89,7 +89,19 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 grace_period: secs(rng.random_range(0..=60)),
                 launch_time: dist(rng, 30_000),
                 warmup: secs(rng.random_range(0..=60)),
+                desired,
+                min_size: rng.random_range(1..=desired),
                 max_size: rng.random_range(desired..=2 * desired + 1),
+                policies: if rng.random_bool(0.3) {
+                    vec![ScalingPolicyConfig::TargetTracking {
+                        metric: ScalingMetric::Utilization,
+                        target: rng.random_range(20.0..80.0),
+                        instance_warmup: secs(rng.random_range(0..=300)),
+                        disable_scale_in: rng.random_bool(0.2),
+                    }]
+                } else {
+                    Vec::new()
+                },
             });
         }
     }

@@ -218,3 +218,49 @@ fn sizes_that_would_exhaust_memory_or_time_are_refused() {
     assert_eq!((err.line, err.column), (3, 19));
     assert!(err.message.contains("from 0 to"), "{err}");
 }
+
+/// Issue 17: `validate` accepted a database hosted on a tier with an Auto
+/// Scaling group and `run` then refused it. Every refusal that `World`
+/// building can make from a model alone is listed here: `validate` must
+/// refuse each one (with file:line:column), so it never passes a file that
+/// `run` refuses. (Refusals that need a scenario, such as a workload mix
+/// naming an unknown class, are `run`'s alone.)
+#[test]
+fn validate_refuses_every_model_that_run_refuses_for_the_file_alone() {
+    let base = |web: &str, db: &str, path: &str| {
+        format!(
+            "name: m\nzones: [a, b]\ncomponents:\n  web: {{ kind: tier, zones: [a], concurrency: 2, service_time: 5ms{web} }}\n  db: {{ kind: database, primary: a, concurrency: 2, read_time: 1ms, write_time: 1ms{db} }}\nrequests:\n  r: {{ share: 1, path: [{path}] }}\n"
+        )
+    };
+    let mut nine_tiers = String::from("name: m\nzones: [a]\ncomponents:\n");
+    for i in 0..9 {
+        nine_tiers.push_str(&format!(
+            "  t{i}: {{ kind: tier, concurrency: 2, service_time: 1ms }}\n"
+        ));
+    }
+    let names: Vec<String> = (0..9).map(|i| format!("t{i}")).collect();
+    nine_tiers.push_str(&format!(
+        "requests:\n  r: {{ share: 1, path: [{}] }}\n",
+        names.join(", ")
+    ));
+    let cases = [
+        (
+            base(", auto_scaling: aws/asg", ", host: web", "web, db.read"),
+            "Auto Scaling group",
+        ),
+        (
+            base(", per_zone: 2", ", host: web", "web, db.read"),
+            "exactly one",
+        ),
+        (nine_tiers, "at most 8"),
+    ];
+    for (text, words) in cases {
+        let d = spec::validate_str(&text, "m.yaml").unwrap_err();
+        assert!(d.message.contains(words), "{words}: {d}");
+        assert!(d.line > 0 && d.column > 0, "{d}");
+        // `run` gets the same model through the same loader, so it refuses
+        // it with the same diagnostic before building anything.
+        let loaded = spec::load_model_str(&text, "m.yaml").unwrap_err();
+        assert_eq!(loaded.to_string(), d.to_string());
+    }
+}

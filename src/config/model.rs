@@ -8,6 +8,10 @@ pub type ZoneIndex = usize;
 pub type ComponentIndex = usize;
 pub type ClassIndex = usize;
 
+/// Tiers one request path may pass: a request holds a slot on each until it
+/// ends, in a fixed-size array (bounded memory per request).
+pub const MAX_TIERS_IN_PATH: usize = 8;
+
 #[derive(Clone, Debug)]
 pub struct ModelConfig {
     pub name: String,
@@ -67,7 +71,8 @@ impl ComponentKind {
     }
 }
 
-/// A group of identical instances placed `per_zone` in each of `zones`.
+/// A group of identical instances placed `per_zone` in each of `zones`
+/// (with an Auto Scaling group, its desired capacity spread over them).
 #[derive(Clone, Debug)]
 pub struct TierConfig {
     pub zones: Vec<ZoneIndex>,
@@ -85,6 +90,22 @@ pub struct TierConfig {
     pub auto_scaling: Option<AutoScalingConfig>,
 }
 
+impl TierConfig {
+    /// Instances running at the start in the `i`-th of the tier's zones:
+    /// `per_zone`, or the group's desired capacity spread over its zones.
+    pub fn initial_in_zone(&self, i: usize) -> u32 {
+        match &self.auto_scaling {
+            Some(a) => a.initial_in_zone(i, self.zones.len()),
+            None => self.per_zone,
+        }
+    }
+
+    /// Instances running at the start, over every zone.
+    pub fn initial_instances(&self) -> u32 {
+        (0..self.zones.len()).map(|i| self.initial_in_zone(i)).sum()
+    }
+}
+
 /// Which health signal makes the Auto Scaling group replace an instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AsgHealthCheck {
@@ -94,8 +115,8 @@ pub enum AsgHealthCheck {
     Elb,
 }
 
-/// An EC2 Auto Scaling group keeping the tier at its desired capacity
-/// (`per_zone` × zones); behaviour in `model/auto_scaling.rs`.
+/// An EC2 Auto Scaling group over the tier's zones (its subnets); behaviour
+/// in `model/auto_scaling.rs` and `model/scaling_policy.rs`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AutoScalingConfig {
     pub health_check: AsgHealthCheck,
@@ -105,9 +126,126 @@ pub struct AutoScalingConfig {
     pub launch_time: Dist,
     /// Application warm-up after boot, before the instance joins.
     pub warmup: SimDuration,
-    /// Instances (running or launching) the group may have at once; also
-    /// the number of instance slots the tier keeps (bounded memory).
+    /// Desired capacity at the start (`DesiredCapacity`).
+    pub desired: u32,
+    /// The group never scales in below this (`MinSize`).
+    pub min_size: u32,
+    /// Instances (running or launching) the group may have at once
+    /// (`MaxSize`); each zone keeps this many instance slots, so the whole
+    /// group fits in any one zone (bounded memory).
     pub max_size: u32,
+    /// Dynamic scaling policies, evaluated on CloudWatch-style alarms.
+    pub policies: Vec<ScalingPolicyConfig>,
+}
+
+impl AutoScalingConfig {
+    /// Instances the group starts with in the `i`-th of `zones` zones:
+    /// spread evenly, the earlier zones taking the remainder (AWS balances
+    /// a group across its Availability Zones).
+    pub fn initial_in_zone(&self, i: usize, zones: usize) -> u32 {
+        let zones = zones.max(1) as u32;
+        self.desired / zones + u32::from((i as u32) < self.desired % zones)
+    }
+}
+
+/// A metric a scaling policy watches, averaged over the group's in-service
+/// instances (CloudWatch's `ASGAverageCPUUtilization` and
+/// `ALBRequestCountPerTarget`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalingMetric {
+    /// Busy request slots over concurrency, in percent (a thread-per-request
+    /// server's utilization: the proxy for CPU utilization).
+    Utilization,
+    /// Requests that started service per in-service instance, per period.
+    RequestCountPerTarget,
+}
+
+/// How a period's samples fold into one datapoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    Average,
+    Maximum,
+    Minimum,
+}
+
+/// Which side of the threshold is a breach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    GreaterThanOrEqual,
+    GreaterThan,
+    LessThan,
+    LessThanOrEqual,
+}
+
+impl Comparison {
+    pub fn breached(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::GreaterThanOrEqual => value >= threshold,
+            Comparison::GreaterThan => value > threshold,
+            Comparison::LessThan => value < threshold,
+            Comparison::LessThanOrEqual => value <= threshold,
+        }
+    }
+}
+
+/// A CloudWatch metric alarm: in ALARM once `evaluation_periods`
+/// consecutive datapoints of `period` breach `threshold`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlarmConfig {
+    pub metric: ScalingMetric,
+    pub statistic: Statistic,
+    pub period: SimDuration,
+    pub evaluation_periods: u32,
+    pub threshold: f64,
+    pub comparison: Comparison,
+}
+
+/// How a scaling adjustment changes the desired capacity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Adjustment {
+    /// `ChangeInCapacity`: add (or remove) this many instances.
+    Change(i32),
+    /// `ExactCapacity`: set the desired capacity.
+    Exact(u32),
+    /// `PercentChangeInCapacity`: change by this percent of the current
+    /// capacity, at least `min_magnitude` instances.
+    Percent { percent: f64, min_magnitude: u32 },
+}
+
+/// One step of a step scaling policy: applies while the breach (metric −
+/// threshold) is in [lower, upper).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepConfig {
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub adjustment: Adjustment,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScalingPolicyConfig {
+    /// Keep `metric` near `target`: scale out on 3 breaching one-minute
+    /// datapoints, in on 15 below 90 % of target (the alarms AWS creates).
+    TargetTracking {
+        metric: ScalingMetric,
+        target: f64,
+        /// New instances' metrics are ignored and further scale-outs wait
+        /// for them this long (`EstimatedInstanceWarmup`).
+        instance_warmup: SimDuration,
+        disable_scale_in: bool,
+    },
+    /// Apply `adjustment` when the alarm is in ALARM, then wait `cooldown`.
+    Simple {
+        alarm: AlarmConfig,
+        adjustment: Adjustment,
+        cooldown: SimDuration,
+    },
+    /// Apply the step matching the breach size, counting the capacity
+    /// still warming from earlier steps.
+    Step {
+        alarm: AlarmConfig,
+        steps: Vec<StepConfig>,
+        instance_warmup: SimDuration,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //!
 //! * A month is [`HOURS_PER_MONTH`] = 730 hours (8,760 h / 12), running
 //!   around the clock; no free tier, savings plan or reserved discount.
-//! * A tier is costed at its desired size, `per_zone` × zones: an Auto
+//! * A tier is costed at its desired size at the start: an Auto
 //!   Scaling group at its initial size (scaling out is not priced), and the
 //!   group itself has no charge.
 //! * A volume without `size_gb` is 100 GB. A tier's volume is one EBS
@@ -174,7 +174,7 @@ fn price_component(component: &ComponentConfig, traffic: &ComponentTraffic, line
     let preset = component.preset.as_deref().unwrap_or("");
     match &component.kind {
         ComponentKind::Tier(tier) => {
-            let count = tier.zones.len() as f64 * f64::from(tier.per_zone);
+            let count = f64::from(tier.initial_instances());
             match preset_price(component) {
                 Some(PresetPrice::Instance { hour }) => lines.priced(
                     &format!("{preset} instances ×{count}"),

@@ -211,8 +211,14 @@ impl Infra {
                 servers[s as usize].in_service = true;
                 servers[s as usize].in_lb = true;
             }
-            let mut zones: Vec<usize> = t.slots.iter().map(|&s| servers[s as usize].zone).collect();
-            zones.dedup();
+            // A group's spare slots follow its first ones, zone by zone again.
+            let mut zones: Vec<usize> = Vec::new();
+            for &s in &t.slots {
+                let z = servers[s as usize].zone;
+                if !zones.contains(&z) {
+                    zones.push(z);
+                }
+            }
             tiers.push(TierState {
                 slots: t.slots.clone(),
                 lb: None,

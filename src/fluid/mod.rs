@@ -171,6 +171,26 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
     None
 }
 
+/// Why the fluid fidelity cannot run `model`, if it cannot: Auto Scaling
+/// scaling policies need the per-second load the fluid layer does not
+/// keep (it holds every group at its desired capacity).
+pub fn unsupported_model(model: &ModelConfig) -> Option<RunError> {
+    model.components.iter().find_map(|c| match &c.kind {
+        crate::config::ComponentKind::Tier(t)
+            if t.auto_scaling.as_ref().is_some_and(|a| !a.policies.is_empty()) =>
+        {
+            Some(RunError {
+                pos: None,
+                message: format!(
+                    "the fluid fidelity cannot run this model: tier `{}` has scaling policies, which are simulated at request level only (use --fidelity request)",
+                    c.name
+                ),
+            })
+        }
+        _ => None,
+    })
+}
+
 fn refuse(pos: &SourcePos, what: &str) -> RunError {
     RunError {
         pos: Some(pos.clone()),
@@ -186,7 +206,7 @@ pub fn run_fluid(
     scenario: &ScenarioConfig,
     seed: u64,
 ) -> Result<RunSummary, RunError> {
-    if let Some(e) = unsupported(scenario) {
+    if let Some(e) = unsupported(scenario).or_else(|| unsupported_model(model)) {
         return Err(e);
     }
     // The request-level world is built (not run) for its name checks and

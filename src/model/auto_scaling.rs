@@ -1,42 +1,60 @@
-//! An EC2 Auto Scaling group on a tier: it replaces failed instances by
-//! launching new ones, within what the control plane and the zones'
-//! capacity allow.
+//! An EC2 Auto Scaling group on a tier: it keeps the desired capacity
+//! across the tier's zones (its subnets), replaces failed instances, and
+//! follows its scaling policies (`scaling_policy.rs`), within what the
+//! control plane and the zones' capacity allow.
 //!
 //! Assumptions (behaviour.md "Auto Scaling group", cloud-figures.md "Auto
-//! Scaling and instance lifecycle"):
-//! - The group's desired capacity is the tier's `per_zone` × zones; it does
-//!   not scale with load (no scaling policies), it only replaces.
+//! Scaling and instance lifecycle", EC2 Auto Scaling User Guide):
+//! - Size: `desired` (per_zone × zones as shorthand), between `min` and
+//!   `max`. The group starts with its desired capacity spread evenly over
+//!   its zones, the earlier zones taking the remainder.
 //! - Health: EC2 status checks run every 60 s for the whole group (random
 //!   phase); an instance that is down for any reason (crash, dark zone,
 //!   lost volume) fails them at the first check. With `health_check: elb`
-//!   an instance that any of the tier's load balancers marks unhealthy
-//!   fails too. Within `grace_period` of its launch an instance counts as
-//!   healthy. Instances present at the start were launched long before, so
-//!   their grace period is over.
+//!   an instance also fails when one of the tier's load balancers reports
+//!   its target `unhealthy`; a target still in its `initial` state (newly
+//!   registered, its first checks not yet decided) is not unhealthy, so
+//!   even with `grace_period: 0s` (the API default) a new instance is not
+//!   terminated before its first health checks ("Health checks for
+//!   instances in an Auto Scaling group": Auto Scaling acts on the target
+//!   group's unhealthy state). Within `grace_period` of entering service an
+//!   instance counts as healthy whatever the checks say ("Set the health
+//!   check grace period"). Instances present at the start were launched
+//!   long before, so their grace period is over.
 //! - Replacement: the group terminates an unhealthy instance and launches a
 //!   new one in one step, at most ⌈10 % of desired⌉ (≥ 1) launches at a
-//!   time; the rest wait for the next check or for a launch to finish. If
+//!   time (a scale-out launches all its instances at once); the rest wait for the next check or for a launch to finish. If
 //!   no launch is possible (control plane down, no capacity, no zone) the
 //!   unhealthy instance is left alone (it may recover when its fault ends):
 //!   simplification, AWS terminates first and then fails to launch.
-//! - Zones: a launch goes to the healthy (not dark) zone with the fewest
-//!   instances (running or launching), preferring the failed instance's
-//!   zone on a tie: the group keeps zones balanced and avoids dark ones.
-//!   Capacity: a `capacity_limit` fault caps the launches per zone.
+//! - Zones: a launch goes to the healthy (not dark, with capacity) zone
+//!   with the fewest instances (running or launching), preferring the
+//!   failed instance's zone on a tie, so a one-instance group over two
+//!   subnets relaunches in the other zone when its own goes dark.
+//! - AZ rebalancing: when no launch is in flight and the healthy zones'
+//!   counts differ by more than one, the group launches in the zone with
+//!   the fewest first and then terminates in the zone with the most; for
+//!   this it may exceed `max` by 10 % (at least one instance) ("Rebalancing
+//!   activities"). Scale-in and rebalancing terminate in the zone with the
+//!   most instances, a random instance there (the default termination
+//!   policy's last tie-break; launch templates and billing hours are not
+//!   modelled).
 //! - A launch takes `launch_time` (boot) plus `warmup` (application); then
 //!   the instance registers with the tier's load balancers, which send it
 //!   traffic after one passing health check (a new target), immediately
 //!   without health checks. A tier without a load balancer sees it at once.
-//! - Memory stays bounded: a tier has `max_size` instance slots, spread
-//!   evenly over its zones (rounded up), allocated when the run starts; a
-//!   replacement is a new incarnation of a free slot. Running plus
-//!   launching instances never exceed `max_size`.
+//! - Memory stays bounded: every zone has `max` instance slots, allocated
+//!   when the run starts; a replacement is a new incarnation of a free
+//!   slot. Running plus launching instances never exceed `max` (plus the
+//!   rebalancing margin).
 //! - Spot: a notice (2 min before reclaim) with `rebalance` makes the group
 //!   launch a replacement at once (capacity rebalancing); at reclaim the
 //!   instance is terminated and the group fills any shortfall.
 //! - A scripted fault that targeted an instance later terminated ends on
 //!   the slot's new instance: ending a crash clears nothing it did not set,
 //!   but two overlapping crash faults on one slot are not told apart.
+
+use rand::RngExt;
 
 use super::event::{Event, ServerId};
 use super::failure::NodeRef;
@@ -84,6 +102,8 @@ pub struct AutoScaling {
     pub launching: u32,
     /// Load balancers targeting the tier.
     pub lbs: Vec<u16>,
+    /// Scaling policies' alarms and cooldowns (`None` without policies).
+    pub scaling: Option<super::scaling_policy::Scaling>,
     pub rng: SimRng,
 }
 
@@ -91,14 +111,14 @@ impl AutoScaling {
     pub fn new(
         config: AutoScalingConfig,
         zones: Vec<ZoneIndex>,
-        desired: u32,
         first_server: ServerId,
         in_service: Vec<bool>,
         rng: SimRng,
     ) -> Self {
         AutoScaling {
+            desired: config.desired,
+            scaling: super::scaling_policy::Scaling::new(&config.policies),
             config,
-            desired,
             zones,
             slots: in_service
                 .into_iter()
@@ -136,6 +156,11 @@ impl AutoScaling {
                 SlotState::Free => false,
             })
             .count() as u32
+    }
+
+    /// Instances launching now.
+    pub fn launching(&self) -> u32 {
+        self.launching
     }
 
     fn occupied(&self) -> u32 {
@@ -180,8 +205,9 @@ impl World {
         }
     }
 
-    /// Replaces unhealthy instances and fills any shortfall, within the
-    /// pacing limit and what can be launched now.
+    /// Replaces unhealthy instances, fills any shortfall, removes any
+    /// surplus and rebalances zones, within the pacing limit and what can
+    /// be launched now.
     pub fn asg_pass(&mut self, tier: u16) {
         let Some(asg) = &self.tiers[tier as usize].asg else {
             return;
@@ -198,7 +224,7 @@ impl World {
             .collect();
         for k in unhealthy {
             let preferred = self.servers[self.slot_server(tier, k) as usize].zone;
-            let Some(zone) = self.launch_zone(tier, Some(k), preferred) else {
+            let Some(zone) = self.launch_zone(tier, Some(k), preferred, false) else {
                 return;
             };
             self.asg_terminate(tier, k);
@@ -210,11 +236,131 @@ impl World {
                 break;
             }
             let preferred = asg.zones[0];
-            let Some(zone) = self.launch_zone(tier, None, preferred) else {
+            let Some(zone) = self.launch_zone(tier, None, preferred, false) else {
                 break;
             };
             self.asg_launch(tier, zone);
         }
+        self.asg_scale_in(tier);
+        self.asg_rebalance(tier);
+    }
+
+    /// Terminates in-service instances above the desired capacity, from
+    /// the zone with the most, once no launch is in flight (a launch that
+    /// finishes later is then the surplus, as AWS launches before it
+    /// terminates when it rebalances).
+    fn asg_scale_in(&mut self, tier: u16) {
+        loop {
+            let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+            if asg.launching > 0 || asg.effective() <= asg.desired {
+                return;
+            }
+            let counts = self.asg_zone_counts(tier);
+            let Some(&(_, zone)) = counts.iter().max_by_key(|&&(n, z)| (n, std::cmp::Reverse(z)))
+            else {
+                return;
+            };
+            let candidates: Vec<usize> = {
+                let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+                (0..asg.slots.len())
+                    .filter(|&k| {
+                        asg.slots[k].state == SlotState::InService
+                            && !asg.slots[k].rebalancing
+                            && self.servers[self.slot_server(tier, k) as usize].zone == zone
+                    })
+                    .collect()
+            };
+            if candidates.is_empty() {
+                return;
+            }
+            let asg = self.tiers[tier as usize].asg.as_mut().expect("checked");
+            let k = candidates[asg.rng.random_range(0..candidates.len())];
+            self.asg_terminate(tier, k);
+        }
+    }
+
+    /// In-service (not being replaced) instances per zone of the group, as
+    /// (count, zone) in the group's zone order.
+    fn asg_zone_counts(&self, tier: u16) -> Vec<(u32, ZoneIndex)> {
+        let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+        asg.zones
+            .iter()
+            .map(|&z| {
+                let n = (0..asg.slots.len())
+                    .filter(|&k| {
+                        asg.slots[k].state == SlotState::InService
+                            && !asg.slots[k].rebalancing
+                            && self.servers[self.slot_server(tier, k) as usize].zone == z
+                    })
+                    .count() as u32;
+                (n, z)
+            })
+            .collect()
+    }
+
+    /// AZ rebalancing: with the group at its desired capacity and nothing
+    /// launching, if two zones that can take a launch differ by more than
+    /// one instance, launch one in the emptier; the fuller loses one when
+    /// it comes into service (`asg_scale_in`).
+    fn asg_rebalance(&mut self, tier: u16) {
+        let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+        if asg.launching > 0 || asg.effective() != asg.desired {
+            return;
+        }
+        let counts = self.asg_zone_counts(tier);
+        let Some(&(most, _)) = counts.iter().max() else {
+            return;
+        };
+        let launchable = |z: ZoneIndex| {
+            self.zones[z].dark.is_none() && self.control_plane.capacity_allows(z)
+        };
+        let fewest = counts
+            .iter()
+            .filter(|&&(_, z)| launchable(z))
+            .min_by_key(|&&(n, z)| (n, z));
+        let Some(&(least, zone)) = fewest else {
+            return;
+        };
+        if most <= least + 1 {
+            return;
+        }
+        if self.launch_zone(tier, None, zone, true) == Some(zone) {
+            self.trace_group(tier, "asg_rebalance", format!("zones differ by {} instances: launching in the emptiest first (AZ rebalancing)", most - least));
+            self.asg_launch(tier, zone);
+        }
+    }
+
+    /// Sets the desired capacity (a scaling policy acted), clamped to
+    /// [min, max], and acts on it at once.
+    pub fn asg_set_desired(&mut self, tier: u16, desired: u32) {
+        let Some(asg) = &mut self.tiers[tier as usize].asg else {
+            return;
+        };
+        let desired = desired.clamp(asg.config.min_size, asg.config.max_size);
+        if desired == asg.desired {
+            return;
+        }
+        let before = asg.desired;
+        asg.desired = desired;
+        self.trace_group(
+            tier,
+            "asg_desired",
+            format!("desired capacity {before} → {desired}"),
+        );
+        // A scale-out launches every new instance in one activity: the
+        // 10 % pacing is for replacing unhealthy instances.
+        loop {
+            let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+            if asg.effective() >= asg.desired {
+                break;
+            }
+            let preferred = asg.zones[0];
+            let Some(zone) = self.launch_zone_unpaced(tier, preferred) else {
+                break;
+            };
+            self.asg_launch(tier, zone);
+        }
+        self.asg_pass(tier);
     }
 
     fn slot_server(&self, tier: u16, k: usize) -> ServerId {
@@ -230,27 +376,54 @@ impl World {
             return false;
         }
         asg.config.health_check == AsgHealthCheck::Ec2
-            || asg.lbs.iter().all(|&lb| {
-                let b = &self.lbs[lb as usize];
-                b.health_check.is_none() || b.health[k].healthy
-            })
+            || asg
+                .lbs
+                .iter()
+                .all(|&lb| !self.lbs[lb as usize].reports_unhealthy(k))
     }
 
     /// The zone a launch goes to now, if any: `None` while launches are
     /// blocked, paced out, at `max_size`, or every zone is dark, full or
-    /// out of capacity. `replacing` is a slot about to be freed.
+    /// out of capacity. `replacing` is a slot about to be freed;
+    /// `rebalancing` allows the 10 % (at least one) margin over `max`.
     fn launch_zone(
         &self,
         tier: u16,
         replacing: Option<usize>,
         preferred: ZoneIndex,
+        rebalancing: bool,
     ) -> Option<ZoneIndex> {
         let asg = self.tiers[tier as usize].asg.as_ref()?;
-        if self.control_plane.launch_blocked > 0 || asg.launching >= asg.max_launching() {
+        if asg.launching >= asg.max_launching() {
+            return None;
+        }
+        self.launch_zone_in(tier, replacing, preferred, rebalancing)
+    }
+
+    /// The zone a scale-out launch goes to: as `launch_zone`, without the
+    /// replacement pacing.
+    fn launch_zone_unpaced(&self, tier: u16, preferred: ZoneIndex) -> Option<ZoneIndex> {
+        self.launch_zone_in(tier, None, preferred, false)
+    }
+
+    fn launch_zone_in(
+        &self,
+        tier: u16,
+        replacing: Option<usize>,
+        preferred: ZoneIndex,
+        rebalancing: bool,
+    ) -> Option<ZoneIndex> {
+        let asg = self.tiers[tier as usize].asg.as_ref()?;
+        if self.control_plane.launch_blocked > 0 {
             return None;
         }
         let freed = u32::from(replacing.is_some());
-        if asg.occupied() - freed >= asg.config.max_size {
+        let margin = if rebalancing {
+            asg.config.max_size.div_ceil(10).max(1)
+        } else {
+            0
+        };
+        if asg.occupied() - freed >= asg.config.max_size + margin {
             return None;
         }
         let mut best: Option<(u32, bool, ZoneIndex)> = None;
@@ -306,6 +479,15 @@ impl World {
             "asg_terminate",
             "terminated by its Auto Scaling group",
         );
+    }
+
+    /// A trace event about the whole group (no one instance).
+    pub(super) fn trace_group(&mut self, tier: u16, event: &'static str, what: String) {
+        self.trace(|w| {
+            crate::metrics::trace::TraceEvent::new(w.now(), event, w.tiers[tier as usize].name.clone())
+                .cause("auto_scaling")
+                .detail(what)
+        });
     }
 
     fn trace_asg(&mut self, server: ServerId, event: &'static str, what: &str) {

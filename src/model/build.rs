@@ -31,40 +31,59 @@ impl World {
                 let mut by_zone = vec![Vec::new(); self.zones.len()];
                 let mut slots = Vec::new();
                 let mut in_service = Vec::new();
-                // A group keeps spare slots in every zone for replacements.
-                let slots_per_zone = t.auto_scaling.as_ref().map_or(t.per_zone, |a| {
-                    slots_per_zone(a.max_size, t.zones.len()).max(t.per_zone)
-                });
-                for &zone in &t.zones {
-                    for k in 0..slots_per_zone {
-                        let sid = self.add_server(
-                            Server::new(zone, t.concurrency, t.queue_limit),
-                            ServerRole::Instance {
-                                tier: tier_id,
-                                hosts: None,
-                            },
-                        );
-                        slots.push(sid);
-                        in_service.push(k < t.per_zone);
-                        if k < t.per_zone {
-                            servers.push(sid);
-                            by_zone[zone].push(sid);
-                        } else {
-                            self.servers[sid as usize]
-                                .node
-                                .set(Cause::NotRunning, DownMode::Refuse);
-                        }
-                        if let Some(v) = &t.volume {
-                            let name = format!("{}/{}-{}", c.name, self.zones[zone].name, k + 1);
-                            self.add_volume(name, VolumeOwner::Instance(sid), v);
-                        }
+                // Without a group each zone has its `per_zone` instances. A
+                // group keeps `max_size` slots in every zone, so the whole
+                // group can run in any one zone (it relaunches where the
+                // zones are healthy): first the slots the layout had before
+                // groups could move between zones (⌈max / zones⌉ per zone,
+                // at least the initial count), then the rest, so adding the
+                // spare slots leaves the first ones' random draws alone.
+                let base: Vec<u32> = (0..t.zones.len())
+                    .map(|i| match &t.auto_scaling {
+                        Some(a) => slots_per_zone(a.max_size, t.zones.len())
+                            .max(t.initial_in_zone(i)),
+                        None => t.per_zone,
+                    })
+                    .collect();
+                let mut layout: Vec<(usize, u32)> = Vec::new();
+                for (i, &n) in base.iter().enumerate() {
+                    layout.extend((0..n).map(|k| (i, k)));
+                }
+                if let Some(a) = &t.auto_scaling {
+                    for (i, &n) in base.iter().enumerate() {
+                        layout.extend((n..a.max_size.max(n)).map(|k| (i, k)));
                     }
                 }
+                for (i, k) in layout {
+                    let zone = t.zones[i];
+                    let sid = self.add_server(
+                        Server::new(zone, t.concurrency, t.queue_limit),
+                        ServerRole::Instance {
+                            tier: tier_id,
+                            hosts: None,
+                        },
+                    );
+                    slots.push(sid);
+                    let up = k < t.initial_in_zone(i);
+                    in_service.push(up);
+                    if up {
+                        servers.push(sid);
+                        by_zone[zone].push(sid);
+                    } else {
+                        self.servers[sid as usize]
+                            .node
+                            .set(Cause::NotRunning, DownMode::Refuse);
+                    }
+                    if let Some(v) = &t.volume {
+                        let name = format!("{}/{}-{}", c.name, self.zones[zone].name, k + 1);
+                        self.add_volume(name, VolumeOwner::Instance(sid), v);
+                    }
+                }
+                servers.sort_unstable();
                 let asg = t.auto_scaling.as_ref().map(|a| {
                     AutoScaling::new(
                         a.clone(),
                         t.zones.clone(),
-                        t.per_zone * t.zones.len() as u32,
                         slots[0],
                         in_service,
                         stream(self.seed, &format!("asg/{}", c.name)),
@@ -369,6 +388,7 @@ impl World {
             }
         }
         self.schedule_asg_checks();
+        self.schedule_scaling_samples();
         for v in 0..self.volumes.len() {
             let owned_by_db = matches!(self.volumes[v].owner, VolumeOwner::DbNode { .. });
             if let (true, Some(every)) = (owned_by_db, self.volumes[v].config.snapshot_every) {

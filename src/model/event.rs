@@ -110,6 +110,10 @@ pub enum Event {
     AsgCheck {
         tier: u16,
     },
+    /// A group's scaling policies sample their metrics.
+    ScalingSample {
+        tier: u16,
+    },
     /// An instance launched by an Auto Scaling group finished booting and
     /// warming up (dropped if the slot's launch generation changed).
     InstanceLaunched {

@@ -10,8 +10,11 @@
 //! - Health checks run every `interval` per target (random phase); a check
 //!   of a refusing target fails at once, of a blackholed target after
 //!   `timeout`. `unhealthy_threshold` consecutive failures take a target out,
-//!   `healthy_threshold` consecutive successes bring it back. An overloaded
-//!   target still passes (checks are cheap).
+//!   `healthy_threshold` consecutive successes bring it back. A newly
+//!   registered target is `initial`: one passing check brings it in,
+//!   `unhealthy_threshold` failing ones make it `unhealthy`; until then it
+//!   gets no traffic but is not reported unhealthy. An overloaded target
+//!   still passes (checks are cheap).
 //! - Health state and the balancing state (round-robin pointer, outstanding
 //!   counts) are shared by all nodes: the LB acts as one logical balancer.
 //! - A target's outstanding requests are those the LB routed to it that
@@ -161,6 +164,17 @@ impl LoadBalancer {
             return false;
         }
         let h = &mut self.health[target];
+        if h.fresh && !ok {
+            // A new target's failures count towards `unhealthy` (its
+            // `initial` state ends either way): it stays out of rotation.
+            h.streak += 1;
+            if h.streak >= hc.unhealthy_threshold {
+                h.fresh = false;
+                h.streak = 0;
+                h.changed_at = Some(now);
+            }
+            return false;
+        }
         if ok == h.healthy {
             h.streak = 0;
             return false;
@@ -271,6 +285,16 @@ impl LoadBalancer {
         };
         self.outstanding[pick as usize] += 1;
         (self.targets[pick as usize], pick)
+    }
+
+    /// Whether the target group reports target `t` `unhealthy` (what an
+    /// Auto Scaling group with ELB health checks acts on): registered,
+    /// checked, and failing. A new target in its `initial` state is not.
+    pub fn reports_unhealthy(&self, t: usize) -> bool {
+        self.health_check.is_some()
+            && self.registered[t]
+            && !self.health[t].fresh
+            && !self.health[t].healthy
     }
 
     /// Registers a new instance in target slot `t`: it needs one passing

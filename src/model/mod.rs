@@ -20,6 +20,7 @@
 //!   the hop; the response's return trip is folded into it.
 
 pub mod auto_scaling;
+pub mod scaling_policy;
 pub mod backup;
 mod build;
 pub mod cache;

@@ -12,7 +12,7 @@ use crate::config::{ClassIndex, ZoneIndex};
 use crate::time::{SimDuration, SimTime};
 
 /// Tier slots one attempt may hold at once (validated paths are shorter).
-pub const MAX_HELD: usize = 8;
+pub const MAX_HELD: usize = crate::config::MAX_TIERS_IN_PATH;
 
 #[derive(Clone, Debug)]
 pub struct Request {

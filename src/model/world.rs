@@ -275,6 +275,7 @@ impl World {
                 incarnation,
             } => self.on_cache_node_replaced(cache, node, incarnation),
             Event::AsgCheck { tier } => self.on_asg_check(tier),
+            Event::ScalingSample { tier } => self.on_scaling_sample(tier),
             Event::InstanceLaunched { server, generation } => {
                 self.on_instance_launched(server, generation)
             }

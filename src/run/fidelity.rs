@@ -2,7 +2,7 @@
 //! rate between infrastructure state changes (`fluid`), or the one that
 //! suits the scenario (`auto`).
 
-use crate::config::{Profile, ScenarioConfig};
+use crate::config::{ModelConfig, Profile, ScenarioConfig};
 
 /// `--fidelity`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -39,6 +39,20 @@ impl Fidelity {
                 } else {
                     Fidelity::Request
                 }
+            }
+            f => f,
+        }
+    }
+
+    /// The fidelity a run of `model` under `scenario` uses: as
+    /// [`Fidelity::resolve`], but `auto` also stays at request level for a
+    /// model the fluid layer cannot run (scaling policies).
+    pub fn resolve_for(self, model: &ModelConfig, scenario: &ScenarioConfig) -> Fidelity {
+        match self.resolve(scenario) {
+            Fidelity::Fluid
+                if self == Fidelity::Auto && crate::fluid::unsupported_model(model).is_some() =>
+            {
+                Fidelity::Request
             }
             f => f,
         }

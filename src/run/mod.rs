@@ -79,14 +79,14 @@ pub fn run(
 }
 
 /// Simulates `model` under `scenario` with `seed` at `fidelity` (`Auto`
-/// resolves per [`Fidelity::resolve`]).
+/// resolves per [`Fidelity::resolve_for`]).
 pub fn run_with(
     model: &ModelConfig,
     scenario: &ScenarioConfig,
     seed: u64,
     fidelity: Fidelity,
 ) -> Result<RunSummary, RunError> {
-    match fidelity.resolve(scenario) {
+    match fidelity.resolve_for(model, scenario) {
         Fidelity::Fluid => {
             // The fluid layer does not price designs; the cost is a
             // function of the model and workload alone, as at request level.

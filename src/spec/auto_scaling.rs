@@ -1,11 +1,19 @@
 //! A tier's `auto_scaling:` block: `aws/asg` alone, or a map overriding the
-//! preset's (or the generic) figures.
+//! preset's (or the generic) figures, the group's size and its scaling
+//! policies.
 //!
 //! ```yaml
 //! auto_scaling: { preset: aws/asg, health_check: elb, grace_period: 300s,
 //!                 launch_time: { lognormal: { median: 30s, p99: 120s } },
-//!                 warmup: 60s, max_size: 12 }
+//!                 warmup: 60s, desired: 4, min: 2, max: 12,
+//!                 policies: [{ type: target_tracking, metric: utilization, target: 50 }] }
 //! ```
+//!
+//! Size: the tier's `per_zone` is shorthand for `desired` = `per_zone` ×
+//! zones (and then `min` defaults to it); without either the group has one
+//! instance per zone (the tier default). As in CloudFormation, `desired` defaults to `min`,
+//! `min` to `desired`, and `max` (also spelt `max_size`) to twice
+//! `desired`; `min ≤ desired ≤ max` is checked.
 
 use std::fmt;
 
@@ -31,7 +39,11 @@ pub struct RawAutoScalingSettings {
     pub grace_period: Option<Duration>,
     pub launch_time: Option<DistSpec>,
     pub warmup: Option<Duration>,
+    pub desired: Option<Spanned<u32>>,
+    pub min: Option<Spanned<u32>>,
+    pub max: Option<Spanned<u32>>,
     pub max_size: Option<Spanned<u32>>,
+    pub policies: Option<Spanned<Vec<Spanned<super::scaling_policy::RawScalingPolicy>>>>,
 }
 
 #[derive(Debug)]
@@ -43,7 +55,7 @@ impl<'de> Deserialize<'de> for RawAutoScaling {
         impl<'de> Visitor<'de> for AsgVisitor {
             type Value = RawAutoScaling;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("`aws/asg` or a map with preset, health_check, grace_period, launch_time, warmup, max_size")
+                f.write_str("`aws/asg` or a map with preset, health_check, grace_period, launch_time, warmup, desired, min, max, policies")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawAutoScaling, E> {
                 if catalog::lookup(v).is_some_and(|p| p.kind_name() == "auto_scaling") {
@@ -63,13 +75,13 @@ impl<'de> Deserialize<'de> for RawAutoScaling {
     }
 }
 
-/// Resolves the block for a tier of `desired` instances. `max_size`
-/// defaults to twice the desired capacity: room to replace a whole zone's
-/// instances in the others while the dead ones are still counted.
+/// Resolves the block for a tier over `zones` zones whose `per_zone`, if
+/// the file gives one, is `per_zone`.
 pub fn resolve(
     ctx: &ModelContext,
     raw: &Spanned<RawAutoScaling>,
-    desired: u32,
+    zones: usize,
+    per_zone: Option<&Spanned<u32>>,
 ) -> Result<AutoScalingConfig, Diagnostic> {
     let s = &raw.value.0;
     let preset = match &s.preset {
@@ -105,25 +117,92 @@ pub fn resolve(
             }
         },
     };
-    let max_size = match &s.max_size {
-        None => (desired.saturating_mul(2)).min(MAX_ASG_SIZE.max(desired)),
-        Some(m) => {
-            if m.value < desired || m.value > MAX_ASG_SIZE {
-                return Err(ctx.error(
-                    m,
-                    format!(
-                        "`max_size` must be between the desired capacity ({desired}: per_zone × zones) and {MAX_ASG_SIZE}"
-                    ),
-                ));
-            }
-            m.value
-        }
+    let size = size(ctx, raw, zones, per_zone)?;
+    let policies = match &s.policies {
+        None => Vec::new(),
+        Some(list) => list
+            .value
+            .iter()
+            .map(|p| super::scaling_policy::resolve(ctx, p))
+            .collect::<Result<_, _>>()?,
     };
     Ok(AutoScalingConfig {
         health_check,
         grace_period: s.grace_period.map_or(preset.grace_period, |d| d.0),
         launch_time: s.launch_time.as_ref().map_or(preset.launch_time, |d| d.0),
         warmup: s.warmup.map_or(preset.warmup, |d| d.0),
-        max_size,
+        desired: size.desired,
+        min_size: size.min,
+        max_size: size.max,
+        policies,
     })
+}
+
+struct Size {
+    desired: u32,
+    min: u32,
+    max: u32,
+}
+
+fn size(
+    ctx: &ModelContext,
+    raw: &Spanned<RawAutoScaling>,
+    zones: usize,
+    per_zone: Option<&Spanned<u32>>,
+) -> Result<Size, Diagnostic> {
+    let s = &raw.value.0;
+    if let (Some(p), Some(_)) = (per_zone, &s.desired) {
+        return Err(ctx.error(
+            p,
+            "give the group's size once: the tier's `per_zone` or the group's `desired`, not both",
+        ));
+    }
+    let max_field = match (&s.max, &s.max_size) {
+        (Some(m), Some(_)) => {
+            return Err(ctx.error(m, "`max` and `max_size` are the same field: give one"))
+        }
+        (m, n) => m.as_ref().or(n.as_ref()),
+    };
+    for (field, v) in [
+        ("desired", s.desired.as_ref()),
+        ("min", s.min.as_ref()),
+        ("max", max_field),
+    ] {
+        if let Some(v) = v {
+            if v.value == 0 || v.value > MAX_ASG_SIZE {
+                return Err(ctx.error(
+                    v,
+                    format!("`{field}` must be between 1 and {MAX_ASG_SIZE}"),
+                ));
+            }
+        }
+    }
+    let shorthand = per_zone.map(|p| p.value.saturating_mul(zones as u32));
+    let desired = match (&s.desired, shorthand, &s.min) {
+        (Some(d), _, _) => d.value,
+        (None, Some(n), _) => n,
+        (None, None, Some(m)) => m.value,
+        (None, None, None) => generic::TIER_PER_ZONE.saturating_mul(zones as u32),
+    };
+    let min = s.min.as_ref().map_or(desired, |m| m.value);
+    let max = max_field.map_or_else(
+        || desired.saturating_mul(2).clamp(1, MAX_ASG_SIZE.max(desired)),
+        |m| m.value,
+    );
+    let at = max_field.or(s.min.as_ref()).or(s.desired.as_ref());
+    let complain = |message: String| match at {
+        Some(v) => ctx.error(v, message),
+        None => ctx.error(raw, message),
+    };
+    if !(min <= desired && desired <= max) {
+        return Err(complain(format!(
+            "the group needs min ≤ desired ≤ max; here min {min}, desired {desired}{}, max {max}",
+            if shorthand.is_some() && s.desired.is_none() {
+                " (per_zone × zones)"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(Size { desired, min, max })
 }

@@ -330,7 +330,15 @@ fn tier(
         Some(v) => count_in(ctx, v, "per_zone", MAX_PER_ZONE)?,
         None => generic::TIER_PER_ZONE,
     };
-    let desired = per_zone * zones.len() as u32;
+    let auto_scaling = match &c.auto_scaling {
+        Some(a) => Some(super::auto_scaling::resolve(
+            ctx,
+            a,
+            zones.len(),
+            c.per_zone.as_ref(),
+        )?),
+        None => None,
+    };
     Ok(TierConfig {
         zones,
         per_zone,
@@ -345,10 +353,7 @@ fn tier(
             Some(v) => Some(resolve_volume(ctx, v)?),
             None => None,
         },
-        auto_scaling: match &c.auto_scaling {
-            Some(a) => Some(super::auto_scaling::resolve(ctx, a, desired)?),
-            None => None,
-        },
+        auto_scaling,
     })
 }
 

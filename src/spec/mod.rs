@@ -6,6 +6,7 @@
 //! The syntax is documented in docs/file-format.md.
 
 mod auto_scaling;
+mod scaling_policy;
 mod capacity_faults;
 mod components;
 mod context;

@@ -155,7 +155,16 @@ fn check_hosts(
         let ComponentKind::Tier(tier) = &components[host].kind else {
             continue;
         };
-        let instances = tier.zones.len() as u32 * tier.per_zone;
+        if tier.auto_scaling.is_some() {
+            return Err(ctx.error(
+                host_name,
+                format!(
+                    "host tier `{}` has an Auto Scaling group: a replacement instance would not have the database",
+                    host_name.value
+                ),
+            ));
+        }
+        let instances = tier.initial_instances();
         if instances != 1 {
             return Err(ctx.error(
                 host_name,

@@ -65,6 +65,8 @@ pub fn apply(model: &mut ModelConfig, text: &str) -> Result<String, String> {
                 // An Auto Scaling group needs room for the new desired size.
                 let desired = t.per_zone * t.zones.len() as u32;
                 if let Some(asg) = &mut t.auto_scaling {
+                    asg.desired = desired;
+                    asg.min_size = asg.min_size.min(desired);
                     asg.max_size = asg.max_size.max(desired);
                 }
             }

@@ -6,7 +6,7 @@ use serde_saphyr::Spanned;
 
 use super::context::ModelContext;
 use super::diagnostics::Diagnostic;
-use crate::config::{ComponentConfig, ComponentKind, Op, Step};
+use crate::config::{ComponentConfig, ComponentKind, Op, Step, MAX_TIERS_IN_PATH};
 
 /// The ops a component kind accepts, as written, default first.
 fn ops_of(kind: &ComponentKind) -> &'static [(&'static str, Op)] {
@@ -79,6 +79,13 @@ pub fn steps(
             check_after_load_balancer(ctx, text, previous, component, components)?;
         }
         steps.push(Step { component, op });
+        let tiers = steps.iter().filter(|s| s.op == Op::Serve).count();
+        if tiers > MAX_TIERS_IN_PATH {
+            return Err(ctx.error(
+                text,
+                format!("this path passes {tiers} tiers; at most {MAX_TIERS_IN_PATH} are supported"),
+            ));
+        }
     }
     if let Some(last) = steps.last() {
         if let ComponentKind::LoadBalancer(lb) = &components[last.component].kind {
