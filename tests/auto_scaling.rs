@@ -70,8 +70,8 @@ faults:
 #[test]
 fn grace_period_zero_does_not_terminate_a_replacement_still_in_its_initial_checks() {
     // Before: with grace 0 every replacement was terminated the instant it
-    // entered service (its target was not yet healthy): 31 launches in 50
-    // minutes and 9 % availability for this one-instance group. The ALB
+    // entered service (its target was not yet healthy): 34 launches in the
+    // hour and 16.7 % availability for this one-instance group. The ALB
     // reports a new target `initial` until its first check, and Auto
     // Scaling acts only on `unhealthy`, so one replacement is enough.
     // Crash at 600 s; the next status check (uniform phase in 60 s) finds
@@ -130,7 +130,7 @@ fn one_over_two(desired: u32, max: u32) -> firedrill::config::ModelConfig {
 fn a_group_across_two_subnets_relaunches_in_the_other_zone() {
     // Before: desired was per_zone × zones and replacements launched only
     // in the instance's own zone, so the instance stayed down for the
-    // whole hour of zone a's outage: availability 60.5 % over 2 h. Now the
+    // whole hour of zone a's outage: availability 48.9 % over 2 h. Now the
     // status check (≤ 60 s) finds it, the group launches in zone b (boot
     // ≈ 30 s + 60 s warm-up + ≤ 30 s first ALB check): ≈ 2–4 min down of
     // 120, availability ≥ 96 %.
