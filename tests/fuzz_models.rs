@@ -72,6 +72,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     annual_failure_rate: 0.002,
                 }),
                 auto_scaling: None,
+                session_state: SessionState::Local,
             }),
         });
         // Sometimes an Auto Scaling group replaces the tier's instances.
@@ -122,6 +123,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 }),
                 connect_timeout: secs(rng.random_range(1..=10)),
                 dns_ttl: secs(rng.random_range(0..=60)),
+                stickiness: None,
             }),
         });
     }
@@ -540,6 +542,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
             },
             mix: None,
             clients: rng.random_range(1..=500),
+            session_length: None,
         },
         client: ClientConfig {
             timeout: rng

@@ -171,6 +171,24 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
     None
 }
 
+/// Why the fluid mode cannot run this model, if it cannot: sticky
+/// sessions bind users to targets one request at a time (who is pinned
+/// where, what a failure re-routes, which sessions lose state), which a
+/// rate cannot express; `--fidelity auto` runs such a model at request
+/// level.
+pub fn unsupported_model(model: &ModelConfig) -> Option<RunError> {
+    let sticky = model.components.iter().find(|c| {
+        matches!(&c.kind, crate::config::ComponentKind::LoadBalancer(lb) if lb.stickiness.is_some())
+    })?;
+    Some(RunError {
+        pos: None,
+        message: format!(
+            "the fluid fidelity cannot run this model: load balancer `{}` has sticky sessions, which are simulated at request level only (use --fidelity request)",
+            sticky.name
+        ),
+    })
+}
+
 fn refuse(pos: &SourcePos, what: &str) -> RunError {
     RunError {
         pos: Some(pos.clone()),
@@ -186,7 +204,7 @@ pub fn run_fluid(
     scenario: &ScenarioConfig,
     seed: u64,
 ) -> Result<RunSummary, RunError> {
-    if let Some(e) = unsupported(scenario) {
+    if let Some(e) = unsupported(scenario).or_else(|| unsupported_model(model)) {
         return Err(e);
     }
     // The request-level world is built (not run) for its name checks and
@@ -480,6 +498,7 @@ fn summarize(
     RunSummary {
         cost: Default::default(),
         timeline: Default::default(),
+        sessions: None,
         firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name.clone(),
         scenario: scenario.name.clone(),

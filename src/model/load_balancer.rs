@@ -24,12 +24,14 @@
 //!   (fail open), so a total outage shows as errors from dead targets.
 //! - A target that is down when a request reaches it refuses (502 at once)
 //!   or blackholes (504 after `connect_timeout`).
+//! - With `stickiness`, a session's cookie picks the target before the
+//!   strategy does; the cookie table and its rules live in `sticky.rs`.
 
 use rand::RngExt;
 
 use super::event::ServerId;
 use super::node::NodeState;
-use crate::config::{HealthCheckConfig, Strategy, ZoneIndex};
+use crate::config::{HealthCheckConfig, StickinessConfig, Strategy, ZoneIndex};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 
@@ -76,6 +78,8 @@ pub struct LoadBalancer {
     rr_next: usize,
     /// Sorted (hash point, target) pairs for consistent hashing.
     ring: Vec<(u64, u16)>,
+    /// Sticky sessions (`sticky.rs`); `None` on the common path.
+    pub stickiness: Option<StickinessConfig>,
     pub rng: SimRng,
 }
 
@@ -138,6 +142,7 @@ impl LoadBalancer {
             candidates_dirty: true,
             rr_next: 0,
             ring,
+            stickiness: None,
             rng,
         }
     }
@@ -271,6 +276,31 @@ impl LoadBalancer {
         };
         self.outstanding[pick as usize] += 1;
         (self.targets[pick as usize], pick)
+    }
+
+    /// Whether a sticky cookie naming target `t` is honoured at `node`: the
+    /// target is registered and healthy, or the node fails open and routes
+    /// to it anyway ("Sticky sessions for your Application Load Balancer":
+    /// a cookie naming a deregistered or unhealthy target gets a new one).
+    pub fn honours(&mut self, t: u16, node: usize) -> bool {
+        let t_index = t as usize;
+        if t_index >= self.targets.len() || !self.registered[t_index] {
+            return false;
+        }
+        if self.health[t_index].healthy {
+            return true;
+        }
+        if self.candidates_dirty {
+            self.rebuild_candidates();
+        }
+        self.candidates[node].contains(&t)
+    }
+
+    /// Routes a request to target `t` chosen by its cookie, counting it as
+    /// outstanding there, like [`Self::choose`].
+    pub fn route_to(&mut self, t: u16) -> ServerId {
+        self.outstanding[t as usize] += 1;
+        self.targets[t as usize]
     }
 
     /// Registers a new instance in target slot `t`: it needs one passing

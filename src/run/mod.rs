@@ -86,7 +86,16 @@ pub fn run_with(
     seed: u64,
     fidelity: Fidelity,
 ) -> Result<RunSummary, RunError> {
-    match fidelity.resolve(scenario) {
+    let resolved = match fidelity.resolve(scenario) {
+        // `auto` leaves what the fluid mode cannot run to request level.
+        Fidelity::Fluid
+            if fidelity == Fidelity::Auto && crate::fluid::unsupported_model(model).is_some() =>
+        {
+            Fidelity::Request
+        }
+        f => f,
+    };
+    match resolved {
         Fidelity::Fluid => {
             // The fluid layer does not price designs; the cost is a
             // function of the model and workload alone, as at request level.
