@@ -184,7 +184,8 @@ impl<'de> Deserialize<'de> for RawHealthCheck {
 #[derive(Debug)]
 pub enum RawStickiness {
     Disabled,
-    Settings(RawStickinessSettings),
+    /// Boxed: the settings are large beside `Disabled`.
+    Settings(Box<RawStickinessSettings>),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -216,7 +217,7 @@ impl<'de> Deserialize<'de> for RawStickiness {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawStickiness, A::Error> {
                 RawStickinessSettings::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawStickiness::Settings)
+                    .map(|s| RawStickiness::Settings(Box::new(s)))
             }
         }
         deserializer.deserialize_any(StickinessVisitor)
