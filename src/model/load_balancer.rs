@@ -414,6 +414,26 @@ mod tests {
     }
 
     #[test]
+    fn a_cookie_is_honoured_for_a_healthy_target_or_when_the_node_fails_open() {
+        let mut b = lb(Strategy::RoundRobin, false);
+        // Node 0 (zone 0) honours a healthy target of zone 1 too.
+        assert!(b.honours(2, 0));
+        b.apply_check(0, false, SimTime::ZERO);
+        b.apply_check(0, false, SimTime::ZERO);
+        assert!(!b.honours(0, 0), "unhealthy while target 1 is healthy");
+        b.apply_check(1, false, SimTime::ZERO);
+        b.apply_check(1, false, SimTime::ZERO);
+        // Both zone-0 targets unhealthy: node 0 fails open and routes to them.
+        assert!(b.honours(0, 0));
+        assert!(!b.honours(0, 1), "node 1 still has healthy targets");
+        b.deregister(2);
+        assert!(!b.honours(2, 1));
+        assert!(!b.honours(u16::MAX, 0));
+        assert_eq!(b.route_to(3), 13);
+        assert_eq!(b.outstanding[3], 1);
+    }
+
+    #[test]
     fn consistent_hash_keeps_a_client_on_its_target() {
         let mut b = lb(Strategy::ConsistentHash, true);
         let first = b.choose(0, 42).0;

@@ -24,7 +24,13 @@
 //!   target ... even if the failed target comes back". Until the checks mark
 //!   a dead target out its sessions keep reaching it and fail (so does a
 //!   load balancer without health checks, until the cookies expire). A node
-//!   that fails open (no healthy target) honours every cookie.
+//!   that fails open (no healthy target) honours every cookie. Any node
+//!   honours a cookie naming a healthy target, in its zone or not (the
+//!   cookie names a target of the group, whatever `cross_zone` says).
+//! - Simplification: a cookie names a target slot, so an Auto Scaling
+//!   replacement launched into the slot of a terminated instance counts as
+//!   the same target once registered (the ALB would pick a new target by
+//!   the strategy); the session's state is lost either way.
 //! - `lb_cookie` (AWSALB) and `app_cookie` (AWSALBAPP) behave the same here:
 //!   the application is assumed to set its own cookie on the first response,
 //!   and both expiries are reset on every response.
