@@ -72,6 +72,11 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     annual_failure_rate: 0.002,
                 }),
                 auto_scaling: None,
+                session_state: if rng.random_bool(0.5) {
+                    SessionState::Local
+                } else {
+                    SessionState::Cache
+                },
             }),
         });
         // Sometimes an Auto Scaling group replaces the tier's instances.
@@ -134,6 +139,16 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 }),
                 connect_timeout: secs(rng.random_range(1..=10)),
                 dns_ttl: secs(rng.random_range(0..=60)),
+                // Sometimes sticky sessions, with a cookie short enough to
+                // expire between a user's requests.
+                stickiness: rng.random_bool(0.4).then(|| StickinessConfig {
+                    cookie: if rng.random_bool(0.5) {
+                        StickinessType::LbCookie
+                    } else {
+                        StickinessType::AppCookie
+                    },
+                    duration: secs(rng.random_range(1..=120)),
+                }),
             }),
         });
     }
@@ -552,6 +567,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
             },
             mix: None,
             clients: rng.random_range(1..=500),
+            session_length: rng.random_bool(0.3).then(|| dist(rng, 60_000)),
         },
         client: ClientConfig {
             timeout: rng
@@ -604,6 +620,17 @@ fn check(generator: u64, seed: u64) -> Result<(), TestCaseError> {
     prop_assert_eq!(q.total, q.succeeded + q.failed + q.in_flight_end);
     prop_assert_eq!(first.errors_by_cause.values().sum::<u64>(), q.failed);
     prop_assert!(first.data_loss.writes_lost <= first.data_loss.writes_acknowledged);
+    if let Some(x) = first.sessions {
+        prop_assert_eq!(
+            x.lost_state,
+            x.lost_state_target_failed + x.lost_state_cookie_expired
+        );
+        // A re-route, and a loss after the cookie expired, each follow a
+        // request routed by the strategy.
+        prop_assert!(x.rerouted <= x.non_sticky_requests);
+        prop_assert!(x.lost_state_cookie_expired <= x.non_sticky_requests);
+        prop_assert!(x.started <= x.non_sticky_requests);
+    }
     let again = run(&model, &scenario, seed).unwrap();
     prop_assert_eq!(json::render(&first), json::render(&again));
     Ok(())

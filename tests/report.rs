@@ -103,6 +103,7 @@ fn sample() -> RunSummary {
         slo,
         cost: sample_cost(),
         timeline: Default::default(),
+        sessions: None,
         engine: EngineStats {
             events: 12_345_678,
             peak_pending_events: 999,

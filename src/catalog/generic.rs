@@ -35,6 +35,13 @@ pub const VOLUME_SNAPSHOT_DURATION: SimDuration = SimDuration::from_secs(600);
 pub const VOLUME_RESTORE_TIME: SimDuration = SimDuration::from_secs(1_800);
 /// EBS gp2/gp3 upper figure (AWS EC2 User Guide, "Amazon EBS volume types").
 pub const VOLUME_ANNUAL_FAILURE_RATE: f64 = 0.002;
+/// ALB target-group attributes `stickiness.lb_cookie.duration_seconds` and
+/// `stickiness.app_cookie.duration_seconds`: 1 day by default, from 1 s to
+/// 7 days (ELB API Reference, "TargetGroupAttribute"; ALB user guide,
+/// "Sticky sessions for your Application Load Balancer").
+pub const STICKINESS_DURATION: SimDuration = SimDuration::from_secs(86_400);
+pub const STICKINESS_DURATION_MIN: SimDuration = SimDuration::from_secs(1);
+pub const STICKINESS_DURATION_MAX: SimDuration = SimDuration::from_secs(604_800);
 
 /// A load balancer without a preset: ALB-like health checks (the most common
 /// defaults, see `aws.rs`), round robin, cross-zone on.

@@ -260,6 +260,7 @@ mod tests {
             slo,
             cost: CostSummary::default(),
             timeline: Default::default(),
+            sessions: None,
             engine: EngineStats::default(),
             detail: RunDetail::default(),
         }

@@ -88,6 +88,21 @@ pub struct TierConfig {
     pub volume: Option<VolumeConfig>,
     /// An Auto Scaling group replacing failed instances; `None` = fixed.
     pub auto_scaling: Option<AutoScalingConfig>,
+    /// Where the instances keep user-session state (matters only behind a
+    /// load balancer with sticky sessions; see `model/sticky.rs`).
+    pub session_state: SessionState,
+}
+
+/// Where a tier keeps its users' session state (`session_state:`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SessionState {
+    /// In the instance's memory: a session moved to another instance, or
+    /// whose instance restarted, loses it.
+    #[default]
+    Local,
+    /// In a shared store (ElastiCache, DynamoDB): any instance can serve
+    /// any session, so moving a session loses nothing.
+    Cache,
 }
 
 impl TierConfig {
@@ -271,6 +286,35 @@ pub struct LoadBalancerConfig {
     pub connect_timeout: SimDuration,
     /// TTL of the load balancer's DNS name (clients' view of its nodes).
     pub dns_ttl: SimDuration,
+    /// Sticky sessions (ALB target-group `stickiness.*`); `None` = off.
+    pub stickiness: Option<StickinessConfig>,
+}
+
+/// The ALB target-group attributes `stickiness.type` and
+/// `stickiness.lb_cookie.duration_seconds` (or `app_cookie`'s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StickinessConfig {
+    pub cookie: StickinessType,
+    /// How long a session stays bound after its last request (the ALB
+    /// resets the cookie's expiry on every request).
+    pub duration: SimDuration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StickinessType {
+    /// Duration-based: the load balancer's own `AWSALB` cookie.
+    LbCookie,
+    /// Application-based: `AWSALBAPP`, following the application's cookie.
+    AppCookie,
+}
+
+impl StickinessType {
+    pub fn name(self) -> &'static str {
+        match self {
+            StickinessType::LbCookie => "lb_cookie",
+            StickinessType::AppCookie => "app_cookie",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

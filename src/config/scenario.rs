@@ -66,8 +66,12 @@ pub struct WorkloadConfig {
     pub profile: Profile,
     /// Overrides the model's class shares: (class name, share).
     pub mix: Option<Vec<(String, f64, SourcePos)>>,
-    /// Distinct clients (keys for consistent hashing; DNS caches).
+    /// Distinct clients (keys for consistent hashing; DNS caches). Each
+    /// is one user's browser: its session for sticky load balancers.
     pub clients: u32,
+    /// How long a user's session lasts before a new user (no cookie, no
+    /// state) takes the client's place; `None` = the whole run.
+    pub session_length: Option<Dist>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

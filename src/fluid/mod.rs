@@ -171,21 +171,29 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
     None
 }
 
-/// Why the fluid fidelity cannot run `model`, if it cannot: Auto Scaling
-/// scaling policies need the per-second load the fluid layer does not
-/// keep (it holds every group at its desired capacity).
+/// Why the fluid fidelity cannot run `model`, if it cannot; `--fidelity
+/// auto` runs such a model at request level:
+/// - Auto Scaling scaling policies need the per-second load the fluid
+///   layer does not keep (it holds every group at its desired capacity);
+/// - sticky sessions bind users to targets one request at a time (who is
+///   pinned where, what a failure re-routes, which sessions lose state),
+///   which a rate cannot express.
 pub fn unsupported_model(model: &ModelConfig) -> Option<RunError> {
+    use crate::config::ComponentKind;
+    let refuse = |name: &str, kind: &str, what: &str| RunError {
+        pos: None,
+        message: format!(
+            "the fluid fidelity cannot run this model: {kind} `{name}` has {what}, which are simulated at request level only (use --fidelity request)"
+        ),
+    };
     model.components.iter().find_map(|c| match &c.kind {
-        crate::config::ComponentKind::Tier(t)
+        ComponentKind::Tier(t)
             if t.auto_scaling.as_ref().is_some_and(|a| !a.policies.is_empty()) =>
         {
-            Some(RunError {
-                pos: None,
-                message: format!(
-                    "the fluid fidelity cannot run this model: tier `{}` has scaling policies, which are simulated at request level only (use --fidelity request)",
-                    c.name
-                ),
-            })
+            Some(refuse(&c.name, "tier", "scaling policies"))
+        }
+        ComponentKind::LoadBalancer(lb) if lb.stickiness.is_some() => {
+            Some(refuse(&c.name, "load balancer", "sticky sessions"))
         }
         _ => None,
     })
@@ -500,6 +508,7 @@ fn summarize(
     RunSummary {
         cost: Default::default(),
         timeline: Default::default(),
+        sessions: None,
         firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name.clone(),
         scenario: scenario.name.clone(),

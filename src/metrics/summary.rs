@@ -27,10 +27,33 @@ pub struct RunSummary {
     /// The scenario's wall-clock start and named phases (incident replays);
     /// written to report.json under `timeline` only when present.
     pub timeline: ScenarioTimeline,
+    /// Sticky sessions: written to report.json under `sessions` only when
+    /// a load balancer of the model is sticky.
+    pub sessions: Option<SessionSummary>,
     /// Not part of report.json: facts about the simulation itself.
     pub engine: EngineStats,
     /// Not part of report.json: figures for validation against closed forms.
     pub detail: RunDetail,
+}
+
+/// What sticky load balancers did to users' sessions after the warm-up
+/// (`model/sticky.rs` defines each count).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// Concurrent users (the workload's `clients`).
+    pub users: u64,
+    pub started: u64,
+    /// Requests routed by the strategy for want of a usable cookie (the
+    /// ALB's `NonStickyRequestCount`).
+    pub non_sticky_requests: u64,
+    /// Requests whose valid cookie named an unhealthy or deregistered
+    /// target: the session moved to another.
+    pub rerouted: u64,
+    /// Sessions that lost their state (`session_state: local`), in total
+    /// and by cause.
+    pub lost_state: u64,
+    pub lost_state_target_failed: u64,
+    pub lost_state_cookie_expired: u64,
 }
 
 /// Where a run sits on the wall clock, when its scenario says so.

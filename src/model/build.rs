@@ -131,6 +131,7 @@ impl World {
                         targets,
                         stream(self.seed, &format!("lb/{}", c.name)),
                     ));
+                    self.lbs.last_mut().expect("just pushed").stickiness = lb.stickiness;
                     if let Some(asg) = &self.tiers[t as usize].asg {
                         let lb = self.lbs.last_mut().expect("just pushed");
                         for (k, slot) in asg.slots.iter().enumerate() {

@@ -27,12 +27,14 @@
 //!   (fail open), so a total outage shows as errors from dead targets.
 //! - A target that is down when a request reaches it refuses (502 at once)
 //!   or blackholes (504 after `connect_timeout`).
+//! - With `stickiness`, a session's cookie picks the target before the
+//!   strategy does; the cookie table and its rules live in `sticky.rs`.
 
 use rand::RngExt;
 
 use super::event::ServerId;
 use super::node::NodeState;
-use crate::config::{HealthCheckConfig, Strategy, ZoneIndex};
+use crate::config::{HealthCheckConfig, StickinessConfig, Strategy, ZoneIndex};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 
@@ -79,6 +81,8 @@ pub struct LoadBalancer {
     rr_next: usize,
     /// Sorted (hash point, target) pairs for consistent hashing.
     ring: Vec<(u64, u16)>,
+    /// Sticky sessions (`sticky.rs`); `None` on the common path.
+    pub stickiness: Option<StickinessConfig>,
     pub rng: SimRng,
 }
 
@@ -141,6 +145,7 @@ impl LoadBalancer {
             candidates_dirty: true,
             rr_next: 0,
             ring,
+            stickiness: None,
             rng,
         }
     }
@@ -297,6 +302,31 @@ impl LoadBalancer {
             && !self.health[t].healthy
     }
 
+    /// Whether a sticky cookie naming target `t` is honoured at `node`: the
+    /// target is registered and healthy, or the node fails open and routes
+    /// to it anyway ("Sticky sessions for your Application Load Balancer":
+    /// a cookie naming a deregistered or unhealthy target gets a new one).
+    pub fn honours(&mut self, t: u16, node: usize) -> bool {
+        let t_index = t as usize;
+        if t_index >= self.targets.len() || !self.registered[t_index] {
+            return false;
+        }
+        if self.health[t_index].healthy {
+            return true;
+        }
+        if self.candidates_dirty {
+            self.rebuild_candidates();
+        }
+        self.candidates[node].contains(&t)
+    }
+
+    /// Routes a request to target `t` chosen by its cookie, counting it as
+    /// outstanding there, like [`Self::choose`].
+    pub fn route_to(&mut self, t: u16) -> ServerId {
+        self.outstanding[t as usize] += 1;
+        self.targets[t as usize]
+    }
+
     /// Registers a new instance in target slot `t`: it needs one passing
     /// health check before it receives traffic (none without checks).
     pub fn register(&mut self, t: usize) {
@@ -405,6 +435,26 @@ mod tests {
         assert_eq!(b.outstanding[2], 1);
         b.ended(2);
         assert_eq!(b.outstanding[2], 0);
+    }
+
+    #[test]
+    fn a_cookie_is_honoured_for_a_healthy_target_or_when_the_node_fails_open() {
+        let mut b = lb(Strategy::RoundRobin, false);
+        // Node 0 (zone 0) honours a healthy target of zone 1 too.
+        assert!(b.honours(2, 0));
+        b.apply_check(0, false, SimTime::ZERO);
+        b.apply_check(0, false, SimTime::ZERO);
+        assert!(!b.honours(0, 0), "unhealthy while target 1 is healthy");
+        b.apply_check(1, false, SimTime::ZERO);
+        b.apply_check(1, false, SimTime::ZERO);
+        // Both zone-0 targets unhealthy: node 0 fails open and routes to them.
+        assert!(b.honours(0, 0));
+        assert!(!b.honours(0, 1), "node 1 still has healthy targets");
+        b.deregister(2);
+        assert!(!b.honours(2, 1));
+        assert!(!b.honours(u16::MAX, 0));
+        assert_eq!(b.route_to(3), 13);
+        assert_eq!(b.outstanding[3], 1);
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod object_store;
 pub mod path;
 pub mod request;
 pub mod server;
+pub mod sticky;
 pub mod tier;
 pub mod trace;
 mod traffic;

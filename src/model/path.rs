@@ -157,7 +157,11 @@ impl World {
                 }
                 let zone = b.nodes[node].zone;
                 let client = self.attempts.get(a).client;
-                let (target, t) = self.lbs[lb as usize].choose(node, client);
+                let (target, t) = if self.lbs[lb as usize].stickiness.is_none() {
+                    self.lbs[lb as usize].choose(node, client)
+                } else {
+                    self.choose_sticky(lb, node, client)
+                };
                 let att = self.attempts.get_mut(a);
                 att.routed_by(lb, t);
                 att.chosen = Some(target);

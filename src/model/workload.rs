@@ -177,6 +177,7 @@ mod tests {
             profile,
             mix: None,
             clients: 10,
+            session_length: None,
         };
         Workload::new(&config, &[3.0, 1.0], stream(1, "workload-test"))
     }
@@ -250,6 +251,7 @@ mod load_fault_tests {
             profile: Profile::Constant,
             mix: None,
             clients: 10,
+            session_length: None,
         };
         let mut w = Workload::new(&config, &[3.0, 1.0], stream(1, "load"));
         assert!((w.load_factor - 1.0).abs() < 1e-12);

@@ -93,6 +93,9 @@ pub struct World {
     /// Per (caller, database): cached endpoint node and its expiry; callers
     /// are servers first, then clients.
     pub db_dns_cache: Vec<(u16, SimTime)>,
+    /// Users' sessions and cookies for sticky load balancers (`sticky.rs`);
+    /// `None` when no load balancer is sticky.
+    pub sessions: Option<Box<super::sticky::SessionTable>>,
     /// Active "callers ignore TTLs" rules.
     pub dns_stale: Vec<super::dns::StaleRule>,
     /// Draws for things that belong to no single component (DNS delays).
@@ -161,6 +164,7 @@ impl World {
             attempts: Attempts::default(),
             lb_dns_cache: Vec::new(),
             db_dns_cache: Vec::new(),
+            sessions: super::sticky::SessionTable::new(model, scenario, seed),
             dns_stale: Vec::new(),
             infra_rng: stream(seed, "infrastructure"),
             recorder: Recorder::new(warmup_end, target),

@@ -45,9 +45,21 @@ pub const TOP_LEVEL_KEYS: [&str; 13] = [
     "cost",
 ];
 
-/// Keys written after [`TOP_LEVEL_KEYS`] only when the run has them:
+/// Keys written after [`TOP_LEVEL_KEYS`] only when the run has them, in
+/// this order: `sessions` (a model with a sticky load balancer) and
 /// `timeline` (the scenario's wall-clock start and phases).
-pub const OPTIONAL_KEYS: [&str; 1] = ["timeline"];
+pub const OPTIONAL_KEYS: [&str; 2] = ["sessions", "timeline"];
+
+/// The keys of `sessions`, in order.
+pub const SESSION_KEYS: [&str; 7] = [
+    "users",
+    "started",
+    "non_sticky_requests",
+    "rerouted",
+    "lost_state",
+    "lost_state_target_failed",
+    "lost_state_cookie_expired",
+];
 
 /// Renders `report.json`: pretty-printed, with a trailing newline.
 pub fn render(summary: &RunSummary) -> String {
@@ -109,7 +121,35 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     overrides: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
+    sessions: Option<Sessions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<TimelineDoc<'a>>,
+}
+
+/// Sticky sessions ([`SESSION_KEYS`]).
+#[derive(Serialize)]
+struct Sessions {
+    users: u64,
+    started: u64,
+    non_sticky_requests: u64,
+    rerouted: u64,
+    lost_state: u64,
+    lost_state_target_failed: u64,
+    lost_state_cookie_expired: u64,
+}
+
+impl From<&crate::metrics::SessionSummary> for Sessions {
+    fn from(s: &crate::metrics::SessionSummary) -> Self {
+        Sessions {
+            users: s.users,
+            started: s.started,
+            non_sticky_requests: s.non_sticky_requests,
+            rerouted: s.rerouted,
+            lost_state: s.lost_state,
+            lost_state_target_failed: s.lost_state_target_failed,
+            lost_state_cookie_expired: s.lost_state_cookie_expired,
+        }
+    }
 }
 
 /// The scenario's wall-clock start and its phases, each as an offset and
@@ -311,6 +351,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
                 })
                 .collect(),
             cost: Cost::from(&summary.cost),
+            sessions: summary.sessions.as_ref().map(Sessions::from),
             timeline: timeline(summary),
         }
     }

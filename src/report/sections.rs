@@ -105,6 +105,7 @@ pub fn run(
     out.push(availability(summary));
     out.extend(recoveries(summary));
     out.push(data_loss(summary));
+    out.extend(sessions(summary));
     out.push(latency(summary));
     out.push(cost(summary));
     out.push(errors(summary));
@@ -326,6 +327,39 @@ fn data_loss(summary: &RunSummary) -> Section {
     ]);
     s.table(t);
     s
+}
+
+/// Sticky sessions, when a load balancer has them.
+fn sessions(summary: &RunSummary) -> Option<Section> {
+    let x = summary.sessions.as_ref()?;
+    let mut s = Section::new(2, "Sticky sessions");
+    let mut t = Table::new(&[
+        ("users", Right),
+        ("sessions started", Right),
+        ("non-sticky requests", Right),
+        ("re-routed", Right),
+        ("lost state", Right),
+        ("after target failure", Right),
+        ("after cookie expiry", Right),
+    ]);
+    t.row(
+        [
+            x.users,
+            x.started,
+            x.non_sticky_requests,
+            x.rerouted,
+            x.lost_state,
+            x.lost_state_target_failed,
+            x.lost_state_cookie_expired,
+        ]
+        .map(format::count)
+        .to_vec(),
+    );
+    s.table(t);
+    s.paragraph(
+        "Non-sticky requests were routed by the strategy for want of a usable cookie; re-routed ones carried a cookie naming an unhealthy or deregistered target. Sessions lose state behind a tier with `session_state: local` when they move to another instance or their instance restarts.",
+    );
+    Some(s)
 }
 
 fn latency(summary: &RunSummary) -> Section {

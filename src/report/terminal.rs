@@ -89,6 +89,9 @@ fn render_with(
         ("latency (successful requests)", latency_rows(summary)),
         ("cost per month", cost_rows(summary)),
     ];
+    if let Some(sessions) = &summary.sessions {
+        sections.insert(4, ("sticky sessions", session_rows(sessions)));
+    }
     let errors = error_rows(summary);
     if !errors.is_empty() {
         sections.push(("errors by cause", errors));
@@ -285,6 +288,36 @@ fn data_loss_rows(summary: &RunSummary) -> Vec<Row> {
             String::new(),
         ),
         row("RPO", format::seconds(d.rpo_s), String::new()),
+    ]
+}
+
+fn session_rows(s: &crate::metrics::SessionSummary) -> Vec<Row> {
+    let count = |n: u64, unit: &str| format!("{} {unit}", format::count(n));
+    vec![
+        row(
+            "sessions started",
+            count(s.started, "sessions"),
+            format!("{} concurrent users", format::count(s.users)),
+        ),
+        row(
+            "non-sticky requests",
+            count(s.non_sticky_requests, "req"),
+            "routed by the strategy: no usable cookie".to_string(),
+        ),
+        row(
+            "re-routed",
+            count(s.rerouted, "req"),
+            "cookie named an unhealthy target".to_string(),
+        ),
+        row(
+            "lost session state",
+            count(s.lost_state, "sessions"),
+            format!(
+                "{} after a target failed, {} after the cookie expired",
+                format::count(s.lost_state_target_failed),
+                format::count(s.lost_state_cookie_expired)
+            ),
+        ),
     ]
 }
 

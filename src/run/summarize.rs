@@ -80,6 +80,18 @@ pub fn summarize(
         slo,
         cost: crate::cost::monthly(model, Some(scenario)),
         timeline: scenario_timeline(scenario),
+        sessions: world.sessions.as_deref().map(|table| {
+            let c = table.counts;
+            crate::metrics::SessionSummary {
+                users: u64::from(scenario.workload.clients.max(1)),
+                started: c.started,
+                non_sticky_requests: c.non_sticky_requests,
+                rerouted: c.rerouted,
+                lost_state: c.lost_state_target_failed + c.lost_state_cookie_expired,
+                lost_state_target_failed: c.lost_state_target_failed,
+                lost_state_cookie_expired: c.lost_state_cookie_expired,
+            }
+        }),
         engine: EngineStats {
             events: world.engine.events_processed(),
             peak_pending_events: world.peak_pending_events as u64,

@@ -34,6 +34,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "service_time_by_class",
             "volume",
             "auto_scaling",
+            "session_state",
         ],
         "load_balancer" => &[
             "targets",
@@ -43,6 +44,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "health_check",
             "connect_timeout",
             "dns_ttl",
+            "stickiness",
         ],
         "cache" => &[
             "zones",
@@ -95,6 +97,8 @@ fn present_fields(c: &RawComponent) -> Vec<(&'static str, Location)> {
         health_check,
         connect_timeout,
         dns_ttl,
+        stickiness,
+        session_state,
         nodes_per_zone,
         hit_ratio,
         warmup,
@@ -354,6 +358,10 @@ fn tier(
             None => None,
         },
         auto_scaling,
+        session_state: match &c.session_state {
+            Some(s) => super::sticky::session_state(ctx, s)?,
+            None => SessionState::default(),
+        },
     })
 }
 
@@ -400,6 +408,10 @@ fn load_balancer(
             .as_ref()
             .map_or(defaults.connect_timeout, |v| v.value.0),
         dns_ttl: c.dns_ttl.as_ref().map_or(defaults.dns_ttl, |v| v.value.0),
+        stickiness: match &c.stickiness {
+            Some(s) => super::sticky::stickiness(ctx, s)?,
+            None => None,
+        },
     })
 }
 

@@ -27,6 +27,7 @@ pub mod raw;
 pub mod raw_random;
 pub mod raw_scenario;
 mod scenario;
+mod sticky;
 pub mod suite;
 pub mod timeline;
 pub mod units;

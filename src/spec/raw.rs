@@ -90,6 +90,9 @@ pub struct RawComponent {
     pub health_check: Option<Spanned<RawHealthCheck>>,
     pub connect_timeout: Option<Spanned<Duration>>,
     pub dns_ttl: Option<Spanned<Duration>>,
+    pub stickiness: Option<Spanned<RawStickiness>>,
+    // Tier (beside the load balancer's stickiness).
+    pub session_state: Option<Spanned<String>>,
     // Cache.
     pub nodes_per_zone: Option<Spanned<u32>>,
     pub hit_ratio: Option<Spanned<Probability>>,
@@ -172,6 +175,52 @@ impl<'de> Deserialize<'de> for RawHealthCheck {
             }
         }
         deserializer.deserialize_any(HealthCheckVisitor)
+    }
+}
+
+/// `stickiness: disabled` or a map mirroring the ALB target-group
+/// attributes `stickiness.enabled`, `stickiness.type`,
+/// `stickiness.*.duration_seconds` and `stickiness.app_cookie.cookie_name`.
+#[derive(Debug)]
+pub enum RawStickiness {
+    Disabled,
+    /// Boxed: the settings are large beside `Disabled`.
+    Settings(Box<RawStickinessSettings>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStickinessSettings {
+    pub enabled: Option<bool>,
+    #[serde(rename = "type")]
+    pub cookie: Option<Spanned<String>>,
+    pub duration: Option<Spanned<Duration>>,
+    /// The application's cookie (`app_cookie` only); informational.
+    pub cookie_name: Option<Spanned<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawStickiness {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StickinessVisitor;
+        const EXPECTED: &str =
+            "`disabled` or a map with enabled, type (lb_cookie or app_cookie), duration, cookie_name";
+        impl<'de> Visitor<'de> for StickinessVisitor {
+            type Value = RawStickiness;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStickiness, E> {
+                match v {
+                    "disabled" => Ok(RawStickiness::Disabled),
+                    _ => Err(E::custom(format!("`{v}`: expected {EXPECTED}"))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawStickiness, A::Error> {
+                RawStickinessSettings::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|s| RawStickiness::Settings(Box::new(s)))
+            }
+        }
+        deserializer.deserialize_any(StickinessVisitor)
     }
 }
 

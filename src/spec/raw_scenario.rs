@@ -44,6 +44,17 @@ pub struct RawWorkload {
     pub profile: Option<Spanned<RawProfile>>,
     pub mix: Option<Entries<Spanned<f64>>>,
     pub clients: Option<Spanned<u32>>,
+    /// Users' sessions, for load balancers with sticky sessions.
+    pub sessions: Option<Spanned<RawSessions>>,
+}
+
+/// `sessions: { length: 30m }`: each client is one user at a time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSessions {
+    /// How long one user's session lasts (a distribution); absent = the
+    /// whole run.
+    pub length: Option<Spanned<DistSpec>>,
 }
 
 /// `constant`, `{ diurnal: {...} }` or `{ step: [...] }`.

@@ -137,11 +137,23 @@ fn workload(file: &str, raw: &RawWorkload) -> Result<WorkloadConfig, Diagnostic>
         Some(c) => c.value,
         None => 1000,
     };
+    let session_length = match raw.sessions.as_ref().and_then(|s| s.value.length.as_ref()) {
+        Some(l) if l.value.0.mean_s() <= 0.0 => {
+            return Err(Diagnostic::at(
+                file,
+                &l.referenced,
+                "a session `length` must be longer than 0 (leave it out for sessions that last the whole run)",
+            ))
+        }
+        Some(l) => Some(l.value.0),
+        None => None,
+    };
     Ok(WorkloadConfig {
         rate_per_s: raw.rate.0,
         profile,
         mix,
         clients,
+        session_length,
     })
 }
 

@@ -35,6 +35,7 @@ pub fn tier(zones: Vec<usize>, per_zone: u32, concurrency: u32, service: Dist) -
         service_time_by_class: vec![service; 4],
         volume: None,
         auto_scaling: None,
+        session_state: SessionState::Local,
     })
 }
 
@@ -52,6 +53,7 @@ pub fn alb(target: usize, zones: Vec<usize>) -> ComponentKind {
         }),
         connect_timeout: secs(10),
         dns_ttl: secs(60),
+        stickiness: None,
     })
 }
 
@@ -129,6 +131,7 @@ pub fn scenario(horizon: SimDuration, rate_per_s: f64) -> ScenarioConfig {
             profile: Profile::Constant,
             mix: None,
             clients: 1000,
+            session_length: None,
         },
         client: ClientConfig {
             timeout: None,
