@@ -83,6 +83,34 @@ pub struct TierConfig {
     pub volume: Option<VolumeConfig>,
     /// An Auto Scaling group replacing failed instances; `None` = fixed.
     pub auto_scaling: Option<AutoScalingConfig>,
+    /// Each instance's lifecycle: root volume, recovery, public address,
+    /// stop and boot times (behaviour in `model/lifecycle.rs`).
+    pub instance: InstanceConfig,
+}
+
+/// What an EC2 instance of a tier does when it is stopped, started,
+/// rebooted, terminated or loses its host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceConfig {
+    /// The root volume's `DeleteOnTermination` (EC2 default for root
+    /// volumes: true). A database hosted on the instance lives on it.
+    pub delete_on_termination: bool,
+    /// EC2 simplified automatic recovery (on by default for supported
+    /// instance types): a failed host is replaced, same volumes and
+    /// addresses, after the system status check alarm.
+    pub auto_recovery: bool,
+    /// An Elastic IP is attached: the public address survives stop/start.
+    pub elastic_ip: bool,
+    /// From a start (or a recovery, or a reboot) to serving again.
+    pub boot_time: Dist,
+    /// From a stop request to `stopped`.
+    pub stop_time: Dist,
+    /// TTL of the DNS record naming the instances' public addresses
+    /// (clients that reach the tier directly).
+    pub dns_ttl: SimDuration,
+    /// From a public address change to the DNS record naming the new one
+    /// (the operator's or a script's update).
+    pub dns_update_time: SimDuration,
 }
 
 /// Which health signal makes the Auto Scaling group replace an instance.

@@ -77,6 +77,7 @@ impl World {
                     slots,
                     asg,
                     service_time_by_class: t.service_time_by_class.clone(),
+                    instance: t.instance.clone(),
                     rng: stream(self.seed, &format!("tier/{}", c.name)),
                 });
                 refs[i] = Some(ComponentRef::Tier(tier_id));

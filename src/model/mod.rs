@@ -33,6 +33,7 @@ pub mod event;
 pub mod external;
 pub mod failure;
 pub mod gray;
+pub mod lifecycle;
 pub mod load_balancer;
 pub mod network;
 pub mod node;

@@ -17,6 +17,7 @@ mod fault_keys;
 mod faults;
 mod faults_gray;
 mod faults_load;
+mod lifecycle_faults;
 mod load;
 mod model;
 mod nested;

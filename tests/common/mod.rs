@@ -35,6 +35,7 @@ pub fn tier(zones: Vec<usize>, per_zone: u32, concurrency: u32, service: Dist) -
         service_time_by_class: vec![service; 4],
         volume: None,
         auto_scaling: None,
+        instance: firedrill::catalog::generic::instance(),
     })
 }
 
