@@ -124,6 +124,7 @@ pub enum FluidEvent {
 /// Not supported: gray failures and network faults, data faults (I/O
 /// stalls, corruption, backups, replication, split brain...),
 /// `dns_stale`, `dependency_slow`, control-plane, capacity and spot faults,
+/// the instance lifecycle actions (terminate, stop, reboot, host failure),
 /// stop conditions, and random failures of load-balancer nodes.
 pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
     if let Some(stop) = scenario.stop_conditions.first() {

@@ -110,6 +110,9 @@ struct InstanceLife {
     /// Since when the DNS record names the current address (`None`: not
     /// yet). `Some(ZERO)` for an address that never moved.
     published_at: Option<SimTime>,
+    /// The Auto Scaling slot's launch generation this state belongs to: a
+    /// group that replaced the instance makes it a new one.
+    slot_generation: Option<u32>,
 }
 
 /// Lifecycle state of every instance, allocated on the first action.
@@ -139,7 +142,14 @@ impl Lifecycle {
 }
 
 impl World {
+    /// The instance's lifecycle state. An instance its Auto Scaling group
+    /// replaced since is a new instance: running, its address unchanged,
+    /// and events about the old one stale.
     fn life(&mut self, s: ServerId) -> &mut InstanceLife {
+        let slot_generation = self.asg_slot_of(s).and_then(|(tier, k)| {
+            let asg = self.tiers[tier as usize].asg.as_ref()?;
+            Some(asg.slots[k].generation)
+        });
         let n = self.servers.len();
         let instances = &mut self.lifecycle.instances;
         if instances.len() < n {
@@ -151,7 +161,15 @@ impl World {
                 },
             );
         }
-        &mut instances[s as usize]
+        let life = &mut instances[s as usize];
+        if life.slot_generation != slot_generation {
+            life.slot_generation = slot_generation;
+            life.generation = life.generation.wrapping_add(1);
+            life.state = LifeState::Running;
+            life.start_requested = false;
+            life.published_at = Some(SimTime::ZERO);
+        }
+        life
     }
 
     /// The lifecycle settings of the tier an instance belongs to.
