@@ -350,3 +350,25 @@ fn an_auto_scaling_group_replaces_a_terminated_instance() {
         assert_eq!(r.data_loss.writes_lost, 0);
     }
 }
+
+#[test]
+fn a_hosted_database_without_snapshots_keeps_only_its_shipped_logs() {
+    // No volume block (no snapshots), transaction logs shipped every 300 s.
+    // Terminated at 9,100 s: the last logs left at 9,000 s, so the 100 s
+    // since are lost: 10 writes/s × 100 s = 1,000 (sd ≈ 32), RPO 100 s.
+    let mut m = wordpress(|_| {});
+    if let ComponentKind::Database(db) = &mut m.components[1].kind {
+        db.volume = None;
+        db.log_upload_every = Some(secs(300));
+    }
+    let r = run(
+        &m,
+        &on_wp(FaultAction::InstanceTerminate, secs(9100), None),
+        9,
+    )
+    .unwrap();
+    let lost = r.data_loss.writes_lost as f64;
+    eprintln!("terminate, logs only: {lost} writes lost (expected ≈ 1,000)");
+    assert!((lost - 1_000.0).abs() < 130.0, "lost {lost}");
+    assert_eq!(r.data_loss.rpo_s, 100.0);
+}
