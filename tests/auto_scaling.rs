@@ -258,11 +258,8 @@ fn target_tracking_scales_out_proportionally_and_back_in_after_the_spike() {
     assert_eq!(desired(&sim), 2);
     let with_policy = sim.finish().availability.request;
 
-    let fixed = load_model_str(
-        &SCALING.replace("      policies: [POLICY]\n", ""),
-        "m.yaml",
-    )
-    .unwrap();
+    let fixed =
+        load_model_str(&SCALING.replace("      policies: [POLICY]\n", ""), "m.yaml").unwrap();
     let without = run(&fixed, &scenario, 1).unwrap().availability.request;
     // Without scaling, 400 of the spike's 600 req/s are served for 30 of
     // 70 minutes: availability ≈ 1 − (200 × 1800) / (200 × 4200 + 400 ×
@@ -365,7 +362,10 @@ fn bad_group_sizes_and_policies_name_line_and_column() {
     }
     // per_zone and desired together.
     let text = ONE_OVER_TWO
-        .replace("    concurrency: 32\n", "    concurrency: 32\n    per_zone: 1\n")
+        .replace(
+            "    concurrency: 32\n",
+            "    concurrency: 32\n    per_zone: 1\n",
+        )
         .replace("DESIRED", "2")
         .replace("MAX", "4");
     let err = load_model_str(&text, "m.yaml").unwrap_err().to_string();

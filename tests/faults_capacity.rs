@@ -475,7 +475,12 @@ fn a_bad_auto_scaling_block_is_reported_where_it_is() {
     let a = t.auto_scaling.as_ref().unwrap();
     assert_eq!((a.max_size, a.grace_period), (3, secs(300)));
     let d = model("{ max_size: 1 }").unwrap_err();
-    assert_at(&d, 4, 83, "min ≤ desired ≤ max; here min 2, desired 2, max 1");
+    assert_at(
+        &d,
+        4,
+        83,
+        "min ≤ desired ≤ max; here min 2, desired 2, max 1",
+    );
     let d = model("{ health_check: route53 }").unwrap_err();
     assert_at(&d, 4, 87, "expected ec2 or elb");
     let d = model("aws/alb").unwrap_err();

@@ -77,6 +77,15 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 } else {
                     SessionState::Cache
                 },
+                instance: InstanceConfig {
+                    delete_on_termination: rng.random_bool(0.5),
+                    auto_recovery: rng.random_bool(0.5),
+                    elastic_ip: rng.random_bool(0.5),
+                    boot_time: dist(rng, 30_000),
+                    stop_time: dist(rng, 40_000),
+                    dns_ttl: secs(rng.random_range(0..=120)),
+                    dns_update_time: secs(rng.random_range(0..=120)),
+                },
             }),
         });
         // Sometimes an Auto Scaling group replaces the tier's instances.
@@ -436,7 +445,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         } else {
             DownMode::Blackhole
         };
-        let action = match rng.random_range(0..15) {
+        let action = match rng.random_range(0..16) {
             10 | 11 => random_gray(rng, model, &mut target),
             0 => FaultAction::InstanceCrash { mode },
             1 => {
@@ -471,6 +480,13 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
             },
             13 => FaultAction::CapacityLimit {
                 instances: rng.random_range(0..=3),
+            },
+            // Instance lifecycle (model/lifecycle.rs).
+            15 => match rng.random_range(0..4) {
+                0 => FaultAction::InstanceTerminate,
+                1 => FaultAction::InstanceStop,
+                2 => FaultAction::InstanceReboot,
+                _ => FaultAction::InstanceHostFailure,
             },
             _ => FaultAction::SpotInterruption {
                 rebalance: rng.random_bool(0.5),

@@ -3,7 +3,7 @@
 //! fields with no sensible generic value (a tier's service time, a
 //! database's read and write times) are required instead.
 
-use crate::config::{HealthCheckConfig, Strategy};
+use crate::config::{HealthCheckConfig, InstanceConfig, Strategy};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
@@ -73,4 +73,40 @@ pub fn constant(d: SimDuration) -> Dist {
 /// load balancer without one gets the ALB's.
 pub fn auto_scaling() -> AutoScalingPreset {
     super::aws::auto_scaling_group()
+}
+
+/// An EC2 instance's lifecycle settings when the model gives none:
+/// - root volume `DeleteOnTermination` true (EC2 User Guide, "Preserve
+///   data when an instance is terminated": the root volume's attribute
+///   defaults to true);
+/// - simplified automatic recovery on (EC2 User Guide, "Configure
+///   simplified automatic recovery": enabled by default on supported
+///   instance types since March 2022);
+/// - no Elastic IP (a public IPv4 address changes on stop/start: EC2 User
+///   Guide, "Automatic instance recovery" and "Stop and start");
+/// - boot lognormal median 30 s, p99 120 s (cloud-figures.md: launch to
+///   SSH ~25–30 s typical, 1–2 min tail; the same figure as `aws/asg`);
+/// - stopping lognormal median 40 s, p99 180 s (assumption: EC2 documents
+///   no figure; an orderly OS shutdown takes tens of seconds, "stuck in
+///   stopping" cases minutes);
+/// - DNS record TTL 300 s (the Route 53 console's default for a new
+///   record) and 10 min for someone to point it at a new address
+///   (assumption: an operator alerted by the outage; a boot script that
+///   updates the record would be seconds).
+pub fn instance() -> InstanceConfig {
+    InstanceConfig {
+        delete_on_termination: true,
+        auto_recovery: true,
+        elastic_ip: false,
+        boot_time: Dist::lognormal_from_median_p99(
+            SimDuration::from_secs(30),
+            SimDuration::from_secs(120),
+        ),
+        stop_time: Dist::lognormal_from_median_p99(
+            SimDuration::from_secs(40),
+            SimDuration::from_secs(180),
+        ),
+        dns_ttl: SimDuration::from_secs(300),
+        dns_update_time: SimDuration::from_secs(600),
+    }
 }

@@ -91,6 +91,9 @@ pub struct TierConfig {
     /// Where the instances keep user-session state (matters only behind a
     /// load balancer with sticky sessions; see `model/sticky.rs`).
     pub session_state: SessionState,
+    /// Each instance's lifecycle: root volume, recovery, public address,
+    /// stop and boot times (behaviour in `model/lifecycle.rs`).
+    pub instance: InstanceConfig,
 }
 
 /// Where a tier keeps its users' session state (`session_state:`).
@@ -119,6 +122,31 @@ impl TierConfig {
     pub fn initial_instances(&self) -> u32 {
         (0..self.zones.len()).map(|i| self.initial_in_zone(i)).sum()
     }
+}
+
+/// What an EC2 instance of a tier does when it is stopped, started,
+/// rebooted, terminated or loses its host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceConfig {
+    /// The root volume's `DeleteOnTermination` (EC2 default for root
+    /// volumes: true). A database hosted on the instance lives on it.
+    pub delete_on_termination: bool,
+    /// EC2 simplified automatic recovery (on by default for supported
+    /// instance types): a failed host is replaced, same volumes and
+    /// addresses, after the system status check alarm.
+    pub auto_recovery: bool,
+    /// An Elastic IP is attached: the public address survives stop/start.
+    pub elastic_ip: bool,
+    /// From a start (or a recovery, or a reboot) to serving again.
+    pub boot_time: Dist,
+    /// From a stop request to `stopped`.
+    pub stop_time: Dist,
+    /// TTL of the DNS record naming the instances' public addresses
+    /// (clients that reach the tier directly).
+    pub dns_ttl: SimDuration,
+    /// From a public address change to the DNS record naming the new one
+    /// (the operator's or a script's update).
+    pub dns_update_time: SimDuration,
 }
 
 /// Which health signal makes the Auto Scaling group replace an instance.

@@ -249,6 +249,24 @@ pub enum FaultAction {
     SpotInterruption {
         rebalance: bool,
     },
+    // Instance lifecycle (`model/lifecycle.rs`), after the AWS FIS
+    // actions of the same names.
+    /// `aws:ec2:terminate-instances`: the instance is gone; its root volume
+    /// too when `delete_on_termination`. An Auto Scaling group replaces it;
+    /// without one, a replacement serves after the fault's duration, if any.
+    InstanceTerminate,
+    /// `aws:ec2:stop-instances`: stopping, then stopped (volumes kept);
+    /// started again after the fault's duration (`startInstancesAfterDuration`),
+    /// booting before it serves, with a new public address unless it has an
+    /// Elastic IP.
+    InstanceStop,
+    /// `aws:ec2:reboot-instances`: down for one boot; volumes and addresses
+    /// kept.
+    InstanceReboot,
+    /// The instance's physical host fails (its system status check fails):
+    /// simplified automatic recovery moves it to a new host, if enabled;
+    /// otherwise it is down until the fault's end.
+    InstanceHostFailure,
     // Gray failures and network faults (see `GrayFault`).
     Gray(GrayFault),
 }
@@ -330,6 +348,10 @@ impl FaultAction {
             FaultAction::ControlPlaneOutage { .. } => "control_plane_outage",
             FaultAction::CapacityLimit { .. } => "capacity_limit",
             FaultAction::SpotInterruption { .. } => "spot_interruption",
+            FaultAction::InstanceTerminate => "instance_terminate",
+            FaultAction::InstanceStop => "instance_stop",
+            FaultAction::InstanceReboot => "instance_reboot",
+            FaultAction::InstanceHostFailure => "instance_host_failure",
         }
     }
 }

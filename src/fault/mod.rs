@@ -6,6 +6,7 @@ pub mod capacity;
 pub mod data;
 pub mod gray;
 pub mod hazard;
+pub mod lifecycle;
 pub mod preview;
 pub mod schedule;
 pub mod target;

@@ -100,7 +100,10 @@ fn start_times(configs: &[FaultConfig], horizon: SimDuration) -> Vec<Option<SimD
 fn own_recovery(action: &FaultAction) -> bool {
     matches!(
         action,
-        FaultAction::DatabasePrimaryFailure | FaultAction::CacheNodeLoss | FaultAction::VolumeLoss
+        FaultAction::DatabasePrimaryFailure
+            | FaultAction::CacheNodeLoss
+            | FaultAction::VolumeLoss
+            | FaultAction::InstanceReboot
     )
 }
 
@@ -109,7 +112,11 @@ fn targets(world: &World, c: &FaultConfig, rng: &mut crate::rng::SimRng) -> Vec<
     let labels =
         |cands: Vec<super::target::Candidate>| cands.into_iter().map(|c| c.label).collect();
     match &c.action {
-        FaultAction::InstanceCrash { .. } => labels(chosen(world, c, TargetKind::Instance, rng)),
+        FaultAction::InstanceCrash { .. }
+        | FaultAction::InstanceTerminate
+        | FaultAction::InstanceStop
+        | FaultAction::InstanceReboot
+        | FaultAction::InstanceHostFailure => labels(chosen(world, c, TargetKind::Instance, rng)),
         FaultAction::ZoneOutage { .. } => {
             c.target.zone.iter().map(|z| format!("zone {z}")).collect()
         }

@@ -22,6 +22,8 @@
 //!   target's class) are multiplied by `factor` until the end.
 //! - `dns_stale`: a share of callers ignores DNS TTLs (see `model/dns.rs`).
 //! - The data faults (volume_io_stall ... cache_flush) are in `data.rs`.
+//! - `instance_terminate`, `instance_stop`, `instance_reboot`,
+//!   `instance_host_failure`: `fault/lifecycle.rs`.
 //! - Gray failures and network faults (`latency`, `slowdown`,
 //!   `capacity_loss`, `limp`, `link_latency`, `packet_loss`,
 //!   `zone_isolation`, `path_block`, `region_outage`): `fault/gray.rs`.
@@ -57,6 +59,7 @@ enum Applied {
     Data(super::data::DataApplied),
     Gray(super::gray::GrayApplied),
     Capacity(capacity::Applied),
+    Lifecycle(super::lifecycle::Applied),
     Nothing,
 }
 
@@ -417,6 +420,12 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
             let targets = chosen(world, config, TargetKind::Instance, rng);
             Applied::Capacity(capacity::apply(world, config, targets))
         }
+        FaultAction::InstanceTerminate
+        | FaultAction::InstanceStop
+        | FaultAction::InstanceReboot
+        | FaultAction::InstanceHostFailure => {
+            Applied::Lifecycle(super::lifecycle::apply(world, config, rng))
+        }
         FaultAction::VolumeLoss => {
             for c in volumes(world, config, rng) {
                 if let NodeRef::Volume(v) = c.node {
@@ -534,6 +543,7 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
         Applied::Data(applied) => super::data::revert(world, applied),
         Applied::Gray(gray) => super::gray::revert(world, gray),
         Applied::Capacity(applied) => capacity::revert(world, applied),
+        Applied::Lifecycle(applied) => super::lifecycle::revert(world, config, applied),
         Applied::Nothing => {}
     }
 }

@@ -124,6 +124,7 @@ pub enum FluidEvent {
 /// Not supported: gray failures and network faults, data faults (I/O
 /// stalls, corruption, backups, replication, split brain...),
 /// `dns_stale`, `dependency_slow`, control-plane, capacity and spot faults,
+/// the instance lifecycle actions (terminate, stop, reboot, host failure),
 /// stop conditions, and random failures of load-balancer nodes.
 pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
     if let Some(stop) = scenario.stop_conditions.first() {
@@ -180,15 +181,19 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
 ///   which a rate cannot express.
 pub fn unsupported_model(model: &ModelConfig) -> Option<RunError> {
     use crate::config::ComponentKind;
-    let refuse = |name: &str, kind: &str, what: &str| RunError {
+    let refuse = |name: &str, kind: &str, what: &str| {
+        RunError {
         pos: None,
         message: format!(
             "the fluid fidelity cannot run this model: {kind} `{name}` has {what}, which are simulated at request level only (use --fidelity request)"
         ),
+    }
     };
     model.components.iter().find_map(|c| match &c.kind {
         ComponentKind::Tier(t)
-            if t.auto_scaling.as_ref().is_some_and(|a| !a.policies.is_empty()) =>
+            if t.auto_scaling
+                .as_ref()
+                .is_some_and(|a| !a.policies.is_empty()) =>
         {
             Some(refuse(&c.name, "tier", "scaling policies"))
         }

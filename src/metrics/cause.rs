@@ -21,6 +21,10 @@ pub enum ErrorCause {
     FailoverInProgress,
     /// A cached DNS answer sent it to a node that is no longer the primary.
     StaleDns,
+    /// A client reached an instance by a public address it no longer has
+    /// (stopped and started without an Elastic IP) because its cached DNS
+    /// answer still names the old one.
+    StaleAddress,
     /// A component had no node able to serve and no failover under way.
     DependencyDown,
     /// The node served the request and answered with an error (a 5xx from
@@ -29,7 +33,7 @@ pub enum ErrorCause {
 }
 
 impl ErrorCause {
-    pub const ALL: [ErrorCause; 9] = [
+    pub const ALL: [ErrorCause; 10] = [
         ErrorCause::Timeout,
         ErrorCause::ConnectionRefused,
         ErrorCause::ConnectTimeout,
@@ -37,6 +41,7 @@ impl ErrorCause {
         ErrorCause::Overload,
         ErrorCause::FailoverInProgress,
         ErrorCause::StaleDns,
+        ErrorCause::StaleAddress,
         ErrorCause::DependencyDown,
         ErrorCause::ServerError,
     ];
@@ -50,6 +55,7 @@ impl ErrorCause {
             ErrorCause::Overload => "overload",
             ErrorCause::FailoverInProgress => "failover_in_progress",
             ErrorCause::StaleDns => "stale_dns",
+            ErrorCause::StaleAddress => "stale_address",
             ErrorCause::DependencyDown => "dependency_down",
             ErrorCause::ServerError => "server_error",
         }

@@ -16,7 +16,7 @@
 //! - `zone_dark` / `zone_restored`.
 //! - `node_down` / `node_up`: an instance, database node, cache node or
 //!   load-balancer node; `cause` is the down cause set or cleared (`crash`,
-//!   `zone`, `host`, `volume`, `region`, `not_running`, `burst`).
+//!   `zone`, `host`, `volume`, `region`, `not_running`, `burst`, `stopped`).
 //! - `target_unhealthy` / `target_healthy`: a load balancer's view of one
 //!   target flipped (after its thresholds, not per probe); `component` is the
 //!   target's tier, `cause` the load balancer.

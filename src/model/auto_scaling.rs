@@ -256,7 +256,9 @@ impl World {
                 return;
             }
             let counts = self.asg_zone_counts(tier);
-            let Some(&(_, zone)) = counts.iter().max_by_key(|&&(n, z)| (n, std::cmp::Reverse(z)))
+            let Some(&(_, zone)) = counts
+                .iter()
+                .max_by_key(|&&(n, z)| (n, std::cmp::Reverse(z)))
             else {
                 return;
             };
@@ -311,9 +313,8 @@ impl World {
         let Some(&(most, _)) = counts.iter().max() else {
             return;
         };
-        let launchable = |z: ZoneIndex| {
-            self.zones[z].dark.is_none() && self.control_plane.capacity_allows(z)
-        };
+        let launchable =
+            |z: ZoneIndex| self.zones[z].dark.is_none() && self.control_plane.capacity_allows(z);
         let fewest = counts
             .iter()
             .filter(|&&(_, z)| launchable(z))
@@ -484,9 +485,13 @@ impl World {
     /// A trace event about the whole group (no one instance).
     pub(super) fn trace_group(&mut self, tier: u16, event: &'static str, what: String) {
         self.trace(|w| {
-            crate::metrics::trace::TraceEvent::new(w.now(), event, w.tiers[tier as usize].name.clone())
-                .cause("auto_scaling")
-                .detail(what)
+            crate::metrics::trace::TraceEvent::new(
+                w.now(),
+                event,
+                w.tiers[tier as usize].name.clone(),
+            )
+            .cause("auto_scaling")
+            .detail(what)
         });
     }
 

@@ -40,8 +40,9 @@ impl World {
                 // spare slots leaves the first ones' random draws alone.
                 let base: Vec<u32> = (0..t.zones.len())
                     .map(|i| match &t.auto_scaling {
-                        Some(a) => slots_per_zone(a.max_size, t.zones.len())
-                            .max(t.initial_in_zone(i)),
+                        Some(a) => {
+                            slots_per_zone(a.max_size, t.zones.len()).max(t.initial_in_zone(i))
+                        }
                         None => t.per_zone,
                     })
                     .collect();
@@ -96,6 +97,7 @@ impl World {
                     slots,
                     asg,
                     service_time_by_class: t.service_time_by_class.clone(),
+                    instance: t.instance.clone(),
                     rng: stream(self.seed, &format!("tier/{}", c.name)),
                 });
                 refs[i] = Some(ComponentRef::Tier(tier_id));

@@ -25,7 +25,7 @@ pub struct StaleRule {
 }
 
 /// SplitMix64 finaliser: spreads caller ids evenly over [0, 2^64).
-fn mix64(mut x: u64) -> u64 {
+pub(super) fn mix64(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
@@ -33,7 +33,7 @@ fn mix64(mut x: u64) -> u64 {
 
 impl World {
     /// How long caller `slot` keeps an answer to a record with `ttl`.
-    fn cache_time(&self, slot: usize, ttl: SimDuration) -> SimDuration {
+    pub(super) fn cache_time(&self, slot: usize, ttl: SimDuration) -> SimDuration {
         self.dns_stale
             .iter()
             .filter(|rule| {
@@ -45,7 +45,7 @@ impl World {
     }
 
     /// The caller slot of a client (servers come first).
-    fn client_slot(&self, client: u32) -> usize {
+    pub(super) fn client_slot(&self, client: u32) -> usize {
         self.servers.len() + client as usize
     }
 

@@ -125,6 +125,13 @@ pub enum Event {
         server: ServerId,
         generation: u32,
     },
+    /// A step of an instance's lifecycle (`lifecycle.rs`): dropped if the
+    /// instance's lifecycle generation changed meanwhile.
+    Lifecycle {
+        server: ServerId,
+        generation: u32,
+        step: super::lifecycle::LifecycleStep,
+    },
     /// A scripted fault starts or ends.
     FaultStart {
         fault: u16,

@@ -20,7 +20,6 @@
 //!   the hop; the response's return trip is folded into it.
 
 pub mod auto_scaling;
-pub mod scaling_policy;
 pub mod backup;
 mod build;
 pub mod cache;
@@ -34,12 +33,14 @@ pub mod event;
 pub mod external;
 pub mod failure;
 pub mod gray;
+pub mod lifecycle;
 pub mod load_balancer;
 pub mod network;
 pub mod node;
 pub mod object_store;
 pub mod path;
 pub mod request;
+pub mod scaling_policy;
 pub mod server;
 pub mod sticky;
 pub mod tier;

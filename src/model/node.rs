@@ -28,6 +28,9 @@ pub enum Cause {
     /// random failure: kept apart from `Crash` so the node's own repair
     /// does not end it.
     Burst = 6,
+    /// Stopping, stopped, rebooting or booting after a start or a recovery
+    /// (`model/lifecycle.rs`).
+    Stopped = 7,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,6 +69,7 @@ impl NodeState {
             Cause::Burst,
             Cause::Host,
             Cause::Volume,
+            Cause::Stopped,
             Cause::NotRunning,
         ];
         for cause in order {

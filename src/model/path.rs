@@ -181,6 +181,14 @@ impl World {
                     };
                     return self.fail_reaching(a, mode, timeout, None);
                 }
+                // Cold flag: only once a public address moved (lifecycle.rs).
+                if self.lifecycle.addresses_moved {
+                    let att = self.attempts.get(a);
+                    if att.zone.is_none() && self.stale_address(att.client, server) {
+                        self.fail_attempt(a, ErrorCause::StaleAddress);
+                        return Flow::Wait;
+                    }
+                }
                 self.offer(a, server)
             }
             ComponentRef::Cache(c) => {

@@ -182,9 +182,7 @@ fn adjusted(current: u32, adjustment: Adjustment) -> i64 {
 fn step_for(steps: &[StepConfig], breach: f64) -> Option<Adjustment> {
     steps
         .iter()
-        .find(|s| {
-            s.lower.is_none_or(|l| breach >= l) && s.upper.is_none_or(|u| breach < u)
-        })
+        .find(|s| s.lower.is_none_or(|l| breach >= l) && s.upper.is_none_or(|u| breach < u))
         .map(|s| s.adjustment)
 }
 
@@ -227,7 +225,11 @@ impl World {
             let c = server.concurrency.max(1);
             busy += f64::from(server.busy.min(c)) / f64::from(c);
         }
-        let utilization = if n == 0 { 0.0 } else { 100.0 * busy / f64::from(n) };
+        let utilization = if n == 0 {
+            0.0
+        } else {
+            100.0 * busy / f64::from(n)
+        };
         (utilization, n, admitted)
     }
 
@@ -315,7 +317,11 @@ impl World {
                 adjustment,
                 cooldown,
             } => {
-                state.streak = if breached(alarm, value) { state.streak + 1 } else { 0 };
+                state.streak = if breached(alarm, value) {
+                    state.streak + 1
+                } else {
+                    0
+                };
                 if state.streak >= alarm.evaluation_periods && now >= state.cooldown_until {
                     state.cooldown_until = now + *cooldown;
                     Some(adjusted(desired, *adjustment))
@@ -328,7 +334,11 @@ impl World {
                 steps,
                 instance_warmup,
             } => {
-                state.streak = if breached(alarm, value) { state.streak + 1 } else { 0 };
+                state.streak = if breached(alarm, value) {
+                    state.streak + 1
+                } else {
+                    0
+                };
                 if state.streak < alarm.evaluation_periods {
                     None
                 } else if let Some(adjustment) = step_for(steps, value - alarm.threshold) {

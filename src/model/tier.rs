@@ -27,6 +27,8 @@ pub struct Tier {
     pub slots: Vec<ServerId>,
     pub asg: Option<super::auto_scaling::AutoScaling>,
     pub service_time_by_class: Vec<Dist>,
+    /// Root volume, recovery, addresses, boot and stop times.
+    pub instance: crate::config::InstanceConfig,
     pub rng: SimRng,
 }
 

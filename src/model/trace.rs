@@ -25,6 +25,7 @@ impl Cause {
             Cause::Volume => "volume",
             Cause::Region => "region",
             Cause::NotRunning => "not_running",
+            Cause::Stopped => "stopped",
             Cause::Burst => "burst",
         }
     }

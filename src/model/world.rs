@@ -108,6 +108,9 @@ pub struct World {
     pub peak_pending_events: usize,
     /// What the control plane can do now, and the zones' spare capacity.
     pub control_plane: ControlPlane,
+    /// Instances stopped, rebooted, terminated or recovered, and public
+    /// addresses that moved (`lifecycle.rs`).
+    pub lifecycle: super::lifecycle::Lifecycle,
     /// The replay trace; `None` (no cost beyond a branch) in every other run.
     pub tracer: Option<Box<super::trace::Tracer>>,
 }
@@ -172,6 +175,7 @@ impl World {
             random_stats: RandomFailureStats::default(),
             peak_pending_events: 0,
             control_plane: ControlPlane::new(model.zones.len()),
+            lifecycle: super::lifecycle::Lifecycle::new(stream(seed, "lifecycle")),
             tracer: None,
         };
         world.build_components(model)?;
@@ -284,6 +288,11 @@ impl World {
                 self.on_instance_launched(server, generation)
             }
             Event::SpotReclaim { server, generation } => self.on_spot_reclaim(server, generation),
+            Event::Lifecycle {
+                server,
+                generation,
+                step,
+            } => self.on_lifecycle(server, generation, step),
             Event::FaultStart { .. }
             | Event::FaultEnd { .. }
             | Event::RandomFailure { .. }

@@ -170,10 +170,7 @@ fn size(
     ] {
         if let Some(v) = v {
             if v.value == 0 || v.value > MAX_ASG_SIZE {
-                return Err(ctx.error(
-                    v,
-                    format!("`{field}` must be between 1 and {MAX_ASG_SIZE}"),
-                ));
+                return Err(ctx.error(v, format!("`{field}` must be between 1 and {MAX_ASG_SIZE}")));
             }
         }
     }
@@ -186,7 +183,11 @@ fn size(
     };
     let min = s.min.as_ref().map_or(desired, |m| m.value);
     let max = max_field.map_or_else(
-        || desired.saturating_mul(2).clamp(1, MAX_ASG_SIZE.max(desired)),
+        || {
+            desired
+                .saturating_mul(2)
+                .clamp(1, MAX_ASG_SIZE.max(desired))
+        },
         |m| m.value,
     );
     let at = max_field.or(s.min.as_ref()).or(s.desired.as_ref());

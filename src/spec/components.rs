@@ -35,6 +35,13 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "volume",
             "auto_scaling",
             "session_state",
+            "delete_on_termination",
+            "auto_recovery",
+            "elastic_ip",
+            "boot_time",
+            "stop_time",
+            "dns_ttl",
+            "dns_update_time",
         ],
         "load_balancer" => &[
             "targets",
@@ -91,6 +98,12 @@ fn present_fields(c: &RawComponent) -> Vec<(&'static str, Location)> {
         service_time_by_class,
         volume,
         auto_scaling,
+        delete_on_termination,
+        auto_recovery,
+        elastic_ip,
+        boot_time,
+        stop_time,
+        dns_update_time,
         targets,
         strategy,
         cross_zone,
@@ -362,7 +375,26 @@ fn tier(
             Some(s) => super::sticky::session_state(ctx, s)?,
             None => SessionState::default(),
         },
+        instance: instance(c),
     })
+}
+
+/// A tier's instance lifecycle settings: the file's, else EC2's defaults.
+fn instance(c: &RawComponent) -> InstanceConfig {
+    let d = generic::instance();
+    let flag = |v: &Option<Spanned<bool>>, default: bool| v.as_ref().map_or(default, |b| b.value);
+    InstanceConfig {
+        delete_on_termination: flag(&c.delete_on_termination, d.delete_on_termination),
+        auto_recovery: flag(&c.auto_recovery, d.auto_recovery),
+        elastic_ip: flag(&c.elastic_ip, d.elastic_ip),
+        boot_time: c.boot_time.as_ref().map_or(d.boot_time, |v| v.value.0),
+        stop_time: c.stop_time.as_ref().map_or(d.stop_time, |v| v.value.0),
+        dns_ttl: c.dns_ttl.as_ref().map_or(d.dns_ttl, |v| v.value.0),
+        dns_update_time: c
+            .dns_update_time
+            .as_ref()
+            .map_or(d.dns_update_time, |v| v.value.0),
+    }
 }
 
 fn load_balancer(

@@ -47,6 +47,10 @@ const ACTIONS: &[&str] = &[
     "control_plane_outage",
     "capacity_limit",
     "spot_interruption",
+    "instance_terminate",
+    "instance_stop",
+    "instance_reboot",
+    "instance_host_failure",
 ];
 
 pub fn faults(
@@ -117,6 +121,9 @@ fn fault_config(
         },
         name @ ("control_plane_outage" | "capacity_limit" | "spot_interruption") => {
             capacity_faults::action(file, raw, name)?
+        }
+        "instance_terminate" | "instance_stop" | "instance_reboot" | "instance_host_failure" => {
+            super::lifecycle_faults::action(file, raw)?
         }
         other => match super::data_faults::action(file, raw)? {
             Some(action) => action,
@@ -190,6 +197,16 @@ fn fault_config(
     let target = match (&f.target, &action) {
         (None, FaultAction::ControlPlaneOutage { .. } | FaultAction::CapacityLimit { .. }) => {
             capacity_faults::no_target(file, raw, &action)?
+        }
+        (
+            Some(t),
+            FaultAction::InstanceTerminate
+            | FaultAction::InstanceStop
+            | FaultAction::InstanceReboot
+            | FaultAction::InstanceHostFailure,
+        ) => {
+            super::lifecycle_faults::check_target(file, t, &action)?;
+            target(file, t)?
         }
         (
             Some(t),

@@ -6,7 +6,6 @@
 //! The syntax is documented in docs/file-format.md.
 
 mod auto_scaling;
-mod scaling_policy;
 mod capacity_faults;
 mod components;
 mod context;
@@ -18,6 +17,7 @@ mod fault_keys;
 mod faults;
 mod faults_gray;
 mod faults_load;
+mod lifecycle_faults;
 mod load;
 mod model;
 mod nested;
@@ -26,6 +26,7 @@ mod path;
 pub mod raw;
 pub mod raw_random;
 pub mod raw_scenario;
+mod scaling_policy;
 mod scenario;
 mod sticky;
 pub mod suite;

@@ -83,7 +83,9 @@ pub fn steps(
         if tiers > MAX_TIERS_IN_PATH {
             return Err(ctx.error(
                 text,
-                format!("this path passes {tiers} tiers; at most {MAX_TIERS_IN_PATH} are supported"),
+                format!(
+                    "this path passes {tiers} tiers; at most {MAX_TIERS_IN_PATH} are supported"
+                ),
             ));
         }
     }

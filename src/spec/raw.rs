@@ -83,6 +83,13 @@ pub struct RawComponent {
     pub service_time_by_class: Option<Spanned<Entries<DistSpec>>>,
     pub volume: Option<Spanned<RawVolume>>,
     pub auto_scaling: Option<Spanned<super::auto_scaling::RawAutoScaling>>,
+    /// Instance lifecycle (`model/lifecycle.rs`); `dns_ttl` too.
+    pub delete_on_termination: Option<Spanned<bool>>,
+    pub auto_recovery: Option<Spanned<bool>>,
+    pub elastic_ip: Option<Spanned<bool>>,
+    pub boot_time: Option<Spanned<DistSpec>>,
+    pub stop_time: Option<Spanned<DistSpec>>,
+    pub dns_update_time: Option<Spanned<Duration>>,
     // Load balancer.
     pub targets: Option<Spanned<String>>,
     pub strategy: Option<Spanned<String>>,

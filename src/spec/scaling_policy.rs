@@ -23,7 +23,7 @@ use super::context::ModelContext;
 use super::diagnostics::Diagnostic;
 use super::units::Duration;
 use crate::config::{
-    AlarmConfig, Adjustment, Comparison, ScalingMetric, ScalingPolicyConfig, Statistic, StepConfig,
+    Adjustment, AlarmConfig, Comparison, ScalingMetric, ScalingPolicyConfig, Statistic, StepConfig,
 };
 use crate::time::SimDuration;
 
@@ -147,10 +147,7 @@ pub fn resolve(
                 return Err(ctx.error(raw, "a step policy needs `steps`"));
             };
             if raw_steps.value.is_empty() || raw_steps.value.len() > MAX_STEPS {
-                return Err(ctx.error(
-                    raw_steps,
-                    format!("`steps` needs 1 to {MAX_STEPS} steps"),
-                ));
+                return Err(ctx.error(raw_steps, format!("`steps` needs 1 to {MAX_STEPS} steps")));
             }
             let mut steps = Vec::new();
             for s in &raw_steps.value {
@@ -197,12 +194,18 @@ fn reject_unused(
         ("metric", p.metric.as_ref().map(|v| v.referenced)),
         ("target", p.target.as_ref().map(|v| v.referenced)),
         ("instance_warmup", p.instance_warmup.map(|_| raw.referenced)),
-        ("disable_scale_in", p.disable_scale_in.map(|_| raw.referenced)),
+        (
+            "disable_scale_in",
+            p.disable_scale_in.map(|_| raw.referenced),
+        ),
         ("alarm", p.alarm.as_ref().map(|v| v.referenced)),
         ("change", p.change.as_ref().map(|v| v.referenced)),
         ("exact", p.exact.as_ref().map(|v| v.referenced)),
         ("percent", p.percent.as_ref().map(|v| v.referenced)),
-        ("min_magnitude", p.min_magnitude.as_ref().map(|v| v.referenced)),
+        (
+            "min_magnitude",
+            p.min_magnitude.as_ref().map(|v| v.referenced),
+        ),
         ("cooldown", p.cooldown.map(|_| raw.referenced)),
         ("steps", p.steps.as_ref().map(|v| v.referenced)),
     ];
@@ -260,10 +263,7 @@ fn check_value(
     }
 }
 
-fn alarm(
-    ctx: &ModelContext,
-    raw: &Spanned<RawScalingPolicy>,
-) -> Result<AlarmConfig, Diagnostic> {
+fn alarm(ctx: &ModelContext, raw: &Spanned<RawScalingPolicy>) -> Result<AlarmConfig, Diagnostic> {
     let Some(a) = &raw.value.alarm else {
         return Err(ctx.error(
             raw,

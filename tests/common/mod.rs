@@ -36,6 +36,7 @@ pub fn tier(zones: Vec<usize>, per_zone: u32, concurrency: u32, service: Dist) -
         volume: None,
         auto_scaling: None,
         session_state: SessionState::Local,
+        instance: firedrill::catalog::generic::instance(),
     })
 }
 
