@@ -28,6 +28,9 @@ pub enum Cause {
     /// random failure: kept apart from `Crash` so the node's own repair
     /// does not end it.
     Burst = 6,
+    /// Its database engine is restarting on request: a reboot
+    /// (`database_reboot`) or a read-replica promotion.
+    Reboot = 7,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,6 +70,7 @@ impl NodeState {
             Cause::Host,
             Cause::Volume,
             Cause::NotRunning,
+            Cause::Reboot,
         ];
         for cause in order {
             if self.has(cause) {

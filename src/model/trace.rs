@@ -26,6 +26,7 @@ impl Cause {
             Cause::Region => "region",
             Cause::NotRunning => "not_running",
             Cause::Burst => "burst",
+            Cause::Reboot => "reboot",
         }
     }
 }

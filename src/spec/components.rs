@@ -65,6 +65,9 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "failover",
             "endpoint_ttl",
             "restart_time",
+            "reboot_time",
+            "replica_promotion_time",
+            "deployment",
             "volume",
             "backups",
         ],
@@ -109,6 +112,9 @@ fn present_fields(c: &RawComponent) -> Vec<(&'static str, Location)> {
         failover,
         endpoint_ttl,
         restart_time,
+        reboot_time,
+        replica_promotion_time,
+        deployment,
         backups
     );
     present
