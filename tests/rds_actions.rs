@@ -131,6 +131,19 @@ fn a_forced_failover_on_single_az_is_refused_and_fails_the_experiment() {
     let entries = &r.availability.recoveries;
     assert_eq!(entries.len(), 1, "the crash never started: {entries:?}");
     assert!(entries[0].failed.is_some());
+    // The reports say so: the JSON fault entry and the Markdown.
+    let json = firedrill::report::json::render(&r);
+    assert!(json.contains("\"failed\": \"InvalidParameterCombination"), "{json}");
+    let reproduce = firedrill::report::Reproduce {
+        model_path: "m.yaml".into(),
+        scenario_path: "s.yaml".into(),
+        seed: 4,
+        fidelity: None,
+    };
+    let md = firedrill::report::markdown::render(&r, &reproduce);
+    assert!(md.contains("The experiment failed: action `failover`"), "{md}");
+    // Same seed, same bytes.
+    assert_eq!(json, firedrill::report::json::render(&run(&m, &s, 4).unwrap()));
 }
 
 #[test]
