@@ -133,7 +133,10 @@ fn a_forced_failover_on_single_az_is_refused_and_fails_the_experiment() {
     assert!(entries[0].failed.is_some());
     // The reports say so: the JSON fault entry and the Markdown.
     let json = firedrill::report::json::render(&r);
-    assert!(json.contains("\"failed\": \"InvalidParameterCombination"), "{json}");
+    assert!(
+        json.contains("\"failed\": \"InvalidParameterCombination"),
+        "{json}"
+    );
     let reproduce = firedrill::report::Reproduce {
         model_path: "m.yaml".into(),
         scenario_path: "s.yaml".into(),
@@ -141,9 +144,15 @@ fn a_forced_failover_on_single_az_is_refused_and_fails_the_experiment() {
         fidelity: None,
     };
     let md = firedrill::report::markdown::render(&r, &reproduce);
-    assert!(md.contains("The experiment failed: action `failover`"), "{md}");
+    assert!(
+        md.contains("The experiment failed: action `failover`"),
+        "{md}"
+    );
     // Same seed, same bytes.
-    assert_eq!(json, firedrill::report::json::render(&run(&m, &s, 4).unwrap()));
+    assert_eq!(
+        json,
+        firedrill::report::json::render(&run(&m, &s, 4).unwrap())
+    );
 }
 
 #[test]
@@ -308,4 +317,35 @@ fn the_fluid_fidelity_refuses_the_api_actions_and_auto_runs_them_per_request() {
         s.horizon = secs(8 * 86_400);
         assert_eq!(Fidelity::Auto.resolve(&s), Fidelity::Request, "{action:?}");
     }
+}
+
+#[test]
+fn deployment_is_checked_against_the_layout() {
+    let head = "name: m\nzones: [a, b]\ncomponents:\n  web: { kind: tier, zones: [a], service_time: 1ms, concurrency: 8 }\n  db: { kind: database, concurrency: 8, read_time: 1ms, write_time: 1ms, primary: a, ";
+    let tail = " }\nrequests:\n  w: { share: 1, path: [web, db.write] }\n";
+    let load = |fields: &str| spec::load_model_str(&format!("{head}{fields}{tail}"), "m.yaml");
+    // A Single-AZ instance has no standby: the error is at the standby.
+    let d = load("deployment: instance, standby: b").unwrap_err();
+    assert_eq!(d.line, 5, "{d}");
+    assert!(d.message.contains("has no standby"), "{d}");
+    let d = load("deployment: rds").unwrap_err();
+    assert!(d.message.contains("multi_az_cluster"), "{d}");
+    // A Multi-AZ deployment gets its standby in the next zone; Aurora
+    // promotes its replicas by default, an RDS instance never.
+    let db = |m: ModelConfig| match m.components[1].kind.clone() {
+        ComponentKind::Database(d) => d,
+        _ => unreachable!(),
+    };
+    let multi = db(load("deployment: multi_az_instance").unwrap());
+    assert_eq!(
+        (multi.standby_zone, multi.deployment),
+        (Some(1), Some(Deployment::MultiAzInstance))
+    );
+    let aurora = db(load("deployment: aurora, replicas: [{ zone: b }]").unwrap());
+    assert!(aurora.failover.promote_replicas);
+    let generic = db(load("replicas: [{ zone: b }]").unwrap());
+    assert_eq!(generic.deployment, None);
+    // Defaults: generic reboot 120 s, promotion 300 s.
+    assert_eq!(generic.reboot_time.mean_s(), 120.0);
+    assert_eq!(generic.replica_promotion_time.mean_s(), 300.0);
 }

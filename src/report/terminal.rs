@@ -272,7 +272,10 @@ fn availability_rows(summary: &RunSummary) -> Vec<Row> {
         rows.push(row(
             "experiment",
             format!("failed at {}", format::seconds(f.at_s)),
-            format!("action {} ({}) failed; later actions never started", f.fault, f.action),
+            format!(
+                "action {} ({}) failed; later actions never started",
+                f.fault, f.action
+            ),
         ));
     }
     if let Some(stop) = &summary.detail.stopped {
