@@ -194,6 +194,18 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             restore_time: Dist::Constant(secs(rng.random_range(5..=60))),
             annual_failure_rate: 0.002,
         });
+        // A deployment consistent with the layout, as the spec enforces.
+        let deployment = match (standby.is_some(), rng.random_range(0..3)) {
+            (_, 0) => None,
+            (true, 1) => Some(Deployment::MultiAzInstance),
+            (true, _) => Some(Deployment::MultiAzCluster),
+            (false, 1) => Some(Deployment::Instance),
+            (false, _) => Some(Deployment::Aurora),
+        };
+        let promote_replicas = match deployment {
+            None => rng.random_bool(0.5),
+            Some(d) => d == Deployment::Aurora,
+        };
         components.push(ComponentConfig {
             name: "db".into(),
             preset: None,
@@ -217,10 +229,13 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     detection: dist(rng, 20_000),
                     promotion: dist(rng, 60_000),
                     failure_probability: rng.random_range(0.0..0.5),
-                    promote_replicas: rng.random_bool(0.5),
+                    promote_replicas,
                 },
                 endpoint_ttl: secs(rng.random_range(0..=30)),
                 restart_time: Dist::Constant(secs(rng.random_range(5..=60))),
+                reboot_time: Dist::Constant(secs(rng.random_range(1..=60))),
+                replica_promotion_time: Dist::Constant(secs(rng.random_range(1..=120))),
+                deployment,
                 volume,
                 log_upload_every: rng.random_bool(0.5).then(|| secs(rng.random_range(5..=60))),
             }),
@@ -356,8 +371,14 @@ fn random_target(
 
 /// One of the data faults (volumes, backups, databases, caches).
 fn random_data_action(rng: &mut ChaCha8Rng) -> FaultAction {
-    match rng.random_range(0..12) {
+    match rng.random_range(0..15) {
         0 => FaultAction::VolumeIoStall,
+        // The RDS API actions (model/database_actions.rs).
+        12 => FaultAction::DatabaseReboot {
+            force_failover: rng.random_bool(0.5),
+        },
+        13 => FaultAction::DatabaseClusterFailover,
+        14 => FaultAction::ReplicaPromotion,
         1 => FaultAction::VolumeDegraded {
             fraction: rng.random_range(0.05..=1.0),
         },

@@ -8,6 +8,12 @@
 //! * [AURORA] Aurora FAQ and AWS re:Post: failover to a replica ≤ 30 s, DNS TTL 5 s;
 //!   replica lag 10–20 ms (AWS News Blog, "Additional Failover Control").
 //! * [PITR] RDS User Guide, "Point-in-time recovery": logs to S3 every 5 min.
+//! * [REBOOT] RDS User Guide, "Rebooting a DB instance": a reboot restarts
+//!   the database engine, "a momentary outage"; its time "depends on the
+//!   crash recovery process". No figure is published: 1–2 min assumed.
+//! * [PROMOTE] RDS User Guide, "Promoting a read replica to be a standalone
+//!   DB instance": RDS reboots the replica first; promotion "can take several
+//!   minutes or longer". `PromoteReadReplica` does not apply to Aurora.
 //! * [EBS] EC2 User Guide, "Amazon EBS volume types": AFR 0.1–0.2 % (gp2/gp3),
 //!   0.001 % (io2).
 //! * [EC2] EC2 instance type pages: vCPU counts.
@@ -22,7 +28,7 @@
 //! * [AZ] "AWS Regions and Availability Zones": AZs within ~100 km of each
 //!   other, linked by low-latency fibre.
 
-use crate::config::{HealthCheckConfig, Strategy};
+use crate::config::{Deployment, HealthCheckConfig, Strategy};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
@@ -82,6 +88,7 @@ pub(super) fn lookup(name: &str) -> Option<Preset> {
         "aws/rds-multi-az" => Preset::Database(rds_multi_az()),
         // [RDS-MAZC] typically under 35 s: detection 5–10 s + promotion 10–25 s.
         "aws/rds-multi-az-cluster" => Preset::Database(DatabasePreset {
+            deployment: Deployment::MultiAzCluster,
             detection: uniform_s(5.0, 10.0),
             promotion: uniform_s(10.0, 25.0),
             ..rds_multi_az()
@@ -90,6 +97,7 @@ pub(super) fn lookup(name: &str) -> Option<Preset> {
         // storage is shared, so failover promotes a replica.
         "aws/aurora" => Preset::Database(DatabasePreset {
             multi_az: false,
+            deployment: Deployment::Aurora,
             detection: uniform_s(5.0, 10.0),
             promotion: uniform_s(10.0, 20.0),
             promote_replicas: true,
@@ -161,6 +169,11 @@ fn rds_multi_az() -> DatabasePreset {
         endpoint_ttl: secs(5),
         // Assumption: reboot plus crash recovery ~10 min.
         restart_time: Dist::Constant(secs(600)),
+        // [REBOOT] an ordered reboot: 1–2 min (assumption).
+        reboot_time: uniform_s(60.0, 120.0),
+        // [PROMOTE] "several minutes or longer": 3–10 min (assumption).
+        replica_promotion_time: uniform_s(180.0, 600.0),
+        deployment: Deployment::MultiAzInstance,
         // [PITR] 5 min.
         log_upload_every: Some(secs(300)),
         // Assumption: async replica lag ~100 ms.
@@ -172,6 +185,7 @@ fn rds_multi_az() -> DatabasePreset {
 fn rds_single_az() -> DatabasePreset {
     DatabasePreset {
         multi_az: false,
+        deployment: Deployment::Instance,
         ..rds_multi_az()
     }
 }

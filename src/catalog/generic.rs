@@ -24,6 +24,12 @@ pub const CACHE_WARMUP: SimDuration = SimDuration::from_secs(300);
 pub const CACHE_REPLACE_TIME: SimDuration = SimDuration::from_secs(300);
 /// Assumption: a restarted database node needs ~10 min (reboot + crash recovery).
 pub const DATABASE_RESTART_TIME: SimDuration = SimDuration::from_secs(600);
+/// Assumption: an ordered reboot takes 2 min (RDS User Guide, "Rebooting a
+/// DB instance": a momentary outage; no figure published).
+pub const DATABASE_REBOOT_TIME: SimDuration = SimDuration::from_secs(120);
+/// Assumption: promoting a read replica takes 5 min (RDS User Guide,
+/// "Promoting a read replica": several minutes or longer).
+pub const DATABASE_REPLICA_PROMOTION_TIME: SimDuration = SimDuration::from_secs(300);
 /// Assumption: RDS-like endpoint TTL.
 pub const DATABASE_ENDPOINT_TTL: SimDuration = SimDuration::from_secs(5);
 pub const DATABASE_DETECTION: SimDuration = SimDuration::from_secs(30);

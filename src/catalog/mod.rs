@@ -42,6 +42,12 @@ pub struct DatabasePreset {
     pub promote_replicas: bool,
     pub endpoint_ttl: SimDuration,
     pub restart_time: Dist,
+    /// An ordered reboot (`RebootDBInstance` without failover).
+    pub reboot_time: Dist,
+    /// `PromoteReadReplica`: the replica reboots into a standalone instance.
+    pub replica_promotion_time: Dist,
+    /// Instance, Multi-AZ instance, Multi-AZ cluster or Aurora.
+    pub deployment: crate::config::Deployment,
     pub log_upload_every: Option<SimDuration>,
     /// Replication lag of read replicas.
     pub replica_lag: Dist,

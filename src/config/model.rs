@@ -372,10 +372,75 @@ pub struct DatabaseConfig {
     pub endpoint_ttl: SimDuration,
     /// Time to bring a crashed node back in place (reboot, crash recovery).
     pub restart_time: Dist,
+    /// How long an ordered reboot (`database_reboot` without failover)
+    /// keeps the instance down; distinct from a crash's `restart_time`.
+    pub reboot_time: Dist,
+    /// How long `replica_promotion` (RDS `PromoteReadReplica`) keeps the
+    /// replica unavailable while it reboots into a standalone instance.
+    pub replica_promotion_time: Dist,
+    /// The managed offering (RDS DB instance, Multi-AZ DB cluster, Aurora),
+    /// from `deployment:` or the preset; `None` for a generic database.
+    pub deployment: Option<Deployment>,
     /// Each node's volume.
     pub volume: Option<VolumeConfig>,
     /// Transaction logs shipped to object storage (point-in-time recovery).
     pub log_upload_every: Option<SimDuration>,
+}
+
+/// How an RDS-style database is deployed: decides which API actions apply
+/// (`RebootDBInstance` with `ForceFailover` needs a Multi-AZ DB instance,
+/// `FailoverDBCluster` a cluster, `PromoteReadReplica` an instance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deployment {
+    /// A Single-AZ DB instance.
+    Instance,
+    /// A DB instance with a synchronous standby in another zone.
+    MultiAzInstance,
+    /// A Multi-AZ DB cluster (a writer and two readable standbys).
+    MultiAzCluster,
+    /// An Aurora DB cluster (a writer and Aurora replicas on shared storage).
+    Aurora,
+}
+
+impl Deployment {
+    pub const NAMES: &'static [&'static str] = &[
+        "instance",
+        "multi_az_instance",
+        "multi_az_cluster",
+        "aurora",
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Deployment::Instance => "instance",
+            Deployment::MultiAzInstance => "multi_az_instance",
+            Deployment::MultiAzCluster => "multi_az_cluster",
+            Deployment::Aurora => "aurora",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Deployment> {
+        match name {
+            "instance" => Some(Deployment::Instance),
+            "multi_az_instance" => Some(Deployment::MultiAzInstance),
+            "multi_az_cluster" => Some(Deployment::MultiAzCluster),
+            "aurora" => Some(Deployment::Aurora),
+            _ => None,
+        }
+    }
+
+    /// A DB cluster: the target of `FailoverDBCluster`.
+    pub fn is_cluster(self) -> bool {
+        matches!(self, Deployment::MultiAzCluster | Deployment::Aurora)
+    }
+
+    /// Whether the offering keeps a standby in another zone.
+    pub fn multi_az(self) -> bool {
+        matches!(
+            self,
+            Deployment::MultiAzInstance | Deployment::MultiAzCluster
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

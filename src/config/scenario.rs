@@ -163,6 +163,18 @@ pub enum FaultAction {
     },
     /// The database primary fails; the model's failover takes over.
     DatabasePrimaryFailure,
+    /// `RebootDBInstance` on the primary (FIS `aws:rds:reboot-db-instances`):
+    /// in place for the database's `reboot_time`, or with `force_failover`
+    /// through a Multi-AZ failover (refused without a standby).
+    DatabaseReboot {
+        force_failover: bool,
+    },
+    /// `FailoverDBCluster` (FIS `aws:rds:failover-db-cluster`): DB clusters
+    /// only (Aurora, Multi-AZ DB cluster).
+    DatabaseClusterFailover,
+    /// `PromoteReadReplica`: a read replica becomes a standalone primary
+    /// after its `replica_promotion_time`, losing what it had not received.
+    ReplicaPromotion,
     /// Failovers started while this fault is active fail. Each targeted
     /// database is affected with `probability` (drawn once at the start,
     /// from the fault's own stream): "a small fraction of Multi-AZ
@@ -324,6 +336,9 @@ impl FaultAction {
             FaultAction::InstanceCrash { .. } => "instance_crash",
             FaultAction::ZoneOutage { .. } => "zone_outage",
             FaultAction::DatabasePrimaryFailure => "database_primary_failure",
+            FaultAction::DatabaseReboot { .. } => "database_reboot",
+            FaultAction::DatabaseClusterFailover => "database_cluster_failover",
+            FaultAction::ReplicaPromotion => "replica_promotion",
             FaultAction::FailoverFailure { .. } => "failover_failure",
             FaultAction::CacheNodeLoss => "cache_node_loss",
             FaultAction::VolumeLoss => "volume_loss",

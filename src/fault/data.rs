@@ -203,7 +203,7 @@ fn volumes(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<VolumeI
 
 /// The database nodes the target matches whose role passes `keep`, then
 /// selected.
-fn db_nodes(
+pub(super) fn db_nodes(
     world: &World,
     config: &FaultConfig,
     rng: &mut SimRng,

@@ -4,6 +4,7 @@
 
 pub mod capacity;
 pub mod data;
+pub mod database_actions;
 pub mod gray;
 pub mod hazard;
 pub mod lifecycle;

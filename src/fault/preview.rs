@@ -104,6 +104,9 @@ fn own_recovery(action: &FaultAction) -> bool {
             | FaultAction::CacheNodeLoss
             | FaultAction::VolumeLoss
             | FaultAction::InstanceReboot
+            | FaultAction::DatabaseReboot { .. }
+            | FaultAction::DatabaseClusterFailover
+            | FaultAction::ReplicaPromotion
     )
 }
 
@@ -120,15 +123,16 @@ fn targets(world: &World, c: &FaultConfig, rng: &mut crate::rng::SimRng) -> Vec<
         FaultAction::ZoneOutage { .. } => {
             c.target.zone.iter().map(|z| format!("zone {z}")).collect()
         }
-        FaultAction::DatabasePrimaryFailure | FaultAction::FailoverFailure { .. } => {
-            databases(world, c, rng)
-                .into_iter()
-                .map(|d| {
-                    let db = &world.dbs[d as usize];
-                    format!("{}/node-{} (primary)", db.name, db.primary + 1)
-                })
-                .collect()
-        }
+        FaultAction::DatabasePrimaryFailure
+        | FaultAction::FailoverFailure { .. }
+        | FaultAction::DatabaseReboot { .. }
+        | FaultAction::DatabaseClusterFailover => databases(world, c, rng)
+            .into_iter()
+            .map(|d| {
+                let db = &world.dbs[d as usize];
+                format!("{}/node-{} (primary)", db.name, db.primary + 1)
+            })
+            .collect(),
         FaultAction::CacheNodeLoss => labels(chosen(world, c, TargetKind::Cache, rng)),
         FaultAction::VolumeLoss
         | FaultAction::VolumeIoStall

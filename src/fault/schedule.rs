@@ -24,16 +24,26 @@
 //! - The data faults (volume_io_stall ... cache_flush) are in `data.rs`.
 //! - `instance_terminate`, `instance_stop`, `instance_reboot`,
 //!   `instance_host_failure`: `fault/lifecycle.rs`.
+//! - The RDS API actions (`database_reboot`, `database_cluster_failover`,
+//!   `replica_promotion`) are in `database_actions.rs`.
 //! - Gray failures and network faults (`latency`, `slowdown`,
 //!   `capacity_loss`, `limp`, `link_latency`, `packet_loss`,
 //!   `zone_isolation`, `path_block`, `region_outage`): `fault/gray.rs`.
 //!
 //! When a stop condition trips, every active action ends at once (reverted
 //! as at its end) and no action starts afterwards.
+//!
+//! When an action fails (the cloud refuses the API call), the experiment
+//! fails, as in AWS FIS ("an error prevents an action from completing" ends
+//! the experiment, FIS User Guide, "Managing experiments"): the failure is
+//! traced (`fault_failed`) and recorded (the fault's recovery entry and
+//! the run's `failed_action`), then every active action ends and none
+//! starts afterwards, as for a stop condition.
 
 use rand::RngExt;
 
 use super::capacity;
+use super::database_actions;
 use super::target::{self, Candidate, FaultError};
 use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
 use crate::model::event::DbId;
@@ -60,6 +70,8 @@ enum Applied {
     Gray(super::gray::GrayApplied),
     Capacity(capacity::Applied),
     Lifecycle(super::lifecycle::Applied),
+    /// The cloud refused the action (why): it changed nothing.
+    Failed(String),
     Nothing,
 }
 
@@ -131,6 +143,9 @@ impl Schedule {
             if let FaultAction::Gray(gray) = &c.action {
                 super::gray::check(world, c, gray)?;
             }
+            if database_actions::is_api_action(&c.action) {
+                database_actions::check(world, c)?;
+            }
             match c.start {
                 FaultStart::At(at) => {
                     if at <= world.horizon.since(SimTime::ZERO) {
@@ -167,6 +182,11 @@ impl Schedule {
         f.applied = apply(world, i as u16, &f.config, &mut f.rng);
         f.active = true;
         f.started_at = now;
+        if let Applied::Failed(reason) = &f.applied {
+            let reason = reason.clone();
+            self.fail(world, i, &reason);
+            return;
+        }
         if let Some(d) = f.config.duration {
             world
                 .engine
@@ -191,6 +211,35 @@ impl Schedule {
 }
 
 impl Schedule {
+    /// Action `i` failed: the experiment fails, so every other active
+    /// action ends now and the pending ones never start.
+    fn fail(&mut self, world: &mut World, i: usize, reason: &str) {
+        let now = world.now();
+        let f = &mut self.faults[i];
+        f.active = false;
+        f.applied = Applied::Nothing;
+        world
+            .recorder
+            .action_failed(&f.config.id, f.config.action.name(), now, reason);
+        let component = f
+            .config
+            .target
+            .component
+            .clone()
+            .unwrap_or_else(|| "scenario".into());
+        let detail = format!(
+            "{} failed: {reason}; the experiment fails (active actions end, pending ones never start)",
+            f.config.action.name()
+        );
+        let id = f.config.id.clone();
+        world.trace(|w| {
+            crate::model::trace::TraceEvent::new(w.now(), "fault_failed", component)
+                .cause(id)
+                .detail(detail)
+        });
+        self.stop(world);
+    }
+
     /// A stop condition tripped: ends every active action now and keeps
     /// the pending ones from starting.
     pub fn stop(&mut self, world: &mut World) {
@@ -477,6 +526,12 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
         | FaultAction::SplitBrain
         | FaultAction::DataWipe
         | FaultAction::CacheFlush { .. } => Applied::Data(super::data::apply(world, config, rng)),
+        FaultAction::DatabaseReboot { .. }
+        | FaultAction::DatabaseClusterFailover
+        | FaultAction::ReplicaPromotion => match database_actions::apply(world, config, rng) {
+            database_actions::Outcome::Done(dbs) => Applied::Databases(dbs),
+            database_actions::Outcome::Refused(reason) => Applied::Failed(reason),
+        },
     }
 }
 
@@ -544,6 +599,6 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
         Applied::Gray(gray) => super::gray::revert(world, gray),
         Applied::Capacity(applied) => capacity::revert(world, applied),
         Applied::Lifecycle(applied) => super::lifecycle::revert(world, config, applied),
-        Applied::Nothing => {}
+        Applied::Failed(_) | Applied::Nothing => {}
     }
 }

@@ -216,6 +216,7 @@ impl Ledger {
                     start_s,
                     end_s: w.end.map(|e| e.as_secs_f64().floor()),
                     impact: first.is_some(),
+                    failed: None,
                     recovered_at_s: recovered,
                     time_to_recover_s: recovered.map(|r| (r - start_s).max(0.0)),
                 }

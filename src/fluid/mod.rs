@@ -121,6 +121,8 @@ pub enum FluidEvent {
 /// Supported scripted actions: `instance_crash`, `zone_outage`,
 /// `database_primary_failure`, `failover_failure`, `cache_node_loss`,
 /// `volume_loss`, `traffic_spike`, `class_surge`, `dependency_outage`.
+/// The RDS API actions (`database_reboot`, `database_cluster_failover`,
+/// `replica_promotion`) are request level only.
 /// Not supported: gray failures and network faults, data faults (I/O
 /// stalls, corruption, backups, replication, split brain...),
 /// `dns_stale`, `dependency_slow`, control-plane, capacity and spot faults,
@@ -545,6 +547,7 @@ fn summarize(
             infrastructure: Default::default(),
             random_failures: hazards.stats,
             stopped: None,
+            failed_action: None,
         },
     }
 }

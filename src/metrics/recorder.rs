@@ -20,6 +20,7 @@
 use hdrhistogram::Histogram;
 
 use super::cause::ErrorCause;
+use super::failed_action::FailedAction;
 use super::infra::StopRecord;
 use super::stop::StopWatch;
 use super::summary::{LatencySummary, Recovery};
@@ -48,6 +49,8 @@ struct FaultWatch {
     good_run_start: u64,
     recovered_at_s: Option<u64>,
     done: bool,
+    /// Why the action failed, if it did.
+    failed: Option<String>,
 }
 
 pub struct Recorder {
@@ -77,6 +80,8 @@ pub struct Recorder {
     timeline: Timeline,
     /// Availability and p99 per minute, kept only for a replay.
     minutes: Option<Box<MinuteRecorder>>,
+    /// The first scripted action that failed.
+    failed_action: Option<FailedAction>,
 }
 
 /// The minute being filled and the bounded series of closed minutes.
@@ -112,6 +117,7 @@ impl Recorder {
             stop: None,
             timeline: Timeline::new(),
             minutes: None,
+            failed_action: None,
         }
     }
 
@@ -189,7 +195,29 @@ impl Recorder {
             good_run_start: 0,
             recovered_at_s: None,
             done: false,
+            failed: None,
         });
+    }
+
+    /// The scripted action `name` failed at `at` (the cloud refused it):
+    /// its entry says why, and the first failure is the experiment's.
+    pub fn action_failed(&mut self, name: &str, action: &str, at: SimTime, reason: &str) {
+        if let Some(f) = self.faults.iter_mut().rev().find(|f| f.name == name) {
+            f.failed = Some(reason.to_string());
+        }
+        if self.failed_action.is_none() {
+            self.failed_action = Some(FailedAction {
+                fault: name.to_string(),
+                action: action.to_string(),
+                at_s: at.as_secs_f64(),
+                reason: reason.to_string(),
+            });
+        }
+    }
+
+    /// The first scripted action that failed, if one did.
+    pub fn failed_action(&self) -> Option<&FailedAction> {
+        self.failed_action.as_ref()
     }
 
     /// A stop condition ended the scripted fault `name` at `at`, before its
@@ -342,6 +370,7 @@ impl Recorder {
                     start_s: f.start_s as f64,
                     end_s: f.cut_s.or(f.end_s).map(|s| s as f64),
                     impact: f.impact,
+                    failed: f.failed.clone(),
                     recovered_at_s: recovered.map(|s| s as f64),
                     time_to_recover_s: recovered.map(|s| s.saturating_sub(f.start_s) as f64),
                 }

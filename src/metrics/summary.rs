@@ -96,6 +96,8 @@ pub struct RunDetail {
     pub random_failures: super::RandomFailureStats,
     /// The stop condition that ended the scripted faults, if one tripped.
     pub stopped: Option<super::StopRecord>,
+    /// The first scripted action that failed (which fails the experiment).
+    pub failed_action: Option<super::FailedAction>,
     /// Latency of successful requests in microseconds (fixed size; studies
     /// merge the runs' histograms for percentiles over every request).
     pub latency_histogram: Option<hdrhistogram::Histogram<u64>>,
@@ -135,6 +137,8 @@ pub struct Recovery {
     pub end_s: Option<f64>,
     /// Whether any second after the fault started fell below the SLO.
     pub impact: bool,
+    /// Why the action failed (the cloud refused it), if it did.
+    pub failed: Option<String>,
     /// When service was back (and stayed back for a minute); `None` if it
     /// never recovered before the horizon.
     pub recovered_at_s: Option<f64>,

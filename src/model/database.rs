@@ -26,6 +26,9 @@
 //!   (`backup.rs`) and the last shipped logs; the data faults that bend
 //!   them (failed, unuploaded or corrupt backups, replication stops, split
 //!   brain, data wipes) are described in `data_faults.rs`.
+//! - The API actions (reboot with or without forced failover, cluster
+//!   failover, read-replica promotion) are described in
+//!   `database_actions.rs`.
 
 use std::collections::VecDeque;
 
@@ -44,6 +47,10 @@ pub enum Role {
     Primary,
     Standby,
     Replica,
+    /// No longer part of the database: the old source (and its standby and
+    /// other replicas) after a read replica was promoted out of it. It
+    /// serves nothing and is never promoted.
+    Detached,
 }
 
 pub struct DbNode {
@@ -161,6 +168,15 @@ impl WriteLog {
         }
     }
 
+    /// The current position, timed at the last acknowledged write (or
+    /// `now` when no history is kept): the end of a span of lost writes.
+    pub fn last_ack_point(&self, now: SimTime) -> Point {
+        Point {
+            time: self.recent.back().map_or(now, |p| p.time),
+            acked: self.position,
+        }
+    }
+
     /// The restore point of a backup restore: the later of the last
     /// usable snapshot and the last shipped logs.
     pub fn restore_point(&self) -> Point {
@@ -242,6 +258,12 @@ pub struct Database {
     pub read_time: Dist,
     pub write_time: Dist,
     pub restart_time: Dist,
+    pub reboot_time: Dist,
+    pub replica_promotion_time: Dist,
+    pub deployment: Option<crate::config::Deployment>,
+    /// Reboots, forced failovers and replica promotions in progress
+    /// (`database_actions.rs`).
+    pub actions: super::database_actions::DbActions,
     pub log: WriteLog,
     pub log_upload_every: Option<SimDuration>,
     /// The primary's volume was lost: the writes between the restore point

@@ -22,6 +22,9 @@ impl super::World {
             return; // a standby or replica: the primary carries on
         }
         d.primary_down_at = now;
+        if d.actions.rebooting == Some(node) {
+            return; // an ordered reboot in place: RDS does not fail over
+        }
         if d.has_failover_target() && d.failover_state == FailoverState::Idle {
             d.epoch = d.epoch.wrapping_add(1);
             d.failover_state = FailoverState::Detecting;
@@ -44,7 +47,7 @@ impl super::World {
         if d.primary != node {
             return;
         }
-        if d.failover_state == FailoverState::Detecting {
+        if d.failover_state == FailoverState::Detecting && !d.actions.forced {
             // Back before anyone noticed: no failover.
             d.epoch = d.epoch.wrapping_add(1);
             d.failover_state = FailoverState::Idle;
@@ -77,7 +80,8 @@ impl super::World {
         if self.dbs[db as usize].epoch != epoch {
             return;
         }
-        if self.db_server_up(db, primary) && !self.db_primary_isolated(db) {
+        let forced = self.dbs[db as usize].actions.forced;
+        if !forced && self.db_server_up(db, primary) && !self.db_primary_isolated(db) {
             self.dbs[db as usize].failover_state = FailoverState::Idle;
             self.trace_db(db, primary, "failover_aborted", |label| {
                 format!("the primary {label} answers again at detection")
@@ -98,6 +102,7 @@ impl super::World {
                 self.trace_db(db, primary, "failover_no_candidate", |label| {
                     format!("primary {label} lost and no standby or replica is up to promote")
                 });
+                self.end_forced_failover(db);
             }
             Some((candidate, lag)) => {
                 d.failover_state = FailoverState::Promoting { candidate, lag };
@@ -132,6 +137,7 @@ impl super::World {
             self.trace_db(db, candidate, "failover_failed", |label| {
                 format!("promotion of {label} did not complete; waits for the old primary")
             });
+            self.end_forced_failover(db);
             return; // waits for the old primary to come back
         }
         self.promote(db, candidate, lag);
@@ -151,6 +157,7 @@ impl super::World {
         self.trace_db(db, candidate, event, |label| {
             format!("the endpoint record {what} {label} (TTL {ttl} s)")
         });
+        self.end_forced_failover(db);
     }
 
     /// Traces a database event about `node` (its zone is the event's zone).

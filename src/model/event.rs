@@ -83,6 +83,18 @@ pub enum Event {
         node: u16,
         incarnation: u32,
     },
+    /// A database node finished an ordered reboot (`database_actions.rs`).
+    DbRebootDone {
+        db: DbId,
+        node: u16,
+        token: u32,
+    },
+    /// A read replica finished its promotion to a standalone primary.
+    ReplicaPromoted {
+        db: DbId,
+        node: u16,
+        token: u32,
+    },
     /// Transaction logs shipped to object storage.
     LogUpload {
         db: DbId,

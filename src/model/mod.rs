@@ -27,6 +27,7 @@ pub mod client;
 pub mod control_plane;
 pub mod data_faults;
 pub mod database;
+pub mod database_actions;
 mod database_events;
 pub mod dns;
 pub mod event;

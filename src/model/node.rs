@@ -31,13 +31,16 @@ pub enum Cause {
     /// Stopping, stopped, rebooting or booting after a start or a recovery
     /// (`model/lifecycle.rs`).
     Stopped = 7,
+    /// Its database engine is restarting on request: a reboot
+    /// (`database_reboot`) or a read-replica promotion.
+    Reboot = 8,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NodeState {
-    causes: u8,
+    causes: u16,
     /// Mode of each cause, indexed by `Cause as usize` (true = blackhole).
-    blackhole: u8,
+    blackhole: u16,
     /// Bumped each time the node goes down: events from an earlier life are
     /// stale.
     pub incarnation: u32,
@@ -57,7 +60,7 @@ impl NodeState {
     }
 
     pub fn has(&self, cause: Cause) -> bool {
-        self.causes & (1 << cause as u8) != 0
+        self.causes & (1 << cause as u16) != 0
     }
 
     /// How the node looks to callers while down (`Refuse` if it is up).
@@ -71,10 +74,11 @@ impl NodeState {
             Cause::Volume,
             Cause::Stopped,
             Cause::NotRunning,
+            Cause::Reboot,
         ];
         for cause in order {
             if self.has(cause) {
-                return if self.blackhole & (1 << cause as u8) != 0 {
+                return if self.blackhole & (1 << cause as u16) != 0 {
                     DownMode::Blackhole
                 } else {
                     DownMode::Refuse
@@ -86,7 +90,7 @@ impl NodeState {
 
     pub fn set(&mut self, cause: Cause, mode: DownMode) -> Transition {
         let was_up = self.is_up();
-        let bit = 1 << cause as u8;
+        let bit = 1 << cause as u16;
         self.causes |= bit;
         match mode {
             DownMode::Blackhole => self.blackhole |= bit,
@@ -104,14 +108,14 @@ impl NodeState {
     /// state and `NotRunning` carry over; the old instance's crash, host
     /// and volume causes went with it.
     pub fn reset_for_launch(&mut self) {
-        let keep = (1 << Cause::Zone as u8) | (1 << Cause::NotRunning as u8);
+        let keep = (1 << Cause::Zone as u16) | (1 << Cause::NotRunning as u16);
         self.causes &= keep;
         self.blackhole &= keep;
     }
 
     pub fn clear(&mut self, cause: Cause) -> Transition {
         let was_up = self.is_up();
-        self.causes &= !(1 << cause as u8);
+        self.causes &= !(1 << cause as u16);
         if !was_up && self.is_up() {
             Transition::CameUp
         } else {

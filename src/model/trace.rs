@@ -27,6 +27,7 @@ impl Cause {
             Cause::NotRunning => "not_running",
             Cause::Stopped => "stopped",
             Cause::Burst => "burst",
+            Cause::Reboot => "reboot",
         }
     }
 }

@@ -267,6 +267,8 @@ impl World {
                 node,
                 incarnation,
             } => self.on_db_node_repaired(db, node, incarnation),
+            Event::DbRebootDone { db, node, token } => self.on_db_reboot_done(db, node, token),
+            Event::ReplicaPromoted { db, node, token } => self.on_replica_promoted(db, node, token),
             Event::LogUpload { db } => self.on_log_upload(db),
             Event::SnapshotStart { volume } => self.on_snapshot_start(volume),
             Event::SnapshotDone {

@@ -266,6 +266,9 @@ struct RecoveryEntry<'a> {
     action: &'a str,
     start_s: Fixed,
     impact: bool,
+    /// Why the action failed (the cloud refused it); absent when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<&'a str>,
     recovered_at_s: Option<Fixed>,
     time_to_recover_s: Option<Fixed>,
 }
@@ -364,6 +367,7 @@ impl<'a> From<&'a Recovery> for RecoveryEntry<'a> {
             action: &recovery.action,
             start_s: Fixed(recovery.start_s),
             impact: recovery.impact,
+            failed: recovery.failed.as_deref(),
             recovered_at_s: recovery.recovered_at_s.map(Fixed),
             time_to_recover_s: recovery.time_to_recover_s.map(Fixed),
         }

@@ -309,6 +309,15 @@ fn recoveries(summary: &RunSummary) -> Option<Section> {
         ]);
     }
     s.table(t);
+    if let Some(f) = &summary.detail.failed_action {
+        s.paragraph(format!(
+            "The experiment failed: action `{}` ({}) failed at {}: {}. No action started after it; the active ones ended then.",
+            f.fault,
+            f.action,
+            format::seconds(f.at_s),
+            f.reason
+        ));
+    }
     Some(s)
 }
 

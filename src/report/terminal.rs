@@ -256,13 +256,30 @@ fn availability_rows(summary: &RunSummary) -> Vec<Row> {
         let value = recovery
             .time_to_recover_s
             .map_or_else(|| "not recovered".to_string(), format::seconds);
-        let remark = format!(
-            "{} at {}{}",
-            recovery.action,
-            format::seconds(recovery.start_s),
-            if recovery.impact { "" } else { ", no impact" }
-        );
+        let remark = match &recovery.failed {
+            Some(reason) => format!(
+                "{} at {} FAILED: {reason}",
+                recovery.action,
+                format::seconds(recovery.start_s)
+            ),
+            None => format!(
+                "{} at {}{}",
+                recovery.action,
+                format::seconds(recovery.start_s),
+                if recovery.impact { "" } else { ", no impact" }
+            ),
+        };
         rows.push(row(&format!("recovery: {}", recovery.fault), value, remark));
+    }
+    if let Some(f) = &summary.detail.failed_action {
+        rows.push(row(
+            "experiment",
+            format!("failed at {}", format::seconds(f.at_s)),
+            format!(
+                "action {} ({}) failed; later actions never started",
+                f.fault, f.action
+            ),
+        ));
     }
     if let Some(stop) = &summary.detail.stopped {
         rows.push(row(

@@ -14,7 +14,7 @@ use crate::model::node::{Cause, NodeState};
 use crate::model::World;
 use crate::time::SimTime;
 
-const CAUSES: [Cause; 7] = [
+const CAUSES: [Cause; 8] = [
     Cause::Region,
     Cause::Zone,
     Cause::Crash,
@@ -22,6 +22,7 @@ const CAUSES: [Cause; 7] = [
     Cause::Host,
     Cause::Volume,
     Cause::NotRunning,
+    Cause::Reboot,
 ];
 
 impl Simulation<'_> {
@@ -273,6 +274,7 @@ fn db_state(w: &World, d: usize) -> DbState {
                 Role::Primary => "primary",
                 Role::Standby => "standby",
                 Role::Replica => "replica",
+                Role::Detached => "detached",
             },
             lag: n.lag.as_ref().map(|l| format!("{l:?}")),
         })

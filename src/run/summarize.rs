@@ -109,6 +109,7 @@ pub fn summarize(
             infrastructure: world.infra_time.summary(world.horizon),
             random_failures: world.random_stats,
             stopped: r.stop_tripped().cloned(),
+            failed_action: r.failed_action().cloned(),
             timeline: r.timeline().clone(),
             overrides: Vec::new(),
         },

@@ -74,6 +74,9 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "failover",
             "endpoint_ttl",
             "restart_time",
+            "reboot_time",
+            "replica_promotion_time",
+            "deployment",
             "volume",
             "backups",
         ],
@@ -126,6 +129,9 @@ fn present_fields(c: &RawComponent) -> Vec<(&'static str, Location)> {
         failover,
         endpoint_ttl,
         restart_time,
+        reboot_time,
+        replica_promotion_time,
+        deployment,
         backups
     );
     present

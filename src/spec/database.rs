@@ -31,7 +31,8 @@ pub fn resolve(
             ))
         }
     };
-    let standby_zone = standby(ctx, name, c, p, primary_zone)?;
+    let deployment = deployment(ctx, c, p)?;
+    let standby_zone = standby(ctx, name, c, p, deployment, primary_zone)?;
     let replicas = match &c.replicas {
         None => Vec::new(),
         Some(list) => list
@@ -68,7 +69,18 @@ pub fn resolve(
                     default: Option<Dist>| {
         super::components::dist_or(ctx, name, field, field_name, default)
     };
-    let failover = failover(c, p);
+    let failover = failover(c, p, deployment);
+    if failover.promote_replicas && deployment.is_some_and(|d| d != Deployment::Aurora) {
+        let message = format!(
+                "database `{}` is an RDS {} deployment: RDS never promotes a read replica on its own (promotion is the manual `PromoteReadReplica`: use a `replica_promotion` fault action); only Aurora fails over to replicas (`deployment: aurora`)",
+                name.value,
+                deployment.map_or("", |d| d.name())
+            );
+        return Err(match &c.failover {
+            Some(f) => ctx.error(f, message),
+            None => ctx.error(name, message),
+        });
+    }
     Ok(DatabaseConfig {
         primary_zone,
         standby_zone,
@@ -112,6 +124,24 @@ pub fn resolve(
                 }),
             ),
         )?,
+        reboot_time: required(
+            &c.reboot_time,
+            "reboot_time",
+            Some(
+                p.map_or(generic::constant(generic::DATABASE_REBOOT_TIME), |p| {
+                    p.reboot_time
+                }),
+            ),
+        )?,
+        replica_promotion_time: required(
+            &c.replica_promotion_time,
+            "replica_promotion_time",
+            Some(p.map_or(
+                generic::constant(generic::DATABASE_REPLICA_PROMOTION_TIME),
+                |p| p.replica_promotion_time,
+            )),
+        )?,
+        deployment,
         volume: match &c.volume {
             Some(v) => Some(resolve_volume(ctx, v)?),
             None => None,
@@ -124,16 +154,52 @@ pub fn resolve(
     })
 }
 
-/// The standby zone: as written, or for a Multi-AZ preset the first model
-/// zone after the primary. It must differ from the primary.
+/// `deployment:` as written, else the preset's; `None` for a generic database.
+fn deployment(
+    ctx: &ModelContext,
+    c: &RawComponent,
+    p: Option<&DatabasePreset>,
+) -> Result<Option<Deployment>, Diagnostic> {
+    match &c.deployment {
+        None => Ok(p.map(|p| p.deployment)),
+        Some(d) => match Deployment::parse(&d.value) {
+            Some(d) => Ok(Some(d)),
+            None => Err(ctx.error(
+                d,
+                format!(
+                    "unknown deployment `{}`: expected {}",
+                    d.value,
+                    Deployment::NAMES.join(", ")
+                ),
+            )),
+        },
+    }
+}
+
+/// The standby zone: as written, or for a Multi-AZ deployment (or preset)
+/// the first model zone after the primary. It must differ from the
+/// primary, and a Single-AZ instance or Aurora cluster has none.
 fn standby(
     ctx: &ModelContext,
     name: &Spanned<String>,
     c: &RawComponent,
     p: Option<&DatabasePreset>,
+    deployment: Option<Deployment>,
     primary_zone: ZoneIndex,
 ) -> Result<Option<ZoneIndex>, Diagnostic> {
+    let multi_az = match (&c.deployment, deployment) {
+        (Some(_), Some(d)) => d.multi_az(),
+        _ => p.is_some_and(|p| p.multi_az),
+    };
     match &c.standby {
+        Some(z) if deployment.is_some_and(|d| !d.multi_az()) => Err(ctx.error(
+            z,
+            format!(
+                "database `{}` is a `{}` deployment, which has no standby (remove `standby`, or use multi_az_instance or multi_az_cluster)",
+                name.value,
+                deployment.map_or("", |d| d.name())
+            ),
+        )),
         Some(z) => {
             let zone = ctx.zone(z)?;
             if zone == primary_zone {
@@ -147,7 +213,7 @@ fn standby(
             }
             Ok(Some(zone))
         }
-        None if p.is_some_and(|p| p.multi_az) => {
+        None if multi_az => {
             let n = ctx.zones.len();
             if n < 2 {
                 return Err(ctx.error(
@@ -161,7 +227,11 @@ fn standby(
     }
 }
 
-fn failover(c: &RawComponent, p: Option<&DatabasePreset>) -> FailoverConfig {
+fn failover(
+    c: &RawComponent,
+    p: Option<&DatabasePreset>,
+    deployment: Option<Deployment>,
+) -> FailoverConfig {
     let raw = c.failover.as_ref();
     let settings = raw.map(|f| &f.value);
     let detection = settings.and_then(|f| f.detection.as_ref()).map(|d| d.0);
@@ -182,6 +252,9 @@ fn failover(c: &RawComponent, p: Option<&DatabasePreset>) -> FailoverConfig {
             .map_or(p.map_or(0.0, |p| p.failure_probability), |v| v.0),
         promote_replicas: settings
             .and_then(|f| f.promote_replicas)
-            .unwrap_or(p.is_some_and(|p| p.promote_replicas)),
+            .unwrap_or(match deployment {
+                Some(d) => d == Deployment::Aurora,
+                None => p.is_some_and(|p| p.promote_replicas),
+            }),
     }
 }

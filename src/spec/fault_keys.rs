@@ -38,12 +38,13 @@ fn uses(key: &str, action: &FaultAction) -> bool {
             A::Gray(G::PacketLoss { .. }) | A::FailoverFailure { .. }
         ),
         "from" | "to" => matches!(action, A::Gray(G::PathBlock { .. })),
+        "force_failover" => matches!(action, A::DatabaseReboot { .. }),
         _ => false,
     }
 }
 
 pub fn reject_unused(file: &str, raw: &RawFault, action: &FaultAction) -> Result<(), Diagnostic> {
-    let keys: [(&str, Option<&Location>); 9] = [
+    let keys: [(&str, Option<&Location>); 10] = [
         ("factor", raw.factor.as_ref().map(|v| &v.referenced)),
         ("fraction", raw.fraction.as_ref().map(|v| &v.referenced)),
         ("keep", raw.keep.as_ref().map(|v| &v.referenced)),
@@ -56,6 +57,10 @@ pub fn reject_unused(file: &str, raw: &RawFault, action: &FaultAction) -> Result
         ),
         ("from", raw.from.as_ref().map(|v| &v.referenced)),
         ("to", raw.to.as_ref().map(|v| &v.referenced)),
+        (
+            "force_failover",
+            raw.force_failover.as_ref().map(|v| &v.referenced),
+        ),
     ];
     for (key, at) in keys {
         if let (Some(at), false) = (at, uses(key, action)) {

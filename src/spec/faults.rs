@@ -15,6 +15,9 @@ const ACTIONS: &[&str] = &[
     "instance_crash",
     "zone_outage",
     "database_primary_failure",
+    "database_reboot",
+    "database_cluster_failover",
+    "replica_promotion",
     "failover_failure",
     "cache_node_loss",
     "volume_loss",
@@ -100,6 +103,12 @@ fn fault_config(
             mode: down_mode(file, f.mode.as_ref(), DownMode::Blackhole)?,
         },
         "database_primary_failure" => FaultAction::DatabasePrimaryFailure,
+        // FIS aws:rds:reboot-db-instances: `forceFailover` defaults to false.
+        "database_reboot" => FaultAction::DatabaseReboot {
+            force_failover: f.force_failover.as_ref().is_some_and(|v| v.value),
+        },
+        "database_cluster_failover" => FaultAction::DatabaseClusterFailover,
+        "replica_promotion" => FaultAction::ReplicaPromotion,
         "failover_failure" => FaultAction::FailoverFailure {
             probability: f.probability.as_ref().map_or(1.0, |p| p.value.0),
         },

@@ -116,6 +116,10 @@ pub struct RawComponent {
     pub failover: Option<Spanned<RawFailover>>,
     pub endpoint_ttl: Option<Spanned<Duration>>,
     pub restart_time: Option<Spanned<DistSpec>>,
+    pub reboot_time: Option<Spanned<DistSpec>>,
+    pub replica_promotion_time: Option<Spanned<DistSpec>>,
+    /// `instance`, `multi_az_instance`, `multi_az_cluster` or `aurora`.
+    pub deployment: Option<Spanned<String>>,
     pub backups: Option<Spanned<RawBackups>>,
 }
 

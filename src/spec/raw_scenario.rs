@@ -133,6 +133,9 @@ pub struct RawFault {
     /// `path_block`: the calling and the called component.
     pub from: Option<Spanned<String>>,
     pub to: Option<Spanned<String>>,
+    /// `database_reboot`: reboot through a Multi-AZ failover (FIS
+    /// `forceFailover`).
+    pub force_failover: Option<Spanned<bool>>,
     // Capacity and control plane (spec/capacity_faults.rs).
     pub launch: Option<Spanned<bool>>,
     pub attach: Option<Spanned<bool>>,

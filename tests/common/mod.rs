@@ -81,6 +81,9 @@ pub fn database(
         },
         endpoint_ttl: secs(5),
         restart_time: Dist::Constant(secs(600)),
+        reboot_time: Dist::Constant(secs(120)),
+        replica_promotion_time: Dist::Constant(secs(300)),
+        deployment: None,
         volume: None,
         log_upload_every: None,
     }
