@@ -102,6 +102,7 @@ fn sample() -> RunSummary {
         errors_by_cause,
         slo,
         cost: sample_cost(),
+        experiment: Default::default(),
         timeline: Default::default(),
         engine: EngineStats {
             events: 12_345_678,
@@ -190,6 +191,7 @@ fn json_top_level_keys_are_exactly_these_in_this_order() {
         "errors_by_cause",
         "slo",
         "cost",
+        "experiment",
     ];
     assert_eq!(keys_in_order(&text, 2), expected);
     assert_eq!(json::TOP_LEVEL_KEYS, expected);

@@ -259,6 +259,7 @@ mod tests {
             errors_by_cause: Default::default(),
             slo,
             cost: CostSummary::default(),
+            experiment: Default::default(),
             timeline: Default::default(),
             engine: EngineStats::default(),
             detail: RunDetail::default(),

@@ -77,6 +77,8 @@ pub struct Recorder {
     timeline: Timeline,
     /// Availability and p99 per minute, kept only for a replay.
     minutes: Option<Box<MinuteRecorder>>,
+    /// Experiment failures and skipped actions (empty targets).
+    pub experiment: super::ExperimentLog,
 }
 
 /// The minute being filled and the bounded series of closed minutes.
@@ -112,6 +114,7 @@ impl Recorder {
             stop: None,
             timeline: Timeline::new(),
             minutes: None,
+            experiment: super::ExperimentLog::default(),
         }
     }
 
