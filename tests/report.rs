@@ -255,6 +255,13 @@ fn json_nested_keys_are_exactly_these() {
     );
     assert!(value["cost"]["items"][1]["source"].is_null());
     assert_eq!(value["cost"]["unpriced"][0], "payments");
+    // A completed experiment: the keys are always there, `null` when empty.
+    assert_eq!(
+        object_keys(&value["experiment"]),
+        ["at_s", "reason", "skipped", "state"]
+    );
+    assert_eq!(value["experiment"]["state"], "completed");
+    assert!(value["experiment"]["reason"].is_null());
     // Every cause is listed, zero or not; engine statistics never are.
     assert_eq!(value["errors_by_cause"]["stale_dns"], 0);
     assert!(!json::render(&sample()).contains("events"));
