@@ -454,3 +454,14 @@ fn failed_and_skipped_runs_repeat_byte_for_byte() {
         assert_eq!(one, two, "{scenario}");
     }
 }
+
+#[test]
+fn a_study_of_a_failed_experiment_exits_1_too() {
+    // A study reports run 0's experiment; its failure fails the study.
+    let files = Files::new();
+    files.write("tag.yaml", TAG_MATCHES_NOTHING);
+    let (output, json, _) = files.run("tag.yaml", &["--runs", "2", "--jobs", "1"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(json["experiment"]["state"], "failed");
+    assert!(text(&output.stdout).contains("result: experiment failed"));
+}
