@@ -200,3 +200,22 @@ fn volume_type(world: &World, node: NodeRef) -> Option<String> {
     let preset = world.volumes[v as usize].config.volume_type.as_deref()?;
     Some(preset.rsplit('/').next().unwrap_or(preset).to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_names_each_path_once() {
+        for (i, a) in ATTRIBUTES.iter().enumerate() {
+            assert!(
+                ATTRIBUTES[i + 1..]
+                    .iter()
+                    .all(|b| (b.kind, b.path) != (a.kind, a.path)),
+                "{:?} {} twice",
+                a.kind,
+                a.path
+            );
+        }
+    }
+}

@@ -250,7 +250,10 @@ impl Schedule {
             return; // already ended by a stop condition
         }
         let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
-        trace_fault(world, "fault_end", &f.config, Some(&applied), None);
+        // A skipped action never started: its end only starts what follows.
+        if !f.skipped {
+            trace_fault(world, "fault_end", &f.config, Some(&applied), None);
+        }
         revert(world, i as u16, &f.config, applied);
         for &(next, delay) in &f.dependents {
             world
