@@ -107,6 +107,13 @@ fn every_bundled_pair_runs_balances_and_repeats_byte_for_byte() {
         let first = result.unwrap_or_else(|e| panic!("{name}: {e}"));
         check_books(&name, &first);
         assert!(first.requests.total > 0, "{name}: no traffic");
+        // A shipped example runs its experiment as written: no target of a
+        // matched pair resolves to nothing (or its scenario says `skip`).
+        assert!(
+            !first.experiment.failed(),
+            "{name}: {:?}",
+            first.experiment.reason
+        );
         let again = run(&model, &scenario, 7).unwrap();
         assert_eq!(
             json::render(&first),

@@ -358,12 +358,31 @@ fn random_target(
         1 => Selection::Count(rng.random_range(1..=3)),
         _ => Selection::Percent(rng.random_range(1.0..100.0)),
     };
+    // Attribute filters (AWS FIS `filters`) on the kinds that have a zone
+    // attribute; they may match nothing, which the experiment's empty
+    // target resolution mode then handles.
+    let path = match kind {
+        Some(TargetKind::Instance) => Some("Placement.AvailabilityZone"),
+        Some(TargetKind::Database | TargetKind::Cache | TargetKind::Volume) => {
+            Some("AvailabilityZone")
+        }
+        _ => None,
+    };
+    let filters = match path {
+        Some(path) if rng.random_bool(0.2) => vec![TargetFilter {
+            path: path.into(),
+            values: vec![model.zones[rng.random_range(0..model.zones.len())].clone()],
+            pos: SourcePos::default(),
+        }],
+        _ => Vec::new(),
+    };
     TargetConfig {
         component: None,
         zone,
         kind,
         class: None,
         tag: None,
+        filters,
         select,
         pos: SourcePos::default(),
     }
@@ -585,6 +604,11 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         Jitter::Equal,
         Jitter::Decorrelated,
     ];
+    let empty_target_resolution = if rng.random_bool(0.5) {
+        EmptyTargetResolution::Fail
+    } else {
+        EmptyTargetResolution::Skip
+    };
     ScenarioConfig {
         name: "fuzz".into(),
         horizon: secs(horizon),
@@ -626,6 +650,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         random_failures,
         failure_budget_zones_down,
         stop_conditions,
+        empty_target_resolution,
         slo: SloConfig {
             availability: Some(0.99),
             latency_p99: Some(ms(500)),

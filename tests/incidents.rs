@@ -117,6 +117,7 @@ fn web_tier_fails_at_0800(s: &ScenarioConfig) -> ScenarioConfig {
             kind: Some(firedrill::config::TargetKind::Instance),
             class: None,
             tag: None,
+            filters: Vec::new(),
             select: Selection::All,
             pos: Default::default(),
         },

@@ -145,9 +145,12 @@ fn a_forced_failover_on_single_az_is_refused_and_fails_the_experiment() {
     };
     let md = firedrill::report::markdown::render(&r, &reproduce);
     assert!(
-        md.contains("The experiment failed: action `failover`"),
+        md.contains("**failed** at 200.000 s: action `failover` (database_reboot) failed: InvalidParameterCombination"),
         "{md}"
     );
+    // A failed action fails the experiment, as an empty target does.
+    assert!(r.experiment.failed(), "{:?}", r.experiment);
+    assert!(json.contains("\"state\": \"failed\""), "{json}");
     // Same seed, same bytes.
     assert_eq!(
         json,

@@ -104,6 +104,7 @@ fn sample() -> RunSummary {
         errors_by_cause,
         slo,
         cost: sample_cost(),
+        experiment: Default::default(),
         timeline: Default::default(),
         sessions: None,
         engine: EngineStats {
@@ -193,6 +194,7 @@ fn json_top_level_keys_are_exactly_these_in_this_order() {
         "errors_by_cause",
         "slo",
         "cost",
+        "experiment",
     ];
     assert_eq!(keys_in_order(&text, 2), expected);
     assert_eq!(json::TOP_LEVEL_KEYS, expected);
@@ -256,6 +258,13 @@ fn json_nested_keys_are_exactly_these() {
     );
     assert!(value["cost"]["items"][1]["source"].is_null());
     assert_eq!(value["cost"]["unpriced"][0], "payments");
+    // A completed experiment: the keys are always there, `null` when empty.
+    assert_eq!(
+        object_keys(&value["experiment"]),
+        ["at_s", "reason", "skipped", "state"]
+    );
+    assert_eq!(value["experiment"]["state"], "completed");
+    assert!(value["experiment"]["reason"].is_null());
     // Every cause is listed, zero or not; engine statistics never are.
     assert_eq!(value["errors_by_cause"]["stale_dns"], 0);
     assert!(!json::render(&sample()).contains("events"));

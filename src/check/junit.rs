@@ -35,6 +35,17 @@ pub fn render(result: &CheckResult) -> String {
             }
             suite.add_test_case(test);
         }
+        if let Some(reason) = case.experiment_failure() {
+            let message = format!("experiment failed: {reason}");
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(message.as_str())
+                .set_type("experiment")
+                .set_description(format!("{message}\nreproduce: {}", case.reproduce()));
+            let mut test = TestCase::new("experiment", status);
+            test.set_classname(case.name.as_str());
+            suite.add_test_case(test);
+        }
         for r in &case.regressions {
             let message = super::markdown::regression_message(r);
             let status = if r.regressed {

@@ -140,6 +140,9 @@ pub fn terminal(result: &CheckResult) -> String {
             let mark = if r.regressed { "FAIL" } else { "ok  " };
             let _ = writeln!(out, "  {mark} {}", regression_message(r));
         }
+        if let Some(reason) = case.experiment_failure() {
+            let _ = writeln!(out, "  FAIL experiment failed: {reason}");
+        }
         if !case.passed() {
             let _ = writeln!(out, "  reproduce: {}", case.reproduce());
             let _ = writeln!(

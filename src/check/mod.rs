@@ -40,7 +40,17 @@ pub struct CaseResult {
 
 impl CaseResult {
     pub fn passed(&self) -> bool {
-        self.slos.iter().all(|s| s.pass) && self.regressions.iter().all(|r| !r.regressed)
+        self.slos.iter().all(|s| s.pass)
+            && self.regressions.iter().all(|r| !r.regressed)
+            && self.experiment_failure().is_none()
+    }
+
+    /// Why the experiment failed (a target resolved to no node under
+    /// `empty_target_resolution_mode: fail`), judged on run 0 as the
+    /// study's report is: the case fails.
+    pub fn experiment_failure(&self) -> Option<&str> {
+        let e = &self.study.first.experiment;
+        e.failed().then(|| e.reason.as_deref().unwrap_or(""))
     }
 
     /// The command that reruns this case's study, seed included.

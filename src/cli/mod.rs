@@ -51,7 +51,7 @@ impl Outcome {
 
     /// The outcome of a finished run: pass only if every SLO held.
     pub fn of_run(summary: &RunSummary) -> Outcome {
-        if summary.all_slos_pass() {
+        if summary.expectations_hold() {
             Outcome::Pass
         } else {
             Outcome::SloViolated

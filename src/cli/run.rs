@@ -159,7 +159,8 @@ pub(super) fn finish_study(
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
-    if summary.all_slos_pass() {
+    // A study's experiment is run 0's, as in its report.
+    if summary.all_slos_pass() && !summary.first.experiment.failed() {
         Outcome::Pass
     } else {
         Outcome::SloViolated
@@ -259,6 +260,7 @@ mod tests {
             errors_by_cause: Default::default(),
             slo,
             cost: CostSummary::default(),
+            experiment: Default::default(),
             timeline: Default::default(),
             sessions: None,
             engine: EngineStats::default(),

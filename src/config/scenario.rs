@@ -22,12 +22,36 @@ pub struct ScenarioConfig {
     pub failure_budget_zones_down: Option<u32>,
     /// Alarms that end every scripted fault when they trip (AWS FIS).
     pub stop_conditions: Vec<StopCondition>,
+    /// What a target that resolves to no node does to the experiment
+    /// (AWS FIS `experimentOptions.emptyTargetResolutionMode`).
+    pub empty_target_resolution: EmptyTargetResolution,
     pub slo: SloConfig,
     /// Where time 0 is on the wall clock (`start:`), for incident replays;
     /// only ever used to print times, never read from the system clock.
     pub start: Option<Timestamp>,
     /// Named phases of the scenario, in time order, inside the horizon.
     pub phases: Vec<Phase>,
+}
+
+/// AWS FIS `emptyTargetResolutionMode` ("Experiment options for AWS FIS").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EmptyTargetResolution {
+    /// The experiment fails: no action starts afterwards and the running
+    /// ones end (FIS default).
+    #[default]
+    Fail,
+    /// The action (or random process) with no target is skipped; the rest
+    /// of the experiment goes on.
+    Skip,
+}
+
+impl EmptyTargetResolution {
+    pub fn name(self) -> &'static str {
+        match self {
+            EmptyTargetResolution::Fail => "fail",
+            EmptyTargetResolution::Skip => "skip",
+        }
+    }
 }
 
 /// A named moment of a scenario (an incident's detection, mitigation...).
@@ -331,6 +355,57 @@ impl GrayFault {
 }
 
 impl FaultAction {
+    /// Whether the action acts on nodes its target selects (instances,
+    /// database nodes or databases, cache nodes or caches, volumes): those
+    /// are the targets that can resolve to nothing, and the ones `filters`
+    /// apply to. Zone, workload, dependency, link and regional actions name
+    /// what they act on, and a name the model lacks is an input error.
+    pub fn selects_nodes(&self) -> bool {
+        use FaultAction as A;
+        match self {
+            A::InstanceCrash { .. }
+            | A::DatabasePrimaryFailure
+            | A::FailoverFailure { .. }
+            | A::CacheNodeLoss
+            | A::VolumeLoss
+            | A::SpotInterruption { .. }
+            | A::VolumeIoStall
+            | A::VolumeDegraded { .. }
+            | A::VolumeCorruption
+            | A::SnapshotFailure
+            | A::BackupNotUploaded
+            | A::BackupCorrupt
+            | A::ReplicationStop
+            | A::SlowFailover { .. }
+            | A::PromoteLaggingReplica
+            | A::SplitBrain
+            | A::DataWipe
+            | A::CacheFlush { .. }
+            | A::InstanceTerminate
+            | A::InstanceStop
+            | A::InstanceReboot
+            | A::InstanceHostFailure
+            | A::DatabaseReboot { .. }
+            | A::DatabaseClusterFailover
+            | A::ReplicaPromotion => true,
+            A::Gray(g) => matches!(
+                g,
+                GrayFault::Latency { .. }
+                    | GrayFault::Slowdown { .. }
+                    | GrayFault::CapacityLoss { .. }
+                    | GrayFault::Limp { .. }
+            ),
+            A::ZoneOutage { .. }
+            | A::TrafficSpike { .. }
+            | A::ClassSurge { .. }
+            | A::DnsStale { .. }
+            | A::DependencyOutage { .. }
+            | A::DependencySlow { .. }
+            | A::ControlPlaneOutage { .. }
+            | A::CapacityLimit { .. } => false,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             FaultAction::InstanceCrash { .. } => "instance_crash",
@@ -385,7 +460,21 @@ pub struct TargetConfig {
     pub class: Option<String>,
     /// Only components carrying this tag.
     pub tag: Option<String>,
+    /// Resource filters on node attributes (AWS FIS `filters`): a node
+    /// passes when, for every filter, its attribute equals one of `values`.
+    pub filters: Vec<TargetFilter>,
     pub select: Selection,
+    pub pos: SourcePos,
+}
+
+/// One resource filter: the attribute at `path` must equal one of
+/// `values`. Paths are checked against the model's kind when a run is
+/// built (`fault::target::ATTRIBUTES`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetFilter {
+    pub path: String,
+    pub values: Vec<String>,
+    /// Where `path` is, for errors.
     pub pos: SourcePos,
 }
 

@@ -209,9 +209,19 @@ pub(super) fn db_nodes(
     rng: &mut SimRng,
     keep: impl Fn(Role) -> bool,
 ) -> Vec<(DbId, u16)> {
+    let nodes = db_node_candidates(world, config, keep);
+    target::select(&nodes, config.target.select, rng)
+}
+
+/// The database nodes the target matches whose role passes `keep`, before
+/// selection.
+pub(crate) fn db_node_candidates(
+    world: &World,
+    config: &FaultConfig,
+    keep: impl Fn(Role) -> bool,
+) -> Vec<(DbId, u16)> {
     let all = target::candidates(world, &config.target, TargetKind::Database).unwrap_or_default();
-    let nodes: Vec<(DbId, u16)> = all
-        .into_iter()
+    all.into_iter()
         .filter_map(|c| match c.node {
             NodeRef::Server(s) => match world.server_roles[s as usize] {
                 ServerRole::DbNode { db, node } => Some((db, node)),
@@ -220,14 +230,23 @@ pub(super) fn db_nodes(
             _ => None,
         })
         .filter(|&(db, node)| keep(world.dbs[db as usize].nodes[node as usize].role))
-        .collect();
-    target::select(&nodes, config.target.select, rng)
+        .collect()
 }
 
-/// The caches the target names (every cache when it names none).
-fn caches(world: &World, config: &FaultConfig) -> Vec<CacheId> {
+/// The caches the target names (every cache when it names none); with a
+/// tag or filters, the caches with a node that matches them.
+pub(crate) fn caches(world: &World, config: &FaultConfig) -> Vec<CacheId> {
     let component = target::component(world, &config.target).ok().flatten();
+    let t = &config.target;
+    let matching = (t.tag.is_some() || !t.filters.is_empty())
+        .then(|| target::candidates(world, t, TargetKind::Cache).unwrap_or_default());
     (0..world.caches.len() as CacheId)
         .filter(|&c| component.is_none_or(|i| world.components[i] == ComponentRef::Cache(c)))
+        .filter(|&c| {
+            matching.as_ref().is_none_or(|m| {
+                m.iter()
+                    .any(|n| matches!(n.node, NodeRef::CacheNode { cache, .. } if cache == c))
+            })
+        })
         .collect()
 }

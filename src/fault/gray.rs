@@ -70,18 +70,30 @@ fn component_named(world: &World, config: &FaultConfig, name: &str) -> Result<us
 /// The servers (tier instances and database nodes) a per-node gray fault
 /// targets, after selection.
 fn servers(world: &World, t: &TargetConfig, rng: &mut SimRng) -> Vec<ServerId> {
-    let mut all = Vec::new();
-    for kind in [TargetKind::Instance, TargetKind::Database] {
-        if t.kind.is_none_or(|k| k == kind) {
-            all.extend(target::candidates(world, t, kind).unwrap_or_default());
-        }
-    }
+    let all = server_candidates(world, t);
     target::select(&all, t.select, rng)
         .into_iter()
         .filter_map(|c| match c.node {
             NodeRef::Server(s) => Some(s),
             _ => None,
         })
+        .collect()
+}
+
+/// The servers a per-node gray fault's target matches, before selection.
+pub(crate) fn server_candidates(world: &World, t: &TargetConfig) -> Vec<target::Candidate> {
+    let mut all = Vec::new();
+    for kind in server_kinds(t) {
+        all.extend(target::candidates(world, t, kind).unwrap_or_default());
+    }
+    all
+}
+
+/// The node kinds a per-node gray fault's target selects.
+pub(crate) fn server_kinds(t: &TargetConfig) -> Vec<TargetKind> {
+    [TargetKind::Instance, TargetKind::Database]
+        .into_iter()
+        .filter(|&kind| t.kind.is_none_or(|k| k == kind))
         .collect()
 }
 

@@ -87,6 +87,7 @@ pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result
             plan_zones(world, c, i, &mut select_rng, &mut plan)?;
             continue;
         }
+        super::attributes::check(&c.target, &[kind])?;
         let all = target::candidates(world, &c.target, kind)?;
         // One neighbourhood per zone, shared by the processes in it.
         let first = plan.neighbourhoods.len();
@@ -432,7 +433,7 @@ fn trace_random_zone(
 }
 
 /// The zone a node lives in.
-fn node_zone(world: &World, node: NodeRef) -> usize {
+pub(crate) fn node_zone(world: &World, node: NodeRef) -> usize {
     use crate::model::volume::VolumeOwner;
     match node {
         NodeRef::Server(s) => world.servers[s as usize].zone,
@@ -453,7 +454,7 @@ fn node_zone(world: &World, node: NodeRef) -> usize {
 }
 
 /// The kind a target means when it names a component but no kind.
-fn implied_kind(world: &World, c: &RandomFailureConfig) -> TargetKind {
+pub(crate) fn implied_kind(world: &World, c: &RandomFailureConfig) -> TargetKind {
     use crate::model::world::ComponentRef;
     match target::component(world, &c.target)
         .ok()

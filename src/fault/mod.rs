@@ -2,6 +2,7 @@
 //! failure processes. Faults are data turned into events; they change the
 //! world only through its failure API (`model::failure`).
 
+pub mod attributes;
 pub mod capacity;
 pub mod data;
 pub mod database_actions;
@@ -9,6 +10,7 @@ pub mod gray;
 pub mod hazard;
 pub mod lifecycle;
 pub mod preview;
+pub mod resolution;
 pub mod schedule;
 pub mod target;
 
@@ -31,13 +33,29 @@ impl FaultPlan {
         scenario: &ScenarioConfig,
         seed: u64,
     ) -> Result<Self, FaultError> {
-        let scripted = schedule::Schedule::new(world, &scenario.faults, seed)?;
+        let mut scripted = schedule::Schedule::new(
+            world,
+            &scenario.faults,
+            scenario.empty_target_resolution,
+            seed,
+        )?;
         let random = hazard::Hazards::new(
             world,
             &scenario.random_failures,
             scenario.failure_budget_zones_down,
             seed,
         )?;
+        // FIS resolves every target before the first action starts.
+        let check = resolution::at_start(world, scenario);
+        scripted.resolved_at_start(world, &check);
+        for &i in &check.skipped_processes {
+            let target = resolution::describe(&scenario.random_failures[i].target);
+            world.recorder.experiment.skipped(
+                resolution::process_label(i),
+                target,
+                crate::time::SimTime::ZERO,
+            );
+        }
         Ok(FaultPlan { scripted, random })
     }
 

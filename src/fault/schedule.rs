@@ -31,8 +31,11 @@
 //!   `zone_isolation`, `path_block`, `region_outage`): `fault/gray.rs`.
 //!
 //! When a stop condition trips, every active action ends at once (reverted
-//! as at its end) and no action starts afterwards.
+//! as at its end) and no action starts afterwards. A target that resolves
+//! to no node fails the experiment the same way, or is skipped
+//! (`fault/resolution.rs`).
 //!
+
 //! When an action fails (the cloud refuses the API call), the experiment
 //! fails, as in AWS FIS ("an error prevents an action from completing" ends
 //! the experiment, FIS User Guide, "Managing experiments"): the failure is
@@ -45,7 +48,7 @@ use rand::RngExt;
 use super::capacity;
 use super::database_actions;
 use super::target::{self, Candidate, FaultError};
-use crate::config::{FaultAction, FaultConfig, FaultStart, TargetKind};
+use crate::config::{EmptyTargetResolution, FaultAction, FaultConfig, FaultStart, TargetKind};
 use crate::model::event::DbId;
 use crate::model::failure::NodeRef;
 use crate::model::node::Cause;
@@ -81,6 +84,9 @@ struct Scripted {
     applied: Applied,
     /// Started and not yet ended.
     active: bool,
+    /// Its target resolved to nothing under `skip`: it keeps its place in
+    /// the schedule and acts on nothing.
+    skipped: bool,
     /// When it last started.
     started_at: SimTime,
     /// Actions that start when this one ends: (index, delay).
@@ -89,12 +95,19 @@ struct Scripted {
 
 pub struct Schedule {
     faults: Vec<Scripted>,
-    /// A stop condition tripped: nothing starts any more.
+    /// A stop condition tripped or the experiment failed: nothing starts
+    /// any more.
     stopped: bool,
+    mode: EmptyTargetResolution,
 }
 
 impl Schedule {
-    pub fn new(world: &mut World, configs: &[FaultConfig], seed: u64) -> Result<Self, FaultError> {
+    pub fn new(
+        world: &mut World,
+        configs: &[FaultConfig],
+        mode: EmptyTargetResolution,
+        seed: u64,
+    ) -> Result<Self, FaultError> {
         let mut faults: Vec<Scripted> = configs
             .iter()
             .map(|c| Scripted {
@@ -102,6 +115,7 @@ impl Schedule {
                 rng: stream(seed, &format!("fault/{}", c.id)),
                 applied: Applied::Nothing,
                 active: false,
+                skipped: false,
                 started_at: SimTime::ZERO,
                 dependents: Vec::new(),
             })
@@ -110,6 +124,7 @@ impl Schedule {
             // Check every name now, so a bad scenario fails before running.
             target::component(world, &c.target)?;
             target::zone(world, &c.target)?;
+            super::resolution::check_filters(c)?;
             if matches!(
                 c.action,
                 FaultAction::DependencyOutage { .. } | FaultAction::DependencySlow { .. }
@@ -164,7 +179,30 @@ impl Schedule {
         Ok(Schedule {
             faults,
             stopped: false,
+            mode,
         })
+    }
+
+    /// Applies what resolving every target at the experiment's start found:
+    /// a failure keeps every action from starting; skipped actions act on
+    /// nothing.
+    pub fn resolved_at_start(&mut self, world: &mut World, check: &super::resolution::StartCheck) {
+        if let Some(reason) = &check.failed {
+            world
+                .recorder
+                .experiment
+                .failed(reason.clone(), SimTime::ZERO);
+            self.stopped = true;
+        }
+        for &i in &check.skipped_faults {
+            let f = &mut self.faults[i];
+            f.skipped = true;
+            world.recorder.experiment.skipped(
+                f.config.id.clone(),
+                super::resolution::describe(&f.config.target),
+                SimTime::ZERO,
+            );
+        }
     }
 
     pub fn start(&mut self, world: &mut World, i: usize) {
@@ -172,7 +210,43 @@ impl Schedule {
             return;
         }
         let now = world.now();
+        if !self.faults[i].skipped
+            && super::resolution::count(world, &self.faults[i].config) == Some(0)
+        {
+            let config = &self.faults[i].config;
+            let target = super::resolution::describe(&config.target);
+            match self.mode {
+                EmptyTargetResolution::Fail => {
+                    let what = format!("fault `{}` ({})", config.id, config.action.name());
+                    let reason = super::resolution::failure_reason(&what, &config.target);
+                    trace_experiment_failed(world, config, &reason);
+                    world.recorder.experiment.failed(reason, now);
+                    self.stop(world);
+                    return;
+                }
+                EmptyTargetResolution::Skip => {
+                    world
+                        .recorder
+                        .experiment
+                        .skipped(config.id.clone(), target, now);
+                    self.faults[i].skipped = true;
+                }
+            }
+        }
         let f = &mut self.faults[i];
+        if f.skipped {
+            // It keeps its place: its end (and what starts after it) stays
+            // where it was.
+            trace_skipped(world, &f.config);
+            f.active = true;
+            f.started_at = now;
+            if let Some(d) = f.config.duration {
+                world
+                    .engine
+                    .schedule_after(d, Event::FaultEnd { fault: i as u16 });
+            }
+            return;
+        }
         let end = f.config.duration.map(|d| now + d);
         world
             .recorder
@@ -200,7 +274,10 @@ impl Schedule {
             return; // already ended by a stop condition
         }
         let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
-        trace_fault(world, "fault_end", &f.config, Some(&applied), None);
+        // A skipped action never started: its end only starts what follows.
+        if !f.skipped {
+            trace_fault(world, "fault_end", &f.config, Some(&applied), None);
+        }
         revert(world, i as u16, &f.config, applied);
         for &(next, delay) in &f.dependents {
             world
@@ -270,7 +347,7 @@ impl Schedule {
     pub fn active(&self) -> Vec<ActiveFault> {
         self.faults
             .iter()
-            .filter(|f| f.active)
+            .filter(|f| f.active && !f.skipped)
             .map(|f| ActiveFault {
                 id: f.config.id.clone(),
                 action: f.config.action.name(),
@@ -279,6 +356,33 @@ impl Schedule {
             })
             .collect()
     }
+}
+
+/// `fault_skipped`: the action's target resolved to nothing (`skip`).
+fn trace_skipped(world: &mut World, config: &FaultConfig) {
+    world.trace(|w| {
+        let component = config
+            .target
+            .component
+            .clone()
+            .unwrap_or_else(|| "scenario".into());
+        crate::model::trace::TraceEvent::new(w.now(), "fault_skipped", component)
+            .cause(config.id.clone())
+            .detail(format!(
+                "{} skipped: target `{}` resolved to no node",
+                config.action.name(),
+                super::resolution::describe(&config.target)
+            ))
+    });
+}
+
+/// `experiment_failed`: the action's target resolved to nothing (`fail`).
+fn trace_experiment_failed(world: &mut World, config: &FaultConfig, reason: &str) {
+    world.trace(|w| {
+        crate::model::trace::TraceEvent::new(w.now(), "experiment_failed", "scenario")
+            .cause(config.id.clone())
+            .detail(format!("{reason}; every active scripted fault ends now"))
+    });
 }
 
 /// Emits `fault_start` / `fault_end` with what the action touched.
@@ -365,6 +469,9 @@ fn fault_start_event(
     if let Some(class) = &t.class {
         what.push(format!("class {class}"));
     }
+    for f in &t.filters {
+        what.push(format!("{} in [{}]", f.path, f.values.join(", ")));
+    }
     let mut detail = config.action.name().to_string();
     if !what.is_empty() {
         detail.push_str(&format!(" on {}", what.join(", ")));
@@ -392,18 +499,25 @@ pub(crate) fn chosen(
 }
 
 pub(crate) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<DbId> {
+    let all = database_candidates(world, config);
+    target::select(&all, config.target.select, rng)
+}
+
+/// The databases a database action's target matches before selection:
+/// zone and attribute filters apply to the current primary.
+pub(crate) fn database_candidates(world: &World, config: &FaultConfig) -> Vec<DbId> {
     let component = target::component(world, &config.target).ok().flatten();
     let zone = target::zone(world, &config.target).ok().flatten();
-    let all: Vec<DbId> = (0..world.dbs.len() as DbId)
+    (0..world.dbs.len() as DbId)
         .filter(|&d| component.is_none_or(|c| world.components[c] == ComponentRef::Db(d)))
         .filter(|&d| target::has_tag(world, &config.target, ComponentRef::Db(d)))
         .filter(|&d| {
             let db = &world.dbs[d as usize];
-            let primary = db.nodes[db.primary as usize].server;
-            zone.is_none_or(|z| world.servers[primary as usize].zone == z)
+            let primary = NodeRef::Server(db.nodes[db.primary as usize].server);
+            zone.is_none_or(|z| super::hazard::node_zone(world, primary) == z)
+                && super::attributes::passes(world, &config.target, TargetKind::Database, primary)
         })
-        .collect();
-    target::select(&all, config.target.select, rng)
+        .collect()
 }
 
 fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) -> Applied {
@@ -549,16 +663,29 @@ fn external(world: &World, config: &FaultConfig) -> Option<u16> {
 /// The volumes a `volume_loss` takes: a database target without a zone
 /// means the current primary's volume.
 pub(crate) fn volumes(world: &World, config: &FaultConfig, rng: &mut SimRng) -> Vec<Candidate> {
-    let primary_only = config.target.zone.is_none()
-        && target::component(world, &config.target)
-            .ok()
-            .flatten()
-            .is_some_and(|c| matches!(world.components[c], ComponentRef::Db(_)));
     let mut candidates = chosen(world, config, TargetKind::Volume, rng);
-    if primary_only {
+    if primary_only(world, config) {
         candidates.retain(|c| is_primary_volume(world, c.node));
     }
     candidates
+}
+
+/// The volumes a volume action's target matches before selection.
+pub(crate) fn volume_candidates(world: &World, config: &FaultConfig) -> Vec<Candidate> {
+    let mut candidates =
+        target::candidates(world, &config.target, TargetKind::Volume).unwrap_or_default();
+    if primary_only(world, config) {
+        candidates.retain(|c| is_primary_volume(world, c.node));
+    }
+    candidates
+}
+
+fn primary_only(world: &World, config: &FaultConfig) -> bool {
+    config.target.zone.is_none()
+        && target::component(world, &config.target)
+            .ok()
+            .flatten()
+            .is_some_and(|c| matches!(world.components[c], ComponentRef::Db(_)))
 }
 
 pub(super) fn is_primary_volume(world: &World, node: NodeRef) -> bool {

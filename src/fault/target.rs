@@ -1,6 +1,7 @@
 //! Target selection: which nodes an action or random process applies to,
-//! in the manner of AWS Fault Injection Service (filters by component, zone
-//! and kind, then ALL / COUNT(n) / PERCENT(n)).
+//! in the manner of AWS Fault Injection Service (filters by component, zone,
+//! kind, tag and node attributes (`fault/attributes.rs`), then ALL /
+//! COUNT(n) / PERCENT(n)).
 
 use rand::RngExt;
 
@@ -189,6 +190,9 @@ pub fn candidates(
                 }
             }
         }
+    }
+    if !target.filters.is_empty() {
+        out.retain(|c| super::attributes::passes(world, target, kind, c.node));
     }
     Ok(out)
 }

@@ -252,6 +252,8 @@ pub struct Watch {
 
 pub struct Scripted {
     applied: Vec<Applied>,
+    /// Actions whose target resolved to nothing (`skip`): never applied.
+    skipped: Vec<bool>,
     ends: Vec<PreviewEnd>,
     seed: u64,
     pub watches: Vec<Watch>,
@@ -262,12 +264,18 @@ impl Scripted {
         world: &World,
         scenario: &ScenarioConfig,
         seed: u64,
+        start_check: &crate::fault::resolution::StartCheck,
         e: &mut Engine<FluidEvent>,
     ) -> Scripted {
         let previews = preview::scripted(world, &scenario.faults, seed);
         let mut ends = Vec::new();
+        let mut skipped = vec![false; previews.len()];
+        for &i in &start_check.skipped_faults {
+            skipped[i] = true;
+        }
         for (i, p) in previews.iter().enumerate() {
-            if let Some(start) = p.start {
+            // A failed experiment starts no action.
+            if let (Some(start), None) = (p.start, &start_check.failed) {
                 e.schedule_at(
                     SimTime(start.as_nanos()),
                     FluidEvent::FaultStart { fault: i as u32 },
@@ -283,6 +291,7 @@ impl Scripted {
         }
         Scripted {
             applied: (0..previews.len()).map(|_| Applied::Nothing).collect(),
+            skipped,
             ends,
             seed,
             watches: Vec::new(),
@@ -297,6 +306,9 @@ impl Scripted {
         e: &mut Engine<FluidEvent>,
         i: usize,
     ) {
+        if self.skipped[i] {
+            return;
+        }
         let c = &scenario.faults[i];
         let mut rng = stream(self.seed, &format!("fault/{}", c.id));
         let end = match self.ends[i] {

@@ -250,7 +250,10 @@ pub fn run_fluid(
         &mut engine,
     )
     .map_err(fault_error)?;
-    let mut scripted = faults::Scripted::new(&world, scenario, seed, &mut engine);
+    // Targets resolve against the unrun world, so resolving them at the
+    // start is all the resolving a fluid run does (`fault/resolution.rs`).
+    let start_check = crate::fault::resolution::at_start(&world, scenario);
+    let mut scripted = faults::Scripted::new(&world, scenario, seed, &start_check, &mut engine);
     let ctx = context::Ctx::new(&world, model, scenario);
     let paths = latency::Paths::new(model, &ctx, &mut stream(seed, "fluid/latency"));
     schedule_rate_changes(&scenario.workload.profile, scenario.horizon, &mut engine);
@@ -261,6 +264,7 @@ pub fn run_fluid(
         .slo
         .availability
         .unwrap_or(DEFAULT_AVAILABILITY_TARGET);
+    let experiment = world.recorder.experiment.summary(None);
     let mut ledger = ledger::Ledger::new(
         target,
         warmup_s,
@@ -299,7 +303,7 @@ pub fn run_fluid(
         peak_pending = peak_pending.max(engine.pending());
     }
     ledger.finish();
-    Ok(summarize(
+    let mut summary = summarize(
         model,
         scenario,
         seed,
@@ -312,7 +316,9 @@ pub fn run_fluid(
         &hazards,
         &engine,
         peak_pending,
-    ))
+    );
+    summary.experiment = experiment;
+    Ok(summary)
 }
 
 /// Rate steps of the profile: each step of a `step` profile; every hour
@@ -516,6 +522,7 @@ fn summarize(
         cost: Default::default(),
         timeline: Default::default(),
         sessions: None,
+        experiment: Default::default(),
         firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name.clone(),
         scenario: scenario.name.clone(),

@@ -5,6 +5,7 @@
 pub mod cause;
 pub mod compare;
 pub mod cost;
+pub mod experiment;
 pub mod failed_action;
 pub mod infra;
 pub mod recorder;
@@ -21,6 +22,7 @@ pub use compare::{
     Cell, Comparison, ControlDelta, CostOfNines, Difference, RankEntry, Ranking, DIFFERENCE_METRICS,
 };
 pub use cost::{CostItem, CostSummary, PriceSource};
+pub use experiment::{ExperimentLog, ExperimentState, ExperimentSummary, SkippedAction};
 pub use failed_action::FailedAction;
 pub use infra::{InfraTime, InfraTimeSummary, NodeKind, RandomFailureStats, StopRecord};
 pub use recorder::{latency_of, Recorder};

@@ -82,6 +82,8 @@ pub struct Recorder {
     minutes: Option<Box<MinuteRecorder>>,
     /// The first scripted action that failed.
     failed_action: Option<FailedAction>,
+    /// Experiment failures and skipped actions (empty targets).
+    pub experiment: super::ExperimentLog,
 }
 
 /// The minute being filled and the bounded series of closed minutes.
@@ -118,6 +120,7 @@ impl Recorder {
             timeline: Timeline::new(),
             minutes: None,
             failed_action: None,
+            experiment: super::ExperimentLog::default(),
         }
     }
 
@@ -205,6 +208,8 @@ impl Recorder {
         if let Some(f) = self.faults.iter_mut().rev().find(|f| f.name == name) {
             f.failed = Some(reason.to_string());
         }
+        self.experiment
+            .failed(format!("action `{name}` ({action}) failed: {reason}"), at);
         if self.failed_action.is_none() {
             self.failed_action = Some(FailedAction {
                 fault: name.to_string(),

@@ -24,6 +24,8 @@ pub struct RunSummary {
     pub slo: BTreeMap<String, SloVerdict>,
     /// What the design costs per month (the same for every seed).
     pub cost: super::CostSummary,
+    /// How the experiment ended: completed, stopped or failed.
+    pub experiment: super::ExperimentSummary,
     /// The scenario's wall-clock start and named phases (incident replays);
     /// written to report.json under `timeline` only when present.
     pub timeline: ScenarioTimeline,
@@ -181,6 +183,12 @@ impl RunSummary {
     /// True when every SLO passed (no SLOs = pass).
     pub fn all_slos_pass(&self) -> bool {
         self.slo.values().all(|v| v.pass)
+    }
+
+    /// True when every expectation held: the SLOs passed and the
+    /// experiment did not fail (a failed experiment exits 1).
+    pub fn expectations_hold(&self) -> bool {
+        self.all_slos_pass() && !self.experiment.failed()
     }
 }
 

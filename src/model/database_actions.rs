@@ -307,15 +307,6 @@ impl World {
         event: &'static str,
         detail: impl FnOnce(&str) -> String,
     ) {
-        self.trace(|w| {
-            let d = &w.dbs[db as usize];
-            let s = d.nodes[node as usize].server;
-            let zone = w.servers[s as usize].zone;
-            let label = w.server_label(s).2;
-            crate::metrics::trace::TraceEvent::new(w.now(), event, d.name.clone())
-                .zone(w.zone_name(zone))
-                .cause("api")
-                .detail(detail(&label))
-        });
+        self.trace_db_node(db, node, event, "api", detail);
     }
 }

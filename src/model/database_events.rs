@@ -160,12 +160,25 @@ impl super::World {
         self.end_forced_failover(db);
     }
 
-    /// Traces a database event about `node` (its zone is the event's zone).
+    /// Traces a failover event about `node` (its zone is the event's zone).
     fn trace_db(
         &mut self,
         db: DbId,
         node: u16,
         event: &'static str,
+        detail: impl FnOnce(&str) -> String,
+    ) {
+        self.trace_db_node(db, node, event, "failover", detail);
+    }
+
+    /// Traces a database event about `node` with `cause` (its zone is the
+    /// event's zone).
+    pub(super) fn trace_db_node(
+        &mut self,
+        db: DbId,
+        node: u16,
+        event: &'static str,
+        cause: &'static str,
         detail: impl FnOnce(&str) -> String,
     ) {
         self.trace(|w| {
@@ -175,7 +188,7 @@ impl super::World {
             let label = w.server_label(s).2;
             crate::metrics::trace::TraceEvent::new(w.now(), event, d.name.clone())
                 .zone(w.zone_name(zone))
-                .cause("failover")
+                .cause(cause)
                 .detail(detail(&label))
         });
     }

@@ -71,6 +71,8 @@ pub struct World {
     pub component_names: Vec<String>,
     /// Each component's tags (index = component index).
     pub component_tags: Vec<Vec<String>>,
+    /// Each component's catalog preset, as written (target filters).
+    pub component_presets: Vec<Option<String>>,
     pub classes: Vec<Class>,
     pub servers: Vec<Server>,
     pub server_roles: Vec<ServerRole>,
@@ -149,6 +151,7 @@ impl World {
             components: Vec::new(),
             component_names: model.components.iter().map(|c| c.name.clone()).collect(),
             component_tags: model.components.iter().map(|c| c.tags.clone()).collect(),
+            component_presets: model.components.iter().map(|c| c.preset.clone()).collect(),
             classes: Vec::new(),
             servers: Vec::new(),
             server_roles: Vec::new(),

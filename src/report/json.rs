@@ -29,7 +29,7 @@ pub const FLOAT_DECIMALS: i32 = 6;
 /// The top-level keys of `report.json`, in the order they are written.
 /// Tools that read the report may rely on this list; a test holds the
 /// writer to it.
-pub const TOP_LEVEL_KEYS: [&str; 13] = [
+pub const TOP_LEVEL_KEYS: [&str; 14] = [
     "firedrill_version",
     "model",
     "scenario",
@@ -43,6 +43,7 @@ pub const TOP_LEVEL_KEYS: [&str; 13] = [
     "errors_by_cause",
     "slo",
     "cost",
+    "experiment",
 ];
 
 /// Keys written after [`TOP_LEVEL_KEYS`] only when the run has them, in
@@ -116,6 +117,7 @@ struct Document<'a> {
     errors_by_cause: &'a BTreeMap<String, u64>,
     slo: BTreeMap<&'a str, Slo>,
     cost: Cost<'a>,
+    experiment: Experiment<'a>,
     /// `firedrill replay --set` overrides; absent (not empty) otherwise, so
     /// [`TOP_LEVEL_KEYS`] stays the list of every other run.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -187,6 +189,45 @@ fn timeline(summary: &RunSummary) -> Option<TimelineDoc<'_>> {
             })
             .collect(),
     })
+}
+
+/// How the experiment ended (AWS FIS experiment states): `completed`,
+/// `stopped` (a stop condition tripped) or `failed` (a target resolved to
+/// no node under `empty_target_resolution_mode: fail`); `reason` and `at_s`
+/// are `null` when it completed. `skipped` lists the actions and random
+/// processes skipped under `skip`.
+#[derive(Serialize)]
+struct Experiment<'a> {
+    state: &'static str,
+    reason: Option<&'a str>,
+    at_s: Option<Fixed>,
+    skipped: Vec<SkippedDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct SkippedDoc<'a> {
+    fault: &'a str,
+    target: &'a str,
+    at_s: Fixed,
+}
+
+impl<'a> From<&'a crate::metrics::ExperimentSummary> for Experiment<'a> {
+    fn from(e: &'a crate::metrics::ExperimentSummary) -> Self {
+        Experiment {
+            state: e.state.name(),
+            reason: e.reason.as_deref(),
+            at_s: e.at_s.map(Fixed),
+            skipped: e
+                .skipped
+                .iter()
+                .map(|s| SkippedDoc {
+                    fault: &s.fault,
+                    target: &s.target,
+                    at_s: Fixed(s.at_s),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The design's monthly cost (the same for every seed): total, the priced
@@ -355,6 +396,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
                 .collect(),
             cost: Cost::from(&summary.cost),
             sessions: summary.sessions.as_ref().map(Sessions::from),
+            experiment: Experiment::from(&summary.experiment),
             timeline: timeline(summary),
         }
     }

@@ -83,6 +83,7 @@ pub fn run(
 ) -> Vec<Section> {
     let pass = study.map_or_else(|| summary.all_slos_pass(), StudySummary::all_slos_pass);
     let mut out = vec![header(summary, reproduce, pass)];
+    out.extend(experiment(summary));
     if !summary.detail.overrides.is_empty() {
         let mut s = Section::new(2, "What-if overrides");
         s.paragraph(
@@ -110,6 +111,35 @@ pub fn run(
     out.push(cost(summary));
     out.push(errors(summary));
     out
+}
+
+/// "Experiment": only when it stopped, failed or skipped an action.
+fn experiment(summary: &RunSummary) -> Option<Section> {
+    let e = &summary.experiment;
+    if e.reason.is_none() && e.skipped.is_empty() {
+        return None;
+    }
+    let mut s = Section::new(2, "Experiment");
+    if let (Some(reason), Some(at_s)) = (&e.reason, e.at_s) {
+        let mark = if e.failed() { "❌ " } else { "" };
+        s.paragraph(format!(
+            "{mark}**{}** at {}: {reason}. Scripted faults active then ended; none started afterwards.",
+            e.state.name(),
+            format::seconds(at_s),
+        ));
+    }
+    if !e.skipped.is_empty() {
+        let mut t = Table::new(&[("skipped", Left), ("target", Left), ("at", Right)]);
+        for skipped in &e.skipped {
+            t.row(vec![
+                format!("`{}`", skipped.fault),
+                format!("`{}` resolved to no node", skipped.target),
+                format::seconds(skipped.at_s),
+            ]);
+        }
+        s.table(t);
+    }
+    Some(s)
 }
 
 fn cost(summary: &RunSummary) -> Section {
@@ -309,15 +339,6 @@ fn recoveries(summary: &RunSummary) -> Option<Section> {
         ]);
     }
     s.table(t);
-    if let Some(f) = &summary.detail.failed_action {
-        s.paragraph(format!(
-            "The experiment failed: action `{}` ({}) failed at {}: {}. No action started after it; the active ones ended then.",
-            f.fault,
-            f.action,
-            format::seconds(f.at_s),
-            f.reason
-        ));
-    }
     Some(s)
 }
 

@@ -182,7 +182,16 @@ fn render_with(
     } else {
         paint(false, &format!("{failed} of {total} SLOs violated"))
     };
-    let _ = writeln!(out, "result: {verdict}");
+    if summary.experiment.failed() {
+        let reason = summary.experiment.reason.as_deref().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "result: {} ({reason}); {verdict}",
+            paint(false, "experiment failed")
+        );
+    } else {
+        let _ = writeln!(out, "result: {verdict}");
+    }
     let _ = writeln!(out, "reproduce: {reproduce}");
     for path in &footer.report_files {
         let _ = writeln!(out, "wrote: {}", path.display());
@@ -271,21 +280,27 @@ fn availability_rows(summary: &RunSummary) -> Vec<Row> {
         };
         rows.push(row(&format!("recovery: {}", recovery.fault), value, remark));
     }
-    if let Some(f) = &summary.detail.failed_action {
+    rows.extend(experiment_rows(summary));
+    rows
+}
+
+/// The experiment's state when it did not simply complete, and the
+/// actions it skipped.
+fn experiment_rows(summary: &RunSummary) -> Vec<Row> {
+    let e = &summary.experiment;
+    let mut rows = Vec::new();
+    if let (Some(reason), Some(at_s)) = (&e.reason, e.at_s) {
         rows.push(row(
-            "experiment",
-            format!("failed at {}", format::seconds(f.at_s)),
-            format!(
-                "action {} ({}) failed; later actions never started",
-                f.fault, f.action
-            ),
+            &format!("experiment {}", e.state.name()),
+            format!("at {}", format::seconds(at_s)),
+            reason.clone(),
         ));
     }
-    if let Some(stop) = &summary.detail.stopped {
+    for skipped in &e.skipped {
         rows.push(row(
-            "stopped",
-            format!("at {}", format::seconds(stop.at_s)),
-            format!("scripted faults ended: {}", stop.description),
+            &format!("skipped: {}", skipped.fault),
+            format!("at {}", format::seconds(skipped.at_s)),
+            format!("target `{}` resolved to no node", skipped.target),
         ));
     }
     rows

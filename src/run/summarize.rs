@@ -79,6 +79,9 @@ pub fn summarize(
         errors_by_cause,
         slo,
         cost: crate::cost::monthly(model, Some(scenario)),
+        experiment: r
+            .experiment
+            .summary(r.stop_tripped().map(|s| (s.description.as_str(), s.at_s))),
         timeline: scenario_timeline(scenario),
         sessions: world.sessions.as_deref().map(|table| {
             let c = table.counts;

@@ -156,6 +156,7 @@ pub fn no_target(
             Ok(TargetConfig {
                 class: None,
                 tag: None,
+                filters: Vec::new(),
                 component: None,
                 zone: None,
                 kind: None,

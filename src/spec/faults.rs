@@ -4,7 +4,7 @@ use serde_saphyr::Spanned;
 
 use super::capacity_faults;
 use super::diagnostics::{source_pos, Diagnostic};
-use super::raw_scenario::{RawFault, RawTarget};
+use super::raw_scenario::{RawFault, RawFilter, RawTarget};
 use super::scenario::down_mode;
 use super::timeline::Clock;
 use crate::config::*;
@@ -242,6 +242,17 @@ fn fault_config(
             "a class_surge needs `class:` in its target",
         ));
     }
+    if let (Some(first), false) = (target.filters.first(), action.selects_nodes()) {
+        return Err(Diagnostic {
+            file: first.pos.file.clone(),
+            line: first.pos.line,
+            column: first.pos.column,
+            message: format!(
+                "`filters` select nodes; {} does not act on selected nodes",
+                action.name()
+            ),
+        });
+    }
     if target.kind == Some(TargetKind::Zone) {
         let message = "`kind: zone` is for random zone events; a scripted zone outage is `action: zone_outage` with `zone:`";
         return Err(match &f.target {
@@ -324,6 +335,30 @@ fn check_after_cycles(
     Ok(())
 }
 
+/// `filters:` as written; paths are checked against the target's kind when
+/// a run is built (the attribute table lives beside the world it reads).
+fn filters(file: &str, raw: &[Spanned<RawFilter>]) -> Result<Vec<TargetFilter>, Diagnostic> {
+    raw.iter()
+        .map(|f| {
+            if f.value.values.is_empty() {
+                return Err(Diagnostic::at_value(
+                    file,
+                    f,
+                    format!(
+                        "filter `{}` needs at least one value in `values`",
+                        f.value.path.value
+                    ),
+                ));
+            }
+            Ok(TargetFilter {
+                path: f.value.path.value.clone(),
+                values: f.value.values.iter().map(|v| v.0.clone()).collect(),
+                pos: source_pos(file, &f.value.path.referenced),
+            })
+        })
+        .collect()
+}
+
 pub fn target(file: &str, raw: &Spanned<RawTarget>) -> Result<TargetConfig, Diagnostic> {
     let t = &raw.value;
     let named = [
@@ -362,8 +397,9 @@ pub fn target(file: &str, raw: &Spanned<RawTarget>) -> Result<TargetConfig, Diag
         && kind.is_none()
         && t.class.is_none()
         && t.tag.is_none()
+        && t.filters.is_empty()
     {
-        return Err(Diagnostic::at_value(file, raw, "a target needs at least one of component (or tier, database, cache, load_balancer), zone, kind, tag or class"));
+        return Err(Diagnostic::at_value(file, raw, "a target needs at least one of component (or tier, database, cache, load_balancer), zone, kind, tag, filters or class"));
     }
     Ok(TargetConfig {
         component,
@@ -371,6 +407,7 @@ pub fn target(file: &str, raw: &Spanned<RawTarget>) -> Result<TargetConfig, Diag
         kind,
         class: t.class.clone(),
         tag: t.tag.clone(),
+        filters: filters(file, &t.filters)?,
         select: t.select.map_or(Selection::All, |s| s.0),
         pos: source_pos(file, &raw.referenced),
     })

@@ -99,6 +99,7 @@ pub fn target(
         kind: None,
         class: None,
         tag: None,
+        filters: Vec::new(),
         select: Selection::All,
         pos: source_pos(file, &raw.referenced),
     };
@@ -163,6 +164,7 @@ pub fn target(
                 || v.cache.is_some()
                 || v.load_balancer.is_some()
                 || v.kind.is_some()
+                || !v.filters.is_empty()
                 || v.select.is_some();
             if other || (v.zone.is_none() && *gray == GrayFault::ZoneIsolation) {
                 return Err(Diagnostic::at_value(

@@ -34,7 +34,16 @@ pub struct RawScenario {
     pub failure_budget: Option<Spanned<super::raw_random::RawFailureBudget>>,
     #[serde(default)]
     pub stop_conditions: Vec<Spanned<super::raw_random::RawStopCondition>>,
+    /// AWS FIS `experimentOptions`.
+    pub experiment_options: Option<RawExperimentOptions>,
     pub slo: Option<RawSlo>,
+}
+
+/// `experiment_options: { empty_target_resolution_mode: fail | skip }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExperimentOptions {
+    pub empty_target_resolution_mode: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,7 +165,51 @@ pub struct RawTarget {
     pub kind: Option<Spanned<String>>,
     pub class: Option<String>,
     pub tag: Option<String>,
+    /// Resource filters on node attributes (AWS FIS `filters`).
+    #[serde(default)]
+    pub filters: Vec<Spanned<RawFilter>>,
     pub select: Option<SelectionSpec>,
+}
+
+/// `{ path: State.Name, values: [running] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFilter {
+    pub path: Spanned<String>,
+    pub values: Vec<FilterValue>,
+}
+
+/// A filter value: a string, or a number or boolean read as text
+/// (`values: [true]` for `MultiAZ`).
+#[derive(Debug)]
+pub struct FilterValue(pub String);
+
+impl<'de> Deserialize<'de> for FilterValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl Visitor<'_> for ValueVisitor {
+            type Value = FilterValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a filter value (text, number or true/false)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FilterValue, E> {
+                Ok(FilterValue(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<FilterValue, E> {
+                Ok(FilterValue(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FilterValue, E> {
+                Ok(FilterValue(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FilterValue, E> {
+                Ok(FilterValue(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<FilterValue, E> {
+                Ok(FilterValue(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -53,6 +53,7 @@ pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnost
             .iter()
             .map(|s| super::raw_random::stop_condition(file, s))
             .collect::<Result<_, _>>()?,
+        empty_target_resolution: empty_target_resolution(file, raw.experiment_options.as_ref())?,
         slo: raw.slo.map_or_else(SloConfig::default, |s| SloConfig {
             availability: s.availability.map(|a| a.0),
             latency_p99: s.latency_p99.map(|d| d.0),
@@ -61,6 +62,26 @@ pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnost
         start: clock.start,
         phases: clock.phases,
     })
+}
+
+/// `experiment_options.empty_target_resolution_mode`: `fail` (the FIS
+/// default) or `skip`.
+fn empty_target_resolution(
+    file: &str,
+    raw: Option<&RawExperimentOptions>,
+) -> Result<EmptyTargetResolution, Diagnostic> {
+    match raw.and_then(|o| o.empty_target_resolution_mode.as_ref()) {
+        None => Ok(EmptyTargetResolution::Fail),
+        Some(m) => match m.value.as_str() {
+            "fail" => Ok(EmptyTargetResolution::Fail),
+            "skip" => Ok(EmptyTargetResolution::Skip),
+            other => Err(Diagnostic::at_value(
+                file,
+                m,
+                format!("unknown empty_target_resolution_mode `{other}`: expected fail or skip"),
+            )),
+        },
+    }
 }
 
 fn workload(file: &str, raw: &RawWorkload) -> Result<WorkloadConfig, Diagnostic> {
@@ -324,6 +345,13 @@ fn random_failure(
                 file,
                 &raw.value.target,
                 "a zone event names a zone (or none: every zone), not a component",
+            ));
+        }
+        if let Some(f) = raw.value.target.value.filters.first() {
+            return Err(Diagnostic::at_value(
+                file,
+                f,
+                "`filters` select nodes; a zone event selects zones",
             ));
         }
     }

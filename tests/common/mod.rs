@@ -151,6 +151,7 @@ pub fn scenario(horizon: SimDuration, rate_per_s: f64) -> ScenarioConfig {
         random_failures: Vec::new(),
         failure_budget_zones_down: Some(1),
         stop_conditions: Vec::new(),
+        empty_target_resolution: Default::default(),
         slo: SloConfig::default(),
         start: None,
         phases: Vec::new(),
@@ -164,6 +165,7 @@ pub fn target(component: Option<&str>, zone: Option<&str>) -> TargetConfig {
         kind: None,
         class: None,
         tag: None,
+        filters: Vec::new(),
         select: Selection::All,
         pos: SourcePos::default(),
     }
