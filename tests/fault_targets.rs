@@ -267,6 +267,68 @@ faults:
 }
 
 #[test]
+fn instances_whose_root_volume_is_deleted_on_termination_can_be_selected() {
+    // The issue's example filter: `web` keeps its root volumes
+    // (`delete_on_termination: false`), `api` has the EC2 default (true).
+    // A crash of `BlockDeviceMappings.Ebs.DeleteOnTermination: true`
+    // instances takes down api-a-1 and api-b-1 only; `false` picks the four
+    // web instances; a value no instance has resolves to nothing and fails
+    // the experiment (exit 1).
+    let files = Files::new();
+    files.write(
+        "model.yaml",
+        &MODEL.replace(
+            "    tags: [frontend]\n",
+            "    tags: [frontend]\n    delete_on_termination: false\n",
+        ),
+    );
+    let scenario = |value: &str| {
+        format!(
+            "\
+name: filter-root-volume
+horizon: 3m
+workload: {{ rate: 50/s }}
+faults:
+  - id: crash-deleted-on-termination
+    action: instance_crash
+    target:
+      kind: instance
+      filters: [{{ path: BlockDeviceMappings.Ebs.DeleteOnTermination, values: [{value}] }}]
+    at: 1m
+    duration: 1m
+"
+        )
+    };
+    for (value, expected) in [("true", vec!["api"; 2]), ("false", vec!["web"; 4])] {
+        files.write("root.yaml", &scenario(value));
+        let out = files.path(&format!("replay-root-{value}"));
+        let output = firedrill(&[
+            "replay".into(),
+            files.path("root.yaml"),
+            "--model".into(),
+            files.path("model.yaml"),
+            "--seed".into(),
+            "1".into(),
+            "--out".into(),
+            out.clone(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let trace = std::fs::read_to_string(Path::new(&out).join("trace.jsonl")).unwrap();
+        let downs: Vec<String> = trace
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| e["event"] == "node_down")
+            .map(|e| e["component"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(downs, expected, "{value}");
+    }
+    files.write("root.yaml", &scenario("maybe"));
+    let (output, json, _) = files.run("root.yaml", &[]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(json["experiment"]["state"], "failed");
+}
+
+#[test]
 fn database_filters_read_the_multi_az_attribute() {
     // Two databases, one Multi-AZ: `MultiAZ: [true]` fails only its
     // primary. Both fail without the filter.

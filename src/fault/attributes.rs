@@ -8,7 +8,9 @@
 //! Assumptions:
 //! - Paths follow the AWS API's spelling where the model has the attribute
 //!   (EC2 `DescribeInstances`: `Placement.AvailabilityZone`, `State.Name`,
-//!   `InstanceType`; EBS `DescribeVolumes`: `VolumeType`,
+//!   `InstanceType`, the root volume's
+//!   `BlockDeviceMappings.Ebs.DeleteOnTermination` as `true`/`false`; EBS
+//!   `DescribeVolumes`: `VolumeType`,
 //!   `AvailabilityZone`; RDS `DescribeDBInstances`: `AvailabilityZone`,
 //!   `MultiAZ`); firedrill's own nouns otherwise (`Tier`, `Role`,
 //!   `Preset`, `AttachedTo`).
@@ -47,6 +49,7 @@ pub const ATTRIBUTES: &[Attribute] = &[
     Attribute { kind: TargetKind::Instance, path: "InstanceType", get: instance_type },
     Attribute { kind: TargetKind::Instance, path: "Tier", get: component },
     Attribute { kind: TargetKind::Instance, path: "Preset", get: preset },
+    Attribute { kind: TargetKind::Instance, path: "BlockDeviceMappings.Ebs.DeleteOnTermination", get: delete_on_termination },
     Attribute { kind: TargetKind::Database, path: "AvailabilityZone", get: zone },
     Attribute { kind: TargetKind::Database, path: "MultiAZ", get: multi_az },
     Attribute { kind: TargetKind::Database, path: "Role", get: role },
@@ -107,6 +110,23 @@ fn unknown(f: &TargetFilter, kinds: &[TargetKind]) -> FaultError {
             known.join(", ")
         ),
     }
+}
+
+/// The root volume's `DeleteOnTermination` of an instance, `true` or
+/// `false` (the tier's `delete_on_termination`).
+fn delete_on_termination(world: &World, node: NodeRef) -> Option<String> {
+    let NodeRef::Server(s) = node else {
+        return None;
+    };
+    let ServerRole::Instance { tier, .. } = world.server_roles[s as usize] else {
+        return None;
+    };
+    Some(
+        world.tiers[tier as usize]
+            .instance
+            .delete_on_termination
+            .to_string(),
+    )
 }
 
 fn zone(world: &World, node: NodeRef) -> Option<String> {

@@ -291,7 +291,7 @@ fn alarm(ctx: &ModelContext, raw: &Spanned<RawScalingPolicy>) -> Result<AlarmCon
         None => SimDuration::from_secs(60),
         Some(p) => {
             let secs = p.value.0.as_secs_f64();
-            if !(secs >= 10.0 && secs <= 86_400.0) {
+            if !(10.0..=86_400.0).contains(&secs) {
                 return Err(ctx.error(p, "`period` must be from 10s to 1d"));
             }
             p.value.0
