@@ -320,6 +320,13 @@ impl World {
     pub(super) fn promoted_keeps(&self, db: DbId, candidate: u16, lag: SimDuration) -> Point {
         let d = &self.dbs[db as usize];
         let died = d.primary_down_at;
+        // Aurora's replicas read the cluster volume every write went to
+        // (six copies over three zones): the lag delays reads, never
+        // durability, so a promotion keeps every acknowledged write
+        // (Aurora User Guide, "Replication with Amazon Aurora").
+        if d.deployment == Some(crate::config::Deployment::Aurora) {
+            return d.log.latest_since(died);
+        }
         let kept_time = SimTime(died.as_nanos().saturating_sub(lag.as_nanos()));
         let mut kept = Point {
             time: kept_time,

@@ -7,8 +7,19 @@
 //!   round trip (synchronous replication), so no acknowledged write is lost
 //!   when the standby is promoted.
 //! - Replicas apply the primary's writes after a lag drawn from their lag
-//!   distribution; promoting one loses the acknowledged writes inside the
-//!   lag at the moment the primary died.
+//!   distribution; promoting one loses every write acknowledged after its
+//!   applied point (the primary's loss minus the lag): those inside the lag,
+//!   and any an isolated primary went on acknowledging until the promotion.
+//!   The RPO spans them, up to the last acknowledged write. While a
+//!   failover is pending the write history is pinned from the loss on, so
+//!   the answer does not depend on how old the run is (bounded: one point
+//!   per distinct acknowledgement time, at most 2^20).
+//! - Aurora (`deployment: aurora`): replicas read the shared cluster volume
+//!   every commit reached, so their lag delays reads only and a promotion
+//!   loses no acknowledged write (Aurora User Guide, "Replication with
+//!   Amazon Aurora"). Simplification: an Aurora primary in an isolated
+//!   zone still acknowledges its own zone's writes (real Aurora needs a
+//!   storage quorum across zones); they are kept at promotion.
 //! - When the primary goes down: after `detection`, the standby (or, if
 //!   allowed, the least-lagged live replica) is promoted over `promotion`;
 //!   with `failure_probability` (or while a `failover_failure` fault is
@@ -93,6 +104,13 @@ pub struct WriteLog {
     position: u64,
     recent: VecDeque<Point>,
     retain: SimDuration,
+    /// While a failover is pending: points from this time on are kept
+    /// whatever their age, so a promotion can still ask what its replica
+    /// held when the primary was lost (an isolated primary keeps
+    /// acknowledging writes through detection and promotion).
+    pin: Option<SimTime>,
+    /// When the latest write was acknowledged.
+    last_ack: SimTime,
     /// The newest point dropped from `recent`.
     floor: Point,
     /// Completed snapshots in object storage (the newest few).
@@ -108,6 +126,10 @@ pub struct WriteLog {
     pub conflicting_total: u64,
 }
 
+/// Points a pinned history may hold (one per distinct acknowledgement
+/// time): about 17 minutes of writes at 1,000 distinct times a second.
+const MAX_PINNED_POINTS: usize = 1 << 20;
+
 impl WriteLog {
     pub fn new(retain: SimDuration) -> Self {
         WriteLog {
@@ -115,6 +137,8 @@ impl WriteLog {
             position: 0,
             recent: VecDeque::new(),
             retain,
+            pin: None,
+            last_ack: SimTime::ZERO,
             floor: Point::default(),
             snapshots: Snapshots::default(),
             snapshot_in_progress: None,
@@ -136,6 +160,7 @@ impl WriteLog {
     pub fn record_ack(&mut self, now: SimTime) {
         self.acked_total += 1;
         self.position += 1;
+        self.last_ack = now;
         if self.retain.is_zero() {
             return;
         }
@@ -147,22 +172,54 @@ impl WriteLog {
             if now.since(front.time) <= self.retain {
                 break;
             }
+            // A pinned history still has a bound: one point per distinct
+            // acknowledgement time, at most MAX_PINNED_POINTS of them.
+            if self.pin.is_some_and(|pin| front.time >= pin)
+                && self.recent.len() <= MAX_PINNED_POINTS
+            {
+                break;
+            }
             self.floor = *front;
             self.recent.pop_front();
         }
     }
 
-    /// Writes acknowledged by time `t` (at most `retain` ago; older times
-    /// answer with the oldest point kept, which undercounts a loss rather
-    /// than inventing one).
+    /// Keeps every point from `from` on until [`WriteLog::unpin`]: a
+    /// failover started, and its promotion will ask for a point that old.
+    pub fn pin(&mut self, from: SimTime) {
+        if !self.retain.is_zero() && self.pin.is_none() {
+            self.pin = Some(from);
+        }
+    }
+
+    /// The newest data a failover that began at `since` throws away: every
+    /// write acknowledged so far, the latest at its own time (an isolated
+    /// primary keeps acknowledging writes after the monitor lost it).
+    pub fn latest_since(&self, since: SimTime) -> Point {
+        Point {
+            time: since.max(self.last_ack),
+            acked: self.position,
+        }
+    }
+
+    /// How far back the history always reaches.
+    pub fn retain(&self) -> SimDuration {
+        self.retain
+    }
+
+    /// The failover ended: history goes back to its `retain` window.
+    pub fn unpin(&mut self) {
+        self.pin = None;
+    }
+
+    /// Writes acknowledged by time `t` (at most `retain` ago, or since the
+    /// pin; older times answer with the newest point dropped, which
+    /// undercounts a loss rather than inventing one: the writes before it
+    /// were never at risk of being counted).
     pub fn acked_at(&self, t: SimTime) -> u64 {
         let idx = self.recent.partition_point(|p| p.time <= t);
         if idx == 0 {
-            if t >= self.floor.time {
-                self.floor.acked
-            } else {
-                0
-            }
+            self.floor.acked
         } else {
             self.recent[idx - 1].acked
         }

@@ -275,6 +275,7 @@ impl World {
         // source's.
         d.epoch = d.epoch.wrapping_add(1);
         d.failover_state = super::database::FailoverState::Idle;
+        d.log.unpin();
         d.pending_loss = None;
         d.actions.rebooting = None;
         let server = d.nodes[node as usize].server;

@@ -26,6 +26,11 @@ impl super::World {
             return; // an ordered reboot in place: RDS does not fail over
         }
         if d.has_failover_target() && d.failover_state == FailoverState::Idle {
+            // Keep the write history a promotion may ask for: the replicas
+            // held what was acknowledged up to their lag before now.
+            d.log.pin(SimTime(
+                now.as_nanos().saturating_sub(d.log.retain().as_nanos()),
+            ));
             d.epoch = d.epoch.wrapping_add(1);
             d.failover_state = FailoverState::Detecting;
             let drawn = d.failover.detection.sample(&mut d.rng);
@@ -51,6 +56,7 @@ impl super::World {
             // Back before anyone noticed: no failover.
             d.epoch = d.epoch.wrapping_add(1);
             d.failover_state = FailoverState::Idle;
+            d.log.unpin();
             self.trace_db(db, node, "failover_aborted", |label| {
                 format!("the primary {label} came back before detection")
             });
@@ -83,6 +89,7 @@ impl super::World {
         let forced = self.dbs[db as usize].actions.forced;
         if !forced && self.db_server_up(db, primary) && !self.db_primary_isolated(db) {
             self.dbs[db as usize].failover_state = FailoverState::Idle;
+            self.dbs[db as usize].log.unpin();
             self.trace_db(db, primary, "failover_aborted", |label| {
                 format!("the primary {label} answers again at detection")
             });
@@ -99,6 +106,7 @@ impl super::World {
         match forced.or_else(|| d.pick_candidate(|s| servers_up[s as usize])) {
             None => {
                 d.failover_state = FailoverState::Idle;
+                d.log.unpin();
                 self.trace_db(db, primary, "failover_no_candidate", |label| {
                     format!("primary {label} lost and no standby or replica is up to promote")
                 });
@@ -132,6 +140,7 @@ impl super::World {
         let candidate_up = self.db_server_up(db, candidate);
         let d = &mut self.dbs[db as usize];
         d.failover_state = FailoverState::Idle;
+        d.log.unpin();
         d.epoch = d.epoch.wrapping_add(1);
         if !candidate_up || d.failover_fails() {
             self.trace_db(db, candidate, "failover_failed", |label| {
@@ -202,7 +211,7 @@ impl super::World {
         // naming the old primary until the control plane is back.
         let flip_endpoint = self.dns_changes_propagate();
         let d = &mut self.dbs[db as usize];
-        let upto = d.log.now_point(d.primary_down_at);
+        let upto = d.log.latest_since(d.primary_down_at);
         d.log.lose(kept, upto);
         d.nodes[candidate as usize].replication_stopped = None;
         d.pending_loss = None;
