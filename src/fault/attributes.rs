@@ -138,14 +138,7 @@ fn zone(world: &World, node: NodeRef) -> Option<String> {
 }
 
 fn state(world: &World, node: NodeRef) -> Option<String> {
-    let up = match node {
-        NodeRef::Server(s) => world.servers[s as usize].node.is_up(),
-        NodeRef::CacheNode { cache, node } => world.caches[cache as usize].nodes[node as usize]
-            .node
-            .is_up(),
-        NodeRef::LbNode { lb, node } => world.lbs[lb as usize].nodes[node as usize].node.is_up(),
-        NodeRef::Volume(v) => !world.volumes[v as usize].lost,
-    };
+    let up = world.node_is_up(node);
     Some(if up { "running" } else { "stopped" }.into())
 }
 

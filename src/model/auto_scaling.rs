@@ -158,11 +158,6 @@ impl AutoScaling {
             .count() as u32
     }
 
-    /// Instances launching now.
-    pub fn launching(&self) -> u32 {
-        self.launching
-    }
-
     fn occupied(&self) -> u32 {
         self.slots
             .iter()
@@ -230,19 +225,30 @@ impl World {
             self.asg_terminate(tier, k);
             self.asg_launch(tier, zone);
         }
+        self.asg_fill(tier, true);
+        self.asg_scale_in(tier);
+        self.asg_rebalance(tier);
+    }
+
+    /// Launches until the group reaches its desired capacity, or no launch
+    /// is possible now (`paced`: at most ⌈10 % of desired⌉ at once).
+    fn asg_fill(&mut self, tier: u16, paced: bool) {
         loop {
             let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
             if asg.effective() >= asg.desired {
-                break;
+                return;
             }
             let preferred = asg.zones[0];
-            let Some(zone) = self.launch_zone(tier, None, preferred, false) else {
-                break;
+            let zone = if paced {
+                self.launch_zone(tier, None, preferred, false)
+            } else {
+                self.launch_zone_in(tier, None, preferred, false)
+            };
+            let Some(zone) = zone else {
+                return;
             };
             self.asg_launch(tier, zone);
         }
-        self.asg_scale_in(tier);
-        self.asg_rebalance(tier);
     }
 
     /// Terminates in-service instances above the desired capacity, from
@@ -350,17 +356,7 @@ impl World {
         );
         // A scale-out launches every new instance in one activity: the
         // 10 % pacing is for replacing unhealthy instances.
-        loop {
-            let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
-            if asg.effective() >= asg.desired {
-                break;
-            }
-            let preferred = asg.zones[0];
-            let Some(zone) = self.launch_zone_unpaced(tier, preferred) else {
-                break;
-            };
-            self.asg_launch(tier, zone);
-        }
+        self.asg_fill(tier, false);
         self.asg_pass(tier);
     }
 
@@ -401,12 +397,7 @@ impl World {
         self.launch_zone_in(tier, replacing, preferred, rebalancing)
     }
 
-    /// The zone a scale-out launch goes to: as `launch_zone`, without the
-    /// replacement pacing.
-    fn launch_zone_unpaced(&self, tier: u16, preferred: ZoneIndex) -> Option<ZoneIndex> {
-        self.launch_zone_in(tier, None, preferred, false)
-    }
-
+    /// As `launch_zone`, without the replacement pacing.
     fn launch_zone_in(
         &self,
         tier: u16,

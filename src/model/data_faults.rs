@@ -327,21 +327,7 @@ impl World {
         if d.deployment == Some(crate::config::Deployment::Aurora) {
             return d.log.latest_since(died);
         }
-        let kept_time = SimTime(died.as_nanos().saturating_sub(lag.as_nanos()));
-        let mut kept = Point {
-            time: kept_time,
-            acked: if lag.is_zero() {
-                d.log.now_point(died).acked
-            } else {
-                d.log.acked_at(kept_time)
-            },
-        };
-        if let Some(stopped) = d.nodes[candidate as usize].replication_stopped {
-            if stopped.acked < kept.acked {
-                kept = stopped;
-            }
-        }
-        kept
+        d.applied_point(candidate, died, lag)
     }
 
     fn is_read_step(&self, a: AttemptId) -> bool {

@@ -334,6 +334,26 @@ pub struct Database {
 }
 
 impl Database {
+    /// What replica (or standby) `node` holds when replication to it is cut
+    /// at `at`: the writes acknowledged up to `lag` before (all of them for
+    /// a synchronous copy), or up to where its replication stopped, if
+    /// earlier. Promotion and `PromoteReadReplica` both keep this.
+    pub fn applied_point(&self, node: u16, at: SimTime, lag: SimDuration) -> Point {
+        let time = SimTime(at.as_nanos().saturating_sub(lag.as_nanos()));
+        let applied = Point {
+            time,
+            acked: if lag.is_zero() {
+                self.log.now_point(at).acked
+            } else {
+                self.log.acked_at(time)
+            },
+        };
+        match self.nodes[node as usize].replication_stopped {
+            Some(stopped) if stopped.acked < applied.acked => stopped,
+            _ => applied,
+        }
+    }
+
     pub fn has_failover_target(&self) -> bool {
         self.nodes.iter().any(|n| {
             n.role == Role::Standby || (n.role == Role::Replica && self.failover.promote_replicas)

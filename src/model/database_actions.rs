@@ -48,7 +48,6 @@ use super::failure::NodeRef;
 use super::node::Cause;
 use super::world::World;
 use crate::config::{Deployment, DownMode};
-use crate::time::SimTime;
 
 /// The API actions in progress on one database.
 #[derive(Clone, Debug, Default)]
@@ -156,20 +155,7 @@ impl World {
             .lag
             .as_ref()
             .map_or(crate::time::SimDuration::ZERO, |l| l.sample(&mut d.rng));
-        let time = SimTime(now.as_nanos().saturating_sub(lag.as_nanos()));
-        let mut kept = Point {
-            time,
-            acked: if lag.is_zero() {
-                d.log.now_point(now).acked
-            } else {
-                d.log.acked_at(time)
-            },
-        };
-        if let Some(stopped) = d.nodes[node as usize].replication_stopped {
-            if stopped.acked < kept.acked {
-                kept = stopped;
-            }
-        }
+        let kept = d.applied_point(node, now, lag);
         d.actions.promoting = Some((node, kept));
         d.actions.token = d.actions.token.wrapping_add(1);
         let token = d.actions.token;

@@ -87,7 +87,7 @@ impl Datapoint {
     fn value(&self, metric: ScalingMetric, statistic: Statistic, admitted: u64, n: u32) -> f64 {
         match metric {
             ScalingMetric::RequestCountPerTarget => {
-                (admitted - self.admitted_at_start) as f64 / f64::from(n.max(1))
+                admitted.saturating_sub(self.admitted_at_start) as f64 / f64::from(n.max(1))
             }
             ScalingMetric::Utilization => match statistic {
                 Statistic::Average => self.sum / f64::from(self.samples.max(1)),
@@ -279,7 +279,7 @@ impl World {
         let now = self.now();
         let asg = self.tiers[tier as usize].asg.as_mut().expect("checked");
         let desired = asg.desired;
-        let launching = asg.launching();
+        let launching = asg.launching;
         let state = &mut asg.scaling.as_mut().expect("checked").policies[p];
         let wanted: Option<i64> = match &state.config {
             ScalingPolicyConfig::TargetTracking {
