@@ -218,7 +218,7 @@ fn single_instance_volume_loss_loses_the_writes_since_the_last_snapshot() {
         volume_type: Some("aws/gp3".into()),
         size_gb: 100,
         snapshot_every: Some(secs(3600)),
-        snapshot_duration: Dist::Constant(secs(600)),
+        snapshot_duration: SnapshotTime::Fixed(Dist::Constant(secs(600))),
         restore_time: Dist::Constant(secs(1800)),
         annual_failure_rate: 0.002,
     });

@@ -212,7 +212,7 @@ fn an_attach_outage_holds_a_volume_restore_until_it_ends() {
             volume_type: None,
             size_gb: 100,
             snapshot_every: None,
-            snapshot_duration: Dist::Constant(secs(1)),
+            snapshot_duration: SnapshotTime::Fixed(Dist::Constant(secs(1))),
             restore_time: Dist::Constant(secs(60)),
             annual_failure_rate: 0.0,
         });

@@ -43,7 +43,7 @@ fn hourly_volume() -> VolumeConfig {
         volume_type: Some("aws/gp3".into()),
         size_gb: 100,
         snapshot_every: Some(secs(HOUR)),
-        snapshot_duration: Dist::Constant(secs(600)),
+        snapshot_duration: SnapshotTime::Fixed(Dist::Constant(secs(600))),
         restore_time: Dist::Constant(secs(1800)),
         annual_failure_rate: 0.0,
     }

@@ -67,7 +67,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     volume_type: None,
                     size_gb: 100,
                     snapshot_every: None,
-                    snapshot_duration: Dist::Constant(secs(1)),
+                    snapshot_duration: SnapshotTime::Fixed(Dist::Constant(secs(1))),
                     restore_time: Dist::Constant(secs(rng.random_range(5..=60))),
                     annual_failure_rate: 0.002,
                 }),
@@ -190,7 +190,15 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             snapshot_every: rng
                 .random_bool(0.7)
                 .then(|| secs(rng.random_range(10..=120))),
-            snapshot_duration: Dist::Constant(secs(rng.random_range(1..=20))),
+            snapshot_duration: if rng.random_bool(0.5) {
+                SnapshotTime::Fixed(Dist::Constant(secs(rng.random_range(1..=20))))
+            } else {
+                SnapshotTime::Incremental(IncrementalSnapshot {
+                    overhead: secs(rng.random_range(0..=10)),
+                    mib_per_s: rng.random_range(0.01..=100.0),
+                    kib_per_write: rng.random_range(1.0..=512.0),
+                })
+            },
             restore_time: Dist::Constant(secs(rng.random_range(5..=60))),
             annual_failure_rate: 0.002,
         });

@@ -40,7 +40,7 @@ fn wordpress(setup: impl FnOnce(&mut InstanceConfig)) -> ModelConfig {
         volume_type: Some("aws/gp3".into()),
         size_gb: 100,
         snapshot_every: Some(secs(3600)),
-        snapshot_duration: Dist::Constant(secs(600)),
+        snapshot_duration: SnapshotTime::Fixed(Dist::Constant(secs(600))),
         restore_time: Dist::Constant(secs(1800)),
         annual_failure_rate: 0.002,
     });

@@ -119,7 +119,7 @@ fn hundred_volumes_at_0_2_percent_afr_lose_one_in_18_percent_of_years() {
         volume_type: None,
         size_gb: 100,
         snapshot_every: None,
-        snapshot_duration: Dist::Constant(secs(60)),
+        snapshot_duration: SnapshotTime::Fixed(Dist::Constant(secs(60))),
         restore_time: Dist::Constant(hours(1)),
         annual_failure_rate: 0.002,
     };

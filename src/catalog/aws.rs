@@ -28,12 +28,12 @@
 //! * [AZ] "AWS Regions and Availability Zones": AZs within ~100 km of each
 //!   other, linked by low-latency fibre.
 
-use crate::config::{Deployment, HealthCheckConfig, Strategy};
+use crate::config::{Deployment, HealthCheckConfig, SnapshotTime, Strategy};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
 use super::{
-    AutoScalingPreset, CachePreset, DatabasePreset, InstancePreset, LoadBalancerPreset,
+    generic, AutoScalingPreset, CachePreset, DatabasePreset, InstancePreset, LoadBalancerPreset,
     NetworkPreset, ObjectStorePreset, Preset, VolumePreset,
 };
 
@@ -190,12 +190,13 @@ fn rds_single_az() -> DatabasePreset {
     }
 }
 
-/// Assumption: snapshot ~10 min, restore ~30 min (lazy loading makes the
-/// restored volume slow for longer; not modelled).
+/// Snapshots are incremental (`model::snapshot_time`, generic rates);
+/// assumption: restore ~30 min (lazy loading makes the restored volume
+/// slow for longer; not modelled).
 fn volume(annual_failure_rate: f64) -> VolumePreset {
     VolumePreset {
         annual_failure_rate,
-        snapshot_duration: Dist::Constant(secs(600)),
+        snapshot_duration: SnapshotTime::Incremental(generic::INCREMENTAL_SNAPSHOT),
         restore_time: Dist::Constant(secs(1_800)),
     }
 }

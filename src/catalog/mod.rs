@@ -63,7 +63,7 @@ pub struct CachePreset {
 #[derive(Clone, Debug)]
 pub struct VolumePreset {
     pub annual_failure_rate: f64,
-    pub snapshot_duration: Dist,
+    pub snapshot_duration: crate::config::SnapshotTime,
     pub restore_time: Dist,
 }
 

@@ -476,11 +476,29 @@ pub struct VolumeConfig {
     pub size_gb: u32,
     pub snapshot_every: Option<SimDuration>,
     /// How long a snapshot takes from start to completion.
-    pub snapshot_duration: Dist,
+    pub snapshot_duration: SnapshotTime,
     /// How long a restore from the latest snapshot takes.
     pub restore_time: Dist,
     /// Probability of losing the volume in a year (random failures use it).
     pub annual_failure_rate: f64,
+}
+
+/// How long a snapshot takes (the rule is in `model::snapshot_time`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SnapshotTime {
+    /// `snapshot_duration`: the same time whatever changed.
+    Fixed(Dist),
+    Incremental(IncrementalSnapshot),
+}
+
+/// An incremental snapshot takes `overhead` plus the data changed since
+/// the last completed snapshot (writes × `kib_per_write`, at most the
+/// volume) copied at `mib_per_s`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IncrementalSnapshot {
+    pub overhead: SimDuration,
+    pub mib_per_s: f64,
+    pub kib_per_write: f64,
 }
 
 #[derive(Clone, Debug)]

@@ -192,7 +192,9 @@ impl Infra {
         let mut point_s: f64 = 0.0;
         if let Some(every) = vol.snapshot_every {
             let every_s = every.as_secs_f64();
-            let took_s = vol.snapshot_duration.mean_s();
+            // Steady writes: each snapshot copies one period's changes.
+            let changed = self.dbs[d].write_rate_per_s * every_s;
+            let took_s = vol.snapshot_duration.mean_s(changed, vol.size_gb);
             // Snapshot k starts at k·every (k ≥ 1) and completes took later.
             let k = libm::floor((now_s - took_s) / every_s);
             if k >= 1.0 {

@@ -362,11 +362,14 @@ impl World {
             return;
         }
         let incarnation = vol.incarnation;
-        let duration = vol.config.snapshot_duration;
+        let (time, size_gb) = (vol.config.snapshot_duration, vol.config.size_gb);
         let now = self.now();
-        let db = &mut self.dbs[db as usize];
-        db.log.snapshot_in_progress = Some(db.log.now_point(now));
-        let took = duration.sample(&mut self.infra_rng);
+        let log = &mut self.dbs[db as usize].log;
+        let start = log.now_point(now);
+        log.snapshot_in_progress = Some(start);
+        // Incremental: the writes since the last completed snapshot.
+        let changed = start.acked.saturating_sub(log.snapshots.newest().acked);
+        let took = time.sample(changed as f64, size_gb, &mut self.infra_rng);
         self.engine.schedule_after(
             took,
             Event::SnapshotDone {

@@ -43,6 +43,7 @@ pub mod path;
 pub mod request;
 pub mod scaling_policy;
 pub mod server;
+pub mod snapshot_time;
 pub mod sticky;
 pub mod tier;
 pub mod trace;

@@ -6,7 +6,7 @@ use super::context::{list, ModelContext};
 use super::diagnostics::Diagnostic;
 use super::raw::{RawHealthCheck, RawVolume};
 use crate::catalog::{self, generic, Preset};
-use crate::config::{HealthCheckConfig, VolumeConfig};
+use crate::config::{HealthCheckConfig, IncrementalSnapshot, SnapshotTime, VolumeConfig};
 
 /// A volume: the preset's figures (or the generic ones), overridden field by
 /// field. Snapshots are off unless `snapshot_every` is given.
@@ -46,14 +46,14 @@ pub fn resolve_volume(
         volume_type: settings.preset.clone(),
         size_gb,
         snapshot_every,
-        snapshot_duration: match &settings.snapshot_duration {
-            Some(d) => d.0,
-            None => preset
-                .as_ref()
-                .map_or(generic::constant(generic::VOLUME_SNAPSHOT_DURATION), |p| {
-                    p.snapshot_duration
-                }),
-        },
+        snapshot_duration: snapshot_time(
+            ctx,
+            raw,
+            preset.as_ref().map_or(
+                SnapshotTime::Incremental(generic::INCREMENTAL_SNAPSHOT),
+                |p| p.snapshot_duration,
+            ),
+        )?,
         restore_time: match &settings.restore_time {
             Some(d) => d.0,
             None => preset
@@ -69,6 +69,50 @@ pub fn resolve_volume(
             }),
         },
     })
+}
+
+/// `snapshot_duration` fixes the time; otherwise snapshots are incremental
+/// and `snapshot_overhead`, `snapshot_mib_per_s` and `kib_per_write`
+/// override the default rates (`model::snapshot_time`).
+fn snapshot_time(
+    ctx: &ModelContext,
+    raw: &Spanned<RawVolume>,
+    default: SnapshotTime,
+) -> Result<SnapshotTime, Diagnostic> {
+    let settings = &raw.value.0;
+    let incremental_fields = settings.snapshot_overhead.is_some()
+        || settings.snapshot_mib_per_s.is_some()
+        || settings.kib_per_write.is_some();
+    if let Some(d) = &settings.snapshot_duration {
+        if incremental_fields {
+            return Err(ctx.error(
+                raw,
+                "a volume's `snapshot_duration` fixes the snapshot time: drop it, or drop `snapshot_overhead`, `snapshot_mib_per_s` and `kib_per_write` (the incremental rates)",
+            ));
+        }
+        return Ok(SnapshotTime::Fixed(d.0));
+    }
+    let base = match default {
+        SnapshotTime::Incremental(rates) => rates,
+        SnapshotTime::Fixed(_) => generic::INCREMENTAL_SNAPSHOT,
+    };
+    let positive = |v: Option<f64>, name: &str, default: f64| match v {
+        None => Ok(default),
+        Some(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Some(x) => Err(ctx.error(
+            raw,
+            format!("a volume's `{name}` must be a positive number, got {x}"),
+        )),
+    };
+    Ok(SnapshotTime::Incremental(IncrementalSnapshot {
+        overhead: settings.snapshot_overhead.map_or(base.overhead, |d| d.0),
+        mib_per_s: positive(
+            settings.snapshot_mib_per_s,
+            "snapshot_mib_per_s",
+            base.mib_per_s,
+        )?,
+        kib_per_write: positive(settings.kib_per_write, "kib_per_write", base.kib_per_write)?,
+    }))
 }
 
 /// `disabled`, or settings over the preset's (or generic ALB-like) checks.

@@ -242,6 +242,9 @@ pub struct RawVolumeSettings {
     pub preset: Option<String>,
     pub snapshot_every: Option<Duration>,
     pub snapshot_duration: Option<DistSpec>,
+    pub snapshot_overhead: Option<Duration>,
+    pub snapshot_mib_per_s: Option<f64>,
+    pub kib_per_write: Option<f64>,
     pub restore_time: Option<DistSpec>,
     pub annual_failure_rate: Option<Probability>,
     pub size_gb: Option<u32>,
@@ -256,7 +259,7 @@ impl<'de> Deserialize<'de> for RawVolume {
         impl<'de> Visitor<'de> for VolumeVisitor {
             type Value = RawVolume;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a volume preset such as `aws/gp3` or a map with preset, snapshot_every, snapshot_duration, restore_time, annual_failure_rate, size_gb")
+                f.write_str("a volume preset such as `aws/gp3` or a map with preset, snapshot_every, snapshot_duration (or snapshot_overhead, snapshot_mib_per_s, kib_per_write), restore_time, annual_failure_rate, size_gb")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawVolume, E> {
                 Ok(RawVolume(RawVolumeSettings {
