@@ -8,9 +8,10 @@
 //! slot in a healthy zone is dropped; the boot draw comes from the fluid
 //! run's own stream.
 
-use super::infra::{Infra, STATUS_CHECK_INTERVAL_S};
+use super::infra::Infra;
 use super::FluidEvent;
 use crate::engine::Engine;
+use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
 
 impl Infra {
     /// An EC2 status check found the instance down: terminate and replace.
@@ -113,7 +114,7 @@ impl Infra {
         self.tiers[t].launching -= 1;
         self.dirty = true;
         if failed {
-            let lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL_S);
+            let lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL.as_secs_f64());
             e.schedule_after(
                 lag,
                 FluidEvent::AsgCheck {

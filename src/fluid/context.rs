@@ -11,7 +11,7 @@
 //! its classes' service times; decorrelated jitter's mean backoff is taken
 //! as that of U(base, 3·v) with v the exponential backoff.
 
-use crate::config::{Backoff, ComponentKind, Jitter, ModelConfig, Op, ScenarioConfig, Strategy};
+use crate::config::{ComponentKind, ModelConfig, Op, ScenarioConfig, Strategy};
 use crate::metrics::ErrorCause;
 use crate::model::world::{ComponentRef, World};
 
@@ -194,22 +194,7 @@ impl Ctx {
             .collect();
         let r = &scenario.client.retries;
         let backoff_mean_s = (1..r.max_attempts.max(1))
-            .map(|k| {
-                let base = r.base.as_secs_f64();
-                let v = match r.backoff {
-                    Backoff::Constant => base,
-                    Backoff::Exponential => {
-                        (base * 2f64.powi((k - 1).min(62) as i32)).min(r.cap.as_secs_f64())
-                    }
-                };
-                match r.jitter {
-                    Jitter::None => v,
-                    Jitter::Full => v / 2.0,
-                    Jitter::Equal => 0.75 * v,
-                    // Mean of U(base, 3·previous) with previous ≈ base·2^(k−1).
-                    Jitter::Decorrelated => ((base + 3.0 * v) / 2.0).min(r.cap.as_secs_f64()),
-                }
-            })
+            .map(|k| crate::model::client::mean_backoff_s(r, k))
             .collect();
         Ctx {
             classes,

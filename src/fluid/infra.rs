@@ -40,7 +40,9 @@ use rand::RngExt;
 use super::FluidEvent;
 use crate::config::{DownMode, ModelConfig};
 use crate::engine::Engine;
+use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
 use crate::model::database::Role;
+use crate::model::failure::LB_NODE_DNS_REMOVAL;
 use crate::model::volume::VolumeOwner;
 use crate::model::world::{ComponentRef, ServerRole, World};
 use crate::rng::SimRng;
@@ -54,12 +56,6 @@ pub const VOLUME: u8 = 8;
 pub const SCRIPTED_CRASH: u8 = 16;
 pub const PRIMARY_FAILURE: u8 = 32;
 pub const HOST: u8 = 64;
-
-/// Route 53-style window for a dark load-balancer node to leave DNS
-/// (the same figures as `model/failure.rs`).
-const LB_NODE_DNS_REMOVAL_S: (f64, f64) = (64.0, 94.0);
-/// EC2 status checks run every minute (`auto_scaling.rs`).
-pub(super) const STATUS_CHECK_INTERVAL_S: f64 = 60.0;
 
 pub struct ServerState {
     pub zone: usize,
@@ -413,7 +409,7 @@ impl Infra {
             e.schedule_after(lag, FluidEvent::LbDetect { server, generation });
         }
         if let Some(asg) = self.tiers[t].asg.clone() {
-            let mut lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL_S);
+            let mut lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL.as_secs_f64());
             if asg.health_check == crate::config::AsgHealthCheck::Elb {
                 if let Some(d) = detect {
                     lag = lag.min(d);
@@ -568,7 +564,7 @@ impl Infra {
                 if self.lbs[lb].nodes[n].zone != z {
                     continue;
                 }
-                let removal = self.uniform_s(LB_NODE_DNS_REMOVAL_S.0, LB_NODE_DNS_REMOVAL_S.1);
+                let removal = self.uniform_s(LB_NODE_DNS_REMOVAL.0, LB_NODE_DNS_REMOVAL.1);
                 let node = &mut self.lbs[lb].nodes[n];
                 node.generation += 1;
                 let generation = node.generation;

@@ -505,7 +505,7 @@ fn summarize(
             .min(writes_acknowledged),
         rpo_s: infra.dbs.iter().map(|d| d.rpo_s).fold(0.0, f64::max),
     };
-    let saturated_wait_s = ctx.timeout_s.unwrap_or(10.0);
+    let saturated_wait_s = ctx.timeout_s.unwrap_or(queueing::SATURATED_WAIT_S);
     let (histogram, latency_mean_ms) = book.histogram(paths, saturated_wait_s, ctx.timeout_s);
     let latency_ms = crate::metrics::latency_of(&histogram);
     let errors_by_cause = ErrorCause::ALL

@@ -24,6 +24,13 @@
 //!   (1 + cs²)/2 (the Allen–Cunneen factor, cs² the service time's squared
 //!   coefficient of variation).
 
+/// The wait a saturated station adds when the client sets no timeout: the
+/// requests it cannot serve would hang until something gives up; taken as
+/// 10 s, the connect timeout of the generic and AWS load balancer presets
+/// (ELB's back-end connect timeout), as no client deadline applies. A fluid
+/// approximation, not an infrastructure rule.
+pub const SATURATED_WAIT_S: f64 = 10.0;
+
 /// What a station does with its load in a state.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Station {

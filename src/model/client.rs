@@ -40,31 +40,54 @@ impl Client {
     /// The wait before retry number `retry` (1-based), given the previous
     /// wait (for decorrelated jitter).
     pub fn backoff(&mut self, retry: u32, previous: SimDuration) -> SimDuration {
-        let r = &self.retries;
-        let base = r.base.as_secs_f64();
-        let cap = r.cap.as_secs_f64();
-        let v = match r.backoff {
-            Backoff::Constant => base,
-            Backoff::Exponential => {
-                (base * 2f64.powi(retry.saturating_sub(1).min(62) as i32)).min(cap)
-            }
-        };
         let u: f64 = self.rng.random();
-        let wait = match r.jitter {
-            Jitter::None => v,
-            Jitter::Full => u * v,
-            Jitter::Equal => v / 2.0 + u * v / 2.0,
-            Jitter::Decorrelated => {
-                let prev = if previous.is_zero() {
-                    base
-                } else {
-                    previous.as_secs_f64()
-                };
-                let hi = (3.0 * prev).max(base);
-                (base + u * (hi - base)).min(cap)
-            }
-        };
-        SimDuration::from_secs_f64(wait)
+        SimDuration::from_secs_f64(jittered_wait_s(&self.retries, retry, previous, u))
+    }
+}
+
+/// The un-jittered backoff before retry number `retry` (1-based): `base`,
+/// or `base · 2^(retry−1)` up to `cap`.
+fn backoff_ceiling_s(r: &RetryConfig, retry: u32) -> f64 {
+    let base = r.base.as_secs_f64();
+    match r.backoff {
+        Backoff::Constant => base,
+        Backoff::Exponential => {
+            (base * 2f64.powi(retry.saturating_sub(1).min(62) as i32)).min(r.cap.as_secs_f64())
+        }
+    }
+}
+
+/// The wait before retry `retry` for a uniform draw `u` in [0, 1).
+fn jittered_wait_s(r: &RetryConfig, retry: u32, previous: SimDuration, u: f64) -> f64 {
+    let v = backoff_ceiling_s(r, retry);
+    let base = r.base.as_secs_f64();
+    match r.jitter {
+        Jitter::None => v,
+        Jitter::Full => u * v,
+        Jitter::Equal => v / 2.0 + u * v / 2.0,
+        Jitter::Decorrelated => {
+            let prev = if previous.is_zero() {
+                base
+            } else {
+                previous.as_secs_f64()
+            };
+            let hi = (3.0 * prev).max(base);
+            (base + u * (hi - base)).min(r.cap.as_secs_f64())
+        }
+    }
+}
+
+/// The mean wait before retry `retry` (1-based), for the fluid fidelity:
+/// the mean of the same jitter over `u`; decorrelated jitter's previous
+/// wait is taken as the exponential backoff `v`, so its mean is that of
+/// U(base, 3·v).
+pub fn mean_backoff_s(r: &RetryConfig, retry: u32) -> f64 {
+    let v = backoff_ceiling_s(r, retry);
+    match r.jitter {
+        Jitter::None => v,
+        Jitter::Full => v / 2.0,
+        Jitter::Equal => 0.75 * v,
+        Jitter::Decorrelated => ((r.base.as_secs_f64() + 3.0 * v) / 2.0).min(r.cap.as_secs_f64()),
     }
 }
 
@@ -109,6 +132,40 @@ mod tests {
             for _ in 0..1000 {
                 let w = c.backoff(3, SimDuration::from_millis(150)).as_secs_f64();
                 assert!(w >= lo - 1e-9 && w <= hi + 1e-9, "{jitter:?}: {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fluid_mean_is_the_mean_of_the_sampled_waits() {
+        // One rule for both fidelities: averaging the request level's wait
+        // over its uniform draw gives the fluid mean (decorrelated jitter
+        // with the previous wait at the exponential backoff, as the fluid
+        // mode assumes).
+        for jitter in [
+            Jitter::None,
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+        ] {
+            let r = client(jitter).retries;
+            for retry in 1..=5 {
+                let previous = SimDuration::from_secs_f64(backoff_ceiling_s(&r, retry));
+                let n = 10_000;
+                let mean = (0..n)
+                    .map(|i| jittered_wait_s(&r, retry, previous, (i as f64 + 0.5) / n as f64))
+                    .sum::<f64>()
+                    / n as f64;
+                let fluid = mean_backoff_s(&r, retry);
+                // The decorrelated cap clips the upper tail the fluid mean
+                // ignores (it clips the mean instead): compare uncapped ones.
+                if jitter == Jitter::Decorrelated && 3.0 * previous.as_secs_f64() > 0.5 {
+                    continue;
+                }
+                assert!(
+                    (mean - fluid).abs() < 1e-6,
+                    "{jitter:?} retry {retry}: {mean} vs {fluid}"
+                );
             }
         }
     }

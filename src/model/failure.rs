@@ -22,9 +22,9 @@ pub enum NodeRef {
 
 /// Route 53-style windows for a load-balancer node to leave and rejoin
 /// DNS (cloud-figures.md, "Derived detection windows": 64–94 s unhealthy,
-/// 60–90 s back).
-const LB_NODE_DNS_REMOVAL: (f64, f64) = (64.0, 94.0);
-const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
+/// 60–90 s back); the fluid fidelity uses the same figures.
+pub const LB_NODE_DNS_REMOVAL: (f64, f64) = (64.0, 94.0);
+pub const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
 
 impl World {
     fn node_state_mut(&mut self, node: NodeRef) -> &mut NodeState {
