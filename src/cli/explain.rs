@@ -45,7 +45,7 @@ pub fn execute(args: &ExplainArgs) -> Outcome {
     }
 }
 
-/// The explanation as text (tested through the binary in tests/explain.rs).
+/// The explanation as text (tested through the binary in tests/suite/explain.rs).
 pub fn render(e: &Explanation) -> String {
     let mut out = String::new();
     if let Some(start) = e.start {

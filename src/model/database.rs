@@ -493,7 +493,7 @@ mod tests {
         assert_eq!(log.rpo_max, SimDuration::from_secs(5));
     }
 
-    /// Regression (found by `tests/fuzz_models.rs`): a second restore from
+    /// Regression (found by `tests/suite/fuzz_models.rs`): a second restore from
     /// the same snapshot counted the first restore's lost writes again.
     #[test]
     fn a_write_is_never_lost_twice() {

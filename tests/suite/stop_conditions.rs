@@ -1,6 +1,6 @@
 //! Stop conditions end scripted faults early, as an AWS FIS alarm does.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

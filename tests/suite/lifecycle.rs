@@ -2,7 +2,7 @@
 //! host, stop/start, reboot, automatic recovery after a host failure, and a
 //! public address that moves on stop/start. Each test states its arithmetic.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

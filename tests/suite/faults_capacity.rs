@@ -2,7 +2,7 @@
 //! control-plane outages, capacity limits and spot interruptions. Each test
 //! checks a timing or a loss against the arithmetic in its comment.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

@@ -3,7 +3,7 @@
 //! through one tier with Poisson arrivals and checks a figure within a
 //! stated tolerance.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::Op;

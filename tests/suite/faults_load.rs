@@ -1,7 +1,7 @@
 //! Load and DNS faults: traffic spikes, class surges, callers that ignore
 //! DNS TTLs. Each test checks the effect against arithmetic.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

@@ -1,7 +1,7 @@
 //! Every bundled model × scenario: it runs, its books balance, and the same
 //! seed gives the same bytes (STYLE.md habits 10 and 12).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -9,7 +9,7 @@
 //! lives elsewhere): paired differences and a ranking by mean availability
 //! are enough to exercise every table and chart of the page.
 //!
-//! `cargo test --release --test html -- --ignored` rewrites the sample
+//! `cargo test --release --test suite html:: -- --ignored` rewrites the sample
 //! under `reports/samples/wordpress-comparison/` (200 runs per design).
 
 use std::path::{Path, PathBuf};
@@ -259,7 +259,7 @@ fn one_run_studies_render_without_intervals() {
     );
 }
 
-/// Rewrites the committed sample: `cargo test --release --test html --
+/// Rewrites the committed sample: `cargo test --release --test suite html:: --
 /// --ignored`. 200 runs per design; a PNG screenshot too when Chromium is
 /// installed.
 #[test]

@@ -3,7 +3,7 @@
 //! thread count, the interval arithmetic must match published values, and
 //! a study's interval must cover a closed-form availability.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -15,7 +15,7 @@
 //!   where p99 lands in the retried or queued tail that the fluid mode
 //!   draws from mean retry delays and M/M/c/K approximations.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,10 +1,10 @@
 //! Long-horizon statistics of random failure processes, measured on the
 //! infrastructure time (node up-time folded on transitions) with no
 //! workload, against closed forms. Each test states its arithmetic and
-//! tolerance; `cargo test --release --test statistics -- --nocapture`
+//! tolerance; `cargo test --release --test suite statistics:: -- --nocapture`
 //! prints what was measured.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

@@ -2,7 +2,7 @@
 //! each checking its effect against arithmetic in a comment, plus the file
 //! syntax and its errors.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

@@ -3,7 +3,7 @@
 //! promotion, snapshot restores. Each test builds a small model by hand and
 //! checks the mechanism's published timing or loss arithmetic.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

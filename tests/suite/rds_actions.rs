@@ -3,7 +3,7 @@
 //! replica promotion as a manual, minutes-long operation. Each test states
 //! the arithmetic it checks.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

@@ -3,13 +3,13 @@
 //! Pure functions of a hand-built summary: no engine needed.
 //!
 //! Golden files live in `tests/golden/`; after an intended change, rewrite
-//! them with `FIREDRILL_UPDATE_GOLDEN=1 cargo test --release --test report`
+//! them with `FIREDRILL_UPDATE_GOLDEN=1 cargo test --release --test suite report::`
 //! and review the diff.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-mod common;
+use crate::common;
 
 use common::check_golden;
 use firedrill::cli::Outcome;

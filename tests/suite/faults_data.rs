@@ -2,7 +2,7 @@
 //! small model by hand and checks the fault's effect on data loss,
 //! availability or latency against the arithmetic in its comment.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

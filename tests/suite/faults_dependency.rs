@@ -1,6 +1,6 @@
 //! External dependencies in the call path: outages and slowdowns.
 
-mod common;
+use crate::common;
 
 use common::*;
 use firedrill::config::*;

@@ -1,0 +1,36 @@
+//! firedrill's integration tests: one binary with a module per theme (as
+//! ripgrep and NeXosim do), so the test build links once. Run one theme
+//! with `cargo test --release --test suite THEME::` (e.g. `fluid::`).
+
+mod common;
+
+mod auto_scaling;
+mod behaviour;
+mod check;
+mod cli;
+mod compare;
+mod data_loss;
+mod examples;
+mod explain;
+mod fault_targets;
+mod faults_capacity;
+mod faults_data;
+mod faults_dependency;
+mod faults_gray;
+mod faults_load;
+mod fluid;
+mod fuzz_models;
+mod html;
+mod incidents;
+mod layers;
+mod lifecycle;
+mod queueing;
+mod rds_actions;
+mod replay;
+mod report;
+mod shard;
+mod statistics;
+mod stickiness;
+mod stop_conditions;
+mod study;
+mod validation;
