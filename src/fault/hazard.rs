@@ -29,6 +29,7 @@ use rand::RngExt;
 use super::target::{self, Candidate, FaultError};
 use crate::config::{BurstConfig, DownMode, RandomFailureConfig, Selection, TargetKind};
 use crate::dist::Dist;
+use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
 use crate::model::node::Cause;
 use crate::model::world::{ServerRole, World};
@@ -203,28 +204,79 @@ pub struct Hazards {
     zone_budget: Option<u32>,
 }
 
+/// A random process's next step, scheduled by its host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HazardEvent {
+    /// Process `i` fails its node (or zone).
+    Failure(u32),
+    /// Process `i`'s repair ends.
+    Repair(u32),
+    /// A burst takes neighbour slot `m` down, or brings it back.
+    BurstFailure(u32),
+    BurstRepair(u32),
+}
+
+/// Why a random process holds a node down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HazardCause {
+    /// The process's own failure.
+    Random,
+    /// A burst started by a neighbour's failure (kept apart so the
+    /// neighbour's repair does not end it).
+    Burst,
+}
+
+/// What random failures act on: the request-level `World` and the fluid
+/// mode's infrastructure both implement it, so both fidelities run one
+/// loop ([`Hazards`]) and draw the same failures, seed for seed.
+pub trait HazardHost {
+    fn schedule(&mut self, after: SimDuration, event: HazardEvent);
+    fn stats(&mut self) -> &mut RandomFailureStats;
+    fn zone_is_dark(&self, z: usize) -> bool;
+    fn set_zone_dark(&mut self, z: usize, mode: Option<DownMode>);
+    /// `node` fails. Volumes and cache nodes recover on their own clocks,
+    /// `repair` from now; servers and load-balancer nodes stay down until
+    /// [`HazardHost::repair_node`].
+    fn fail_node(&mut self, node: NodeRef, repair: SimDuration, cause: HazardCause, mode: DownMode);
+    /// A server's or load-balancer node's `cause` ends.
+    fn repair_node(&mut self, node: NodeRef, cause: HazardCause);
+    /// Records a step (`event`) of process or burst slot `i` on a node.
+    fn trace_node(
+        &mut self,
+        event: &'static str,
+        i: usize,
+        node: NodeRef,
+        repair: Option<SimDuration>,
+    );
+    /// Records a step of process `i` on zone `z`.
+    fn trace_zone(&mut self, event: &'static str, i: usize, z: usize, repair: Option<SimDuration>);
+}
+
+/// Nodes whose repair is the process's: the others (volumes, cache nodes)
+/// come back on their own clocks.
+fn repaired_by_process(node: NodeRef) -> bool {
+    matches!(node, NodeRef::Server(_) | NodeRef::LbNode { .. })
+}
+
 impl Hazards {
+    /// Schedules every planned process's first failure on `host`.
     pub fn new(
-        world: &mut World,
+        plan: Plan,
         configs: &[RandomFailureConfig],
         zone_budget: Option<u32>,
         seed: u64,
-    ) -> Result<Self, FaultError> {
+        host: &mut impl HazardHost,
+    ) -> Self {
         let Plan {
             processes: planned,
             neighbourhoods,
-        } = plan(world, configs, seed)?;
+        } = plan;
         let mut processes = Vec::with_capacity(planned.len());
         for p in planned {
             let c = &configs[p.config];
             let mut rng = stream(seed, &format!("random/{}/{}", p.config, p.label));
             let first = p.time_to_failure.sample(&mut rng);
-            world.engine.schedule_after(
-                first,
-                Event::RandomFailure {
-                    process: processes.len() as u32,
-                },
-            );
+            host.schedule(first, HazardEvent::Failure(processes.len() as u32));
             processes.push(Process {
                 subject: p.subject,
                 time_to_failure: p.time_to_failure,
@@ -236,90 +288,88 @@ impl Hazards {
                 zone_dark: false,
             });
         }
-        Ok(Hazards {
+        Hazards {
             processes,
             neighbourhoods,
             members: Vec::new(),
             free_members: Vec::new(),
             zones_down: 0,
             zone_budget,
-        })
+        }
     }
 
-    pub fn fail(&mut self, world: &mut World, i: usize) {
+    /// Runs one step.
+    pub fn handle(&mut self, host: &mut impl HazardHost, event: HazardEvent) {
+        match event {
+            HazardEvent::Failure(i) => self.fail(host, i as usize),
+            HazardEvent::Repair(i) => self.repair(host, i as usize),
+            HazardEvent::BurstFailure(m) => self.burst_fail(host, m),
+            HazardEvent::BurstRepair(m) => self.burst_repair(host, m),
+        }
+    }
+
+    fn fail(&mut self, host: &mut impl HazardHost, i: usize) {
         let node = match self.processes[i].subject {
-            Subject::Zone(z) => return self.fail_zone(world, i, z),
+            Subject::Zone(z) => return self.fail_zone(host, i, z),
             Subject::Node(node) => node,
         };
         let p = &mut self.processes[i];
         let repair = p.time_to_repair.sample(&mut p.rng);
-        world.random_stats.failures += 1;
-        world.random_stats.repair_s_sum += repair.as_secs_f64();
-        trace_random(world, "random_failure", i, node, Some(repair));
-        match node {
-            NodeRef::Volume(v) => world.volume_lost(v, Some(repair)),
-            NodeRef::CacheNode { cache, node } => world.cache_node_lost(cache, node, Some(repair)),
-            node => world.set_down(node, Cause::Crash, p.mode),
-        }
-        world
-            .engine
-            .schedule_after(repair, Event::RandomRepair { process: i as u32 });
-        self.maybe_burst(world, i, node);
+        let stats = host.stats();
+        stats.failures += 1;
+        stats.repair_s_sum += repair.as_secs_f64();
+        host.trace_node("random_failure", i, node, Some(repair));
+        host.fail_node(node, repair, HazardCause::Random, p.mode);
+        host.schedule(repair, HazardEvent::Repair(i as u32));
+        self.maybe_burst(host, i, node);
     }
 
-    pub fn repair(&mut self, world: &mut World, i: usize) {
+    fn repair(&mut self, host: &mut impl HazardHost, i: usize) {
         let p = &mut self.processes[i];
         match p.subject {
-            Subject::Node(node @ (NodeRef::Server(_) | NodeRef::LbNode { .. })) => {
-                trace_random(world, "random_repair", i, node, None);
-                world.clear_down(node, Cause::Crash)
+            Subject::Node(node) => {
+                host.trace_node("random_repair", i, node, None);
+                if repaired_by_process(node) {
+                    host.repair_node(node, HazardCause::Random);
+                }
             }
-            // Volumes and cache nodes come back on their own clocks, which
-            // end now too.
-            Subject::Node(node) => trace_random(world, "random_repair", i, node, None),
             Subject::Zone(z) => {
                 if std::mem::take(&mut p.zone_dark) {
-                    trace_random_zone(world, "random_repair", i, z, None);
-                    world.set_zone_dark(z, None);
+                    host.trace_zone("random_repair", i, z, None);
+                    host.set_zone_dark(z, None);
                     self.zones_down -= 1;
                 }
             }
         }
         let p = &mut self.processes[i];
         let next = p.time_to_failure.sample(&mut p.rng);
-        world
-            .engine
-            .schedule_after(next, Event::RandomFailure { process: i as u32 });
+        host.schedule(next, HazardEvent::Failure(i as u32));
     }
 
-    fn fail_zone(&mut self, world: &mut World, i: usize, z: usize) {
+    fn fail_zone(&mut self, host: &mut impl HazardHost, i: usize, z: usize) {
         let over_budget = self.zone_budget.is_some_and(|b| self.zones_down >= b);
         let p = &mut self.processes[i];
-        if over_budget || world.zones[z].dark.is_some() {
+        if over_budget || host.zone_is_dark(z) {
             // Skipped: the zone stays up and the next event is drawn now.
-            world.random_stats.zone_events_skipped += 1;
+            host.stats().zone_events_skipped += 1;
             let next = p.time_to_failure.sample(&mut p.rng);
-            world
-                .engine
-                .schedule_after(next, Event::RandomFailure { process: i as u32 });
+            host.schedule(next, HazardEvent::Failure(i as u32));
             return;
         }
         let repair = p.time_to_repair.sample(&mut p.rng);
         p.zone_dark = true;
-        trace_random_zone(world, "random_failure", i, z, Some(repair));
-        world.set_zone_dark(z, Some(p.mode));
+        host.trace_zone("random_failure", i, z, Some(repair));
+        host.set_zone_dark(z, Some(p.mode));
         self.zones_down += 1;
-        let stats = &mut world.random_stats;
+        let stats = host.stats();
         stats.zone_events += 1;
         stats.repair_s_sum += repair.as_secs_f64();
         stats.zones_down_max = stats.zones_down_max.max(self.zones_down);
-        world
-            .engine
-            .schedule_after(repair, Event::RandomRepair { process: i as u32 });
+        host.schedule(repair, HazardEvent::Repair(i as u32));
     }
 
     /// With the burst probability, schedules neighbours of `node` to fail.
-    fn maybe_burst(&mut self, world: &mut World, i: usize, node: NodeRef) {
+    fn maybe_burst(&mut self, host: &mut impl HazardHost, i: usize, node: NodeRef) {
         let p = &mut self.processes[i];
         let Some(burst) = &p.burst else {
             return;
@@ -337,8 +387,9 @@ impl Hazards {
             return;
         }
         let chosen = target::select(&others, Selection::Count(burst.neighbours), &mut p.rng);
-        world.random_stats.bursts += 1;
-        world.random_stats.burst_neighbours += chosen.len() as u64;
+        let stats = host.stats();
+        stats.bursts += 1;
+        stats.burst_neighbours += chosen.len() as u64;
         let within_s = burst.within.as_secs_f64();
         for n in chosen {
             let delay = SimDuration::from_secs_f64(p.rng.random::<f64>() * within_s);
@@ -354,36 +405,93 @@ impl Hazards {
                     (self.members.len() - 1) as u32
                 }
             };
-            world
-                .engine
-                .schedule_after(delay, Event::BurstFailure { member: slot });
+            host.schedule(delay, HazardEvent::BurstFailure(slot));
         }
     }
 
-    pub fn burst_fail(&mut self, world: &mut World, member: u32) {
+    fn burst_fail(&mut self, host: &mut impl HazardHost, member: u32) {
         let BurstMember { node, repair } = self.members[member as usize];
-        trace_random(world, "burst_failure", member as usize, node, Some(repair));
-        match node {
-            // These recover on their own clocks: the slot is free at once.
-            NodeRef::Volume(v) => world.volume_lost(v, Some(repair)),
-            NodeRef::CacheNode { cache, node } => world.cache_node_lost(cache, node, Some(repair)),
-            node => {
-                // A rack or power event: nothing answers.
-                world.set_down(node, Cause::Burst, DownMode::Blackhole);
-                world
-                    .engine
-                    .schedule_after(repair, Event::BurstRepair { member });
-                return;
-            }
+        host.trace_node("burst_failure", member as usize, node, Some(repair));
+        // A rack or power event: nothing answers.
+        host.fail_node(node, repair, HazardCause::Burst, DownMode::Blackhole);
+        if repaired_by_process(node) {
+            host.schedule(repair, HazardEvent::BurstRepair(member));
+        } else {
+            // Recovers on its own clock: the slot is free at once.
+            self.free_members.push(member);
         }
-        self.free_members.push(member);
     }
 
-    pub fn burst_repair(&mut self, world: &mut World, member: u32) {
+    fn burst_repair(&mut self, host: &mut impl HazardHost, member: u32) {
         let node = self.members[member as usize].node;
-        trace_random(world, "burst_repair", member as usize, node, None);
-        world.clear_down(node, Cause::Burst);
+        host.trace_node("burst_repair", member as usize, node, None);
+        host.repair_node(node, HazardCause::Burst);
         self.free_members.push(member);
+    }
+}
+
+/// The request level: random failures act on the world's nodes and zones
+/// and are traced.
+impl HazardHost for World {
+    fn schedule(&mut self, after: SimDuration, event: HazardEvent) {
+        let event = match event {
+            HazardEvent::Failure(process) => Event::RandomFailure { process },
+            HazardEvent::Repair(process) => Event::RandomRepair { process },
+            HazardEvent::BurstFailure(member) => Event::BurstFailure { member },
+            HazardEvent::BurstRepair(member) => Event::BurstRepair { member },
+        };
+        self.engine.schedule_after(after, event);
+    }
+
+    fn stats(&mut self) -> &mut RandomFailureStats {
+        &mut self.random_stats
+    }
+
+    fn zone_is_dark(&self, z: usize) -> bool {
+        self.zones[z].dark.is_some()
+    }
+
+    fn set_zone_dark(&mut self, z: usize, mode: Option<DownMode>) {
+        World::set_zone_dark(self, z, mode);
+    }
+
+    fn fail_node(
+        &mut self,
+        node: NodeRef,
+        repair: SimDuration,
+        cause: HazardCause,
+        mode: DownMode,
+    ) {
+        match node {
+            NodeRef::Volume(v) => self.volume_lost(v, Some(repair)),
+            NodeRef::CacheNode { cache, node } => self.cache_node_lost(cache, node, Some(repair)),
+            node => self.set_down(node, node_cause(cause), mode),
+        }
+    }
+
+    fn repair_node(&mut self, node: NodeRef, cause: HazardCause) {
+        self.clear_down(node, node_cause(cause));
+    }
+
+    fn trace_node(
+        &mut self,
+        event: &'static str,
+        i: usize,
+        node: NodeRef,
+        repair: Option<SimDuration>,
+    ) {
+        trace_random(self, event, i, node, repair);
+    }
+
+    fn trace_zone(&mut self, event: &'static str, i: usize, z: usize, repair: Option<SimDuration>) {
+        trace_random_zone(self, event, i, z, repair);
+    }
+}
+
+fn node_cause(cause: HazardCause) -> Cause {
+    match cause {
+        HazardCause::Random => Cause::Crash,
+        HazardCause::Burst => Cause::Burst,
     }
 }
 

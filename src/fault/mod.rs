@@ -16,6 +16,7 @@ pub mod target;
 
 use crate::config::ScenarioConfig;
 use crate::model::{Event, World};
+use hazard::HazardEvent;
 
 pub use target::FaultError;
 
@@ -39,12 +40,14 @@ impl FaultPlan {
             scenario.empty_target_resolution,
             seed,
         )?;
+        let plan = hazard::plan(world, &scenario.random_failures, seed)?;
         let random = hazard::Hazards::new(
-            world,
+            plan,
             &scenario.random_failures,
             scenario.failure_budget_zones_down,
             seed,
-        )?;
+            world,
+        );
         // FIS resolves every target before the first action starts.
         let check = resolution::at_start(world, scenario);
         scripted.resolved_at_start(world, &check);
@@ -69,10 +72,18 @@ impl FaultPlan {
         match event {
             Event::FaultStart { fault } => self.scripted.start(world, fault as usize),
             Event::FaultEnd { fault } => self.scripted.end(world, fault as usize),
-            Event::RandomFailure { process } => self.random.fail(world, process as usize),
-            Event::RandomRepair { process } => self.random.repair(world, process as usize),
-            Event::BurstFailure { member } => self.random.burst_fail(world, member),
-            Event::BurstRepair { member } => self.random.burst_repair(world, member),
+            Event::RandomFailure { process } => {
+                self.random.handle(world, HazardEvent::Failure(process))
+            }
+            Event::RandomRepair { process } => {
+                self.random.handle(world, HazardEvent::Repair(process))
+            }
+            Event::BurstFailure { member } => {
+                self.random.handle(world, HazardEvent::BurstFailure(member))
+            }
+            Event::BurstRepair { member } => {
+                self.random.handle(world, HazardEvent::BurstRepair(member))
+            }
             Event::StopConditionTripped => self.scripted.stop(world),
             _ => {}
         }

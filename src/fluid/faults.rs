@@ -7,8 +7,9 @@
 //!   same named streams in the same order (time to failure, repair, burst
 //!   coin, neighbours, delays), so a seed gives the fluid mode the failure
 //!   timeline the request level sees, as long as zone events are not
-//!   skipped differently. The loop is re-implemented here (small) because
-//!   `fault::hazard::Hazards` acts on a request-level `World`.
+//!   skipped differently: the loop is the request level's own
+//!   (`fault::hazard::Hazards`), run on the fluid infrastructure as its
+//!   `HazardHost`.
 //! - Scripted actions take their start and end times from
 //!   `fault::preview` and their targets from the request level's selection
 //!   code with the action's own stream (`fault/<id>`). Stop conditions are
@@ -18,42 +19,84 @@
 //!   `volume_loss`, `traffic_spike`, `class_surge`, `dependency_outage`
 //!   (see `super::unsupported`).
 
-use rand::RngExt;
-
 use super::infra::{self, Infra};
 use super::FluidEvent;
-use crate::config::{
-    BurstConfig, DownMode, FaultAction, RandomFailureConfig, ScenarioConfig, Selection, TargetKind,
-};
-use crate::dist::Dist;
+use crate::config::{DownMode, FaultAction, RandomFailureConfig, ScenarioConfig, TargetKind};
 use crate::engine::Engine;
-use crate::fault::hazard::{self, Subject};
+use crate::fault::hazard::{self, HazardCause, HazardEvent, HazardHost};
 use crate::fault::preview::{self, PreviewEnd};
 use crate::fault::{schedule, target, FaultError};
 use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
 use crate::model::world::{ComponentRef, World};
-use crate::rng::{stream, SimRng};
+use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
 
-struct Process {
-    subject: Subject,
-    time_to_failure: Dist,
-    time_to_repair: Dist,
-    mode: DownMode,
-    burst: Option<BurstConfig>,
-    neighbours: Vec<NodeRef>,
-    rng: SimRng,
-    zone_dark: bool,
+/// The scenario's random failure processes: the request level's own loop
+/// (`fault::hazard::Hazards`) acting on the fluid infrastructure.
+pub struct Hazards {
+    processes: hazard::Hazards,
+    pub stats: RandomFailureStats,
 }
 
-pub struct Hazards {
-    processes: Vec<Process>,
-    members: Vec<(NodeRef, SimDuration)>,
-    free_members: Vec<u32>,
-    zones_down: u32,
-    zone_budget: Option<u32>,
-    pub stats: RandomFailureStats,
+/// The fluid infrastructure as a host of random failures (untraced: the
+/// fluid mode writes no trace).
+struct Host<'a> {
+    infra: &'a mut Infra,
+    e: &'a mut Engine<FluidEvent>,
+    stats: &'a mut RandomFailureStats,
+}
+
+impl HazardHost for Host<'_> {
+    fn schedule(&mut self, after: SimDuration, event: HazardEvent) {
+        let event = match event {
+            HazardEvent::Failure(process) => FluidEvent::RandomFailure { process },
+            HazardEvent::Repair(process) => FluidEvent::RandomRepair { process },
+            HazardEvent::BurstFailure(member) => FluidEvent::BurstFailure { member },
+            HazardEvent::BurstRepair(member) => FluidEvent::BurstRepair { member },
+        };
+        self.e.schedule_after(after, event);
+    }
+
+    fn stats(&mut self) -> &mut RandomFailureStats {
+        self.stats
+    }
+
+    fn zone_is_dark(&self, z: usize) -> bool {
+        self.infra.zones_dark[z].is_some()
+    }
+
+    fn set_zone_dark(&mut self, z: usize, mode: Option<DownMode>) {
+        self.infra.set_zone_dark(self.e, z, mode);
+    }
+
+    fn fail_node(
+        &mut self,
+        node: NodeRef,
+        repair: SimDuration,
+        cause: HazardCause,
+        mode: DownMode,
+    ) {
+        fail_node(self.infra, self.e, node, repair, down_bit(cause), mode);
+    }
+
+    fn repair_node(&mut self, node: NodeRef, cause: HazardCause) {
+        // Load-balancer nodes are refused up front (`super::unsupported`).
+        if let NodeRef::Server(s) = node {
+            self.infra.server_up(self.e, s as usize, down_bit(cause));
+        }
+    }
+
+    fn trace_node(&mut self, _: &'static str, _: usize, _: NodeRef, _: Option<SimDuration>) {}
+
+    fn trace_zone(&mut self, _: &'static str, _: usize, _: usize, _: Option<SimDuration>) {}
+}
+
+fn down_bit(cause: HazardCause) -> u8 {
+    match cause {
+        HazardCause::Random => infra::RANDOM_CRASH,
+        HazardCause::Burst => infra::BURST,
+    }
 }
 
 impl Hazards {
@@ -62,150 +105,28 @@ impl Hazards {
         configs: &[RandomFailureConfig],
         zone_budget: Option<u32>,
         seed: u64,
+        infra: &mut Infra,
         e: &mut Engine<FluidEvent>,
     ) -> Result<Hazards, FaultError> {
         let plan = hazard::plan(world, configs, seed)?;
-        let mut processes = Vec::with_capacity(plan.processes.len());
-        for p in &plan.processes {
-            let c = &configs[p.config];
-            let mut rng = stream(seed, &format!("random/{}/{}", p.config, p.label));
-            let first = p.time_to_failure.sample(&mut rng);
-            e.schedule_after(
-                first,
-                FluidEvent::RandomFailure {
-                    process: processes.len() as u32,
-                },
-            );
-            processes.push(Process {
-                subject: p.subject,
-                time_to_failure: p.time_to_failure,
-                time_to_repair: p.time_to_repair,
-                mode: c.mode,
-                burst: c.burst.clone(),
-                neighbours: plan.neighbourhood(p).to_vec(),
-                rng,
-                zone_dark: false,
-            });
-        }
-        Ok(Hazards {
-            processes,
-            members: Vec::new(),
-            free_members: Vec::new(),
-            zones_down: 0,
-            zone_budget,
-            stats: RandomFailureStats::default(),
-        })
-    }
-
-    pub fn fail(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, i: usize) {
-        let node = match self.processes[i].subject {
-            Subject::Zone(z) => return self.fail_zone(infra, e, i, z),
-            Subject::Node(node) => node,
+        let mut stats = RandomFailureStats::default();
+        let mut host = Host {
+            infra,
+            e,
+            stats: &mut stats,
         };
-        let p = &mut self.processes[i];
-        let repair = p.time_to_repair.sample(&mut p.rng);
-        self.stats.failures += 1;
-        self.stats.repair_s_sum += repair.as_secs_f64();
-        let mode = p.mode;
-        fail_node(infra, e, node, repair, infra::RANDOM_CRASH, mode);
-        e.schedule_after(repair, FluidEvent::RandomRepair { process: i as u32 });
-        self.maybe_burst(e, i, node);
+        let processes = hazard::Hazards::new(plan, configs, zone_budget, seed, &mut host);
+        Ok(Hazards { processes, stats })
     }
 
-    pub fn repair(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, i: usize) {
-        let p = &mut self.processes[i];
-        match p.subject {
-            Subject::Node(NodeRef::Server(s)) => {
-                infra.server_up(e, s as usize, infra::RANDOM_CRASH)
-            }
-            Subject::Node(_) => {}
-            Subject::Zone(z) => {
-                if std::mem::take(&mut p.zone_dark) {
-                    infra.set_zone_dark(e, z, None);
-                    self.zones_down -= 1;
-                }
-            }
-        }
-        let p = &mut self.processes[i];
-        let next = p.time_to_failure.sample(&mut p.rng);
-        e.schedule_after(next, FluidEvent::RandomFailure { process: i as u32 });
-    }
-
-    fn fail_zone(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, i: usize, z: usize) {
-        let over_budget = self.zone_budget.is_some_and(|b| self.zones_down >= b);
-        let p = &mut self.processes[i];
-        if over_budget || infra.zones_dark[z].is_some() {
-            self.stats.zone_events_skipped += 1;
-            let next = p.time_to_failure.sample(&mut p.rng);
-            e.schedule_after(next, FluidEvent::RandomFailure { process: i as u32 });
-            return;
-        }
-        let repair = p.time_to_repair.sample(&mut p.rng);
-        p.zone_dark = true;
-        let mode = p.mode;
-        infra.set_zone_dark(e, z, Some(mode));
-        self.zones_down += 1;
-        self.stats.zone_events += 1;
-        self.stats.repair_s_sum += repair.as_secs_f64();
-        self.stats.zones_down_max = self.stats.zones_down_max.max(self.zones_down);
-        e.schedule_after(repair, FluidEvent::RandomRepair { process: i as u32 });
-    }
-
-    fn maybe_burst(&mut self, e: &mut Engine<FluidEvent>, i: usize, node: NodeRef) {
-        let p = &mut self.processes[i];
-        let Some(burst) = &p.burst else {
-            return;
+    /// Runs one step of the random processes.
+    pub fn handle(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, event: HazardEvent) {
+        let mut host = Host {
+            infra,
+            e,
+            stats: &mut self.stats,
         };
-        let u: f64 = p.rng.random();
-        if u >= burst.probability {
-            return;
-        }
-        let others: Vec<NodeRef> = p
-            .neighbours
-            .iter()
-            .copied()
-            .filter(|&n| n != node)
-            .collect();
-        if others.is_empty() {
-            return;
-        }
-        let chosen = target::select(&others, Selection::Count(burst.neighbours), &mut p.rng);
-        self.stats.bursts += 1;
-        self.stats.burst_neighbours += chosen.len() as u64;
-        let within_s = burst.within.as_secs_f64();
-        for n in chosen {
-            let delay = SimDuration::from_secs_f64(p.rng.random::<f64>() * within_s);
-            let repair = p.time_to_repair.sample(&mut p.rng);
-            let slot = match self.free_members.pop() {
-                Some(s) => {
-                    self.members[s as usize] = (n, repair);
-                    s
-                }
-                None => {
-                    self.members.push((n, repair));
-                    (self.members.len() - 1) as u32
-                }
-            };
-            e.schedule_after(delay, FluidEvent::BurstFailure { member: slot });
-        }
-    }
-
-    pub fn burst_fail(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, member: u32) {
-        let (node, repair) = self.members[member as usize];
-        if let NodeRef::Server(_) = node {
-            fail_node(infra, e, node, repair, infra::BURST, DownMode::Blackhole);
-            e.schedule_after(repair, FluidEvent::BurstRepair { member });
-            return;
-        }
-        fail_node(infra, e, node, repair, infra::BURST, DownMode::Blackhole);
-        self.free_members.push(member);
-    }
-
-    pub fn burst_repair(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, member: u32) {
-        if let (NodeRef::Server(s), _) = self.members[member as usize] {
-            infra.server_up(e, s as usize, infra::BURST);
-        }
-        self.free_members.push(member);
+        self.processes.handle(&mut host, event);
     }
 }
 

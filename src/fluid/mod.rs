@@ -37,6 +37,7 @@ use crate::config::{
     FaultAction, ModelConfig, Profile, RunError, ScenarioConfig, SourcePos, TargetKind,
 };
 use crate::engine::Engine;
+use crate::fault::hazard::HazardEvent;
 use crate::metrics::{
     AvailabilitySummary, DataLossSummary, EngineStats, ErrorCause, RequestCounts, RunDetail,
     RunSummary,
@@ -247,6 +248,7 @@ pub fn run_fluid(
         &scenario.random_failures,
         scenario.failure_budget_zones_down,
         seed,
+        &mut infra,
         &mut engine,
     )
     .map_err(fault_error)?;
@@ -362,10 +364,10 @@ fn handle(
 ) {
     use FluidEvent as F;
     match event {
-        F::RandomFailure { process } => hazards.fail(infra, e, process as usize),
-        F::RandomRepair { process } => hazards.repair(infra, e, process as usize),
-        F::BurstFailure { member } => hazards.burst_fail(infra, e, member),
-        F::BurstRepair { member } => hazards.burst_repair(infra, e, member),
+        F::RandomFailure { process } => hazards.handle(infra, e, HazardEvent::Failure(process)),
+        F::RandomRepair { process } => hazards.handle(infra, e, HazardEvent::Repair(process)),
+        F::BurstFailure { member } => hazards.handle(infra, e, HazardEvent::BurstFailure(member)),
+        F::BurstRepair { member } => hazards.handle(infra, e, HazardEvent::BurstRepair(member)),
         F::FaultStart { fault } => scripted.start(world, scenario, infra, e, fault as usize),
         F::FaultEnd { fault } => scripted.end(infra, e, fault as usize),
         F::LbDetect { server, generation } => infra.on_lb_detect(server as usize, generation),

@@ -225,9 +225,17 @@ fn one_loss(
             format!("{{ id: stop, action: replication_stop, target: {{ database: db }}, at: {}s }}\n  - {{ id: f, action: database_primary_failure, target: {{ database: db }}, at: {at_s}s }}", at_s.saturating_sub(every_s).max(1)),
         ),
     };
+    // A class's share must be positive: every request writes at 100 %.
+    let read = if write_share < 1.0 {
+        format!(
+            "  read: {{ share: {}, path: [web, db.read] }}\n",
+            1.0 - write_share
+        )
+    } else {
+        String::new()
+    };
     let model = format!(
-        "name: steady\nzones: [a, b]\ncomponents:\n  web: {{ kind: tier, zones: [a, b], per_zone: 1, concurrency: 64, service_time: 1ms }}\n  db:\n    kind: database\n    primary: a\n    concurrency: 64\n    read_time: 1ms\n    write_time: 1ms\n    {db}\nrequests:\n  write: {{ share: {write_share}, path: [web, db.write] }}\n  read: {{ share: {}, path: [web, db.read] }}\n",
-        1.0 - write_share
+        "name: steady\nzones: [a, b]\ncomponents:\n  web: {{ kind: tier, zones: [a, b], per_zone: 1, concurrency: 64, service_time: 1ms }}\n  db:\n    kind: database\n    primary: a\n    concurrency: 64\n    read_time: 1ms\n    write_time: 1ms\n    {db}\nrequests:\n  write: {{ share: {write_share}, path: [web, db.write] }}\n{read}"
     );
     let scenario = format!(
         "name: loss\nhorizon: {}s\nworkload: {{ rate: {rate}/s }}\nfaults:\n  - {fault}\n",
