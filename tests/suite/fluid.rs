@@ -351,7 +351,10 @@ fn both_fidelities_draw_the_same_random_failures_seed_for_seed() {
     // zone events, to the last bit of the repair-time sum. Traffic does not
     // draw from the processes' streams: a light rate keeps the request
     // level fast.
-    let scenarios = ["scenarios/random-failures-1y.yaml", "scenarios/bench-reference.yaml"];
+    let scenarios = [
+        "scenarios/random-failures-1y.yaml",
+        "scenarios/bench-reference.yaml",
+    ];
     let mut compared = 0;
     for model in bundled("models") {
         let m = load_model(&model).unwrap();
