@@ -28,7 +28,7 @@
 //! * [AZ] "AWS Regions and Availability Zones": AZs within ~100 km of each
 //!   other, linked by low-latency fibre.
 
-use crate::config::{Deployment, HealthCheckConfig, SnapshotTime, Strategy};
+use crate::config::{Deployment, HealthCheckConfig, Strategy};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
@@ -196,7 +196,7 @@ fn rds_single_az() -> DatabasePreset {
 fn volume(annual_failure_rate: f64) -> VolumePreset {
     VolumePreset {
         annual_failure_rate,
-        snapshot_duration: SnapshotTime::Incremental(generic::INCREMENTAL_SNAPSHOT),
+        snapshot: generic::INCREMENTAL_SNAPSHOT,
         restore_time: Dist::Constant(secs(1_800)),
     }
 }

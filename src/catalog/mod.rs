@@ -63,7 +63,8 @@ pub struct CachePreset {
 #[derive(Clone, Debug)]
 pub struct VolumePreset {
     pub annual_failure_rate: f64,
-    pub snapshot_duration: crate::config::SnapshotTime,
+    /// Snapshot rates (presets' snapshots are incremental).
+    pub snapshot: crate::config::IncrementalSnapshot,
     pub restore_time: Dist,
 }
 

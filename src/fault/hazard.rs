@@ -204,17 +204,7 @@ pub struct Hazards {
     zone_budget: Option<u32>,
 }
 
-/// A random process's next step, scheduled by its host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HazardEvent {
-    /// Process `i` fails its node (or zone).
-    Failure(u32),
-    /// Process `i`'s repair ends.
-    Repair(u32),
-    /// A burst takes neighbour slot `m` down, or brings it back.
-    BurstFailure(u32),
-    BurstRepair(u32),
-}
+pub use crate::model::event::HazardEvent;
 
 /// Why a random process holds a node down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,16 +230,25 @@ pub trait HazardHost {
     fn fail_node(&mut self, node: NodeRef, repair: SimDuration, cause: HazardCause, mode: DownMode);
     /// A server's or load-balancer node's `cause` ends.
     fn repair_node(&mut self, node: NodeRef, cause: HazardCause);
-    /// Records a step (`event`) of process or burst slot `i` on a node.
+    /// Records a step (`event`) of process or burst slot `i` on a node
+    /// (untraced hosts keep the default).
     fn trace_node(
         &mut self,
-        event: &'static str,
-        i: usize,
-        node: NodeRef,
-        repair: Option<SimDuration>,
-    );
+        _event: &'static str,
+        _i: usize,
+        _node: NodeRef,
+        _repair: Option<SimDuration>,
+    ) {
+    }
     /// Records a step of process `i` on zone `z`.
-    fn trace_zone(&mut self, event: &'static str, i: usize, z: usize, repair: Option<SimDuration>);
+    fn trace_zone(
+        &mut self,
+        _event: &'static str,
+        _i: usize,
+        _z: usize,
+        _repair: Option<SimDuration>,
+    ) {
+    }
 }
 
 /// Nodes whose repair is the process's: the others (volumes, cache nodes)
@@ -434,13 +433,7 @@ impl Hazards {
 /// and are traced.
 impl HazardHost for World {
     fn schedule(&mut self, after: SimDuration, event: HazardEvent) {
-        let event = match event {
-            HazardEvent::Failure(process) => Event::RandomFailure { process },
-            HazardEvent::Repair(process) => Event::RandomRepair { process },
-            HazardEvent::BurstFailure(member) => Event::BurstFailure { member },
-            HazardEvent::BurstRepair(member) => Event::BurstRepair { member },
-        };
-        self.engine.schedule_after(after, event);
+        self.engine.schedule_after(after, Event::Hazard(event));
     }
 
     fn stats(&mut self) -> &mut RandomFailureStats {

@@ -16,7 +16,6 @@ pub mod target;
 
 use crate::config::ScenarioConfig;
 use crate::model::{Event, World};
-use hazard::HazardEvent;
 
 pub use target::FaultError;
 
@@ -72,18 +71,7 @@ impl FaultPlan {
         match event {
             Event::FaultStart { fault } => self.scripted.start(world, fault as usize),
             Event::FaultEnd { fault } => self.scripted.end(world, fault as usize),
-            Event::RandomFailure { process } => {
-                self.random.handle(world, HazardEvent::Failure(process))
-            }
-            Event::RandomRepair { process } => {
-                self.random.handle(world, HazardEvent::Repair(process))
-            }
-            Event::BurstFailure { member } => {
-                self.random.handle(world, HazardEvent::BurstFailure(member))
-            }
-            Event::BurstRepair { member } => {
-                self.random.handle(world, HazardEvent::BurstRepair(member))
-            }
+            Event::Hazard(h) => self.random.handle(world, h),
             Event::StopConditionTripped => self.scripted.stop(world),
             _ => {}
         }

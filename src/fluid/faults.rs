@@ -49,13 +49,7 @@ struct Host<'a> {
 
 impl HazardHost for Host<'_> {
     fn schedule(&mut self, after: SimDuration, event: HazardEvent) {
-        let event = match event {
-            HazardEvent::Failure(process) => FluidEvent::RandomFailure { process },
-            HazardEvent::Repair(process) => FluidEvent::RandomRepair { process },
-            HazardEvent::BurstFailure(member) => FluidEvent::BurstFailure { member },
-            HazardEvent::BurstRepair(member) => FluidEvent::BurstRepair { member },
-        };
-        self.e.schedule_after(after, event);
+        self.e.schedule_after(after, FluidEvent::Hazard(event));
     }
 
     fn stats(&mut self) -> &mut RandomFailureStats {
@@ -86,10 +80,6 @@ impl HazardHost for Host<'_> {
             self.infra.server_up(self.e, s as usize, down_bit(cause));
         }
     }
-
-    fn trace_node(&mut self, _: &'static str, _: usize, _: NodeRef, _: Option<SimDuration>) {}
-
-    fn trace_zone(&mut self, _: &'static str, _: usize, _: usize, _: Option<SimDuration>) {}
 }
 
 fn down_bit(cause: HazardCause) -> u8 {

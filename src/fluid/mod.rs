@@ -49,18 +49,8 @@ use crate::time::{SimDuration, SimTime};
 /// Every event of a fluid run: faults, and the transitions they imply.
 #[derive(Clone, Copy, Debug)]
 pub enum FluidEvent {
-    RandomFailure {
-        process: u32,
-    },
-    RandomRepair {
-        process: u32,
-    },
-    BurstFailure {
-        member: u32,
-    },
-    BurstRepair {
-        member: u32,
-    },
+    /// A step of the random failure processes (`fault::hazard`).
+    Hazard(HazardEvent),
     FaultStart {
         fault: u32,
     },
@@ -364,10 +354,7 @@ fn handle(
 ) {
     use FluidEvent as F;
     match event {
-        F::RandomFailure { process } => hazards.handle(infra, e, HazardEvent::Failure(process)),
-        F::RandomRepair { process } => hazards.handle(infra, e, HazardEvent::Repair(process)),
-        F::BurstFailure { member } => hazards.handle(infra, e, HazardEvent::BurstFailure(member)),
-        F::BurstRepair { member } => hazards.handle(infra, e, HazardEvent::BurstRepair(member)),
+        F::Hazard(h) => hazards.handle(infra, e, h),
         F::FaultStart { fault } => scripted.start(world, scenario, infra, e, fault as usize),
         F::FaultEnd { fault } => scripted.end(infra, e, fault as usize),
         F::LbDetect { server, generation } => infra.on_lb_detect(server as usize, generation),

@@ -13,6 +13,20 @@ pub type CacheId = u16;
 pub type VolumeId = u32;
 
 /// Kept small (16 bytes) because millions sit in the event queue.
+/// A random failure process's next step. Both fidelities carry it in
+/// their events and hand it to the one loop, `fault::hazard::Hazards`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HazardEvent {
+    /// Process `i` fails its node (or zone).
+    Failure(u32),
+    /// Process `i`'s repair ends.
+    Repair(u32),
+    /// A burst takes neighbour slot `m` (the processes' burst table) down,
+    /// or brings it back.
+    BurstFailure(u32),
+    BurstRepair(u32),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Event {
     /// The next client request arrives (dropped if the workload's rate
@@ -151,21 +165,8 @@ pub enum Event {
     FaultEnd {
         fault: u16,
     },
-    /// A random failure process fails or repairs its node.
-    RandomFailure {
-        process: u32,
-    },
-    RandomRepair {
-        process: u32,
-    },
-    /// A burst takes a neighbour down, or its repair brings it back
-    /// (`member` indexes the random processes' burst table).
-    BurstFailure {
-        member: u32,
-    },
-    BurstRepair {
-        member: u32,
-    },
+    /// A step of the random failure processes (`fault::hazard`).
+    Hazard(HazardEvent),
     /// A stop condition tripped: every scripted fault ends now.
     StopConditionTripped,
 }

@@ -24,7 +24,7 @@ pub enum NodeRef {
 /// DNS (cloud-figures.md, "Derived detection windows": 64–94 s unhealthy,
 /// 60–90 s back); the fluid fidelity uses the same figures.
 pub const LB_NODE_DNS_REMOVAL: (f64, f64) = (64.0, 94.0);
-pub const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
+const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
 
 impl World {
     fn node_state_mut(&mut self, node: NodeRef) -> &mut NodeState {

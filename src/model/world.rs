@@ -203,12 +203,9 @@ impl World {
         let mut check_pending = 0u32;
         while let Some(event) = self.engine.pop_until(until) {
             match event {
-                Event::FaultStart { .. }
-                | Event::FaultEnd { .. }
-                | Event::RandomFailure { .. }
-                | Event::RandomRepair { .. }
-                | Event::BurstFailure { .. }
-                | Event::BurstRepair { .. } => on_fault(self, event),
+                Event::FaultStart { .. } | Event::FaultEnd { .. } | Event::Hazard(_) => {
+                    on_fault(self, event)
+                }
                 other => {
                     self.handle(other);
                     // A stop condition trips while a completion is folded;
@@ -300,10 +297,7 @@ impl World {
             } => self.on_lifecycle(server, generation, step),
             Event::FaultStart { .. }
             | Event::FaultEnd { .. }
-            | Event::RandomFailure { .. }
-            | Event::RandomRepair { .. }
-            | Event::BurstFailure { .. }
-            | Event::BurstRepair { .. }
+            | Event::Hazard(_)
             | Event::StopConditionTripped => {}
         }
     }

@@ -49,10 +49,9 @@ pub fn resolve_volume(
         snapshot_duration: snapshot_time(
             ctx,
             raw,
-            preset.as_ref().map_or(
-                SnapshotTime::Incremental(generic::INCREMENTAL_SNAPSHOT),
-                |p| p.snapshot_duration,
-            ),
+            preset
+                .as_ref()
+                .map_or(generic::INCREMENTAL_SNAPSHOT, |p| p.snapshot),
         )?,
         restore_time: match &settings.restore_time {
             Some(d) => d.0,
@@ -77,7 +76,7 @@ pub fn resolve_volume(
 fn snapshot_time(
     ctx: &ModelContext,
     raw: &Spanned<RawVolume>,
-    default: SnapshotTime,
+    base: IncrementalSnapshot,
 ) -> Result<SnapshotTime, Diagnostic> {
     let settings = &raw.value.0;
     let incremental_fields = settings.snapshot_overhead.is_some()
@@ -92,10 +91,6 @@ fn snapshot_time(
         }
         return Ok(SnapshotTime::Fixed(d.0));
     }
-    let base = match default {
-        SnapshotTime::Incremental(rates) => rates,
-        SnapshotTime::Fixed(_) => generic::INCREMENTAL_SNAPSHOT,
-    };
     let positive = |v: Option<f64>, name: &str, default: f64| match v {
         None => Ok(default),
         Some(x) if x.is_finite() && x > 0.0 => Ok(x),

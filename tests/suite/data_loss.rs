@@ -276,3 +276,44 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn hourly_incremental_snapshots_lose_2_to_62_minutes_per_lost_volume() {
+    // The README's figures: a volume lost at 60 times 17 + 60·i s after
+    // the 2 h snapshot starts (i = 0..59), 100 writes/s. Incremental: the
+    // snapshot completes 116.25 s in, so the first two losses fall back to
+    // the 1 h snapshot (RPO 3,617 and 3,677 s) and the rest lose 17 + 60·i
+    // s: mean (3,617 + 3,677 + 107,126) / 60 = 1,907 s (31.8 min). A fixed
+    // 10 min: the first ten fall back, mean (107,220 + 36,000) / 60 =
+    // 2,387 s (39.8 min). Fluid fidelity: the restore point is exact.
+    let mean_rpo = |volume: &str| {
+        let model = load_model_str(&snapshotted(volume), "m.yaml").unwrap();
+        let rpos: Vec<f64> = (0..60)
+            .map(|i| {
+                let mut s = load_scenario_str(&volume_loss_at(7_217 + 60 * i), "s.yaml").unwrap();
+                s.horizon = firedrill::time::SimDuration::from_secs(7_217 + 60 * i + 60);
+                run_with(&model, &s, 1, Fidelity::Fluid)
+                    .unwrap()
+                    .data_loss
+                    .rpo_s
+            })
+            .collect();
+        let (min, max) = rpos
+            .iter()
+            .fold((f64::MAX, 0.0_f64), |(a, b), &x| (a.min(x), b.max(x)));
+        (min, max, rpos.iter().sum::<f64>() / 60.0)
+    };
+    let (min, max, mean) = mean_rpo("{ preset: aws/gp3, snapshot_every: 1h }");
+    assert!(
+        (min - 137.0).abs() < 0.5 && (max - 3_677.0).abs() < 0.5,
+        "{min} {max}"
+    );
+    assert!((mean - 1_907.0).abs() < 0.5, "{mean}");
+    let (min, max, mean) =
+        mean_rpo("{ preset: aws/gp3, snapshot_every: 1h, snapshot_duration: 10m }");
+    assert!(
+        (min - 617.0).abs() < 0.5 && (max - 4_157.0).abs() < 0.5,
+        "{min} {max}"
+    );
+    assert!((mean - 2_387.0).abs() < 0.5, "{mean}");
+}
