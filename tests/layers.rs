@@ -115,12 +115,33 @@ fn every_module_has_a_layer() {
 }
 
 /// Modules whose files still use each other in a cycle: the remaining debt
-/// of issue 18. A module leaves this list when its files form a DAG; a
-/// module not listed fails the test as soon as it grows a cycle.
+/// of issue 18. A module leaves this list when its files form a DAG (the
+/// test then says so); a module not listed fails the test as soon as it
+/// grows a cycle. Clean today: `cost`, `engine`, `report`, `study`,
+/// `topology`. The usual cause is a root file (`mod.rs`) that defines items
+/// its children use and also calls those children.
 const CYCLES_ALLOWED: &[&str] = &[
     // `impl World` is spread over one file per component kind, and each
     // component file calls back into the world.
-    "model",
+    "model", // scenario uses the root's `SourcePos`; the root uses scenario.
+    "config",
+    // compare, mod, recorder, study, summary: files use summary types
+    // defined in the root (`RunSummary`, `ExperimentLog`, ...), which in
+    // turn names theirs.
+    "metrics",
+    // attributes → hazard → target → attributes (fault errors, zones,
+    // attribute filters), and schedule, lifecycle, resolution, data,
+    // database_actions calling each other.
+    "fault",
+    // faults, flow, infra, latency, ledger, mod, routing: step files use
+    // the solver state in the root, which calls them.
+    "fluid", // explain uses the root's `RunError` and `Simulation`.
+    "run", // aws and generic use the root's preset types; generic calls aws.
+    "catalog", // components ↔ database, and faults ↔ faults_gray ↔ scenario.
+    "spec", // control uses the root's `paired`.
+    "compare", // baseline uses the root's `CaseResult` and `CheckResult`.
+    "check", // every subcommand file uses the root's `Outcome` and `print_stdout`.
+    "cli",
 ];
 
 /// The module-private names (`super::name`, `crate::module::name`,
