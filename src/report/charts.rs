@@ -1,5 +1,5 @@
 //! SVG charts for the HTML report, drawn with plotters: pure functions from
-//! summary data to SVG text.
+//! a document's [`Chart`] data to SVG text ([`svg`]).
 //!
 //! * [`availability`]: availability per time bucket, 0–100 %, fault windows
 //!   shaded, the SLO target dashed, time in minutes, hours or days.
@@ -23,6 +23,8 @@ use hdrhistogram::Histogram;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::document::{Chart, FaultWindow};
+use super::format;
 use crate::metrics::{Estimate, Timeline};
 
 const WIDTH: u32 = 880;
@@ -57,13 +59,25 @@ pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// A scripted fault's window on the time axis; `end_s` is `None` for a
-/// fault without a duration (drawn as a line at its start).
-#[derive(Clone, Debug, PartialEq)]
-pub struct FaultWindow {
-    pub label: String,
-    pub start_s: f64,
-    pub end_s: Option<f64>,
+/// Draws a chart of a report document.
+pub fn svg(chart: &Chart) -> String {
+    match chart {
+        Chart::Availability {
+            title,
+            series,
+            faults,
+            horizon_s,
+            target,
+        } => availability(title, series, faults, *horizon_s, *target),
+        Chart::LatencyCdf { title, series } => latency_cdf(title, series),
+        Chart::Errors { title, series } => errors(title, series),
+        Chart::AvailabilityBars {
+            title,
+            scenarios,
+            models,
+            values,
+        } => comparison_bars(title, scenarios, models, values),
+    }
 }
 
 fn register_font() {
@@ -92,7 +106,7 @@ fn render(draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) ->
         Ok(()) => svg,
         Err(error) => format!(
             "<svg width=\"{WIDTH}\" height=\"40\"><text x=\"10\" y=\"25\">chart failed: {}</text></svg>",
-            super::html::escape(&error.to_string())
+            format::escape(&error.to_string())
         ),
     }
 }
@@ -257,7 +271,7 @@ pub fn availability(
                 dashed,
             ))?;
             entries.push((
-                format!("SLO {}", super::format::percent(target)),
+                format!("SLO {}", format::percent(target)),
                 Mark::Line(dashed),
             ));
         }
@@ -300,7 +314,7 @@ fn step_segments(timeline: &Timeline, width: f64) -> Vec<Vec<(f64, f64)>> {
 /// Latency in milliseconds for an axis label: `0.05`, `2`, `1,500`.
 fn ms_label(v: f64) -> String {
     if v >= 1_000.0 {
-        super::format::count(v.round() as u64)
+        format::count(v.round() as u64)
     } else if v >= 1.0 {
         format!("{v:.0}")
     } else {
@@ -431,7 +445,7 @@ pub fn errors(title: &str, series: &[(&str, &BTreeMap<String, u64>)]) -> String 
             .x_desc("failed requests")
             .label_style(label_font())
             .axis_desc_style(label_font())
-            .x_label_formatter(&|v| super::format::count(v.round().max(0.0) as u64))
+            .x_label_formatter(&|v| format::count(v.round().max(0.0) as u64))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
         // Row 0 is at the bottom; the first cause goes at the top.

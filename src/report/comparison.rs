@@ -1,222 +1,366 @@
-//! The comparison's tables for the terminal (aligned text), and the cost
-//! and control tables that `report.md` and `report.html` take from here
-//! too (through [`Table::to_section_table`]), so every output shows the
-//! same numbers.
+//! The report document of a comparison (several designs under the same
+//! scenarios and seeds), rendered by `report.md` and `report.html`: the
+//! designs side by side per scenario, their ranking, the paired differences
+//! from the baseline (the first design) with 95 % intervals, failed
+//! requests by cause, the cost of each extra nine and the control runs,
+//! then the charts. The terminal's shorter view is
+//! [`super::comparison_digest`], which shares the cost and control tables.
 
-use std::fmt::Write as _;
+use super::document::{Align::*, Chart, Document, Figure, Section, Table};
+use super::figures::{self, Design};
+use super::format::{self, estimate};
+use crate::metrics::{Cell, Comparison, Difference, Estimate, StudySummary};
 
-use super::format;
-use crate::metrics::{Cell, Comparison, Difference, Estimate};
-
-/// A table of text cells; `numeric[i]` right-aligns column `i`.
-pub struct Table {
-    pub title: String,
-    pub headers: Vec<&'static str>,
-    pub numeric: Vec<bool>,
-    pub rows: Vec<Vec<String>>,
+fn optional(e: Option<&Estimate>, unit: fn(f64) -> String) -> String {
+    e.map_or_else(|| "n/a".to_string(), |e| estimate(e, unit))
 }
 
-impl Table {
-    /// The same table for the Markdown and HTML writers.
-    pub fn to_section_table(&self) -> super::sections::Table {
-        use super::sections::Align;
-        super::sections::Table {
-            header: self.headers.iter().map(|h| h.to_string()).collect(),
-            align: self
-                .numeric
+/// The command that reruns the whole comparison.
+pub fn command(c: &Comparison) -> String {
+    let mut out = String::from("firedrill compare");
+    let mut seen_models = Vec::new();
+    let mut seen_scenarios = Vec::new();
+    for cell in &c.cells {
+        if !seen_models.contains(&&cell.model_path) {
+            seen_models.push(&cell.model_path);
+        }
+        if !seen_scenarios.contains(&&cell.scenario_path) {
+            seen_scenarios.push(&cell.scenario_path);
+        }
+    }
+    for path in seen_models {
+        out.push(' ');
+        out.push_str(&format::shell_quote(path));
+    }
+    for path in seen_scenarios {
+        out.push_str(" --scenario ");
+        out.push_str(&format::shell_quote(path));
+    }
+    out.push_str(&format!(" --runs {} --seed {}", c.runs, c.base_seed));
+    if let Some(fidelity) = c.fidelity {
+        out.push_str(&format!(" --fidelity {fidelity}"));
+    }
+    out
+}
+
+/// The cells of one scenario, in model order.
+pub fn cells_of<'a>(c: &'a Comparison, scenario: &str) -> Vec<&'a Cell> {
+    c.models
+        .iter()
+        .filter_map(|model| c.cell(model, scenario))
+        .collect()
+}
+
+/// The comparison's document: its sections, then a bar chart of
+/// availability with intervals and, per scenario, the timelines, latency
+/// CDFs and errors of every design in one chart each.
+pub fn document(c: &Comparison) -> Document<'_> {
+    let sections = sections(c);
+    let title = sections
+        .first()
+        .map_or_else(|| "firedrill comparison".to_string(), |s| s.title.clone());
+    let values: Vec<Vec<Estimate>> = c
+        .scenarios
+        .iter()
+        .map(|s| {
+            cells_of(c, s)
                 .iter()
-                .map(|&n| if n { Align::Right } else { Align::Left })
-                .collect(),
-            rows: self.rows.clone(),
-        }
+                .map(|cell| cell.study.availability_request)
+                .collect()
+        })
+        .collect();
+    let mut figures = vec![Figure {
+        title: "Availability by design".into(),
+        caption: format!(
+            "Requests succeeded, mean over {} runs; whiskers are 95 % intervals (clipped to 100 %). \
+             The axis is zoomed to the data.",
+            c.runs
+        ),
+        chart: Chart::AvailabilityBars {
+            title: "Availability (requests) per design, 95 % intervals".into(),
+            scenarios: c.scenarios.iter().map(String::as_str).collect(),
+            models: c.models.iter().map(String::as_str).collect(),
+            values,
+        },
+    }];
+    for scenario in &c.scenarios {
+        let cells = cells_of(c, scenario);
+        let Some(first) = cells.first() else { continue };
+        let designs: Vec<Design> = cells
+            .iter()
+            .map(|cell| Design {
+                name: &cell.model,
+                timeline: &cell.study.timeline,
+                histogram: cell.study.latency_pooled_histogram.as_ref(),
+                errors: &cell.study.errors_by_cause,
+            })
+            .collect();
+        let context = format!("{scenario}, all {} runs pooled", c.runs);
+        figures.extend(figures::designs(&designs, &first.study.first, &context));
     }
-
-    pub fn aligned(&self) -> String {
-        let columns = self.headers.len();
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
-            for (i, cell) in row.iter().enumerate().take(columns) {
-                widths[i] = widths[i].max(cell.chars().count());
-            }
-        }
-        let line = |cells: &[String]| -> String {
-            let mut text = String::from(" ");
-            for (i, cell) in cells.iter().enumerate().take(columns) {
-                let pad = widths[i].saturating_sub(cell.chars().count());
-                text.push(' ');
-                if self.numeric[i] {
-                    text.push_str(&" ".repeat(pad));
-                    text.push_str(cell);
-                } else {
-                    text.push_str(cell);
-                    text.push_str(&" ".repeat(pad));
-                }
-                text.push(' ');
-            }
-            text.trim_end().to_string()
-        };
-        let mut out = String::new();
-        let _ = writeln!(out, "{}", self.title);
-        let headers: Vec<String> = self.headers.iter().map(|h| h.to_string()).collect();
-        let _ = writeln!(out, "{}", line(&headers));
-        for row in &self.rows {
-            let _ = writeln!(out, "{}", line(row));
-        }
-        out
+    Document {
+        title,
+        sections,
+        figures,
+        work: String::new(),
     }
 }
 
-use super::compare::estimate as with_interval;
+/// Every section of a comparison report, in order.
+fn sections(c: &Comparison) -> Vec<Section> {
+    let mut out = vec![header(c)];
+    for scenario in &c.scenarios {
+        out.extend(scenario_sections(c, scenario));
+    }
+    if let Some(t) = cost_table(c) {
+        let mut s = Section::new(2, "Cost of each extra nine");
+        s.paragraph(
+            "(design cost − baseline cost) / (design nines − baseline nines), from the mean \
+             request availability and catalog list prices; \"no extra nine\" when the design \
+             is not more available than the baseline.",
+        );
+        s.table(t);
+        out.push(s);
+    }
+    if let Some(t) = control_table(c) {
+        let mut s = Section::new(2, "Control runs: what the scripted faults cost");
+        s.paragraph(
+            "Each run against the same seed and workload with the scenario's scripted faults \
+             removed; faulted − control, mean [95 % CI].",
+        );
+        s.table(t);
+        out.push(s);
+    }
+    out
+}
 
-fn count(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:.1}")
+fn header(c: &Comparison) -> Section {
+    let mut s = Section::new(
+        1,
+        format!(
+            "firedrill: {} × {}",
+            c.models.join(" vs "),
+            c.scenarios.join(", ")
+        ),
+    );
+    let all_pass = c.cells.iter().all(|cell| cell.study.all_slos_pass());
+    s.paragraph(if all_pass {
+        "**✅ every design met every SLO on average**".to_string()
     } else {
-        "n/a".into()
+        "**❌ at least one design missed an SLO on average**".to_string()
+    });
+    let last_seed = c
+        .base_seed
+        .wrapping_add(u64::from(c.runs.saturating_sub(1)));
+    s.paragraph(format!(
+        "{} runs per design and scenario, seeds {}..={}: run i of every design used seed {} + i, \
+         so designs are compared run by run (paired). Intervals are 95 %; the first design, \
+         `{}`, is the baseline for differences.",
+        c.runs,
+        c.base_seed,
+        last_seed,
+        c.base_seed,
+        c.models.first().map_or("", String::as_str)
+    ));
+    let mut t = Table::new(&[("design", Left), ("file", Left)]);
+    let mut seen = Vec::new();
+    for cell in &c.cells {
+        if !seen.contains(&&cell.model) {
+            seen.push(&cell.model);
+            t.row(vec![
+                format!("`{}`", cell.model),
+                format!("`{}`", cell.model_path),
+            ]);
+        }
     }
+    s.table(t);
+    s.paragraph("Reproduce:");
+    s.command(command(c));
+    s
 }
 
-fn rank_of(c: &Comparison, cell: &Cell) -> String {
-    c.rankings
-        .iter()
-        .find(|r| r.scenario == cell.scenario)
-        .and_then(|r| r.entries.iter().find(|e| e.model == cell.model))
-        .map_or_else(String::new, |e| e.rank.to_string())
-}
+fn scenario_sections(c: &Comparison, scenario: &str) -> Vec<Section> {
+    let cells = cells_of(c, scenario);
+    let mut side = Section::new(2, format!("Scenario `{scenario}`: side by side"));
+    if let Some(cell) = cells.first() {
+        side.paragraph(format!(
+            "Scenario file `{}`; mean over {} runs with the 95 % interval in brackets.",
+            cell.scenario_path, c.runs
+        ));
+    }
+    side.table(side_by_side(&cells));
 
-/// Per scenario: availability, data loss and recovery of each design.
-pub fn availability_table(c: &Comparison, scenario: &str) -> Table {
-    let rows = c
-        .cells
+    let mut ranking = Section::new(2, format!("Scenario `{scenario}`: ranking"));
+    if let Some(r) = c.rankings.iter().find(|r| r.scenario == scenario) {
+        let mut t = Table::new(&[
+            ("rank", Right),
+            ("design", Left),
+            ("availability (requests)", Right),
+            ("SLOs", Center),
+        ]);
+        for e in &r.entries {
+            t.row(vec![
+                e.rank.to_string(),
+                e.model.clone(),
+                format::percent(e.availability_request),
+                if e.meets_slos {
+                    "✅ met"
+                } else {
+                    "❌ missed"
+                }
+                .into(),
+            ]);
+        }
+        ranking.paragraph(
+            "Best first; designs whose difference from the one above is not significant share its rank.",
+        );
+        ranking.table(t);
+    } else {
+        ranking.paragraph("No ranking was computed for this scenario.");
+    }
+
+    let mut differences = Section::new(2, format!("Scenario `{scenario}`: differences"));
+    let list: Vec<&Difference> = c
+        .differences
         .iter()
-        .filter(|cell| cell.scenario == scenario)
-        .map(|cell| {
-            let s = &cell.study;
-            let a = s.availability_request.mean;
-            vec![
-                rank_of(c, cell),
-                cell.model.clone(),
-                with_interval(&s.availability_request, format::percent),
-                format::nines(a),
-                format::downtime_per_month(a),
-                with_interval(&s.longest_outage_s, format::seconds),
-                with_interval(&s.writes_lost, count),
-                with_interval(&s.rpo_s, format::seconds),
-                format::usd(s.first.cost.total_usd_per_month),
-                slo_verdicts(cell),
-            ]
-        })
+        .filter(|d| d.scenario == scenario)
         .collect();
-    Table {
-        title: format!("{scenario}: availability and data loss (mean [95 % CI])"),
-        headers: vec![
-            "rank",
-            "model",
-            "availability",
-            "nines",
-            "downtime/month",
-            "longest outage",
-            "writes lost",
-            "RPO",
-            "cost/month",
-            "SLOs",
-        ],
-        numeric: vec![true, false, true, true, true, true, true, true, true, false],
-        rows,
+    if list.is_empty() {
+        differences.paragraph("No differences (a single design).");
+    } else {
+        differences.paragraph(
+            "Design minus baseline, paired by run (same seed); significant when the 95 % interval excludes zero.",
+        );
+        let mut t = Table::new(&[
+            ("design", Left),
+            ("baseline", Left),
+            ("figure", Left),
+            ("difference", Right),
+            ("95 % CI", Right),
+            ("runs", Right),
+            ("significant", Center),
+        ]);
+        for d in list {
+            let unit = format::signed_unit(d.metric);
+            let e = &d.estimate;
+            let ci = if e.ci95.0.is_finite() && e.ci95.1.is_finite() {
+                format!("[{}, {}]", unit(e.ci95.0), unit(e.ci95.1))
+            } else {
+                "n/a".into()
+            };
+            t.row(vec![
+                d.model.clone(),
+                d.baseline.clone(),
+                d.metric.to_string(),
+                unit(e.mean),
+                ci,
+                e.n.to_string(),
+                if d.significant { "yes" } else { "no" }.into(),
+            ]);
+        }
+        differences.table(t);
     }
-}
 
-/// Per scenario: latency of each design (means of per-run percentiles).
-pub fn latency_table(c: &Comparison, scenario: &str) -> Table {
-    let na = || "n/a".to_string();
-    let rows = c
-        .cells
+    let mut errors = Section::new(2, format!("Scenario `{scenario}`: errors by cause"));
+    let mut causes: Vec<&String> = cells
         .iter()
-        .filter(|cell| cell.scenario == scenario)
-        .map(|cell| {
-            let s = &cell.study;
-            let ms = |e: Option<&Estimate>| e.map_or_else(na, |e| with_interval(e, format::ms));
-            vec![
-                cell.model.clone(),
-                ms(s.latency_p50_ms.as_ref()),
-                ms(s.latency_p99_ms.as_ref()),
-                ms(s.latency_p999_ms.as_ref()),
-                s.latency_pooled_ms.map_or_else(na, |l| format::ms(l.p99)),
-            ]
-        })
+        .flat_map(|cell| cell.study.errors_by_cause.iter())
+        .filter(|(_, &n)| n > 0)
+        .map(|(cause, _)| cause)
         .collect();
-    Table {
-        title: format!("{scenario}: latency of successful requests (mean [95 % CI])"),
-        headers: vec!["model", "p50", "p99", "p99.9", "p99 of all requests"],
-        numeric: vec![false, true, true, true, true],
-        rows,
+    causes.sort();
+    causes.dedup();
+    if causes.is_empty() {
+        errors.paragraph("No request failed in any run of any design.");
+    } else {
+        errors.paragraph(format!(
+            "Failed requests by cause, summed over all {} runs of each design.",
+            c.runs
+        ));
+        let mut t = Table::new(&[("cause", Left)]);
+        for cell in &cells {
+            t.column(cell.model.clone(), Right);
+        }
+        for cause in causes {
+            let mut row = vec![cause.clone()];
+            row.extend(cells.iter().map(|cell| {
+                format::count(cell.study.errors_by_cause.get(cause).copied().unwrap_or(0))
+            }));
+            t.row(row);
+        }
+        errors.table(t);
     }
+    vec![side, ranking, differences, errors]
 }
 
-fn slo_verdicts(cell: &Cell) -> String {
-    let s = &cell.study;
+/// Figures as rows, designs as columns.
+fn side_by_side(cells: &[&Cell]) -> Table {
+    let mut t = Table::new(&[("figure", Left)]);
+    for cell in cells {
+        t.column(cell.model.clone(), Right);
+    }
+    type Figure = (&'static str, fn(&StudySummary) -> String);
+    let figures: [Figure; 13] = [
+        ("availability (requests)", |s| {
+            estimate(&s.availability_request, format::percent)
+        }),
+        ("nines (requests, mean)", |s| {
+            format::nines(s.availability_request.mean)
+        }),
+        ("downtime/month equivalent (mean)", |s| {
+            format::downtime_per_month(s.availability_request.mean)
+        }),
+        ("availability (minutes)", |s| {
+            estimate(&s.availability_time, format::percent)
+        }),
+        ("longest outage", |s| {
+            estimate(&s.longest_outage_s, format::seconds)
+        }),
+        ("writes lost", |s| {
+            estimate(&s.writes_lost, format::mean_count)
+        }),
+        ("RPO", |s| estimate(&s.rpo_s, format::seconds)),
+        ("latency p50", |s| {
+            optional(s.latency_p50_ms.as_ref(), format::ms)
+        }),
+        ("latency p99", |s| {
+            optional(s.latency_p99_ms.as_ref(), format::ms)
+        }),
+        ("latency p99.9", |s| {
+            optional(s.latency_p999_ms.as_ref(), format::ms)
+        }),
+        ("latency p99 (all requests pooled)", |s| {
+            s.latency_pooled_ms
+                .map_or_else(|| "n/a".into(), |l| format::ms(l.p99))
+        }),
+        ("cost per month", |s| {
+            format::usd(s.first.cost.total_usd_per_month)
+        }),
+        ("SLOs (means)", slo_summary),
+    ];
+    for (label, figure) in figures {
+        let mut row = vec![label.to_string()];
+        row.extend(cells.iter().map(|cell| figure(&cell.study)));
+        t.rows.push(row);
+    }
+    t
+}
+
+fn slo_summary(s: &StudySummary) -> String {
     if s.slo.is_empty() {
         return "none set".into();
     }
-    let failed: Vec<&str> = s
+    let missed: Vec<&str> = s
         .slo
         .iter()
         .filter(|(_, v)| !v.pass)
         .map(|(name, _)| name.as_str())
         .collect();
-    if failed.is_empty() {
-        "all met".into()
+    if missed.is_empty() {
+        "✅ all met".into()
     } else {
-        format!("missed: {}", failed.join(", "))
+        format!("❌ missed: {}", missed.join(", "))
     }
-}
-
-/// A difference's label in the terminal table.
-fn metric_label(metric: &str) -> &'static str {
-    match metric {
-        "availability_request" => "availability (requests)",
-        "availability_time" => "availability (minutes)",
-        "longest_outage_s" => "longest outage",
-        "writes_lost" => "writes lost",
-        "rpo_s" => "RPO",
-        "latency_p99_ms" => "latency p99",
-        _ => "?",
-    }
-}
-
-/// Every paired difference against the baseline.
-pub fn differences_table(c: &Comparison) -> Option<Table> {
-    if c.differences.is_empty() {
-        return None;
-    }
-    let row = |d: &Difference| {
-        let (label, unit) = (metric_label(d.metric), format::signed_unit(d.metric));
-        vec![
-            d.scenario.clone(),
-            format!("{} − {}", d.model, d.baseline),
-            label.to_string(),
-            unit(d.estimate.mean),
-            if d.estimate.ci95.0.is_nan() {
-                "n/a".into()
-            } else {
-                format!("[{}, {}]", unit(d.estimate.ci95.0), unit(d.estimate.ci95.1))
-            },
-            if d.significant { "yes" } else { "no" }.into(),
-        ]
-    };
-    Some(Table {
-        title: "Differences against the baseline, paired by seed (mean [95 % CI])".into(),
-        headers: vec![
-            "scenario",
-            "designs",
-            "figure",
-            "difference",
-            "95 % CI",
-            "significant",
-        ],
-        numeric: vec![false, false, false, true, true, false],
-        rows: c.differences.iter().map(row).collect(),
-    })
 }
 
 /// What each design's extra availability costs against the baseline.
@@ -231,136 +375,60 @@ pub fn cost_table(c: &Comparison) -> Option<Table> {
             "n/a".into()
         }
     };
-    let rows = c
-        .cost_of_nines
-        .iter()
-        .map(|k| {
-            vec![
-                k.scenario.clone(),
-                format!("{} vs {}", k.model, k.baseline),
-                format!(
-                    "{} → {}",
-                    format::usd(k.baseline_usd_per_month),
-                    format::usd(k.usd_per_month)
-                ),
-                format!("{} → {}", nines(k.baseline_nines), nines(k.nines)),
-                k.usd_per_extra_nine.map_or_else(
-                    || "no extra nine".into(),
-                    |v| format!("{}/month", format::usd(v)),
-                ),
-            ]
-        })
-        .collect();
-    Some(Table {
-        title: "Cost of each extra nine (mean request availability; catalog list prices)".into(),
-        headers: vec![
-            "scenario",
-            "designs",
-            "cost/month",
-            "nines",
-            "per extra nine",
-        ],
-        numeric: vec![false, false, true, true, true],
-        rows,
-    })
+    let mut t = Table::new(&[
+        ("scenario", Left),
+        ("designs", Left),
+        ("cost/month", Right),
+        ("nines", Right),
+        ("per extra nine", Right),
+    ])
+    .titled("Cost of each extra nine (mean request availability; catalog list prices)");
+    for k in &c.cost_of_nines {
+        t.row(vec![
+            k.scenario.clone(),
+            format!("{} vs {}", k.model, k.baseline),
+            format!(
+                "{} → {}",
+                format::usd(k.baseline_usd_per_month),
+                format::usd(k.usd_per_month)
+            ),
+            format!("{} → {}", nines(k.baseline_nines), nines(k.nines)),
+            k.usd_per_extra_nine.map_or_else(
+                || "no extra nine".into(),
+                |v| format!("{}/month", format::usd(v)),
+            ),
+        ]);
+    }
+    Some(t)
 }
 
 /// With `--control`: what the scripted faults cost each design.
 pub fn control_table(c: &Comparison) -> Option<Table> {
-    let rows: Vec<Vec<String>> = c
-        .cells
-        .iter()
-        .filter_map(|cell| {
-            let d = cell.study.control.as_ref()?;
-            Some(vec![
-                cell.scenario.clone(),
-                cell.model.clone(),
-                with_interval(&d.control_availability_request, format::percent),
-                with_interval(&d.availability_request, format::signed_points),
-                with_interval(&d.failed_requests, format::signed_count),
-                with_interval(&d.writes_lost, format::signed_count),
-                d.latency_p99_ms
-                    .as_ref()
-                    .map_or_else(|| "n/a".into(), |e| with_interval(e, format::signed_ms)),
-            ])
-        })
-        .collect();
-    if rows.is_empty() {
-        return None;
+    let mut t = Table::new(&[
+        ("scenario", Left),
+        ("model", Left),
+        ("control availability", Right),
+        ("Δ availability", Right),
+        ("Δ failed requests", Right),
+        ("Δ writes lost", Right),
+        ("Δ p99", Right),
+    ])
+    .titled("What the scripted faults cost: faulted − control run, paired by seed");
+    for cell in &c.cells {
+        let Some(d) = cell.study.control.as_ref() else {
+            continue;
+        };
+        t.row(vec![
+            cell.scenario.clone(),
+            cell.model.clone(),
+            estimate(&d.control_availability_request, format::percent),
+            estimate(&d.availability_request, format::signed_points),
+            estimate(&d.failed_requests, format::signed_count),
+            estimate(&d.writes_lost, format::signed_count),
+            d.latency_p99_ms
+                .as_ref()
+                .map_or_else(|| "n/a".into(), |e| estimate(e, format::signed_ms)),
+        ]);
     }
-    Some(Table {
-        title: "What the scripted faults cost: faulted − control run, paired by seed".into(),
-        headers: vec![
-            "scenario",
-            "model",
-            "control availability",
-            "Δ availability",
-            "Δ failed requests",
-            "Δ writes lost",
-            "Δ p99",
-        ],
-        numeric: vec![false, false, true, true, true, true, true],
-        rows,
-    })
-}
-
-/// The ranking sentence of one scenario, e.g. `1. multi-az  2. single`.
-pub fn ranking_line(c: &Comparison, scenario: &str) -> String {
-    c.rankings
-        .iter()
-        .find(|r| r.scenario == scenario)
-        .map(|r| {
-            r.entries
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{}. {}{}",
-                        e.rank,
-                        e.model,
-                        if e.meets_slos { "" } else { " (misses an SLO)" }
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("   ")
-        })
-        .unwrap_or_default()
-}
-
-/// Every table of the comparison, in report order.
-pub fn tables(c: &Comparison) -> Vec<Table> {
-    let mut out = Vec::new();
-    for scenario in &c.scenarios {
-        out.push(availability_table(c, scenario));
-        out.push(latency_table(c, scenario));
-    }
-    out.extend(differences_table(c));
-    out.extend(cost_table(c));
-    out.extend(control_table(c));
-    out
-}
-
-/// How the runs were seeded, and how to replay one cell or run.
-pub fn method_sentence(c: &Comparison) -> String {
-    format!(
-        "{} runs per design and scenario; run i of every design used the same seed (base + i), \
-         so designs are compared run by run. Intervals are Student-t 95 % over runs; a \
-         difference is significant when its interval excludes zero; designs whose availability \
-         cannot be told apart share a rank.",
-        c.runs
-    )
-}
-
-/// The command that reruns one model × scenario of the comparison.
-pub fn reproduce_cell(cell: &Cell, c: &Comparison) -> String {
-    let mut command = format!(
-        "firedrill run {} --scenario {} --seed {} --runs {}",
-        format::shell_quote(&cell.model_path),
-        format::shell_quote(&cell.scenario_path),
-        cell.study.first_seed,
-        c.runs
-    );
-    if let Some(fidelity) = c.fidelity {
-        command.push_str(&format!(" --fidelity {fidelity}"));
-    }
-    command
+    (!t.rows.is_empty()).then_some(t)
 }

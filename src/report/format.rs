@@ -1,7 +1,10 @@
-//! Number formatting shared by the human-facing writers (Markdown and the
-//! terminal summary). `report.json` does not use these: it keeps raw values.
+//! Number and text formatting shared by the report document builders (and
+//! HTML escaping for the writers that draw SVG and HTML). `report.json`
+//! does not use these: it keeps raw values.
 
 use std::fmt::Write as _;
+
+use crate::metrics::Estimate;
 
 /// Average month (365.25 / 12 days), the usual base for "downtime per month".
 pub const MONTH_S: f64 = 365.25 / 12.0 * 86_400.0;
@@ -206,6 +209,40 @@ pub fn shell_quote(argument: &str) -> String {
     } else {
         format!("'{}'", argument.replace('\'', r"'\''"))
     }
+}
+
+/// `mean [low, high]`, or the mean alone when the interval is unknown.
+pub fn estimate(e: &Estimate, unit: fn(f64) -> String) -> String {
+    if e.ci95.0.is_finite() && e.ci95.1.is_finite() {
+        format!("{} [{}, {}]", unit(e.mean), unit(e.ci95.0), unit(e.ci95.1))
+    } else {
+        unit(e.mean)
+    }
+}
+
+/// A mean count such as writes lost per run with two decimals, or `n/a`.
+pub fn mean_count(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:.2}")
+    } else {
+        "n/a".into()
+    }
+}
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! `report.html`: the same tables as `report.md` (both render
-//! [`super::sections`]) followed by SVG charts from [`super::charts`].
+//! The HTML writer: `report.html`, the same [`Document`] as `report.md`
+//! (tables and text) followed by its charts, drawn as SVG by
+//! [`super::charts`].
 //!
 //! The page is self-contained so it can be mailed, attached to a CI run or
 //! opened offline: CSS inline, SVG inline, no script, no font, image or
@@ -10,54 +11,22 @@
 
 use std::fmt::Write as _;
 
-use super::charts::{self, FaultWindow};
-use super::compare::cells_of;
-use super::sections::{self, Align, Block, Section};
-use super::{format, Reproduce};
-use crate::metrics::{Comparison, Estimate, RunSummary, StudySummary, Timeline};
-
-/// One chart of the page: a heading, a sentence on how to read it, the SVG.
-struct Figure {
-    title: String,
-    caption: String,
-    svg: String,
-}
+use super::charts;
+use super::comparison;
+use super::document::{Align, Block, Document, Section, Span, Style};
+use super::format::escape;
+use super::reproduce::Reproduce;
+use super::run;
+use crate::metrics::{Comparison, RunSummary, StudySummary};
 
 /// `report.html` for one run.
 pub fn render_run(summary: &RunSummary, reproduce: &Reproduce) -> String {
-    let title = format!("firedrill: {} × {}", summary.model, summary.scenario);
-    let figures = design_figures(
-        &[Design {
-            name: &summary.model,
-            timeline: &summary.detail.timeline,
-            histogram: summary.detail.latency_histogram.as_ref(),
-            errors: &summary.errors_by_cause,
-        }],
-        summary,
-        &format!("run with seed {}", summary.seed),
-    );
-    page(&title, &sections::run(summary, reproduce, None), &figures)
+    write(&run::document(summary, reproduce))
 }
 
 /// `report.html` for a study (`--runs` above 1): the charts pool every run.
 pub fn render_study(study: &StudySummary, reproduce: &Reproduce) -> String {
-    let first = &study.first;
-    let title = format!("firedrill: {} × {}", first.model, first.scenario);
-    let figures = design_figures(
-        &[Design {
-            name: &first.model,
-            timeline: &study.timeline,
-            histogram: study.latency_pooled_histogram.as_ref(),
-            errors: &study.errors_by_cause,
-        }],
-        first,
-        &format!("all {} runs pooled", study.runs),
-    );
-    page(
-        &title,
-        &sections::run(first, reproduce, Some(study)),
-        &figures,
-    )
+    write(&run::study_document(study, reproduce))
 }
 
 /// `report.html` for `firedrill compare`: the designs side by side per
@@ -65,125 +34,7 @@ pub fn render_study(study: &StudySummary, reproduce: &Reproduce) -> String {
 /// chart of availability with intervals and, per scenario, the timelines,
 /// latency CDFs and errors of every design in one chart each.
 pub fn render_comparison(c: &Comparison) -> String {
-    let list = super::compare::sections(c);
-    let title = list
-        .first()
-        .map_or_else(|| "firedrill comparison".to_string(), |s| s.title.clone());
-    let scenarios: Vec<&str> = c.scenarios.iter().map(String::as_str).collect();
-    let models: Vec<&str> = c.models.iter().map(String::as_str).collect();
-    let values: Vec<Vec<Estimate>> = c
-        .scenarios
-        .iter()
-        .map(|s| {
-            cells_of(c, s)
-                .iter()
-                .map(|cell| cell.study.availability_request)
-                .collect()
-        })
-        .collect();
-    let mut figures = vec![Figure {
-        title: "Availability by design".into(),
-        caption: format!(
-            "Requests succeeded, mean over {} runs; whiskers are 95 % intervals (clipped to 100 %). \
-             The axis is zoomed to the data.",
-            c.runs
-        ),
-        svg: charts::comparison_bars(
-            "Availability (requests) per design, 95 % intervals",
-            &scenarios,
-            &models,
-            &values,
-        ),
-    }];
-    for scenario in &c.scenarios {
-        let cells = cells_of(c, scenario);
-        let Some(first) = cells.first() else { continue };
-        let designs: Vec<Design> = cells
-            .iter()
-            .map(|cell| Design {
-                name: &cell.model,
-                timeline: &cell.study.timeline,
-                histogram: cell.study.latency_pooled_histogram.as_ref(),
-                errors: &cell.study.errors_by_cause,
-            })
-            .collect();
-        let context = format!("{scenario}, all {} runs pooled", c.runs);
-        figures.extend(design_figures(&designs, &first.study.first, &context));
-    }
-    page(&title, &list, &figures)
-}
-
-/// What the per-design charts need of one design.
-struct Design<'a> {
-    name: &'a str,
-    timeline: &'a Timeline,
-    histogram: Option<&'a hdrhistogram::Histogram<u64>>,
-    errors: &'a std::collections::BTreeMap<String, u64>,
-}
-
-/// The availability, latency and errors charts of one or more designs
-/// under one scenario; `run` supplies the horizon, SLO target and fault
-/// windows (scripted faults happen at the same times in every run).
-fn design_figures(designs: &[Design], run: &RunSummary, context: &str) -> Vec<Figure> {
-    let faults: Vec<FaultWindow> = run
-        .availability
-        .recoveries
-        .iter()
-        .map(|r| FaultWindow {
-            label: r.fault.clone(),
-            start_s: r.start_s,
-            end_s: r.end_s,
-        })
-        .collect();
-    let target = run.slo.get("availability").map(|v| v.target);
-    let bucket_s = designs.first().map_or(60, |d| d.timeline.bucket_s);
-    let timelines: Vec<(&str, &Timeline)> = designs.iter().map(|d| (d.name, d.timeline)).collect();
-    let histograms: Vec<(&str, &hdrhistogram::Histogram<u64>)> = designs
-        .iter()
-        .filter_map(|d| Some((d.name, d.histogram?)))
-        .collect();
-    let errors: Vec<(&str, &std::collections::BTreeMap<String, u64>)> =
-        designs.iter().map(|d| (d.name, d.errors)).collect();
-    vec![
-        Figure {
-            title: format!("Availability over time ({context})"),
-            caption: format!(
-                "Share of finished requests that succeeded in each {} bucket; shaded bands are \
-                 scripted fault windows, the dashed line the availability SLO. Gaps are buckets \
-                 in which no request finished (such as the warm-up).",
-                bucket(bucket_s)
-            ),
-            svg: charts::availability(
-                &format!("Availability per {} ({context})", bucket(bucket_s)),
-                &timelines,
-                &faults,
-                run.horizon_s,
-                target,
-            ),
-        },
-        Figure {
-            title: format!("Latency CDF ({context})"),
-            caption: "Share of successful requests at or below each latency (log scale).".into(),
-            svg: charts::latency_cdf(
-                &format!("Latency of successful requests ({context})"),
-                &histograms,
-            ),
-        },
-        Figure {
-            title: format!("Errors by cause ({context})"),
-            caption: "Failed requests by the cause of their final failure.".into(),
-            svg: charts::errors(&format!("Failed requests by cause ({context})"), &errors),
-        },
-    ]
-}
-
-/// A bucket width in words: `1 min`, `8 h 32 min`.
-fn bucket(seconds: u64) -> String {
-    if seconds < 3_600 && seconds.is_multiple_of(60) {
-        format!("{} min", seconds / 60)
-    } else {
-        format::duration(seconds as f64)
-    }
+    write(&comparison::document(c))
 }
 
 const STYLE: &str = "\
@@ -203,7 +54,9 @@ figure{margin:1rem 0 2rem}figcaption{color:#57606a;font-size:.9rem;margin:.2rem 
 svg{max-width:100%;height:auto;border:1px solid #eaeef2}\
 footer{margin-top:2rem;color:#57606a;font-size:.85rem}";
 
-fn page(title: &str, list: &[Section], figures: &[Figure]) -> String {
+/// A document as a page: its sections, then a "Charts" section.
+pub fn write(doc: &Document) -> String {
+    let (title, figures) = (&doc.title, &doc.figures);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -212,7 +65,7 @@ fn page(title: &str, list: &[Section], figures: &[Figure]) -> String {
          <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         escape(title)
     );
-    for section in list {
+    for section in &doc.sections {
         render_section(&mut out, section);
     }
     if !figures.is_empty() {
@@ -223,7 +76,7 @@ fn page(title: &str, list: &[Section], figures: &[Figure]) -> String {
                 "<figure>\n<h3>{}</h3>\n<figcaption>{}</figcaption>\n{}\n</figure>\n",
                 escape(&figure.title),
                 escape(&figure.caption),
-                inline_svg(&figure.svg, &figure.title)
+                inline_svg(&charts::svg(&figure.chart), &figure.title)
             );
         }
         out.push_str("</section>\n");
@@ -250,10 +103,15 @@ fn inline_svg(svg: &str, title: &str) -> String {
 }
 
 fn render_section(out: &mut String, section: &Section) {
-    if section.level <= 1 {
-        let _ = writeln!(out, "<header>\n<h1>{}</h1>", inline(&section.title));
+    let (open, heading) = if section.level <= 1 {
+        ("<header>", "h1")
     } else {
-        let _ = writeln!(out, "<section>\n<h2>{}</h2>", inline(&section.title));
+        ("<section>", "h2")
+    };
+    out.push_str(open);
+    out.push('\n');
+    if !section.title.is_empty() {
+        let _ = writeln!(out, "<{heading}>{}</{heading}>", inline(&section.title));
     }
     for block in &section.blocks {
         match block {
@@ -262,6 +120,23 @@ fn render_section(out: &mut String, section: &Section) {
             }
             Block::Command(command) => {
                 let _ = writeln!(out, "<pre><code>{}</code></pre>", escape(command));
+            }
+            Block::KeyValues(rows) => {
+                out.push_str("<table>\n<tbody>\n");
+                for r in rows {
+                    let _ = writeln!(
+                        out,
+                        "<tr><td>{}</td><td class=\"r\">{}</td><td>{}</td></tr>",
+                        escape(&r.label),
+                        escape(&r.value),
+                        spans(&r.remark)
+                    );
+                }
+                out.push_str("</tbody>\n</table>\n");
+            }
+            Block::Lines(lines) => {
+                let text: Vec<String> = lines.iter().map(|line| spans(line)).collect();
+                let _ = writeln!(out, "<p>{}</p>", text.join("<br>\n"));
             }
             Block::Table(t) => {
                 let class = |a: &Align| match a {
@@ -297,6 +172,16 @@ fn render_section(out: &mut String, section: &Section) {
     });
 }
 
+/// Styled text: emphasis and verdicts in bold.
+fn spans(line: &[Span]) -> String {
+    line.iter()
+        .map(|span| match span.style {
+            Style::Plain | Style::Pass => escape(&span.text),
+            Style::Strong | Style::Fail => format!("<strong>{}</strong>", escape(&span.text)),
+        })
+        .collect()
+}
+
 /// Escaped text with the report's two bits of inline Markdown
 /// (`**bold**`, `` `code` ``) turned into tags. Markers are matched in
 /// pairs; an unpaired one stays as text.
@@ -330,22 +215,6 @@ fn pairs(text: &str, marker: &str, open: &str, close: &str) -> String {
     out
 }
 
-/// Escapes text for HTML element content and double-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,12 +228,5 @@ mod tests {
         assert_eq!(inline("a ` b"), "a ` b");
         assert_eq!(inline("`x` and ` y"), "<code>x</code> and ` y");
         assert_eq!(escape("\"'"), "&quot;&#39;");
-    }
-
-    #[test]
-    fn bucket_widths_read_well() {
-        assert_eq!(bucket(60), "1 min");
-        assert_eq!(bucket(1_920), "32 min");
-        assert_eq!(bucket(30_720), "8 h 32 min");
     }
 }

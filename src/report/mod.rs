@@ -1,27 +1,42 @@
-//! Report writers. Each is a pure function of a [`RunSummary`] (plus, for
-//! the human-facing ones, the command that reproduces the run); none sees
-//! live simulation state.
+//! Reports: pure functions of a [`RunSummary`], [`StudySummary`] or
+//! [`Comparison`] (plus, for the human-facing ones, the command that
+//! reproduces the run); none sees live simulation state.
 //!
-//! * [`json`]: `report.json`, canonical and byte-stable, for machines.
-//! * [`markdown`]: `report.md`, for people and pull-request comments.
-//! * [`html`]: `report.html`, self-contained (inline CSS and SVG charts
-//!   from [`charts`], no scripts, nothing fetched), for people.
-//! * [`terminal`]: the aligned summary printed after `firedrill run`.
+//! The human-facing reports go through one document model, in three
+//! layers (each file uses only files in the layers below it, which
+//! `tests/layers.rs` checks):
 //!
-//! `report.md` and `report.html` render the same tables, built once in
-//! [`sections`] (and [`compare`] for comparisons).
+//! 1. [`document`] (sections, tables, key-value rows, styled lines, charts
+//!    as data), [`format`] (numbers in units people read) and
+//!    [`reproduce`] (the replay command).
+//! 2. Builders that compute every figure once: [`run`] (a run's or study's
+//!    report, with [`study`] and [`figures`]), [`comparison`] (several
+//!    designs), and the terminal's shorter views [`run_digest`] and
+//!    [`comparison_digest`].
+//! 3. Writers that only walk a document: [`markdown`] (`report.md`),
+//!    [`html`] (`report.html`, self-contained, SVG from [`charts`]) and
+//!    [`terminal`] (the summary printed after `firedrill run` or
+//!    `firedrill compare`).
+//!
+//! Beside them, writers with their own formats: [`json`] (`report.json`,
+//! canonical and byte-stable, for machines), [`state`] and [`timeline`]
+//! (`firedrill replay --until`), [`trace`] (the event trace).
 //!
 //! Files are written with [`write_atomic`], so a report directory never
 //! holds a half-written file even if the process is killed mid-write.
 
 pub mod charts;
-pub mod compare;
 pub mod comparison;
+pub mod comparison_digest;
+pub mod document;
+pub mod figures;
 pub mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
-pub mod sections;
+pub mod reproduce;
+pub mod run;
+pub mod run_digest;
 pub mod state;
 pub mod study;
 pub mod terminal;
@@ -32,34 +47,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{Comparison, RunSummary, StudySummary};
-
-/// The command line that reproduces a run, printed by every human-facing
-/// writer so a failure can be replayed exactly.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reproduce {
-    pub model_path: String,
-    pub scenario_path: String,
-    pub seed: u64,
-    /// `--fidelity` when the user chose one (`request` / `fluid`); `None`
-    /// for the default `auto`, which resolves the same way every time.
-    pub fidelity: Option<&'static str>,
-}
-
-impl std::fmt::Display for Reproduce {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "firedrill run {} --scenario {} --seed {}",
-            format::shell_quote(&self.model_path),
-            format::shell_quote(&self.scenario_path),
-            self.seed
-        )?;
-        match self.fidelity {
-            Some(fidelity) => write!(f, " --fidelity {fidelity}"),
-            None => Ok(()),
-        }
-    }
-}
+pub use reproduce::Reproduce;
 
 /// File names inside a report directory.
 pub const JSON_FILE: &str = "report.json";
@@ -73,17 +61,11 @@ pub fn write_reports(
     summary: &RunSummary,
     reproduce: &Reproduce,
 ) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    let json_path = dir.join(JSON_FILE);
-    write_atomic(&json_path, json::render(summary).as_bytes())?;
-    let markdown_path = dir.join(MARKDOWN_FILE);
-    write_atomic(
-        &markdown_path,
-        markdown::render(summary, reproduce).as_bytes(),
-    )?;
-    let html_path = dir.join(HTML_FILE);
-    write_atomic(&html_path, html::render_run(summary, reproduce).as_bytes())?;
-    Ok(vec![json_path, markdown_path, html_path])
+    write_all(
+        dir,
+        &json::render(summary),
+        &run::document(summary, reproduce),
+    )
 }
 
 /// [`write_reports`] for a study (`--runs` above 1).
@@ -92,29 +74,28 @@ pub fn write_study_reports(
     study: &StudySummary,
     reproduce: &Reproduce,
 ) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    let json_path = dir.join(JSON_FILE);
-    write_atomic(&json_path, json::render_study(study).as_bytes())?;
-    let markdown_path = dir.join(MARKDOWN_FILE);
-    write_atomic(
-        &markdown_path,
-        markdown::render_study(study, reproduce).as_bytes(),
-    )?;
-    let html_path = dir.join(HTML_FILE);
-    write_atomic(&html_path, html::render_study(study, reproduce).as_bytes())?;
-    Ok(vec![json_path, markdown_path, html_path])
+    write_all(
+        dir,
+        &json::render_study(study),
+        &run::study_document(study, reproduce),
+    )
 }
 
 /// Writes a comparison's `report.json`, `report.md` and `report.html`
 /// into `dir`.
 pub fn write_comparison_reports(dir: &Path, c: &Comparison) -> std::io::Result<Vec<PathBuf>> {
+    write_all(dir, &json::render_comparison(c), &comparison::document(c))
+}
+
+/// Writes `json` and the document, built once, as Markdown and HTML.
+fn write_all(dir: &Path, json: &str, doc: &document::Document) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let json_path = dir.join(JSON_FILE);
-    write_atomic(&json_path, json::render_comparison(c).as_bytes())?;
+    write_atomic(&json_path, json.as_bytes())?;
     let markdown_path = dir.join(MARKDOWN_FILE);
-    write_atomic(&markdown_path, markdown::render_comparison(c).as_bytes())?;
+    write_atomic(&markdown_path, markdown::write(doc).as_bytes())?;
     let html_path = dir.join(HTML_FILE);
-    write_atomic(&html_path, html::render_comparison(c).as_bytes())?;
+    write_atomic(&html_path, html::write(doc).as_bytes())?;
     Ok(vec![json_path, markdown_path, html_path])
 }
 
@@ -147,25 +128,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reproduce_command_quotes_odd_paths() {
-        let reproduce = Reproduce {
-            model_path: "models/my model.yaml".into(),
-            scenario_path: "scenarios/az.yaml".into(),
-            seed: 7,
-            fidelity: None,
-        };
-        assert_eq!(
-            reproduce.to_string(),
-            "firedrill run 'models/my model.yaml' --scenario scenarios/az.yaml --seed 7"
-        );
-        let fluid = Reproduce {
-            fidelity: Some("fluid"),
-            ..reproduce
-        };
-        assert!(fluid.to_string().ends_with("--seed 7 --fidelity fluid"));
-    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp_files() {

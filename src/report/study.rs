@@ -1,9 +1,11 @@
-//! The study parts of the human-facing reports: a table of means with
-//! their 95 % intervals and the study's SLO verdicts. The JSON side lives
-//! in [`super::json::render_study`].
+//! The study parts of the report documents: a table of means with their
+//! 95 % intervals, the study's SLO verdicts and failed requests by cause
+//! (also a run's). The JSON side lives in [`super::json::render_study`].
 
+use std::collections::BTreeMap;
+
+use super::document::{Align::*, Section, Table};
 use super::format;
-use super::sections::{Align::*, Section, Table};
 use crate::metrics::{Estimate, StudySummary};
 
 /// One figure of a study: label, mean, interval, and min/max when known.
@@ -41,14 +43,6 @@ fn pooled(label: &'static str, value: Option<f64>) -> StudyLine {
     }
 }
 
-fn count(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:.2}")
-    } else {
-        "n/a".into()
-    }
-}
-
 /// The study's figures, in report order.
 pub fn lines(s: &StudySummary) -> Vec<StudyLine> {
     let mut request = line(
@@ -78,7 +72,7 @@ pub fn lines(s: &StudySummary) -> Vec<StudyLine> {
         ),
         time,
         line("longest outage", Some(&s.longest_outage_s), format::seconds),
-        line("writes lost", Some(&s.writes_lost), count),
+        line("writes lost", Some(&s.writes_lost), format::mean_count),
         line("RPO", Some(&s.rpo_s), format::seconds),
         line("latency p50", s.latency_p50_ms.as_ref(), format::ms),
         line("latency p99", s.latency_p99_ms.as_ref(), format::ms),
@@ -158,7 +152,7 @@ pub fn section(s: &StudySummary) -> Section {
         }
         out.table(t);
     }
-    match super::sections::errors_table(&s.errors_by_cause) {
+    match errors_table(&s.errors_by_cause) {
         Some(t) => {
             out.paragraph(format!(
                 "Failed requests by cause, summed over all {} runs:",
@@ -177,7 +171,7 @@ pub fn control_lines(s: &StudySummary) -> Vec<(&'static str, String)> {
     let Some(c) = &s.control else {
         return Vec::new();
     };
-    let show = super::compare::estimate;
+    let show = format::estimate;
     vec![
         (
             "control availability",
@@ -203,8 +197,7 @@ pub fn control_lines(s: &StudySummary) -> Vec<(&'static str, String)> {
 }
 
 /// The section for control runs (none without `--control`).
-pub fn control_section(s: &StudySummary) -> Option<super::sections::Section> {
-    use super::sections::{Align, Section, Table};
+pub fn control_section(s: &StudySummary) -> Option<Section> {
     let lines = control_lines(s);
     if lines.is_empty() {
         return None;
@@ -215,10 +208,20 @@ pub fn control_section(s: &StudySummary) -> Option<super::sections::Section> {
          scripted faults removed (random failures kept). Faulted − control, mean [95 % CI] \
          over runs; with one run, the exact delta.",
     );
-    let mut t = Table::new(&[("figure", Align::Left), ("faulted − control", Align::Right)]);
+    let mut t = Table::new(&[("figure", Left), ("faulted − control", Right)]);
     for (label, value) in lines {
         t.row(vec![label.to_string(), value]);
     }
     section.table(t);
     Some(section)
+}
+
+/// Causes with at least one failed request, in name order; `None` when no
+/// request failed.
+pub fn errors_table(by_cause: &BTreeMap<String, u64>) -> Option<Table> {
+    let mut t = Table::new(&[("cause", Left), ("failed requests", Right)]);
+    for (cause, n) in by_cause.iter().filter(|(_, &n)| n > 0) {
+        t.row(vec![cause.clone(), format::count(*n)]);
+    }
+    (!t.rows.is_empty()).then_some(t)
 }

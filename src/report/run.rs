@@ -1,82 +1,65 @@
-//! The tables of the human-facing reports, built once and rendered twice:
-//! [`super::markdown`] and [`super::html`] both walk the same [`Section`]s,
-//! so `report.md` and `report.html` always carry the same tables and
-//! numbers. Text may use two bits of inline Markdown, `**bold**` and
-//! `` `code` ``, which the HTML writer translates.
+//! The report document of one run or study: built once, then rendered
+//! by [`super::markdown`] (`report.md`) and [`super::html`] (`report.html`),
+//! so both always carry the same tables and numbers. The terminal's
+//! shorter view is [`super::run_digest`].
 
+use super::document::{Align::*, Document, Section, Table};
+use super::figures::{self, Design};
 use super::format;
-use super::Reproduce;
+use super::reproduce::Reproduce;
+use super::study;
 use crate::metrics::{RunSummary, StudySummary};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Align {
-    Left,
-    Right,
-    Center,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Table {
-    pub header: Vec<String>,
-    pub align: Vec<Align>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub fn new(columns: &[(&str, Align)]) -> Table {
-        Table {
-            header: columns.iter().map(|c| c.0.to_string()).collect(),
-            align: columns.iter().map(|c| c.1).collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    pub fn row(&mut self, cells: Vec<String>) {
-        debug_assert_eq!(cells.len(), self.header.len());
-        self.rows.push(cells);
+/// The document of one run: its sections, then its charts.
+pub fn document<'a>(summary: &'a RunSummary, reproduce: &Reproduce) -> Document<'a> {
+    let figures = figures::designs(
+        &[Design {
+            name: &summary.model,
+            timeline: &summary.detail.timeline,
+            histogram: summary.detail.latency_histogram.as_ref(),
+            errors: &summary.errors_by_cause,
+        }],
+        summary,
+        &format!("run with seed {}", summary.seed),
+    );
+    Document {
+        title: title(summary),
+        sections: sections(summary, reproduce, None),
+        figures,
+        work: String::new(),
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum Block {
-    /// A paragraph; may hold line breaks, `**bold**` and `` `code` ``.
-    Paragraph(String),
-    Table(Table),
-    /// A shell command, shown verbatim.
-    Command(String),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Section {
-    /// 1 for the page title, 2 for sections.
-    pub level: u8,
-    pub title: String,
-    pub blocks: Vec<Block>,
-}
-
-impl Section {
-    pub fn new(level: u8, title: impl Into<String>) -> Section {
-        Section {
-            level,
-            title: title.into(),
-            blocks: Vec::new(),
-        }
-    }
-
-    pub fn paragraph(&mut self, text: impl Into<String>) {
-        self.blocks.push(Block::Paragraph(text.into()));
-    }
-
-    pub fn table(&mut self, table: Table) {
-        self.blocks.push(Block::Table(table));
+/// The document of a study (`--runs` above 1): the "Study" section after
+/// the header, then run 0 in the run layout; the charts pool every run.
+/// The headline verdict is the study's (means).
+pub fn study_document<'a>(study: &'a StudySummary, reproduce: &Reproduce) -> Document<'a> {
+    let first = &study.first;
+    let figures = figures::designs(
+        &[Design {
+            name: &first.model,
+            timeline: &study.timeline,
+            histogram: study.latency_pooled_histogram.as_ref(),
+            errors: &study.errors_by_cause,
+        }],
+        first,
+        &format!("all {} runs pooled", study.runs),
+    );
+    Document {
+        title: title(first),
+        sections: sections(first, reproduce, Some(study)),
+        figures,
+        work: String::new(),
     }
 }
 
-use Align::{Center, Left, Right};
+fn title(summary: &RunSummary) -> String {
+    format!("firedrill: {} × {}", summary.model, summary.scenario)
+}
 
 /// The sections of a single run's report, or (with `study`) of a study's:
 /// the "Study" section after the header, then run 0 in the run layout.
-pub fn run(
+fn sections(
     summary: &RunSummary,
     reproduce: &Reproduce,
     study: Option<&StudySummary>,
@@ -98,8 +81,8 @@ pub fn run(
         out.push(s);
     }
     if let Some(study) = study {
-        out.push(super::study::section(study));
-        out.extend(super::study::control_section(study));
+        out.push(study::section(study));
+        out.extend(study::control_section(study));
     }
     out.push(slos(summary));
     out.push(requests(summary));
@@ -192,10 +175,7 @@ pub fn verdict(pass: bool) -> &'static str {
 }
 
 fn header(summary: &RunSummary, reproduce: &Reproduce, pass: bool) -> Section {
-    let mut s = Section::new(
-        1,
-        format!("firedrill: {} × {}", summary.model, summary.scenario),
-    );
+    let mut s = Section::new(1, title(summary));
     s.paragraph(format!("**{}**", verdict(pass)));
     let mut t = Table::new(&[("", Left), ("", Left)]);
     t.row(vec!["model".into(), format!("`{}`", summary.model)]);
@@ -233,7 +213,7 @@ fn header(summary: &RunSummary, reproduce: &Reproduce, pass: bool) -> Section {
         s.table(p);
     }
     s.paragraph("Reproduce:");
-    s.blocks.push(Block::Command(reproduce.to_string()));
+    s.command(reproduce.to_string());
     s
 }
 
@@ -416,19 +396,9 @@ fn latency(summary: &RunSummary) -> Section {
 
 fn errors(summary: &RunSummary) -> Section {
     let mut s = Section::new(2, "Errors by cause");
-    match errors_table(&summary.errors_by_cause) {
+    match study::errors_table(&summary.errors_by_cause) {
         Some(t) => s.table(t),
         None => s.paragraph("No request failed."),
     }
     s
-}
-
-/// Causes with at least one failed request, in name order; `None` when no
-/// request failed.
-pub fn errors_table(by_cause: &std::collections::BTreeMap<String, u64>) -> Option<Table> {
-    let mut t = Table::new(&[("cause", Left), ("failed requests", Right)]);
-    for (cause, n) in by_cause.iter().filter(|(_, &n)| n > 0) {
-        t.row(vec![cause.clone(), format::count(*n)]);
-    }
-    (!t.rows.is_empty()).then_some(t)
 }
