@@ -264,10 +264,18 @@ fn a_dns_outage_keeps_the_database_endpoint_on_the_old_primary() {
     control_plane(&mut s, false, false, true);
     let mut sim = Simulation::new(&m, &s, 2).unwrap();
     sim.run_until(at(secs(700)));
-    assert_eq!(sim.world.dbs[0].primary, 1, "failover completed");
-    assert_eq!(sim.world.dbs[0].endpoint, 0, "record still names node 1");
+    assert_eq!(
+        sim.world.dbs[firedrill::model::id::DbId(0)].primary,
+        1,
+        "failover completed"
+    );
+    assert_eq!(
+        sim.world.dbs[firedrill::model::id::DbId(0)].endpoint,
+        0,
+        "record still names node 1"
+    );
     sim.run_until(at(secs(801)));
-    assert_eq!(sim.world.dbs[0].endpoint, 1);
+    assert_eq!(sim.world.dbs[firedrill::model::id::DbId(0)].endpoint, 1);
     let r = sim.finish();
     let failed_s = r.requests.failed as f64 / 100.0;
     eprintln!("DNS frozen during failover: {failed_s:.1} s of writes failed (expected ≈ 505)");

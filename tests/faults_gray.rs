@@ -281,9 +281,17 @@ fn zone_isolation_of_the_primary_zone_fails_over_and_cuts_the_zone_off() {
     ));
     let mut sim = Simulation::new(&m, &s, 9).unwrap();
     sim.run_until(SimTime(secs(274).as_nanos()));
-    assert_eq!(sim.world.dbs[0].primary, 0, "still promoting at 274 s");
+    assert_eq!(
+        sim.world.dbs[firedrill::model::id::DbId(0)].primary,
+        0,
+        "still promoting at 274 s"
+    );
     sim.run_until(SimTime(secs(276).as_nanos()));
-    assert_eq!(sim.world.dbs[0].primary, 1, "standby promoted at 275 s");
+    assert_eq!(
+        sim.world.dbs[firedrill::model::id::DbId(0)].primary,
+        1,
+        "standby promoted at 275 s"
+    );
     assert!(sim.world.servers.iter().all(|s| s.node.is_up()));
     let r = sim.finish();
     eprintln!(

@@ -184,10 +184,7 @@ fn multi_az(world: &World, node: NodeRef) -> Option<String> {
     let ServerRole::DbNode { db, .. } = world.server_roles[s as usize] else {
         return None;
     };
-    let standby = world.dbs[db as usize]
-        .nodes
-        .iter()
-        .any(|n| n.role == Role::Standby);
+    let standby = world.dbs[db].nodes.iter().any(|n| n.role == Role::Standby);
     Some(standby.to_string())
 }
 
@@ -198,7 +195,7 @@ fn role(world: &World, node: NodeRef) -> Option<String> {
     let ServerRole::DbNode { db, node } = world.server_roles[s as usize] else {
         return None;
     };
-    let role = match world.dbs[db as usize].nodes[node as usize].role {
+    let role = match world.dbs[db].nodes[node as usize].role {
         Role::Primary => "primary",
         Role::Standby => "standby",
         Role::Replica => "replica",

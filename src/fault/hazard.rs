@@ -444,9 +444,7 @@ pub(crate) fn node_zone(world: &World, node: NodeRef) -> usize {
         NodeRef::Volume(v) => {
             let server = match world.volumes[v as usize].owner {
                 VolumeOwner::Instance(s) => s,
-                VolumeOwner::DbNode { db, node } => {
-                    world.dbs[db as usize].nodes[node as usize].server
-                }
+                VolumeOwner::DbNode { db, node } => world.dbs[db].nodes[node as usize].server,
             };
             world.servers[server as usize].zone
         }
@@ -471,7 +469,7 @@ pub(crate) fn implied_kind(world: &World, c: &RandomFailureConfig) -> TargetKind
 fn default_repair(world: &World, node: NodeRef) -> Option<Dist> {
     match node {
         NodeRef::Server(s) => match world.server_roles[s as usize] {
-            ServerRole::DbNode { db, .. } => Some(world.dbs[db as usize].restart_time),
+            ServerRole::DbNode { db, .. } => Some(world.dbs[db].restart_time),
             ServerRole::Instance { .. } => None,
         },
         NodeRef::CacheNode { cache, .. } => Some(world.caches[cache as usize].replace_time),

@@ -108,9 +108,9 @@ pub fn candidates(
             }
         }
         TargetKind::Database => {
-            for (d, db) in world.dbs.iter().enumerate() {
-                if component.is_some_and(|c| c != ComponentRef::Db(d as u16))
-                    || !tagged(ComponentRef::Db(d as u16))
+            for (d, db) in world.dbs.iter_enumerated() {
+                if component.is_some_and(|c| c != ComponentRef::Db(d))
+                    || !tagged(ComponentRef::Db(d))
                 {
                     continue;
                 }
@@ -176,7 +176,7 @@ pub fn candidates(
                     },
                     VolumeOwner::DbNode { db, node } => (
                         ComponentRef::Db(db),
-                        world.dbs[db as usize].nodes[node as usize].server,
+                        world.dbs[db].nodes[node as usize].server,
                     ),
                 };
                 if component.is_some_and(|c| c != owner_component) || !tagged(owner_component) {

@@ -125,7 +125,7 @@ impl Ctx {
                     downstream += own;
                 }
                 let writes_to = steps.iter().find_map(|s| match (s.component, s.op) {
-                    (ComponentRef::Db(d), Op::Write) => Some(d as usize),
+                    (ComponentRef::Db(d), Op::Write) => Some(d.index()),
                     _ => None,
                 });
                 ClassInfo {

@@ -351,12 +351,12 @@ impl Scripted {
                 let dbs = schedule::databases(world, c, &mut rng);
                 let mut failed = Vec::new();
                 for d in dbs {
-                    let db = &infra.dbs[d as usize];
+                    let db = &infra.dbs[d.index()];
                     let s = db.servers[db.primary] as usize;
                     infra.server_down(e, s, infra::PRIMARY_FAILURE, DownMode::Refuse);
                     failed.push(s);
                     if end.is_none() {
-                        let restart = infra.dbs[d as usize].config.restart_time.sample(&mut rng);
+                        let restart = infra.dbs[d.index()].config.restart_time.sample(&mut rng);
                         e.schedule_after(restart, FluidEvent::FaultEnd { fault: i as u32 });
                     }
                 }
@@ -365,7 +365,7 @@ impl Scripted {
             FaultAction::FailoverFailure { .. } => {
                 let dbs: Vec<usize> = schedule::databases(world, c, &mut rng)
                     .into_iter()
-                    .map(usize::from)
+                    .map(crate::model::id::DbId::index)
                     .collect();
                 for &d in &dbs {
                     infra.dbs[d].blocked += 1;

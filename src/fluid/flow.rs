@@ -105,18 +105,19 @@ pub fn evaluate(ctx: &Ctx, infra: &Infra, rate_per_s: f64) -> Evaluation {
                         tier_hold[t as usize] += attempts * (s.hold_s + hang);
                     }
                     ComponentRef::Db(d) => {
+                        let d = d.index();
                         let a = if s.op == Op::ReadOnMiss {
                             attempts * miss
                         } else {
                             attempts
                         };
                         let slot = if s.op != Op::Write
-                            && infra.dbs[d as usize].config.read_from == ReadFrom::Replicas
-                            && live_replicas(infra, d as usize) > 0
+                            && infra.dbs[d].config.read_from == ReadFrom::Replicas
+                            && live_replicas(infra, d) > 0
                         {
-                            &mut db_replicas[d as usize]
+                            &mut db_replicas[d]
                         } else {
-                            &mut db_primary[d as usize]
+                            &mut db_primary[d]
                         };
                         slot.0 += a;
                         slot.1 += a * s.hold_s;
@@ -331,7 +332,7 @@ fn attempt(
                 on_path.push((station, false));
             }
             ComponentRef::Db(d) => {
-                let d = d as usize;
+                let d = d.index();
                 let gate = if s.op == Op::ReadOnMiss { miss } else { 1.0 };
                 let to_replicas = s.op != Op::Write
                     && infra.dbs[d].config.read_from == ReadFrom::Replicas

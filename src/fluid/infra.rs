@@ -306,10 +306,9 @@ impl Infra {
             .map(|v| {
                 let (owner, db) = match v.owner {
                     VolumeOwner::Instance(s) => (s, None),
-                    VolumeOwner::DbNode { db, node } => (
-                        world.dbs[db as usize].nodes[node as usize].server,
-                        Some(db as usize),
-                    ),
+                    VolumeOwner::DbNode { db, node } => {
+                        (world.dbs[db].nodes[node as usize].server, Some(db.index()))
+                    }
                 };
                 VolumeState {
                     owner,

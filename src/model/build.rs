@@ -3,7 +3,7 @@
 use super::auto_scaling::{slots_per_zone, AutoScaling, SlotState};
 use super::cache::{Cache, CacheNode};
 use super::database::{Database, DbNode, FailoverState, Role, WriteLog};
-use super::event::{DbId, Event, LbId, ServerId, VolumeId};
+use super::event::{Event, LbId, ServerId, VolumeId};
 use super::load_balancer::LoadBalancer;
 use super::node::{Cause, NodeState};
 use super::object_store::ObjectStore;
@@ -145,7 +145,7 @@ impl World {
                     ComponentRef::Lb((self.lbs.len() - 1) as LbId)
                 }
                 ComponentKind::Database(d) => {
-                    let db_id = self.dbs.len() as DbId;
+                    let db_id = self.dbs.next_id();
                     let host = match d.host.map(|h| refs[h]) {
                         Some(Some(ComponentRef::Tier(t))) => {
                             let tier = &self.tiers[t as usize];
@@ -407,10 +407,9 @@ impl World {
                 );
             }
         }
-        for db in 0..self.dbs.len() {
+        for db in self.dbs.ids() {
             if let Some(every) = self.dbs[db].log_upload_every {
-                self.engine
-                    .schedule_after(every, Event::LogUpload { db: db as DbId });
+                self.engine.schedule_after(every, Event::LogUpload { db });
             }
         }
     }

@@ -126,7 +126,7 @@ impl World {
     pub fn volume_server(&self, v: VolumeId) -> ServerId {
         match self.volumes[v as usize].owner {
             VolumeOwner::Instance(s) => s,
-            VolumeOwner::DbNode { db, node } => self.dbs[db as usize].nodes[node as usize].server,
+            VolumeOwner::DbNode { db, node } => self.dbs[db].nodes[node as usize].server,
         }
     }
 
@@ -209,13 +209,13 @@ impl World {
 
     /// Marks the database's newest completed snapshot corrupt.
     pub fn backup_corrupt(&mut self, db: DbId) {
-        self.dbs[db as usize].log.snapshots.mark_newest_corrupt();
+        self.dbs[db].log.snapshots.mark_newest_corrupt();
     }
 
     /// Stops (`true`) or resumes replication to a non-primary node.
     pub fn replication_stop(&mut self, db: DbId, node: u16, on: bool) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         let n = &mut d.nodes[node as usize];
         if on {
             if n.replication_stopped.is_none() {
@@ -232,7 +232,7 @@ impl World {
     pub fn split_brain_start(&mut self, db: DbId) -> bool {
         let now = self.now();
         let servers_up: Vec<bool> = self.servers.iter().map(|s| s.node.is_up()).collect();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if d.faults.split.is_some() || !servers_up[d.nodes[d.primary as usize].server as usize] {
             return false;
         }
@@ -242,14 +242,14 @@ impl World {
         let old = d.primary;
         d.primary_down_at = now;
         self.promote(db, candidate, lag);
-        self.dbs[db as usize].faults.split = Some((old, now));
+        self.dbs[db].faults.split = Some((old, now));
         true
     }
 
     /// The split ends: the old primary's divergent writes are discarded.
     pub fn split_brain_end(&mut self, db: DbId) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if let Some((_, since)) = d.faults.split.take() {
             d.log.discard_divergent(now.since(since));
         }
@@ -260,7 +260,7 @@ impl World {
     /// `repair` and loses everything since the restore point.
     pub fn data_wipe(&mut self, db: DbId, repair: SimDuration) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         let primary = d.nodes[d.primary as usize].server;
         if !self.servers[primary as usize].node.is_up() {
             return;
@@ -274,7 +274,7 @@ impl World {
     /// How long restoring the primary from backups takes by default: its
     /// volume's restore time, else the database's restart time.
     pub fn default_restore_time(&mut self, db: DbId) -> SimDuration {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let dist = match d.nodes[d.primary as usize].volume {
             Some(v) => self.volumes[v as usize].config.restore_time,
             None => d.restart_time,
@@ -285,8 +285,8 @@ impl World {
     /// A split brain still open at the horizon is resolved as at its end:
     /// the old primary's writes are discarded.
     pub(super) fn close_split_brains(&mut self) {
-        for db in 0..self.dbs.len() {
-            self.split_brain_end(db as DbId);
+        for db in self.dbs.ids() {
+            self.split_brain_end(db);
         }
     }
 
@@ -303,7 +303,7 @@ impl World {
     /// primary's diverging one during a split brain.
     pub(super) fn record_write_ack(&mut self, db: DbId, divergent: bool) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if !divergent {
             d.log.record_ack(now);
             return;
@@ -318,7 +318,7 @@ impl World {
     /// The write position a promoted node holds, given its replication
     /// lag at the primary's death and any replication stop.
     pub(super) fn promoted_keeps(&self, db: DbId, candidate: u16, lag: SimDuration) -> Point {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let died = d.primary_down_at;
         // Aurora's replicas read the cluster volume every write went to
         // (six copies over three zones): the lag delays reads, never

@@ -64,11 +64,11 @@ impl World {
     /// endpoint; refreshed when the cached answer has expired.
     pub(super) fn resolve_db_endpoint(&mut self, caller_slot: usize, db: DbId) -> u16 {
         let now = self.now();
-        let idx = caller_slot * self.dbs.len() + db as usize;
+        let idx = caller_slot * self.dbs.len() + db.index();
         if now >= self.db_dns_cache[idx].1 {
-            let d = &self.dbs[db as usize];
+            let d = &self.dbs[db];
             let keep = self.cache_time(caller_slot, d.endpoint_ttl);
-            self.db_dns_cache[idx] = (self.dbs[db as usize].endpoint, now + keep);
+            self.db_dns_cache[idx] = (self.dbs[db].endpoint, now + keep);
         }
         self.db_dns_cache[idx].0
     }

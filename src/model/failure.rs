@@ -181,8 +181,8 @@ impl World {
                         hosts: Some(db), ..
                     } => {
                         let mode = self.servers[s as usize].node.mode();
-                        for n in 0..self.dbs[db as usize].nodes.len() {
-                            let server = self.dbs[db as usize].nodes[n].server;
+                        for n in 0..self.dbs[db].nodes.len() {
+                            let server = self.dbs[db].nodes[n].server;
                             if self.servers[server as usize].zone == self.servers[s as usize].zone {
                                 self.set_down(NodeRef::Server(server), Cause::Host, mode);
                             }
@@ -205,8 +205,8 @@ impl World {
                 ServerRole::Instance {
                     hosts: Some(db), ..
                 } => {
-                    for n in 0..self.dbs[db as usize].nodes.len() {
-                        let server = self.dbs[db as usize].nodes[n].server;
+                    for n in 0..self.dbs[db].nodes.len() {
+                        let server = self.dbs[db].nodes[n].server;
                         self.clear_down(NodeRef::Server(server), Cause::Host);
                     }
                 }
@@ -316,7 +316,7 @@ impl World {
             VolumeOwner::Instance(s) => s,
             VolumeOwner::DbNode { db, node } => {
                 self.db_volume_lost(db, node, corrupted_at);
-                self.dbs[db as usize].nodes[node as usize].server
+                self.dbs[db].nodes[node as usize].server
             }
         };
         self.set_down(NodeRef::Server(server), Cause::Volume, DownMode::Refuse);
@@ -336,7 +336,7 @@ impl World {
         self.trace_volume(v, "volume_restored");
         let server = match owner {
             VolumeOwner::Instance(s) => s,
-            VolumeOwner::DbNode { db, node } => self.dbs[db as usize].nodes[node as usize].server,
+            VolumeOwner::DbNode { db, node } => self.dbs[db].nodes[node as usize].server,
         };
         self.clear_down(NodeRef::Server(server), Cause::Volume);
     }
@@ -351,7 +351,7 @@ impl World {
         let VolumeOwner::DbNode { db, node } = vol.owner else {
             return;
         };
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         if d.faults.snapshots_failing > 0 {
             return; // `snapshot_failure`: it starts and silently never ends
         }
@@ -364,7 +364,7 @@ impl World {
         let incarnation = vol.incarnation;
         let (time, size_gb) = (vol.config.snapshot_duration, vol.config.size_gb);
         let now = self.now();
-        let log = &mut self.dbs[db as usize].log;
+        let log = &mut self.dbs[db].log;
         let start = log.now_point(now);
         log.snapshot_in_progress = Some(start);
         // Incremental: the writes since the last completed snapshot.
@@ -384,7 +384,7 @@ impl World {
         let VolumeOwner::DbNode { db, .. } = vol.owner else {
             return;
         };
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         let uploaded = d.faults.uploads_failing == 0;
         let started = d.log.snapshot_in_progress.take();
         if vol.incarnation == incarnation && !vol.lost && uploaded {
@@ -404,7 +404,7 @@ impl World {
                     (c, z)
                 }
                 VolumeOwner::DbNode { db, node } => {
-                    let s = w.dbs[db as usize].nodes[node as usize].server;
+                    let s = w.dbs[db].nodes[node as usize].server;
                     let (c, z, _) = w.server_label(s);
                     (c, z)
                 }
@@ -417,7 +417,7 @@ impl World {
     }
 
     pub fn on_log_upload(&mut self, db: DbId) {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let Some(every) = d.log_upload_every else {
             return;
         };
@@ -426,7 +426,7 @@ impl World {
         // `backup_not_uploaded`: the logs are written but never arrive.
         if self.servers[server as usize].node.is_up() && d.faults.uploads_failing == 0 {
             let now = self.now();
-            let d = &mut self.dbs[db as usize];
+            let d = &mut self.dbs[db];
             d.log.log_point = d.log.now_point(now);
         }
     }

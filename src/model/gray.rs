@@ -57,7 +57,7 @@
 
 use rand::RngExt;
 
-use super::event::{AttemptId, ErrorCause, LbId, ServerId};
+use super::event::{AttemptId, DbId, ErrorCause, LbId, ServerId};
 use super::node::Cause;
 use super::path::{Flow, INTERNAL_CONNECT_TIMEOUT};
 use super::world::{ComponentRef, ServerRole, World};
@@ -288,8 +288,8 @@ impl World {
         for (lb, node) in lb_nodes {
             self.schedule_lb_dns(lb, node, !on);
         }
-        for db in 0..self.dbs.len() as u16 {
-            let d = &self.dbs[db as usize];
+        for db in self.dbs.ids() {
+            let d = &self.dbs[db];
             let primary = d.nodes[d.primary as usize].server;
             if self.servers[primary as usize].zone != zone {
                 continue;
@@ -298,27 +298,27 @@ impl World {
                 self.db_primary_unreachable(db);
             } else if self.servers[primary as usize].node.is_up() {
                 // Reconnected before promotion began: nothing to fail over.
-                self.db_node_up(db, self.dbs[db as usize].primary);
+                self.db_node_up(db, self.dbs[db].primary);
             }
         }
     }
 
     /// The database's regional monitor lost its primary (which may still
     /// be up in an isolated zone): it starts failover detection.
-    fn db_primary_unreachable(&mut self, db: u16) {
-        let primary = self.dbs[db as usize].primary;
-        let server = self.dbs[db as usize].nodes[primary as usize].server;
+    fn db_primary_unreachable(&mut self, db: DbId) {
+        let primary = self.dbs[db].primary;
+        let server = self.dbs[db].nodes[primary as usize].server;
         if self.servers[server as usize].node.is_up() {
             self.db_node_down(db, primary);
         }
     }
 
     /// The database's primary is cut off from the rest of the region.
-    pub(super) fn db_primary_isolated(&self, db: u16) -> bool {
+    pub(super) fn db_primary_isolated(&self, db: DbId) -> bool {
         if !self.gray.any_isolated {
             return false;
         }
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let primary = d.nodes[d.primary as usize].server;
         self.gray.is_isolated(self.servers[primary as usize].zone)
     }
@@ -436,7 +436,7 @@ impl World {
         if op != Op::Write || !self.db_primary_isolated(db) {
             return None;
         }
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let dest = self.attempts.get(a).dest as u16;
         let primary_zone = self.servers[d.nodes[d.primary as usize].server as usize].zone;
         let standby_across = d

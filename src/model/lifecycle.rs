@@ -238,8 +238,8 @@ impl World {
             return;
         };
         let zone = self.servers[s as usize].zone;
-        for n in 0..self.dbs[db as usize].nodes.len() {
-            let node = &self.dbs[db as usize].nodes[n];
+        for n in 0..self.dbs[db].nodes.len() {
+            let node = &self.dbs[db].nodes[n];
             if self.servers[node.server as usize].zone != zone {
                 continue;
             }

@@ -114,7 +114,7 @@ impl World {
                     return Flow::Continue;
                 }
                 let node = self.db_target_node(a, db, op);
-                let server = self.dbs[db as usize].nodes[node as usize].server;
+                let server = self.dbs[db].nodes[node as usize].server;
                 (u32::from(node), Some(self.servers[server as usize].zone))
             }
             (ComponentRef::ObjectStore(_), _) | (ComponentRef::External(_), _) => (0, None),
@@ -241,11 +241,11 @@ impl World {
             return answer;
         }
         let servers = &self.servers;
-        self.dbs[db as usize].read_node(answer, |s| servers[s as usize].node.is_up())
+        self.dbs[db].read_node(answer, |s| servers[s as usize].node.is_up())
     }
 
     fn arrive_db(&mut self, a: AttemptId, db: DbId, node: u16, op: Op) -> Flow {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let server = d.nodes[node as usize].server;
         let state = self.servers[server as usize].node;
         let is_primary = d.primary == node;
@@ -293,7 +293,7 @@ impl World {
             }
             ServerRole::DbNode { db, .. } => {
                 let write = matches!(self.current_step(a), Some((_, Op::Write)));
-                let d = &mut self.dbs[db as usize];
+                let d = &mut self.dbs[db];
                 if write {
                     let t = d.write_time.sample(&mut d.rng);
                     // Synchronous replication: the commit waits for the
@@ -356,7 +356,7 @@ impl World {
                 if matches!(self.current_step(a), Some((_, Op::Write))) {
                     // Only a split brain's old primary commits as a
                     // non-primary: on a lineage to be discarded.
-                    let divergent = self.dbs[db as usize].primary != node;
+                    let divergent = self.dbs[db].primary != node;
                     let att = self.attempts.get_mut(a);
                     att.wrote = Some(db);
                     att.wrote_divergent = divergent;

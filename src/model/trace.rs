@@ -114,7 +114,7 @@ impl World {
                 (t.name.clone(), zone_name, label)
             }
             ServerRole::DbNode { db, node } => {
-                let d = &self.dbs[db as usize];
+                let d = &self.dbs[db];
                 let k = d.nodes[..node as usize]
                     .iter()
                     .filter(|n| self.servers[n.server as usize].zone == zone)

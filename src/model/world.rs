@@ -8,6 +8,7 @@ use super::control_plane::ControlPlane;
 use super::database::Database;
 use super::event::{DbId, Event, LbId};
 use super::gray::Impairments;
+use super::id::Arena;
 use super::load_balancer::LoadBalancer;
 use super::network::Network;
 use super::object_store::ObjectStore;
@@ -78,7 +79,7 @@ pub struct World {
     pub server_roles: Vec<ServerRole>,
     pub tiers: Vec<Tier>,
     pub lbs: Vec<LoadBalancer>,
-    pub dbs: Vec<Database>,
+    pub dbs: Arena<DbId, Database>,
     pub caches: Vec<Cache>,
     pub object_stores: Vec<ObjectStore>,
     pub externals: Vec<super::external::External>,
@@ -157,7 +158,7 @@ impl World {
             server_roles: Vec::new(),
             tiers: Vec::new(),
             lbs: Vec::new(),
-            dbs: Vec::new(),
+            dbs: Arena::new(),
             caches: Vec::new(),
             object_stores: Vec::new(),
             externals: Vec::new(),

@@ -10,6 +10,7 @@ use crate::metrics::trace::{MinuteSeries, TraceSink};
 use crate::metrics::RunSummary;
 use crate::model::database::{FailoverState, Role};
 use crate::model::failure::NodeRef;
+use crate::model::id::DbId;
 use crate::model::node::{Cause, NodeState};
 use crate::model::World;
 use crate::time::SimTime;
@@ -129,7 +130,7 @@ impl Simulation<'_> {
                 .collect(),
             tiers: (0..w.tiers.len()).map(|t| tier_state(w, t)).collect(),
             load_balancers: (0..w.lbs.len()).map(|l| lb_state(w, l)).collect(),
-            databases: (0..w.dbs.len()).map(|d| db_state(w, d)).collect(),
+            databases: w.dbs.ids().map(|d| db_state(w, d)).collect(),
             caches: (0..w.caches.len()).map(|c| cache_state(w, c)).collect(),
             volumes_lost: w
                 .volumes
@@ -250,7 +251,7 @@ fn lb_state(w: &World, l: usize) -> LbState {
     }
 }
 
-fn db_state(w: &World, d: usize) -> DbState {
+fn db_state(w: &World, d: DbId) -> DbState {
     let db = &w.dbs[d];
     let now = w.now();
     let label = |n: u16| w.server_label(db.nodes[n as usize].server).2;
@@ -287,7 +288,7 @@ fn db_state(w: &World, d: usize) -> DbState {
         stale_for_s_max: 0.0,
     };
     for c in 0..callers {
-        let (node, expiry) = w.db_dns_cache[c * w.dbs.len() + d];
+        let (node, expiry) = w.db_dns_cache[c * w.dbs.len() + d.index()];
         if expiry > now && node != db.endpoint {
             dns.stale += 1;
             dns.stale_for_s_max = dns.stale_for_s_max.max(expiry.since(now).as_secs_f64());
