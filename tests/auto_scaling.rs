@@ -34,7 +34,7 @@ fn placement(sim: &Simulation) -> Vec<(String, u32)> {
                 .iter()
                 .enumerate()
                 .filter(|&(k, &s)| {
-                    asg.slots[k].state == SlotState::InService && w.servers[s as usize].zone == z
+                    asg.slots[k].state == SlotState::InService && w.servers[s].zone == z
                 })
                 .count() as u32;
             (zone.name.clone(), n)

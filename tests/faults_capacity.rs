@@ -124,7 +124,7 @@ fn a_crashed_instance_is_replaced_after_detection_launch_and_warmup() {
         );
         let tier = &sim.world.tiers[0];
         assert_eq!(tier.servers.len(), 1, "one instance in service");
-        assert!(sim.world.servers[tier.servers[0] as usize].node.is_up());
+        assert!(sim.world.servers[tier.servers[0]].node.is_up());
         ready.push(t);
         let r = sim.finish();
         let expected = 1.0 - (t - 300.0) / 1200.0;
@@ -228,14 +228,26 @@ fn an_attach_outage_holds_a_volume_restore_until_it_ends() {
     control_plane(&mut s, false, true, false);
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(799)));
-    assert!(!sim.world.servers[0].node.is_up(), "restore must wait");
+    assert!(
+        !sim.world.servers[firedrill::model::id::ServerId(0)]
+            .node
+            .is_up(),
+        "restore must wait"
+    );
     sim.run_until(at(secs(801)));
-    assert!(sim.world.servers[0].node.is_up(), "restored at the end");
+    assert!(
+        sim.world.servers[firedrill::model::id::ServerId(0)]
+            .node
+            .is_up(),
+        "restored at the end"
+    );
     // The same loss without the outage: back at 360 s.
     s.faults.pop();
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(361)));
-    assert!(sim.world.servers[0].node.is_up());
+    assert!(sim.world.servers[firedrill::model::id::ServerId(0)]
+        .node
+        .is_up());
 }
 
 #[test]
@@ -337,7 +349,7 @@ fn a_capacity_limit_sends_replacements_elsewhere_or_nowhere() {
         let k = (0..asg.slots.len())
             .find(|&k| asg.slots[k].in_service_at.is_some())
             .unwrap();
-        let server = w.tiers[0].slots[k] as usize;
+        let server = w.tiers[0].slots[k];
         assert_eq!(asg.slots[k].state, SlotState::InService);
         (w.servers[server].zone, asg.slots[k].in_service_at.unwrap())
     };

@@ -90,13 +90,22 @@ fn capacity_comes_back_when_the_fault_ends() {
     ));
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(SimTime(secs(29).as_nanos()));
-    assert_eq!(sim.world.servers[0].concurrency, 0);
+    assert_eq!(
+        sim.world.servers[firedrill::model::id::ServerId(0)].concurrency,
+        0
+    );
     assert!(
-        sim.world.servers[0].queue.len() > 800,
+        sim.world.servers[firedrill::model::id::ServerId(0)]
+            .queue
+            .len()
+            > 800,
         "≈ 9 s × 100/s queued"
     );
     sim.run_until(SimTime(secs(31).as_nanos()));
-    assert_eq!(sim.world.servers[0].concurrency, 4);
+    assert_eq!(
+        sim.world.servers[firedrill::model::id::ServerId(0)].concurrency,
+        4
+    );
     let r = sim.finish();
     assert_eq!(r.requests.failed, 0);
     // The oldest queued request waited the whole 10 s window.

@@ -118,7 +118,7 @@ fn delete_on_termination(world: &World, node: NodeRef) -> Option<String> {
     let NodeRef::Server(s) = node else {
         return None;
     };
-    let ServerRole::Instance { tier, .. } = world.server_roles[s as usize] else {
+    let ServerRole::Instance { tier, .. } = world.server_roles[s] else {
         return None;
     };
     Some(
@@ -146,7 +146,7 @@ fn state(world: &World, node: NodeRef) -> Option<String> {
 /// attached to).
 fn owner(world: &World, node: NodeRef) -> Option<usize> {
     let r = match node {
-        NodeRef::Server(s) => match world.server_roles[s as usize] {
+        NodeRef::Server(s) => match world.server_roles[s] {
             ServerRole::Instance { tier, .. } => ComponentRef::Tier(tier),
             ServerRole::DbNode { db, .. } => ComponentRef::Db(db),
         },
@@ -181,7 +181,7 @@ fn multi_az(world: &World, node: NodeRef) -> Option<String> {
     let NodeRef::Server(s) = node else {
         return None;
     };
-    let ServerRole::DbNode { db, .. } = world.server_roles[s as usize] else {
+    let ServerRole::DbNode { db, .. } = world.server_roles[s] else {
         return None;
     };
     let standby = world.dbs[db].nodes.iter().any(|n| n.role == Role::Standby);
@@ -192,7 +192,7 @@ fn role(world: &World, node: NodeRef) -> Option<String> {
     let NodeRef::Server(s) = node else {
         return None;
     };
-    let ServerRole::DbNode { db, node } = world.server_roles[s as usize] else {
+    let ServerRole::DbNode { db, node } = world.server_roles[s] else {
         return None;
     };
     let role = match world.dbs[db].nodes[node as usize].role {

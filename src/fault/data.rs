@@ -223,7 +223,7 @@ pub(crate) fn db_node_candidates(
     let all = target::candidates(world, &config.target, TargetKind::Database).unwrap_or_default();
     all.into_iter()
         .filter_map(|c| match c.node {
-            NodeRef::Server(s) => match world.server_roles[s as usize] {
+            NodeRef::Server(s) => match world.server_roles[s] {
                 ServerRole::DbNode { db, node } => Some((db, node)),
                 ServerRole::Instance { .. } => None,
             },

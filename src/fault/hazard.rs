@@ -436,7 +436,7 @@ fn trace_random_zone(
 pub(crate) fn node_zone(world: &World, node: NodeRef) -> usize {
     use crate::model::volume::VolumeOwner;
     match node {
-        NodeRef::Server(s) => world.servers[s as usize].zone,
+        NodeRef::Server(s) => world.servers[s].zone,
         NodeRef::CacheNode { cache, node } => {
             world.caches[cache as usize].nodes[node as usize].zone
         }
@@ -446,7 +446,7 @@ pub(crate) fn node_zone(world: &World, node: NodeRef) -> usize {
                 VolumeOwner::Instance(s) => s,
                 VolumeOwner::DbNode { db, node } => world.dbs[db].nodes[node as usize].server,
             };
-            world.servers[server as usize].zone
+            world.servers[server].zone
         }
     }
 }
@@ -468,7 +468,7 @@ pub(crate) fn implied_kind(world: &World, c: &RandomFailureConfig) -> TargetKind
 
 fn default_repair(world: &World, node: NodeRef) -> Option<Dist> {
     match node {
-        NodeRef::Server(s) => match world.server_roles[s as usize] {
+        NodeRef::Server(s) => match world.server_roles[s] {
             ServerRole::DbNode { db, .. } => Some(world.dbs[db].restart_time),
             ServerRole::Instance { .. } => None,
         },

@@ -97,7 +97,7 @@ pub fn candidates(
                     continue;
                 }
                 for (k, &s) in tier.servers.iter().enumerate() {
-                    let z = world.servers[s as usize].zone;
+                    let z = world.servers[s].zone;
                     if in_zone(z) {
                         out.push(Candidate {
                             node: NodeRef::Server(s),
@@ -115,7 +115,7 @@ pub fn candidates(
                     continue;
                 }
                 for (n, node) in db.nodes.iter().enumerate() {
-                    let z = world.servers[node.server as usize].zone;
+                    let z = world.servers[node.server].zone;
                     if in_zone(z) {
                         out.push(Candidate {
                             node: NodeRef::Server(node.server),
@@ -170,7 +170,7 @@ pub fn candidates(
         TargetKind::Volume => {
             for (v, vol) in world.volumes.iter().enumerate() {
                 let (owner_component, server) = match vol.owner {
-                    VolumeOwner::Instance(s) => match world.server_roles[s as usize] {
+                    VolumeOwner::Instance(s) => match world.server_roles[s] {
                         ServerRole::Instance { tier, .. } => (ComponentRef::Tier(tier), s),
                         ServerRole::DbNode { db, .. } => (ComponentRef::Db(db), s),
                     },
@@ -182,7 +182,7 @@ pub fn candidates(
                 if component.is_some_and(|c| c != owner_component) || !tagged(owner_component) {
                     continue;
                 }
-                if in_zone(world.servers[server as usize].zone) {
+                if in_zone(world.servers[server].zone) {
                     out.push(Candidate {
                         node: NodeRef::Volume(v as u32),
                         label: vol.name.clone(),

@@ -32,6 +32,7 @@ use crate::fault::preview::{self, PreviewEnd};
 use crate::fault::{schedule, target, FaultError};
 use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
+use crate::model::id::{DbId, ServerId};
 use crate::model::world::{ComponentRef, World};
 use crate::rng::{stream, SimRng};
 use crate::time::{SimDuration, SimTime};
@@ -115,9 +116,7 @@ impl Hazards {
     pub fn repair(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, i: usize) {
         let p = &mut self.processes[i];
         match p.subject {
-            Subject::Node(NodeRef::Server(s)) => {
-                infra.server_up(e, s as usize, infra::RANDOM_CRASH)
-            }
+            Subject::Node(NodeRef::Server(s)) => infra.server_up(e, s, infra::RANDOM_CRASH),
             Subject::Node(_) => {}
             Subject::Zone(z) => {
                 if std::mem::take(&mut p.zone_dark) {
@@ -203,7 +202,7 @@ impl Hazards {
 
     pub fn burst_repair(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, member: u32) {
         if let (NodeRef::Server(s), _) = self.members[member as usize] {
-            infra.server_up(e, s as usize, infra::BURST);
+            infra.server_up(e, s, infra::BURST);
         }
         self.free_members.push(member);
     }
@@ -220,7 +219,7 @@ fn fail_node(
     mode: DownMode,
 ) {
     match node {
-        NodeRef::Server(s) => infra.server_down(e, s as usize, cause, mode),
+        NodeRef::Server(s) => infra.server_down(e, s, cause, mode),
         NodeRef::Volume(v) => infra.volume_lost(e, v as usize, repair),
         NodeRef::CacheNode { cache, node } => {
             infra.cache_node_lost(e, cache as usize, node as usize, repair)
@@ -232,7 +231,7 @@ fn fail_node(
 
 /// What a started scripted action changed, so its end can undo it.
 enum Applied {
-    Servers(Vec<usize>, u8),
+    Servers(Vec<ServerId>, u8),
     Zone(usize),
     Blocked(Vec<usize>),
     Load(f64),
@@ -321,12 +320,12 @@ impl Scripted {
             start: e.now(),
             end,
         });
-        let servers = |kind| -> Vec<usize> {
+        let servers = |kind| -> Vec<ServerId> {
             let mut r = stream(self.seed, &format!("fault/{}", c.id));
             schedule::chosen(world, c, kind, &mut r)
                 .into_iter()
                 .filter_map(|cand| match cand.node {
-                    NodeRef::Server(s) => Some(s as usize),
+                    NodeRef::Server(s) => Some(s),
                     _ => None,
                 })
                 .collect()
@@ -352,7 +351,7 @@ impl Scripted {
                 let mut failed = Vec::new();
                 for d in dbs {
                     let db = &infra.dbs[d.index()];
-                    let s = db.servers[db.primary] as usize;
+                    let s = db.servers[db.primary];
                     infra.server_down(e, s, infra::PRIMARY_FAILURE, DownMode::Refuse);
                     failed.push(s);
                     if end.is_none() {
@@ -365,7 +364,7 @@ impl Scripted {
             FaultAction::FailoverFailure { .. } => {
                 let dbs: Vec<usize> = schedule::databases(world, c, &mut rng)
                     .into_iter()
-                    .map(crate::model::id::DbId::index)
+                    .map(DbId::index)
                     .collect();
                 for &d in &dbs {
                     infra.dbs[d].blocked += 1;

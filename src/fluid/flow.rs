@@ -196,7 +196,7 @@ fn live_replicas(infra: &Infra, d: usize) -> usize {
     (0..db.servers.len())
         .filter(|&n| {
             db.roles[n] == crate::model::database::Role::Replica
-                && infra.servers[db.servers[n] as usize].is_up()
+                && infra.servers[db.servers[n]].is_up()
         })
         .count()
 }
@@ -206,7 +206,7 @@ fn routed_alive(infra: &Infra, t: usize) -> usize {
     infra.tiers[t]
         .slots
         .iter()
-        .filter(|&&s| infra.servers[s as usize].is_up())
+        .filter(|&&s| infra.servers[s].is_up())
         .count()
 }
 
@@ -415,10 +415,10 @@ fn shed(ctx: &Ctx, w: &mut Walk, station: &Station) {
 fn db_failures(ctx: &Ctx, infra: &Infra, d: usize, gate: f64, w: &mut Walk) {
     let internal_s = INTERNAL_CONNECT_TIMEOUT.as_secs_f64();
     let db = &infra.dbs[d];
-    let primary = &infra.servers[db.servers[db.primary] as usize];
+    let primary = &infra.servers[db.servers[db.primary]];
     if db.endpoint_stale {
         // Half of the callers still hold the old answer on average.
-        let old = &infra.servers[db.servers[db.previous_primary] as usize];
+        let old = &infra.servers[db.servers[db.previous_primary]];
         if old.is_up() {
             w.fail(0.5 * gate, ErrorCause::StaleDns, 0.0);
         } else {

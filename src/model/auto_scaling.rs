@@ -218,7 +218,7 @@ impl World {
             })
             .collect();
         for k in unhealthy {
-            let preferred = self.servers[self.slot_server(tier, k) as usize].zone;
+            let preferred = self.servers[self.slot_server(tier, k)].zone;
             let Some(zone) = self.launch_zone(tier, Some(k), preferred, false) else {
                 return;
             };
@@ -274,7 +274,7 @@ impl World {
                     .filter(|&k| {
                         asg.slots[k].state == SlotState::InService
                             && !asg.slots[k].rebalancing
-                            && self.servers[self.slot_server(tier, k) as usize].zone == zone
+                            && self.servers[self.slot_server(tier, k)].zone == zone
                     })
                     .collect()
             };
@@ -298,7 +298,7 @@ impl World {
                     .filter(|&k| {
                         asg.slots[k].state == SlotState::InService
                             && !asg.slots[k].rebalancing
-                            && self.servers[self.slot_server(tier, k) as usize].zone == z
+                            && self.servers[self.slot_server(tier, k)].zone == z
                     })
                     .count() as u32;
                 (n, z)
@@ -366,10 +366,7 @@ impl World {
 
     fn asg_instance_healthy(&self, tier: u16, k: usize) -> bool {
         let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
-        if !self.servers[self.slot_server(tier, k) as usize]
-            .node
-            .is_up()
-        {
+        if !self.servers[self.slot_server(tier, k)].node.is_up() {
             return false;
         }
         asg.config.health_check == AsgHealthCheck::Ec2
@@ -426,7 +423,7 @@ impl World {
             let mut free = false;
             let mut count = 0u32;
             for (k, slot) in asg.slots.iter().enumerate() {
-                if self.servers[self.slot_server(tier, k) as usize].zone != z {
+                if self.servers[self.slot_server(tier, k)].zone != z {
                     continue;
                 }
                 if slot.state == SlotState::Free || Some(k) == replacing {
@@ -459,7 +456,7 @@ impl World {
         }
         asg.slots[k].state = SlotState::Free;
         asg.slots[k].rebalancing = false;
-        let zone = self.servers[server as usize].zone;
+        let zone = self.servers[server].zone;
         t.servers.retain(|&s| s != server);
         t.by_zone[zone].retain(|&s| s != server);
         for lb in asg.lbs.clone() {
@@ -501,7 +498,7 @@ impl World {
         let slots = self.tiers[tier as usize].slots.clone();
         let asg = self.tiers[tier as usize].asg.as_mut().expect("checked");
         let Some(k) = (0..slots.len()).find(|&k| {
-            asg.slots[k].state == SlotState::Free && self.servers[slots[k] as usize].zone == zone
+            asg.slots[k].state == SlotState::Free && self.servers[slots[k]].zone == zone
         }) else {
             return;
         };
@@ -514,7 +511,7 @@ impl World {
         let ready = boot + asg.config.warmup;
         self.control_plane.took_capacity(zone);
         let server = slots[k];
-        self.servers[server as usize].node.reset_for_launch();
+        self.servers[server].node.reset_for_launch();
         // A new instance gets a new volume.
         for v in &mut self.volumes {
             if v.owner == VolumeOwner::Instance(server) && v.lost {
@@ -542,7 +539,7 @@ impl World {
         slot.grace_until = now + asg.config.grace_period;
         slot.in_service_at = Some(now);
         asg.launching -= 1;
-        let zone = self.servers[server as usize].zone;
+        let zone = self.servers[server].zone;
         let at = t.servers.partition_point(|&s| s < server);
         t.servers.insert(at, server);
         let at = t.by_zone[zone].partition_point(|&s| s < server);
@@ -558,12 +555,11 @@ impl World {
 
     /// The (tier, slot) of a server in a tier with a group.
     pub fn asg_slot_of(&self, server: ServerId) -> Option<(u16, usize)> {
-        let super::world::ServerRole::Instance { tier, .. } = self.server_roles[server as usize]
-        else {
+        let super::world::ServerRole::Instance { tier, .. } = self.server_roles[server] else {
             return None;
         };
         let asg = self.tiers[tier as usize].asg.as_ref()?;
-        let k = server.checked_sub(asg.first_server)? as usize;
+        let k = server.0.checked_sub(asg.first_server.0)? as usize;
         (k < asg.slots.len()).then_some((tier, k))
     }
 

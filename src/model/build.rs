@@ -71,7 +71,7 @@ impl World {
                         servers.push(sid);
                         by_zone[zone].push(sid);
                     } else {
-                        self.servers[sid as usize]
+                        self.servers[sid]
                             .node
                             .set(Cause::NotRunning, DownMode::Refuse);
                     }
@@ -120,7 +120,7 @@ impl World {
                     let targets = self.tiers[t as usize]
                         .slots
                         .iter()
-                        .map(|&s| (s, self.servers[s as usize].zone))
+                        .map(|&s| (s, self.servers[s].zone))
                         .collect();
                     self.lbs.push(LoadBalancer::new(
                         c.name.clone(),
@@ -208,9 +208,7 @@ impl World {
                         });
                     }
                     if let Some(h) = host {
-                        if let ServerRole::Instance { hosts, .. } =
-                            &mut self.server_roles[h as usize]
-                        {
+                        if let ServerRole::Instance { hosts, .. } = &mut self.server_roles[h] {
                             *hosts = Some(db_id);
                         }
                     }
@@ -298,9 +296,8 @@ impl World {
     }
 
     fn add_server(&mut self, server: Server, role: ServerRole) -> ServerId {
-        self.servers.push(server);
         self.server_roles.push(role);
-        (self.servers.len() - 1) as ServerId
+        self.servers.push(server)
     }
 
     fn add_volume(&mut self, name: String, owner: VolumeOwner, config: &VolumeConfig) -> VolumeId {

@@ -40,6 +40,7 @@
 
 use super::database::Point;
 use super::event::{AttemptId, CacheId, DbId, ErrorCause, Event, ServerId, VolumeId};
+use super::id::Arena;
 use super::volume::VolumeOwner;
 use super::world::World;
 use crate::config::DownMode;
@@ -133,7 +134,7 @@ impl World {
     /// Starts (`true`) or ends a stall of the volume's I/O. At the end, the
     /// services that finished during it complete.
     pub fn volume_io_stall(&mut self, v: VolumeId, on: bool) {
-        let s = self.volume_server(v) as usize;
+        let s = self.volume_server(v);
         let io = &mut self.servers[s].io;
         if on {
             io.stalls += 1;
@@ -148,7 +149,7 @@ impl World {
                 SimDuration::ZERO,
                 Event::ServiceDone {
                     attempt,
-                    server: s as ServerId,
+                    server: s,
                     incarnation,
                 },
             );
@@ -157,7 +158,7 @@ impl World {
 
     /// Starts (`Some(fraction)`) or ends a degraded-throughput episode.
     pub fn volume_degraded(&mut self, v: VolumeId, fraction: f64, on: bool) {
-        let s = self.volume_server(v) as usize;
+        let s = self.volume_server(v);
         let slowdowns = &mut self.servers[s].io.slowdowns;
         let factor = 1.0 / fraction;
         if on {
@@ -175,7 +176,7 @@ impl World {
             return;
         }
         vol.corrupted_at = Some(now);
-        let s = self.volume_server(v) as usize;
+        let s = self.volume_server(v);
         self.servers[s].io.corrupt = Some(v);
     }
 
@@ -187,7 +188,7 @@ impl World {
         server: ServerId,
         incarnation: u32,
     ) -> bool {
-        let io = &mut self.servers[server as usize].io;
+        let io = &mut self.servers[server].io;
         if io.stalls > 0 {
             io.parked.push((a, incarnation));
             return true;
@@ -195,13 +196,13 @@ impl World {
         let Some(v) = io.corrupt else {
             return false;
         };
-        if let super::world::ServerRole::DbNode { .. } = self.server_roles[server as usize] {
+        if let super::world::ServerRole::DbNode { .. } = self.server_roles[server] {
             if !self.is_read_step(a) {
                 return false; // writes do not read the bad blocks
             }
         }
-        self.servers[server as usize].io.corrupt = None;
-        self.servers[server as usize].release(incarnation);
+        self.servers[server].io.corrupt = None;
+        self.servers[server].release(incarnation);
         self.fail_attempt(a, ErrorCause::InFlightLost);
         self.volume_lost(v, None);
         true
@@ -231,12 +232,13 @@ impl World {
     /// was nobody to promote.
     pub fn split_brain_start(&mut self, db: DbId) -> bool {
         let now = self.now();
-        let servers_up: Vec<bool> = self.servers.iter().map(|s| s.node.is_up()).collect();
+        let servers_up: Arena<ServerId, bool> =
+            self.servers.iter().map(|s| s.node.is_up()).collect();
         let d = &mut self.dbs[db];
-        if d.faults.split.is_some() || !servers_up[d.nodes[d.primary as usize].server as usize] {
+        if d.faults.split.is_some() || !servers_up[d.nodes[d.primary as usize].server] {
             return false;
         }
-        let Some((candidate, lag)) = d.pick_candidate(|s| servers_up[s as usize]) else {
+        let Some((candidate, lag)) = d.pick_candidate(|s| servers_up[s]) else {
             return false;
         };
         let old = d.primary;
@@ -262,7 +264,7 @@ impl World {
         let now = self.now();
         let d = &mut self.dbs[db];
         let primary = d.nodes[d.primary as usize].server;
-        if !self.servers[primary as usize].node.is_up() {
+        if !self.servers[primary].node.is_up() {
             return;
         }
         if d.pending_loss.is_none() {

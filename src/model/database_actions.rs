@@ -109,7 +109,7 @@ impl World {
         let servers = &self.servers;
         let d = &self.dbs[db];
         let reader = d.nodes.iter().any(|n| {
-            let up = servers[n.server as usize].node.is_up();
+            let up = servers[n.server].node.is_up();
             up && (n.role == Role::Standby
                 || (n.role == Role::Replica && d.failover.promote_replicas))
         });
@@ -126,10 +126,10 @@ impl World {
     /// `PromoteReadReplica` on replica `node`.
     pub fn db_replica_promotion(&mut self, db: DbId, node: u16) -> Result<(), String> {
         let server = self.dbs[db].nodes[node as usize].server;
-        let up = self.servers[server as usize].node.is_up();
+        let up = self.servers[server].node.is_up();
         let d = &self.dbs[db];
         // A dead source sent nothing after its death.
-        let source_up = self.servers[d.nodes[d.primary as usize].server as usize]
+        let source_up = self.servers[d.nodes[d.primary as usize].server]
             .node
             .is_up();
         let now = if source_up {
@@ -178,7 +178,7 @@ impl World {
         let d = &self.dbs[db];
         let server = d.nodes[d.primary as usize].server;
         let busy = d.actions.rebooting.is_some() || d.actions.forced;
-        if busy || !self.servers[server as usize].node.is_up() {
+        if busy || !self.servers[server].node.is_up() {
             return Err(format!(
                 "InvalidDBInstanceState: `{}` is not available (its primary is down or rebooting)",
                 d.name

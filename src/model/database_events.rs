@@ -3,8 +3,9 @@
 //! `database.rs`).
 
 use super::database::{FailoverState, Role};
-use super::event::{DbId, Event};
+use super::event::{DbId, Event, ServerId};
 use super::failure::NodeRef;
+use super::id::Arena;
 use super::node::Cause;
 use crate::config::DownMode;
 use crate::time::{SimDuration, SimTime};
@@ -12,7 +13,7 @@ use crate::time::{SimDuration, SimTime};
 impl super::World {
     fn db_server_up(&self, db: DbId, node: u16) -> bool {
         let s = self.dbs[db].nodes[node as usize].server;
-        self.servers[s as usize].node.is_up()
+        self.servers[s].node.is_up()
     }
 
     pub(super) fn db_node_down(&mut self, db: DbId, node: u16) {
@@ -96,14 +97,14 @@ impl super::World {
             return;
         }
         // A node in an isolated zone cannot be promoted (model/gray.rs).
-        let servers_up: Vec<bool> = self
+        let servers_up: Arena<ServerId, bool> = self
             .servers
             .iter()
             .map(|s| s.node.is_up() && !self.gray.is_isolated(s.zone))
             .collect();
         let d = &mut self.dbs[db];
-        let forced = d.pick_forced(|s| servers_up[s as usize]);
-        match forced.or_else(|| d.pick_candidate(|s| servers_up[s as usize])) {
+        let forced = d.pick_forced(|s| servers_up[s]);
+        match forced.or_else(|| d.pick_candidate(|s| servers_up[s])) {
             None => {
                 d.failover_state = FailoverState::Idle;
                 d.log.unpin();
@@ -192,7 +193,7 @@ impl super::World {
         self.trace(|w| {
             let d = &w.dbs[db];
             let s = d.nodes[node as usize].server;
-            let zone = w.servers[s as usize].zone;
+            let zone = w.servers[s].zone;
             let label = w.server_label(s).2;
             crate::metrics::trace::TraceEvent::new(w.now(), event, d.name.clone())
                 .zone(w.zone_name(zone))
@@ -232,7 +233,7 @@ impl super::World {
         let server = self.dbs[db].nodes[primary as usize].server;
         self.set_down(NodeRef::Server(server), Cause::Crash, mode);
         if let Some(after) = repair {
-            let incarnation = self.servers[server as usize].node.incarnation;
+            let incarnation = self.servers[server].node.incarnation;
             self.engine.schedule_after(
                 after,
                 Event::DbNodeRepaired {
@@ -246,7 +247,7 @@ impl super::World {
 
     pub(super) fn on_db_node_repaired(&mut self, db: DbId, node: u16, incarnation: u32) {
         let server = self.dbs[db].nodes[node as usize].server;
-        if self.servers[server as usize].node.incarnation == incarnation {
+        if self.servers[server].node.incarnation == incarnation {
             self.clear_down(NodeRef::Server(server), Cause::Crash);
         }
     }

@@ -6,8 +6,7 @@ pub use crate::metrics::ErrorCause;
 /// Typed indices into the world's arenas.
 pub type RequestId = u32;
 pub type AttemptId = u32;
-pub type ServerId = u32;
-pub use super::id::DbId;
+pub use super::id::{DbId, ServerId};
 pub type LbId = u16;
 pub type CacheId = u16;
 pub type VolumeId = u32;

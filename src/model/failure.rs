@@ -29,7 +29,7 @@ const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
 impl World {
     fn node_state_mut(&mut self, node: NodeRef) -> &mut NodeState {
         match node {
-            NodeRef::Server(s) => &mut self.servers[s as usize].node,
+            NodeRef::Server(s) => &mut self.servers[s].node,
             NodeRef::CacheNode { cache, node } => {
                 &mut self.caches[cache as usize].nodes[node as usize].node
             }
@@ -40,7 +40,7 @@ impl World {
 
     pub fn node_is_up(&self, node: NodeRef) -> bool {
         match node {
-            NodeRef::Server(s) => self.servers[s as usize].node.is_up(),
+            NodeRef::Server(s) => self.servers[s].node.is_up(),
             NodeRef::CacheNode { cache, node } => self.caches[cache as usize].nodes[node as usize]
                 .node
                 .is_up(),
@@ -100,9 +100,11 @@ impl World {
     /// Every server, cache node and load-balancer node in `zone`, in a
     /// fixed order.
     pub fn nodes_in_zone(&self, zone: ZoneIndex) -> Vec<NodeRef> {
-        let mut nodes: Vec<NodeRef> = (0..self.servers.len())
+        let mut nodes: Vec<NodeRef> = self
+            .servers
+            .ids()
             .filter(|&s| self.servers[s].zone == zone)
-            .map(|s| NodeRef::Server(s as ServerId))
+            .map(NodeRef::Server)
             .collect();
         for (c, cache) in self.caches.iter().enumerate() {
             for (n, node) in cache.nodes.iter().enumerate() {
@@ -158,7 +160,7 @@ impl World {
     fn track_up(&mut self, node: NodeRef, up: bool) {
         let now = self.now();
         let (kind, tier) = match node {
-            NodeRef::Server(s) => match self.server_roles[s as usize] {
+            NodeRef::Server(s) => match self.server_roles[s] {
                 ServerRole::Instance { tier, .. } => (NodeKind::Instance, Some(tier)),
                 ServerRole::DbNode { .. } => (NodeKind::DatabaseNode, None),
             },
@@ -173,17 +175,17 @@ impl World {
         self.track_up(node, false);
         match node {
             NodeRef::Server(s) => {
-                for attempt in self.servers[s as usize].drain() {
+                for attempt in self.servers[s].drain() {
                     self.fail_attempt(attempt, ErrorCause::InFlightLost);
                 }
-                match self.server_roles[s as usize] {
+                match self.server_roles[s] {
                     ServerRole::Instance {
                         hosts: Some(db), ..
                     } => {
-                        let mode = self.servers[s as usize].node.mode();
+                        let mode = self.servers[s].node.mode();
                         for n in 0..self.dbs[db].nodes.len() {
                             let server = self.dbs[db].nodes[n].server;
-                            if self.servers[server as usize].zone == self.servers[s as usize].zone {
+                            if self.servers[server].zone == self.servers[s].zone {
                                 self.set_down(NodeRef::Server(server), Cause::Host, mode);
                             }
                         }
@@ -201,7 +203,7 @@ impl World {
     fn came_up(&mut self, node: NodeRef) {
         self.track_up(node, true);
         match node {
-            NodeRef::Server(s) => match self.server_roles[s as usize] {
+            NodeRef::Server(s) => match self.server_roles[s] {
                 ServerRole::Instance {
                     hosts: Some(db), ..
                 } => {
@@ -358,7 +360,7 @@ impl World {
         let server = d.nodes[node as usize].server;
         // Only the primary's copy holds the latest data; a snapshot of a
         // lost or unavailable volume cannot start.
-        if vol.lost || d.primary != node || !self.servers[server as usize].node.is_up() {
+        if vol.lost || d.primary != node || !self.servers[server].node.is_up() {
             return;
         }
         let incarnation = vol.incarnation;
@@ -424,7 +426,7 @@ impl World {
         self.engine.schedule_after(every, Event::LogUpload { db });
         let server = d.nodes[d.primary as usize].server;
         // `backup_not_uploaded`: the logs are written but never arrive.
-        if self.servers[server as usize].node.is_up() && d.faults.uploads_failing == 0 {
+        if self.servers[server].node.is_up() && d.faults.uploads_failing == 0 {
             let now = self.now();
             let d = &mut self.dbs[db];
             d.log.log_point = d.log.now_point(now);
@@ -468,7 +470,7 @@ impl World {
         self.engine
             .schedule_after(hc.interval, Event::HealthCheck { lb, target });
         let server = b.targets[target as usize];
-        let state = self.servers[server as usize].node;
+        let state = self.servers[server].node;
         let reach = match state.is_up() {
             true => self.health_check_cut(lb, server),
             false => Some(state.mode()),

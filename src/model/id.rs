@@ -155,6 +155,14 @@ impl<I: Id, T> Arena<I, T> {
             .map(|(k, item)| (I::from_index(k), item))
     }
 
+    /// Grows or shrinks to `len` items, filling with `value`.
+    pub fn resize(&mut self, len: usize, value: T)
+    where
+        T: Clone,
+    {
+        self.items.resize(len, value);
+    }
+
     pub fn as_slice(&self) -> &[T] {
         &self.items
     }

@@ -155,7 +155,7 @@ impl Attempt {
             step: 0,
             zone: None,
             chosen: None,
-            held: [(0, 0); MAX_HELD],
+            held: [(ServerId(0), 0); MAX_HELD],
             held_len: 0,
             cache_missed: false,
             wrote: None,

@@ -216,7 +216,7 @@ impl World {
         let mut n = 0u32;
         let mut admitted = 0u64;
         for (k, &s) in t.slots.iter().enumerate() {
-            let server = &self.servers[s as usize];
+            let server = &self.servers[s];
             admitted += server.admitted;
             if asg.slots[k].state != SlotState::InService {
                 continue;

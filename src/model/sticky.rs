@@ -57,7 +57,7 @@ use crate::rng::{stream, SimRng};
 use crate::time::{SimDuration, SimTime};
 
 const NO_TARGET: u16 = u16::MAX;
-const NO_HOME: ServerId = ServerId::MAX;
+const NO_HOME: ServerId = ServerId(u32::MAX);
 
 /// One session's cookie at one load balancer, and where its state lives.
 #[derive(Clone, Copy, Debug)]
@@ -204,15 +204,14 @@ impl World {
         let binding = &mut table.bindings[slot];
         binding.target = t;
         binding.expires = now + config.duration;
-        let s = &self.servers[server as usize];
+        let s = &self.servers[server];
         if table.local_state[column as usize] && s.node.is_up() {
             // A request to a dead instance fails and builds no state: the
             // loss, if any, shows at the next request that lands.
             let incarnation = s.node.incarnation;
             let home = binding.home;
             if home != NO_HOME && (home != server || binding.home_incarnation != incarnation) {
-                let restarted =
-                    self.servers[home as usize].node.incarnation != binding.home_incarnation;
+                let restarted = self.servers[home].node.incarnation != binding.home_incarnation;
                 if measured {
                     if valid || restarted {
                         table.counts.lost_state_target_failed += 1;

@@ -100,15 +100,15 @@ impl World {
     /// component, its zone and its position among that component's
     /// servers in the zone; `db-b` for database nodes).
     pub fn server_label(&self, s: ServerId) -> (String, String, String) {
-        let zone = self.servers[s as usize].zone;
+        let zone = self.servers[s].zone;
         let zone_name = self.zones[zone].name.clone();
-        match self.server_roles[s as usize] {
+        match self.server_roles[s] {
             ServerRole::Instance { tier, .. } => {
                 let t = &self.tiers[tier as usize];
                 let k = t
                     .slots
                     .iter()
-                    .filter(|&&o| o < s && self.servers[o as usize].zone == zone)
+                    .filter(|&&o| o < s && self.servers[o].zone == zone)
                     .count();
                 let label = format!("{}-{}-{}", t.name, zone_name, k + 1);
                 (t.name.clone(), zone_name, label)
@@ -117,7 +117,7 @@ impl World {
                 let d = &self.dbs[db];
                 let k = d.nodes[..node as usize]
                     .iter()
-                    .filter(|n| self.servers[n.server as usize].zone == zone)
+                    .filter(|n| self.servers[n.server].zone == zone)
                     .count();
                 let label = format!("{}-{}-{}", d.name, zone_name, k + 1);
                 (d.name.clone(), zone_name, label)
@@ -185,7 +185,7 @@ impl World {
 
     fn node_mode(&self, node: NodeRef) -> crate::config::DownMode {
         match node {
-            NodeRef::Server(s) => self.servers[s as usize].node.mode(),
+            NodeRef::Server(s) => self.servers[s].node.mode(),
             NodeRef::CacheNode { cache, node } => {
                 self.caches[cache as usize].nodes[node as usize].node.mode()
             }

@@ -6,7 +6,7 @@ use super::cache::Cache;
 use super::client::Client;
 use super::control_plane::ControlPlane;
 use super::database::Database;
-use super::event::{DbId, Event, LbId};
+use super::event::{DbId, Event, LbId, ServerId};
 use super::gray::Impairments;
 use super::id::Arena;
 use super::load_balancer::LoadBalancer;
@@ -75,8 +75,8 @@ pub struct World {
     /// Each component's catalog preset, as written (target filters).
     pub component_presets: Vec<Option<String>>,
     pub classes: Vec<Class>,
-    pub servers: Vec<Server>,
-    pub server_roles: Vec<ServerRole>,
+    pub servers: Arena<ServerId, Server>,
+    pub server_roles: Arena<ServerId, ServerRole>,
     pub tiers: Vec<Tier>,
     pub lbs: Vec<LoadBalancer>,
     pub dbs: Arena<DbId, Database>,
@@ -154,8 +154,8 @@ impl World {
             component_tags: model.components.iter().map(|c| c.tags.clone()).collect(),
             component_presets: model.components.iter().map(|c| c.preset.clone()).collect(),
             classes: Vec::new(),
-            servers: Vec::new(),
-            server_roles: Vec::new(),
+            servers: Arena::new(),
+            server_roles: Arena::new(),
             tiers: Vec::new(),
             lbs: Vec::new(),
             dbs: Arena::new(),

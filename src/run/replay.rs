@@ -59,8 +59,8 @@ impl Simulation<'_> {
                 add(c, z, lb.nodes[n].node.is_up());
             }
         }
-        for s in 0..w.servers.len() {
-            let (c, z, _) = w.server_label(s as u32);
+        for s in w.servers.ids() {
+            let (c, z, _) = w.server_label(s);
             add(c, z, w.servers[s].node.is_up());
         }
         for (ci, cache) in w.caches.iter().enumerate() {
@@ -171,7 +171,7 @@ fn tier_state(w: &World, t: usize) -> TierState {
     let tier = &w.tiers[t];
     let mut zones: Vec<TierZone> = Vec::new();
     for &s in &tier.slots {
-        let server = &w.servers[s as usize];
+        let server = &w.servers[s];
         let zone = w.zones[server.zone].name.clone();
         let i = match zones.iter().position(|z| z.zone == zone) {
             Some(i) => i,
@@ -256,7 +256,7 @@ fn db_state(w: &World, d: DbId) -> DbState {
     let now = w.now();
     let label = |n: u16| w.server_label(db.nodes[n as usize].server).2;
     let primary_server = db.nodes[db.primary as usize].server;
-    let primary_up = w.servers[primary_server as usize].node.is_up();
+    let primary_up = w.servers[primary_server].node.is_up();
     let failover = match db.failover_state {
         FailoverState::Idle => "idle".to_string(),
         FailoverState::Detecting => "detecting".to_string(),
@@ -267,10 +267,7 @@ fn db_state(w: &World, d: DbId) -> DbState {
         .nodes
         .iter()
         .map(|n| DbNodeView {
-            node: node_view(
-                w.server_label(n.server).2,
-                &w.servers[n.server as usize].node,
-            ),
+            node: node_view(w.server_label(n.server).2, &w.servers[n.server].node),
             role: match n.role {
                 Role::Primary => "primary",
                 Role::Standby => "standby",
@@ -296,8 +293,8 @@ fn db_state(w: &World, d: DbId) -> DbState {
     }
     let (mut in_flight, mut queued) = (0, 0);
     for n in &db.nodes {
-        in_flight += w.servers[n.server as usize].busy;
-        queued += w.servers[n.server as usize].queue.len() as u32;
+        in_flight += w.servers[n.server].busy;
+        queued += w.servers[n.server].queue.len() as u32;
     }
     DbState {
         name: db.name.clone(),
