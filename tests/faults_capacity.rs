@@ -95,7 +95,10 @@ fn control_plane(s: &mut ScenarioConfig, launch: bool, attach: bool, dns: bool) 
 /// When the group's replacement (the slot that was not in service at the
 /// start) came into service, in seconds.
 fn replacement_in_service_s(sim: &Simulation) -> Option<f64> {
-    let asg = sim.world.tiers[0].asg.as_ref().unwrap();
+    let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+        .asg
+        .as_ref()
+        .unwrap();
     asg.slots
         .iter()
         .filter_map(|s| s.in_service_at)
@@ -122,7 +125,7 @@ fn a_crashed_instance_is_replaced_after_detection_launch_and_warmup() {
             (390.0..=450.0).contains(&t),
             "seed {seed}: in service at {t}"
         );
-        let tier = &sim.world.tiers[0];
+        let tier = &sim.world.tiers[firedrill::model::id::TierId(0)];
         assert_eq!(tier.servers.len(), 1, "one instance in service");
         assert!(sim.world.servers[tier.servers[0]].node.is_up());
         ready.push(t);
@@ -159,7 +162,10 @@ fn a_new_target_needs_one_passing_check_before_traffic() {
         crash_one(&mut s, secs(300));
         let mut sim = Simulation::new(&m, &s, seed).unwrap();
         sim.run_until(at(secs(800)));
-        let asg = sim.world.tiers[0].asg.as_ref().unwrap();
+        let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+            .asg
+            .as_ref()
+            .unwrap();
         let k = (0..asg.slots.len())
             .find(|&k| asg.slots[k].in_service_at.is_some())
             .unwrap();
@@ -345,11 +351,14 @@ fn a_capacity_limit_sends_replacements_elsewhere_or_nowhere() {
         let mut sim = Simulation::new(&m, &s, 4).unwrap();
         sim.run_until(at(secs(1200)));
         let w = &sim.world;
-        let asg = w.tiers[0].asg.as_ref().unwrap();
+        let asg = w.tiers[firedrill::model::id::TierId(0)]
+            .asg
+            .as_ref()
+            .unwrap();
         let k = (0..asg.slots.len())
             .find(|&k| asg.slots[k].in_service_at.is_some())
             .unwrap();
-        let server = w.tiers[0].slots[k];
+        let server = w.tiers[firedrill::model::id::TierId(0)].slots[k];
         assert_eq!(asg.slots[k].state, SlotState::InService);
         (w.servers[server].zone, asg.slots[k].in_service_at.unwrap())
     };
@@ -420,7 +429,10 @@ fn replacement_is_paced_at_ten_percent_of_desired() {
     ));
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(1500)));
-    let asg = sim.world.tiers[0].asg.as_ref().unwrap();
+    let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+        .asg
+        .as_ref()
+        .unwrap();
     let mut times: Vec<f64> = asg
         .slots
         .iter()
@@ -434,7 +446,7 @@ fn replacement_is_paced_at_ten_percent_of_desired() {
     for w in times.windows(3).step_by(2) {
         assert!((w[2] - w[0] - 90.0).abs() < 1e-6, "{w:?}");
     }
-    let tier = &sim.world.tiers[0];
+    let tier = &sim.world.tiers[firedrill::model::id::TierId(0)];
     assert_eq!(tier.by_zone[1].len(), 20);
 }
 

@@ -121,12 +121,7 @@ fn delete_on_termination(world: &World, node: NodeRef) -> Option<String> {
     let ServerRole::Instance { tier, .. } = world.server_roles[s] else {
         return None;
     };
-    Some(
-        world.tiers[tier as usize]
-            .instance
-            .delete_on_termination
-            .to_string(),
-    )
+    Some(world.tiers[tier].instance.delete_on_termination.to_string())
 }
 
 fn zone(world: &World, node: NodeRef) -> Option<String> {

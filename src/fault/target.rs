@@ -90,9 +90,9 @@ pub fn candidates(
     let mut out = Vec::new();
     match kind {
         TargetKind::Instance => {
-            for (t, tier) in world.tiers.iter().enumerate() {
-                if component.is_some_and(|c| c != ComponentRef::Tier(t as u16))
-                    || !tagged(ComponentRef::Tier(t as u16))
+            for (t, tier) in world.tiers.iter_enumerated() {
+                if component.is_some_and(|c| c != ComponentRef::Tier(t))
+                    || !tagged(ComponentRef::Tier(t))
                 {
                     continue;
                 }

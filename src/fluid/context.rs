@@ -13,6 +13,7 @@
 
 use crate::config::{Backoff, ComponentKind, Jitter, ModelConfig, Op, ScenarioConfig, Strategy};
 use crate::metrics::ErrorCause;
+use crate::model::id::TierId;
 use crate::model::world::{ComponentRef, World};
 
 /// A queueing station on a path.
@@ -151,7 +152,7 @@ impl Ctx {
                 let (mut cv2, mut weight, mut balanced) = (0.0, 0.0, false);
                 for (k, class) in classes.iter().enumerate() {
                     for step in &class.steps {
-                        if step.component != ComponentRef::Tier(t as u16) {
+                        if step.component != ComponentRef::Tier(TierId(t as u16)) {
                             continue;
                         }
                         cv2 += class.share * config.service_time_by_class[k].cv2();

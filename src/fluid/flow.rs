@@ -101,8 +101,8 @@ pub fn evaluate(ctx: &Ctx, infra: &Infra, rate_per_s: f64) -> Evaluation {
                 match s.component {
                     ComponentRef::Tier(t) => {
                         let hang = outcomes[k].hang_after_s.get(i).copied().unwrap_or(0.0);
-                        tier_rate[t as usize] += attempts;
-                        tier_hold[t as usize] += attempts * (s.hold_s + hang);
+                        tier_rate[t.index()] += attempts;
+                        tier_hold[t.index()] += attempts * (s.hold_s + hang);
                     }
                     ComponentRef::Db(d) => {
                         let d = d.index();
@@ -312,7 +312,7 @@ fn attempt(
                 w.reach_down(ctx, dark, DownMode::Blackhole, internal_s, None);
             }
             ComponentRef::Tier(t) => {
-                let t = t as usize;
+                let t = t.index();
                 let station = station_of(StationRef::Tier(t));
                 let (dead_refuse, dead_blackhole, connect_s) = match s.via_lb {
                     Some(lb) => {

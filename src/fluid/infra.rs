@@ -201,7 +201,7 @@ impl Infra {
                 in_lb: false,
                 launching: false,
                 tier: match role {
-                    ServerRole::Instance { tier, .. } => Some(*tier as usize),
+                    ServerRole::Instance { tier, .. } => Some(tier.index()),
                     ServerRole::DbNode { .. } => None,
                 },
             })

@@ -26,7 +26,7 @@ impl World {
         let mut refs: Vec<Option<ComponentRef>> = vec![None; model.components.len()];
         for (i, c) in model.components.iter().enumerate() {
             if let ComponentKind::Tier(t) = &c.kind {
-                let tier_id = self.tiers.len() as u16;
+                let tier_id = self.tiers.next_id();
                 let mut servers = Vec::new();
                 let mut by_zone = vec![Vec::new(); self.zones.len()];
                 let mut slots = Vec::new();
@@ -114,10 +114,10 @@ impl World {
                         });
                     };
                     let lb_id = self.lbs.len() as LbId;
-                    if let Some(asg) = &mut self.tiers[t as usize].asg {
+                    if let Some(asg) = &mut self.tiers[t].asg {
                         asg.lbs.push(lb_id);
                     }
-                    let targets = self.tiers[t as usize]
+                    let targets = self.tiers[t]
                         .slots
                         .iter()
                         .map(|&s| (s, self.servers[s].zone))
@@ -134,7 +134,7 @@ impl World {
                         stream(self.seed, &format!("lb/{}", c.name)),
                     ));
                     self.lbs.last_mut().expect("just pushed").stickiness = lb.stickiness;
-                    if let Some(asg) = &self.tiers[t as usize].asg {
+                    if let Some(asg) = &self.tiers[t].asg {
                         let lb = self.lbs.last_mut().expect("just pushed");
                         for (k, slot) in asg.slots.iter().enumerate() {
                             if slot.state != SlotState::InService {
@@ -148,7 +148,7 @@ impl World {
                     let db_id = self.dbs.next_id();
                     let host = match d.host.map(|h| refs[h]) {
                         Some(Some(ComponentRef::Tier(t))) => {
-                            let tier = &self.tiers[t as usize];
+                            let tier = &self.tiers[t];
                             if tier.asg.is_some() {
                                 return Err(BuildError {
                                     pos: None,

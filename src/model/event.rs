@@ -6,7 +6,7 @@ pub use crate::metrics::ErrorCause;
 /// Typed indices into the world's arenas.
 pub type RequestId = u32;
 pub type AttemptId = u32;
-pub use super::id::{DbId, ServerId};
+pub use super::id::{DbId, ServerId, TierId};
 pub type LbId = u16;
 pub type CacheId = u16;
 pub type VolumeId = u32;
@@ -119,11 +119,11 @@ pub enum Event {
     },
     /// An Auto Scaling group's periodic EC2 status check.
     AsgCheck {
-        tier: u16,
+        tier: TierId,
     },
     /// A group's scaling policies sample their metrics.
     ScalingSample {
-        tier: u16,
+        tier: TierId,
     },
     /// An instance launched by an Auto Scaling group finished booting and
     /// warming up (dropped if the slot's launch generation changed).

@@ -161,7 +161,7 @@ impl World {
         let now = self.now();
         let (kind, tier) = match node {
             NodeRef::Server(s) => match self.server_roles[s] {
-                ServerRole::Instance { tier, .. } => (NodeKind::Instance, Some(tier)),
+                ServerRole::Instance { tier, .. } => (NodeKind::Instance, Some(tier.0)),
                 ServerRole::DbNode { .. } => (NodeKind::DatabaseNode, None),
             },
             NodeRef::CacheNode { .. } => (NodeKind::CacheNode, None),

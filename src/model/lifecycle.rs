@@ -61,7 +61,7 @@
 use rand::RngExt;
 
 use super::auto_scaling::STATUS_CHECK_INTERVAL;
-use super::event::{Event, ServerId};
+use super::event::{Event, ServerId, TierId};
 use super::failure::NodeRef;
 use super::id::Arena;
 use super::node::Cause;
@@ -148,7 +148,7 @@ impl World {
     /// and events about the old one stale.
     fn life(&mut self, s: ServerId) -> &mut InstanceLife {
         let slot_generation = self.asg_slot_of(s).and_then(|(tier, k)| {
-            let asg = self.tiers[tier as usize].asg.as_ref()?;
+            let asg = self.tiers[tier].asg.as_ref()?;
             Some(asg.slots[k].generation)
         });
         let n = self.servers.len();
@@ -176,7 +176,7 @@ impl World {
     /// The lifecycle settings of the tier an instance belongs to.
     fn instance_config(&self, s: ServerId) -> Option<&InstanceConfig> {
         match self.server_roles[s] {
-            ServerRole::Instance { tier, .. } => Some(&self.tiers[tier as usize].instance),
+            ServerRole::Instance { tier, .. } => Some(&self.tiers[tier].instance),
             ServerRole::DbNode { .. } => None,
         }
     }
@@ -428,7 +428,7 @@ impl World {
 
     /// Whether some request path starts at this tier (clients call it by
     /// its public address, not through a load balancer).
-    fn reached_by_clients(&self, tier: u16) -> bool {
+    fn reached_by_clients(&self, tier: TierId) -> bool {
         self.classes.iter().any(|c| {
             c.steps
                 .first()

@@ -98,7 +98,7 @@ impl World {
             }
             (ComponentRef::Tier(t), _) => {
                 let chosen = self.attempts.get_mut(a).chosen.take();
-                let server = chosen.unwrap_or_else(|| self.tiers[t as usize].pick_direct(from));
+                let server = chosen.unwrap_or_else(|| self.tiers[t].pick_direct(from));
                 (server.0, Some(self.servers[server].zone))
             }
             (ComponentRef::Cache(c), _) => {
@@ -288,7 +288,7 @@ impl World {
         let class = self.attempts.get(a).class;
         let took = match self.server_roles[server] {
             ServerRole::Instance { tier, .. } => {
-                let t = &mut self.tiers[tier as usize];
+                let t = &mut self.tiers[tier];
                 t.service_time_by_class[class].sample(&mut t.rng)
             }
             ServerRole::DbNode { db, .. } => {

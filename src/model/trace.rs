@@ -104,7 +104,7 @@ impl World {
         let zone_name = self.zones[zone].name.clone();
         match self.server_roles[s] {
             ServerRole::Instance { tier, .. } => {
-                let t = &self.tiers[tier as usize];
+                let t = &self.tiers[tier];
                 let k = t
                     .slots
                     .iter()

@@ -6,7 +6,7 @@ use super::cache::Cache;
 use super::client::Client;
 use super::control_plane::ControlPlane;
 use super::database::Database;
-use super::event::{DbId, Event, LbId, ServerId};
+use super::event::{DbId, Event, LbId, ServerId, TierId};
 use super::gray::Impairments;
 use super::id::Arena;
 use super::load_balancer::LoadBalancer;
@@ -29,7 +29,7 @@ pub const DEFAULT_AVAILABILITY_TARGET: f64 = 0.999;
 /// What a model component index refers to in the arenas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ComponentRef {
-    Tier(u16),
+    Tier(TierId),
     Lb(LbId),
     Db(DbId),
     Cache(u16),
@@ -40,7 +40,7 @@ pub enum ComponentRef {
 /// What a server is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerRole {
-    Instance { tier: u16, hosts: Option<DbId> },
+    Instance { tier: TierId, hosts: Option<DbId> },
     DbNode { db: DbId, node: u16 },
 }
 
@@ -77,7 +77,7 @@ pub struct World {
     pub classes: Vec<Class>,
     pub servers: Arena<ServerId, Server>,
     pub server_roles: Arena<ServerId, ServerRole>,
-    pub tiers: Vec<Tier>,
+    pub tiers: Arena<TierId, Tier>,
     pub lbs: Vec<LoadBalancer>,
     pub dbs: Arena<DbId, Database>,
     pub caches: Vec<Cache>,
@@ -156,7 +156,7 @@ impl World {
             classes: Vec::new(),
             servers: Arena::new(),
             server_roles: Arena::new(),
-            tiers: Vec::new(),
+            tiers: Arena::new(),
             lbs: Vec::new(),
             dbs: Arena::new(),
             caches: Vec::new(),

@@ -10,7 +10,7 @@ use crate::metrics::trace::{MinuteSeries, TraceSink};
 use crate::metrics::RunSummary;
 use crate::model::database::{FailoverState, Role};
 use crate::model::failure::NodeRef;
-use crate::model::id::DbId;
+use crate::model::id::{DbId, TierId};
 use crate::model::node::{Cause, NodeState};
 use crate::model::World;
 use crate::time::SimTime;
@@ -128,7 +128,7 @@ impl Simulation<'_> {
                     }),
                 })
                 .collect(),
-            tiers: (0..w.tiers.len()).map(|t| tier_state(w, t)).collect(),
+            tiers: w.tiers.ids().map(|t| tier_state(w, t)).collect(),
             load_balancers: (0..w.lbs.len()).map(|l| lb_state(w, l)).collect(),
             databases: w.dbs.ids().map(|d| db_state(w, d)).collect(),
             caches: (0..w.caches.len()).map(|c| cache_state(w, c)).collect(),
@@ -167,7 +167,7 @@ fn node_view(label: String, node: &NodeState) -> NodeView {
     }
 }
 
-fn tier_state(w: &World, t: usize) -> TierState {
+fn tier_state(w: &World, t: TierId) -> TierState {
     let tier = &w.tiers[t];
     let mut zones: Vec<TierZone> = Vec::new();
     for &s in &tier.slots {
