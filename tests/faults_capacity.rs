@@ -170,10 +170,12 @@ fn a_new_target_needs_one_passing_check_before_traffic() {
             .find(|&k| asg.slots[k].in_service_at.is_some())
             .unwrap();
         let joined = asg.slots[k].in_service_at.unwrap();
-        let healthy = sim.world.lbs[0].health[k].changed_at.unwrap();
+        let healthy = sim.world.lbs[firedrill::model::id::LbId(0)].health[k]
+            .changed_at
+            .unwrap();
         let wait = healthy.since(joined).as_secs_f64();
         assert!((0.0..=10.0).contains(&wait), "seed {seed}: {wait} s");
-        assert!(sim.world.lbs[0].health[k].healthy);
+        assert!(sim.world.lbs[firedrill::model::id::LbId(0)].health[k].healthy);
     }
 }
 
@@ -318,9 +320,9 @@ fn a_dns_outage_keeps_a_dark_zones_lb_node_in_dns() {
     control_plane(&mut s, false, false, true);
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(700)));
-    assert_eq!(sim.world.lbs[0].dns_mask, 0b11);
+    assert_eq!(sim.world.lbs[firedrill::model::id::LbId(0)].dns_mask, 0b11);
     sim.run_until(at(secs(801)));
-    assert_eq!(sim.world.lbs[0].dns_mask, 0b01);
+    assert_eq!(sim.world.lbs[firedrill::model::id::LbId(0)].dns_mask, 0b01);
 }
 
 #[test]

@@ -182,7 +182,10 @@ fn limp_fails_a_fraction_that_health_checks_never_see() {
     ));
     let mut sim = Simulation::new(&m, &s, 4).unwrap();
     sim.run_until(SimTime(secs(599).as_nanos()));
-    assert!(sim.world.lbs[0].health.iter().all(|h| h.healthy));
+    assert!(sim.world.lbs[firedrill::model::id::LbId(0)]
+        .health
+        .iter()
+        .all(|h| h.healthy));
     let r = sim.finish();
     let failed = r.requests.failed as f64 / r.requests.total as f64;
     let mean = r.detail.latency_mean_ms.unwrap();
@@ -339,7 +342,11 @@ fn zone_isolation_fails_health_checks_across_the_cut_only() {
     ));
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(SimTime(secs(170).as_nanos()));
-    let healthy: Vec<bool> = sim.world.lbs[0].health.iter().map(|h| h.healthy).collect();
+    let healthy: Vec<bool> = sim.world.lbs[firedrill::model::id::LbId(0)]
+        .health
+        .iter()
+        .map(|h| h.healthy)
+        .collect();
     assert_eq!(healthy, vec![true, false]);
 }
 

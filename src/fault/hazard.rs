@@ -440,7 +440,7 @@ pub(crate) fn node_zone(world: &World, node: NodeRef) -> usize {
         NodeRef::CacheNode { cache, node } => {
             world.caches[cache as usize].nodes[node as usize].zone
         }
-        NodeRef::LbNode { lb, node } => world.lbs[lb as usize].nodes[node as usize].zone,
+        NodeRef::LbNode { lb, node } => world.lbs[lb].nodes[node as usize].zone,
         NodeRef::Volume(v) => {
             let server = match world.volumes[v as usize].owner {
                 VolumeOwner::Instance(s) => s,

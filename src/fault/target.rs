@@ -146,9 +146,9 @@ pub fn candidates(
             }
         }
         TargetKind::LoadBalancer => {
-            for (l, lb) in world.lbs.iter().enumerate() {
-                if component.is_some_and(|x| x != ComponentRef::Lb(l as u16))
-                    || !tagged(ComponentRef::Lb(l as u16))
+            for (l, lb) in world.lbs.iter_enumerated() {
+                if component.is_some_and(|x| x != ComponentRef::Lb(l))
+                    || !tagged(ComponentRef::Lb(l))
                 {
                     continue;
                 }
@@ -156,7 +156,7 @@ pub fn candidates(
                     if in_zone(node.zone) {
                         out.push(Candidate {
                             node: NodeRef::LbNode {
-                                lb: l as u16,
+                                lb: l,
                                 node: n as u16,
                             },
                             label: format!("{}/{}", lb.name, zone_name(node.zone)),

@@ -106,7 +106,7 @@ impl Ctx {
                         _ => None,
                     };
                     if let ComponentRef::Lb(lb) = component {
-                        pending_lb = Some(lb as usize);
+                        pending_lb = Some(lb.index());
                     }
                     steps.push(StepInfo {
                         component,

@@ -308,7 +308,7 @@ fn attempt(
     for s in &class.steps {
         match s.component {
             ComponentRef::Lb(lb) => {
-                let dark = lb_dark_share(infra, lb as usize);
+                let dark = lb_dark_share(infra, lb.index());
                 w.reach_down(ctx, dark, DownMode::Blackhole, internal_s, None);
             }
             ComponentRef::Tier(t) => {

@@ -56,7 +56,7 @@
 
 use rand::RngExt;
 
-use super::event::{Event, ServerId, TierId};
+use super::event::{Event, LbId, ServerId, TierId};
 use super::failure::NodeRef;
 use super::node::Cause;
 use super::volume::VolumeOwner;
@@ -101,7 +101,7 @@ pub struct AutoScaling {
     pub first_server: ServerId,
     pub launching: u32,
     /// Load balancers targeting the tier.
-    pub lbs: Vec<u16>,
+    pub lbs: Vec<LbId>,
     /// Scaling policies' alarms and cooldowns (`None` without policies).
     pub scaling: Option<super::scaling_policy::Scaling>,
     pub rng: SimRng,
@@ -370,10 +370,7 @@ impl World {
             return false;
         }
         asg.config.health_check == AsgHealthCheck::Ec2
-            || asg
-                .lbs
-                .iter()
-                .all(|&lb| !self.lbs[lb as usize].reports_unhealthy(k))
+            || asg.lbs.iter().all(|&lb| !self.lbs[lb].reports_unhealthy(k))
     }
 
     /// The zone a launch goes to now, if any: `None` while launches are
@@ -460,7 +457,7 @@ impl World {
         t.servers.retain(|&s| s != server);
         t.by_zone[zone].retain(|&s| s != server);
         for lb in asg.lbs.clone() {
-            self.lbs[lb as usize].deregister(k);
+            self.lbs[lb].deregister(k);
         }
         self.set_down(NodeRef::Server(server), Cause::NotRunning, DownMode::Refuse);
         self.trace_asg(
@@ -541,7 +538,7 @@ impl World {
         let at = t.by_zone[zone].partition_point(|&s| s < server);
         t.by_zone[zone].insert(at, server);
         for lb in asg.lbs.clone() {
-            self.lbs[lb as usize].register(k);
+            self.lbs[lb].register(k);
         }
         self.clear_down(NodeRef::Server(server), Cause::NotRunning);
         self.trace_asg(server, "asg_in_service", "in service");

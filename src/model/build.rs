@@ -3,7 +3,7 @@
 use super::auto_scaling::{slots_per_zone, AutoScaling, SlotState};
 use super::cache::{Cache, CacheNode};
 use super::database::{Database, DbNode, FailoverState, Role, WriteLog};
-use super::event::{Event, LbId, ServerId, VolumeId};
+use super::event::{Event, ServerId, VolumeId};
 use super::load_balancer::LoadBalancer;
 use super::node::{Cause, NodeState};
 use super::object_store::ObjectStore;
@@ -113,7 +113,7 @@ impl World {
                             message: format!("load balancer `{}` must target a tier", c.name),
                         });
                     };
-                    let lb_id = self.lbs.len() as LbId;
+                    let lb_id = self.lbs.next_id();
                     if let Some(asg) = &mut self.tiers[t].asg {
                         asg.lbs.push(lb_id);
                     }
@@ -142,7 +142,7 @@ impl World {
                             }
                         }
                     }
-                    ComponentRef::Lb((self.lbs.len() - 1) as LbId)
+                    ComponentRef::Lb(lb_id)
                 }
                 ComponentKind::Database(d) => {
                     let db_id = self.dbs.next_id();
@@ -371,7 +371,7 @@ impl World {
                 self.engine.schedule_at(first, Event::Arrival { epoch: 0 });
             }
         }
-        for lb in 0..self.lbs.len() {
+        for lb in self.lbs.ids() {
             let Some(hc) = self.lbs[lb].health_check.clone() else {
                 continue;
             };
@@ -385,7 +385,7 @@ impl World {
                 self.engine.schedule_after(
                     phase,
                     Event::HealthCheck {
-                        lb: lb as LbId,
+                        lb,
                         target: t as u16,
                     },
                 );

@@ -6,8 +6,7 @@ pub use crate::metrics::ErrorCause;
 /// Typed indices into the world's arenas.
 pub type RequestId = u32;
 pub type AttemptId = u32;
-pub use super::id::{DbId, ServerId, TierId};
-pub type LbId = u16;
+pub use super::id::{DbId, LbId, ServerId, TierId};
 pub type CacheId = u16;
 pub type VolumeId = u32;
 

@@ -33,7 +33,7 @@ impl World {
             NodeRef::CacheNode { cache, node } => {
                 &mut self.caches[cache as usize].nodes[node as usize].node
             }
-            NodeRef::LbNode { lb, node } => &mut self.lbs[lb as usize].nodes[node as usize].node,
+            NodeRef::LbNode { lb, node } => &mut self.lbs[lb].nodes[node as usize].node,
             NodeRef::Volume(_) => unreachable!("volumes fail through volume_lost"),
         }
     }
@@ -44,7 +44,7 @@ impl World {
             NodeRef::CacheNode { cache, node } => self.caches[cache as usize].nodes[node as usize]
                 .node
                 .is_up(),
-            NodeRef::LbNode { lb, node } => self.lbs[lb as usize].nodes[node as usize].node.is_up(),
+            NodeRef::LbNode { lb, node } => self.lbs[lb].nodes[node as usize].node.is_up(),
             NodeRef::Volume(v) => !self.volumes[v as usize].lost,
         }
     }
@@ -116,11 +116,11 @@ impl World {
                 }
             }
         }
-        for (l, lb) in self.lbs.iter().enumerate() {
+        for (l, lb) in self.lbs.iter_enumerated() {
             for (n, node) in lb.nodes.iter().enumerate() {
                 if node.zone == zone {
                     nodes.push(NodeRef::LbNode {
-                        lb: l as LbId,
+                        lb: l,
                         node: n as u16,
                     });
                 }
@@ -247,7 +247,7 @@ impl World {
     /// A load-balancer node answers health checks from the rest of the
     /// region: it is up and its zone is not cut off.
     fn lb_node_reachable(&self, lb: LbId, node: u16) -> bool {
-        let n = &self.lbs[lb as usize].nodes[node as usize];
+        let n = &self.lbs[lb].nodes[node as usize];
         n.node.is_up() && !self.gray.is_isolated(n.zone)
     }
 
@@ -259,7 +259,7 @@ impl World {
         if self.lb_node_reachable(lb, node) != in_dns {
             return;
         }
-        let b = &mut self.lbs[lb as usize];
+        let b = &mut self.lbs[lb];
         let bit = 1u64 << node;
         let before = b.dns_mask;
         if in_dns {
@@ -280,7 +280,7 @@ impl World {
                     .cause("dns_health_check")
                     .detail(format!(
                         "{label} {verb} the DNS answer (TTL {} s)",
-                        w.lbs[lb as usize].dns_ttl.as_secs_f64()
+                        w.lbs[lb].dns_ttl.as_secs_f64()
                     ))
             });
         }
@@ -463,7 +463,7 @@ impl World {
     }
 
     pub fn on_health_check(&mut self, lb: LbId, target: u16) {
-        let b = &self.lbs[lb as usize];
+        let b = &self.lbs[lb];
         let Some(hc) = b.health_check.clone() else {
             return;
         };

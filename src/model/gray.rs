@@ -273,16 +273,15 @@ impl World {
         // Route 53-style checks from outside the zone fail for its load
         // balancer nodes while it is cut off: they leave the DNS answer and
         // rejoin after, as when the zone goes dark.
-        let lb_nodes: Vec<(u16, u16)> = self
+        let lb_nodes: Vec<(LbId, u16)> = self
             .lbs
-            .iter()
-            .enumerate()
+            .iter_enumerated()
             .flat_map(|(l, b)| {
                 b.nodes
                     .iter()
                     .enumerate()
                     .filter(|(_, n)| n.zone == zone)
-                    .map(move |(n, _)| (l as u16, n as u16))
+                    .map(move |(n, _)| (l, n as u16))
             })
             .collect();
         for (lb, node) in lb_nodes {
@@ -360,7 +359,7 @@ impl World {
     pub(super) fn health_check_cut(&self, lb: LbId, server: ServerId) -> Option<DownMode> {
         let target_zone = self.servers[server].zone;
         if self.gray.any_isolated {
-            let nodes = &self.lbs[lb as usize].nodes;
+            let nodes = &self.lbs[lb].nodes;
             let checker = nodes
                 .iter()
                 .find(|n| !self.gray.is_isolated(n.zone))
@@ -420,7 +419,7 @@ impl World {
             return Some(Flow::Continue);
         }
         let timeout = match (component, self.attempts.get(a).via_lb) {
-            (ComponentRef::Tier(_), Some(lb)) => self.lbs[lb as usize].connect_timeout,
+            (ComponentRef::Tier(_), Some(lb)) => self.lbs[lb].connect_timeout,
             _ => INTERNAL_CONNECT_TIMEOUT,
         };
         let cause = ErrorCause::reaching_down_node(mode);

@@ -92,7 +92,7 @@ impl World {
             (ComponentRef::Lb(lb), _) => {
                 let client = self.attempts.get(a).client;
                 let answer = self.resolve_lb(client, lb);
-                let b = &mut self.lbs[lb as usize];
+                let b = &mut self.lbs[lb];
                 let node = b.pick_node(answer);
                 (node as u32, Some(b.nodes[node].zone))
             }
@@ -150,15 +150,15 @@ impl World {
         match component {
             ComponentRef::Lb(lb) => {
                 let node = dest as usize;
-                let b = &self.lbs[lb as usize];
+                let b = &self.lbs[lb];
                 if !b.nodes[node].node.is_up() {
                     let mode = b.nodes[node].node.mode();
                     return self.fail_reaching(a, mode, INTERNAL_CONNECT_TIMEOUT, None);
                 }
                 let zone = b.nodes[node].zone;
                 let client = self.attempts.get(a).client;
-                let (target, t) = if self.lbs[lb as usize].stickiness.is_none() {
-                    self.lbs[lb as usize].choose(node, client)
+                let (target, t) = if self.lbs[lb].stickiness.is_none() {
+                    self.lbs[lb].choose(node, client)
                 } else {
                     self.choose_sticky(lb, node, client)
                 };
@@ -176,7 +176,7 @@ impl World {
                 if !s.node.is_up() {
                     let mode = s.node.mode();
                     let timeout = match self.attempts.get(a).via_lb {
-                        Some(lb) => self.lbs[lb as usize].connect_timeout,
+                        Some(lb) => self.lbs[lb].connect_timeout,
                         None => INTERNAL_CONNECT_TIMEOUT,
                     };
                     return self.fail_reaching(a, mode, timeout, None);
@@ -455,7 +455,7 @@ impl World {
         att.held_len = 0;
         att.routed_len = 0;
         for &(lb, target) in &routed[..r] {
-            self.lbs[lb as usize].ended(target);
+            self.lbs[lb].ended(target);
         }
         for &(server, incarnation) in &held[..n] {
             self.release_slot(server, incarnation);

@@ -149,7 +149,7 @@ impl World {
     }
 
     fn lb_node_label(&self, lb: LbId, node: u16) -> (String, String, String) {
-        let b = &self.lbs[lb as usize];
+        let b = &self.lbs[lb];
         let zone = self.zones[b.nodes[node as usize].zone].name.clone();
         (b.name.clone(), zone.clone(), format!("{}-{}", b.name, zone))
     }
@@ -189,7 +189,7 @@ impl World {
             NodeRef::CacheNode { cache, node } => {
                 self.caches[cache as usize].nodes[node as usize].node.mode()
             }
-            NodeRef::LbNode { lb, node } => self.lbs[lb as usize].nodes[node as usize].node.mode(),
+            NodeRef::LbNode { lb, node } => self.lbs[lb].nodes[node as usize].node.mode(),
             NodeRef::Volume(_) => crate::config::DownMode::Refuse,
         }
     }
@@ -198,9 +198,9 @@ impl World {
     /// health in this load balancer's view.
     pub(super) fn apply_health(&mut self, lb: LbId, target: u16, ok: bool) {
         let now = self.now();
-        if self.lbs[lb as usize].apply_check(target as usize, ok, now) {
+        if self.lbs[lb].apply_check(target as usize, ok, now) {
             self.trace(|w| {
-                let b = &w.lbs[lb as usize];
+                let b = &w.lbs[lb];
                 let server = b.targets[target as usize];
                 let (component, zone, label) = w.server_label(server);
                 let (event, state) = if ok {

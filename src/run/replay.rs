@@ -10,7 +10,7 @@ use crate::metrics::trace::{MinuteSeries, TraceSink};
 use crate::metrics::RunSummary;
 use crate::model::database::{FailoverState, Role};
 use crate::model::failure::NodeRef;
-use crate::model::id::{DbId, TierId};
+use crate::model::id::{DbId, LbId, TierId};
 use crate::model::node::{Cause, NodeState};
 use crate::model::World;
 use crate::time::SimTime;
@@ -50,10 +50,10 @@ impl Simulation<'_> {
             Some(r) => r.2 += u32::from(up),
             None => rows.push((component, zone, u32::from(up))),
         };
-        for (l, lb) in w.lbs.iter().enumerate() {
+        for (l, lb) in w.lbs.iter_enumerated() {
             for n in 0..lb.nodes.len() {
                 let (c, z, _) = w.node_label(NodeRef::LbNode {
-                    lb: l as u16,
+                    lb: l,
                     node: n as u16,
                 });
                 add(c, z, lb.nodes[n].node.is_up());
@@ -129,7 +129,7 @@ impl Simulation<'_> {
                 })
                 .collect(),
             tiers: w.tiers.ids().map(|t| tier_state(w, t)).collect(),
-            load_balancers: (0..w.lbs.len()).map(|l| lb_state(w, l)).collect(),
+            load_balancers: w.lbs.ids().map(|l| lb_state(w, l)).collect(),
             databases: w.dbs.ids().map(|d| db_state(w, d)).collect(),
             caches: (0..w.caches.len()).map(|c| cache_state(w, c)).collect(),
             volumes_lost: w
@@ -202,7 +202,7 @@ fn tier_state(w: &World, t: TierId) -> TierState {
     }
 }
 
-fn lb_state(w: &World, l: usize) -> LbState {
+fn lb_state(w: &World, l: LbId) -> LbState {
     let b = &w.lbs[l];
     let now = w.now();
     let answer = b.dns_answer();
@@ -212,7 +212,7 @@ fn lb_state(w: &World, l: usize) -> LbState {
         .enumerate()
         .map(|(n, node)| {
             let label = w.node_label(NodeRef::LbNode {
-                lb: l as u16,
+                lb: l,
                 node: n as u16,
             });
             (label.2, node.node.is_up(), answer & (1 << n) != 0)
@@ -237,7 +237,7 @@ fn lb_state(w: &World, l: usize) -> LbState {
         stale_for_s_max: 0.0,
     };
     for c in 0..callers {
-        let (mask, expiry) = w.lb_dns_cache[c * w.lbs.len() + l];
+        let (mask, expiry) = w.lb_dns_cache[c * w.lbs.len() + l.index()];
         if expiry > now && mask != answer {
             dns.stale += 1;
             dns.stale_for_s_max = dns.stale_for_s_max.max(expiry.since(now).as_secs_f64());
