@@ -147,7 +147,7 @@ fn owner(world: &World, node: NodeRef) -> Option<usize> {
         },
         NodeRef::CacheNode { cache, .. } => ComponentRef::Cache(cache),
         NodeRef::LbNode { lb, .. } => ComponentRef::Lb(lb),
-        NodeRef::Volume(v) => match world.volumes[v as usize].owner {
+        NodeRef::Volume(v) => match world.volumes[v].owner {
             VolumeOwner::Instance(s) => return owner(world, NodeRef::Server(s)),
             VolumeOwner::DbNode { db, .. } => ComponentRef::Db(db),
         },
@@ -203,7 +203,7 @@ fn volume_type(world: &World, node: NodeRef) -> Option<String> {
     let NodeRef::Volume(v) = node else {
         return None;
     };
-    let preset = world.volumes[v as usize].config.volume_type.as_deref()?;
+    let preset = world.volumes[v].config.volume_type.as_deref()?;
     Some(preset.rsplit('/').next().unwrap_or(preset).to_string())
 }
 

@@ -240,7 +240,9 @@ pub(crate) fn caches(world: &World, config: &FaultConfig) -> Vec<CacheId> {
     let t = &config.target;
     let matching = (t.tag.is_some() || !t.filters.is_empty())
         .then(|| target::candidates(world, t, TargetKind::Cache).unwrap_or_default());
-    (0..world.caches.len() as CacheId)
+    world
+        .caches
+        .ids()
         .filter(|&c| component.is_none_or(|i| world.components[i] == ComponentRef::Cache(c)))
         .filter(|&c| {
             matching.as_ref().is_none_or(|m| {

@@ -108,7 +108,7 @@ pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result
             let time_to_failure = match (&c.time_to_failure, node) {
                 (Some(d), _) => *d,
                 (None, NodeRef::Volume(v)) => Dist::from_annual_failure_rate(
-                    world.volumes[v as usize].config.annual_failure_rate,
+                    world.volumes[v].config.annual_failure_rate,
                 ),
                 (None, _) => {
                     return Err(FaultError {
@@ -437,12 +437,10 @@ pub(crate) fn node_zone(world: &World, node: NodeRef) -> usize {
     use crate::model::volume::VolumeOwner;
     match node {
         NodeRef::Server(s) => world.servers[s].zone,
-        NodeRef::CacheNode { cache, node } => {
-            world.caches[cache as usize].nodes[node as usize].zone
-        }
+        NodeRef::CacheNode { cache, node } => world.caches[cache].nodes[node as usize].zone,
         NodeRef::LbNode { lb, node } => world.lbs[lb].nodes[node as usize].zone,
         NodeRef::Volume(v) => {
-            let server = match world.volumes[v as usize].owner {
+            let server = match world.volumes[v].owner {
                 VolumeOwner::Instance(s) => s,
                 VolumeOwner::DbNode { db, node } => world.dbs[db].nodes[node as usize].server,
             };
@@ -472,8 +470,8 @@ fn default_repair(world: &World, node: NodeRef) -> Option<Dist> {
             ServerRole::DbNode { db, .. } => Some(world.dbs[db].restart_time),
             ServerRole::Instance { .. } => None,
         },
-        NodeRef::CacheNode { cache, .. } => Some(world.caches[cache as usize].replace_time),
-        NodeRef::Volume(v) => Some(world.volumes[v as usize].config.restore_time),
+        NodeRef::CacheNode { cache, .. } => Some(world.caches[cache].replace_time),
+        NodeRef::Volume(v) => Some(world.volumes[v].config.restore_time),
         NodeRef::LbNode { .. } => None,
     }
 }

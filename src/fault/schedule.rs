@@ -49,7 +49,7 @@ use super::capacity;
 use super::database_actions;
 use super::target::{self, Candidate, FaultError};
 use crate::config::{EmptyTargetResolution, FaultAction, FaultConfig, FaultStart, TargetKind};
-use crate::model::event::DbId;
+use crate::model::event::{DbId, ExternalId};
 use crate::model::failure::NodeRef;
 use crate::model::node::Cause;
 use crate::model::world::{ComponentRef, World};
@@ -68,7 +68,7 @@ enum Applied {
     /// A `dns_stale` rule is active.
     Dns,
     /// An outage or slowdown of this external dependency is active.
-    External(u16),
+    External(ExternalId),
     Data(super::data::DataApplied),
     Gray(super::gray::GrayApplied),
     Capacity(capacity::Applied),
@@ -405,7 +405,7 @@ fn trace_fault(
                 vec![format!("zone {}", w.zones[*z].name)]
             }
             Applied::Databases(dbs) => dbs.iter().map(|&d| w.dbs[d].name.clone()).collect(),
-            Applied::External(e) => vec![w.externals[*e as usize].name.clone()],
+            Applied::External(e) => vec![w.externals[*e].name.clone()],
             _ => Vec::new(),
         };
         let mut detail = config.action.name().to_string();
@@ -649,7 +649,7 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
 }
 
 /// The external dependency a fault's target names.
-fn external(world: &World, config: &FaultConfig) -> Option<u16> {
+fn external(world: &World, config: &FaultConfig) -> Option<ExternalId> {
     match target::component(world, &config.target).ok().flatten() {
         Some(c) => match world.components[c] {
             ComponentRef::External(e) => Some(e),
@@ -691,7 +691,7 @@ pub(super) fn is_primary_volume(world: &World, node: NodeRef) -> bool {
     let NodeRef::Volume(v) = node else {
         return false;
     };
-    match world.volumes[v as usize].owner {
+    match world.volumes[v].owner {
         crate::model::volume::VolumeOwner::DbNode { db, node } => world.dbs[db].primary == node,
         crate::model::volume::VolumeOwner::Instance(_) => false,
     }

@@ -126,9 +126,9 @@ pub fn candidates(
             }
         }
         TargetKind::Cache => {
-            for (c, cache) in world.caches.iter().enumerate() {
-                if component.is_some_and(|x| x != ComponentRef::Cache(c as u16))
-                    || !tagged(ComponentRef::Cache(c as u16))
+            for (c, cache) in world.caches.iter_enumerated() {
+                if component.is_some_and(|x| x != ComponentRef::Cache(c))
+                    || !tagged(ComponentRef::Cache(c))
                 {
                     continue;
                 }
@@ -136,7 +136,7 @@ pub fn candidates(
                     if in_zone(node.zone) {
                         out.push(Candidate {
                             node: NodeRef::CacheNode {
-                                cache: c as u16,
+                                cache: c,
                                 node: n as u16,
                             },
                             label: format!("{}/node-{}", cache.name, n + 1),
@@ -168,7 +168,7 @@ pub fn candidates(
         // Zones are not nodes: random zone events resolve them themselves.
         TargetKind::Zone => {}
         TargetKind::Volume => {
-            for (v, vol) in world.volumes.iter().enumerate() {
+            for (v, vol) in world.volumes.iter_enumerated() {
                 let (owner_component, server) = match vol.owner {
                     VolumeOwner::Instance(s) => match world.server_roles[s] {
                         ServerRole::Instance { tier, .. } => (ComponentRef::Tier(tier), s),
@@ -184,7 +184,7 @@ pub fn candidates(
                 }
                 if in_zone(world.servers[server].zone) {
                     out.push(Candidate {
-                        node: NodeRef::Volume(v as u32),
+                        node: NodeRef::Volume(v),
                         label: vol.name.clone(),
                     });
                 }

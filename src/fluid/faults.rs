@@ -220,9 +220,9 @@ fn fail_node(
 ) {
     match node {
         NodeRef::Server(s) => infra.server_down(e, s, cause, mode),
-        NodeRef::Volume(v) => infra.volume_lost(e, v as usize, repair),
+        NodeRef::Volume(v) => infra.volume_lost(e, v.index(), repair),
         NodeRef::CacheNode { cache, node } => {
-            infra.cache_node_lost(e, cache as usize, node as usize, repair)
+            infra.cache_node_lost(e, cache.index(), node as usize, repair)
         }
         // Refused up front by `super::unsupported`.
         NodeRef::LbNode { .. } => {}
@@ -376,9 +376,9 @@ impl Scripted {
                     if let NodeRef::CacheNode { cache, node } = cand.node {
                         let replace = match c.duration {
                             Some(d) => d,
-                            None => world.caches[cache as usize].replace_time.sample(&mut rng),
+                            None => world.caches[cache].replace_time.sample(&mut rng),
                         };
-                        infra.cache_node_lost(e, cache as usize, node as usize, replace);
+                        infra.cache_node_lost(e, cache.index(), node as usize, replace);
                     }
                 }
                 Applied::Nothing
@@ -386,11 +386,11 @@ impl Scripted {
             FaultAction::VolumeLoss => {
                 for cand in schedule::volumes(world, c, &mut rng) {
                     if let NodeRef::Volume(v) = cand.node {
-                        let restore = infra.volumes[v as usize]
+                        let restore = infra.volumes[v.index()]
                             .config
                             .restore_time
                             .sample(&mut rng);
-                        infra.volume_lost(e, v as usize, restore);
+                        infra.volume_lost(e, v.index(), restore);
                     }
                 }
                 Applied::Nothing
@@ -422,9 +422,9 @@ impl Scripted {
                     .map(|k| world.components[k])
                 {
                     Some(ComponentRef::External(x)) => {
-                        infra.externals_down[x as usize] = Some(*mode);
+                        infra.externals_down[x.index()] = Some(*mode);
                         infra.dirty = true;
-                        Applied::External(x as usize)
+                        Applied::External(x.index())
                     }
                     _ => Applied::Nothing,
                 }

@@ -216,7 +216,7 @@ fn cache_miss(infra: &Infra, class: &ClassInfo) -> f64 {
         .iter()
         .find_map(|s| match s.component {
             ComponentRef::Cache(c) => {
-                let cache = &infra.caches[c as usize];
+                let cache = &infra.caches[c.index()];
                 let hit: f64 = cache
                     .nodes
                     .iter()
@@ -352,7 +352,7 @@ fn attempt(
                 on_path.push((station, s.op == Op::ReadOnMiss));
             }
             ComponentRef::External(x) => {
-                if let Some(mode) = infra.externals_down[x as usize] {
+                if let Some(mode) = infra.externals_down[x.index()] {
                     w.reach_down(ctx, 1.0, mode, internal_s, Some(ErrorCause::DependencyDown));
                 }
             }

@@ -259,7 +259,7 @@ impl World {
                             });
                         }
                     }
-                    self.caches.push(Cache {
+                    ComponentRef::Cache(self.caches.push(Cache {
                         name: c.name.clone(),
                         nodes,
                         hit_ratio: cc.hit_ratio,
@@ -267,26 +267,23 @@ impl World {
                         service_time: cc.service_time,
                         replace_time: cc.replace_time,
                         rng: stream(self.seed, &format!("cache/{}", c.name)),
-                    });
-                    ComponentRef::Cache((self.caches.len() - 1) as u16)
+                    }))
                 }
                 ComponentKind::External(x) => {
-                    self.externals.push(super::external::External {
+                    ComponentRef::External(self.externals.push(super::external::External {
                         name: c.name.clone(),
                         service_time: x.service_time,
                         rng: stream(self.seed, &format!("external/{}", c.name)),
                         outages: Vec::new(),
                         slowdowns: Vec::new(),
-                    });
-                    ComponentRef::External((self.externals.len() - 1) as u16)
+                    }))
                 }
                 ComponentKind::ObjectStore(o) => {
-                    self.object_stores.push(ObjectStore {
+                    ComponentRef::ObjectStore(self.object_stores.push(ObjectStore {
                         name: c.name.clone(),
                         service_time: o.service_time,
                         rng: stream(self.seed, &format!("object_store/{}", c.name)),
-                    });
-                    ComponentRef::ObjectStore((self.object_stores.len() - 1) as u16)
+                    }))
                 }
             };
             refs[i] = Some(r);
@@ -308,8 +305,7 @@ impl World {
             incarnation: 0,
             lost: false,
             corrupted_at: None,
-        });
-        (self.volumes.len() - 1) as VolumeId
+        })
     }
 
     pub(super) fn build_classes(
@@ -393,15 +389,11 @@ impl World {
         }
         self.schedule_asg_checks();
         self.schedule_scaling_samples();
-        for v in 0..self.volumes.len() {
+        for v in self.volumes.ids() {
             let owned_by_db = matches!(self.volumes[v].owner, VolumeOwner::DbNode { .. });
             if let (true, Some(every)) = (owned_by_db, self.volumes[v].config.snapshot_every) {
-                self.engine.schedule_after(
-                    every,
-                    Event::SnapshotStart {
-                        volume: v as VolumeId,
-                    },
-                );
+                self.engine
+                    .schedule_after(every, Event::SnapshotStart { volume: v });
             }
         }
         for db in self.dbs.ids() {

@@ -125,7 +125,7 @@ impl DbFaults {
 impl World {
     /// The server a volume serves.
     pub fn volume_server(&self, v: VolumeId) -> ServerId {
-        match self.volumes[v as usize].owner {
+        match self.volumes[v].owner {
             VolumeOwner::Instance(s) => s,
             VolumeOwner::DbNode { db, node } => self.dbs[db].nodes[node as usize].server,
         }
@@ -171,7 +171,7 @@ impl World {
     /// The volume's blocks go bad silently, now.
     pub fn volume_corrupted(&mut self, v: VolumeId) {
         let now = self.now();
-        let vol = &mut self.volumes[v as usize];
+        let vol = &mut self.volumes[v];
         if vol.lost || vol.corrupted_at.is_some() {
             return;
         }
@@ -278,7 +278,7 @@ impl World {
     pub fn default_restore_time(&mut self, db: DbId) -> SimDuration {
         let d = &self.dbs[db];
         let dist = match d.nodes[d.primary as usize].volume {
-            Some(v) => self.volumes[v as usize].config.restore_time,
+            Some(v) => self.volumes[v].config.restore_time,
             None => d.restart_time,
         };
         dist.sample(&mut self.infra_rng)
@@ -295,7 +295,7 @@ impl World {
     /// Every node of the cache loses its data now and warms from cold.
     pub fn cache_flush(&mut self, cache: CacheId, warmup: Option<SimDuration>) {
         let now = self.now();
-        for n in &mut self.caches[cache as usize].nodes {
+        for n in &mut self.caches[cache].nodes {
             n.cold_since = Some(now);
             n.warmup = warmup;
         }

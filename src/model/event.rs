@@ -6,9 +6,7 @@ pub use crate::metrics::ErrorCause;
 /// Typed indices into the world's arenas.
 pub type RequestId = u32;
 pub type AttemptId = u32;
-pub use super::id::{DbId, LbId, ServerId, TierId};
-pub type CacheId = u16;
-pub type VolumeId = u32;
+pub use super::id::{CacheId, DbId, ExternalId, LbId, ObjectStoreId, ServerId, TierId, VolumeId};
 
 /// Kept small (16 bytes) because millions sit in the event queue.
 #[derive(Clone, Copy, Debug, PartialEq)]

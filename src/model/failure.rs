@@ -1,7 +1,7 @@
 //! How nodes go down and come back: the one entry point faults use, and
 //! the knock-on effects on whatever depends on the node.
 
-use super::event::{DbId, ErrorCause, Event, LbId, ServerId, VolumeId};
+use super::event::{CacheId, DbId, ErrorCause, Event, LbId, ServerId, VolumeId};
 use super::node::{Cause, NodeState, Transition};
 use super::volume::VolumeOwner;
 use super::world::{ServerRole, World};
@@ -15,7 +15,7 @@ use crate::time::SimDuration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeRef {
     Server(ServerId),
-    CacheNode { cache: u16, node: u16 },
+    CacheNode { cache: CacheId, node: u16 },
     LbNode { lb: LbId, node: u16 },
     Volume(VolumeId),
 }
@@ -30,9 +30,7 @@ impl World {
     fn node_state_mut(&mut self, node: NodeRef) -> &mut NodeState {
         match node {
             NodeRef::Server(s) => &mut self.servers[s].node,
-            NodeRef::CacheNode { cache, node } => {
-                &mut self.caches[cache as usize].nodes[node as usize].node
-            }
+            NodeRef::CacheNode { cache, node } => &mut self.caches[cache].nodes[node as usize].node,
             NodeRef::LbNode { lb, node } => &mut self.lbs[lb].nodes[node as usize].node,
             NodeRef::Volume(_) => unreachable!("volumes fail through volume_lost"),
         }
@@ -41,11 +39,11 @@ impl World {
     pub fn node_is_up(&self, node: NodeRef) -> bool {
         match node {
             NodeRef::Server(s) => self.servers[s].node.is_up(),
-            NodeRef::CacheNode { cache, node } => self.caches[cache as usize].nodes[node as usize]
-                .node
-                .is_up(),
+            NodeRef::CacheNode { cache, node } => {
+                self.caches[cache].nodes[node as usize].node.is_up()
+            }
             NodeRef::LbNode { lb, node } => self.lbs[lb].nodes[node as usize].node.is_up(),
-            NodeRef::Volume(v) => !self.volumes[v as usize].lost,
+            NodeRef::Volume(v) => !self.volumes[v].lost,
         }
     }
 
@@ -106,11 +104,11 @@ impl World {
             .filter(|&s| self.servers[s].zone == zone)
             .map(NodeRef::Server)
             .collect();
-        for (c, cache) in self.caches.iter().enumerate() {
+        for (c, cache) in self.caches.iter_enumerated() {
             for (n, node) in cache.nodes.iter().enumerate() {
                 if node.zone == zone {
                     nodes.push(NodeRef::CacheNode {
-                        cache: c as u16,
+                        cache: c,
                         node: n as u16,
                     });
                 }
@@ -218,7 +216,7 @@ impl World {
             NodeRef::CacheNode { cache, node } => {
                 // Memory does not survive a replacement or a power loss.
                 let now = self.now();
-                let n = &mut self.caches[cache as usize].nodes[node as usize];
+                let n = &mut self.caches[cache].nodes[node as usize];
                 n.cold_since = Some(now);
                 n.warmup = None;
             }
@@ -289,7 +287,7 @@ impl World {
     /// Destroys a volume's data; it is restored from its latest snapshot
     /// after `restore` (default: the volume's restore time).
     pub fn volume_lost(&mut self, v: VolumeId, restore: Option<SimDuration>) {
-        let vol = &mut self.volumes[v as usize];
+        let vol = &mut self.volumes[v];
         if vol.lost {
             return;
         }
@@ -297,14 +295,14 @@ impl World {
         vol.incarnation = vol.incarnation.wrapping_add(1);
         self.track_up(NodeRef::Volume(v), false);
         self.trace_volume(v, "volume_lost");
-        let vol = &mut self.volumes[v as usize];
+        let vol = &mut self.volumes[v];
         let incarnation = vol.incarnation;
         let owner = vol.owner;
         // A restore replaces the bad blocks; snapshots taken since the
         // corruption hold them too.
         let corrupted_at = vol.corrupted_at.take();
         let restore = restore.unwrap_or_else(|| {
-            let d = self.volumes[v as usize].config.restore_time;
+            let d = self.volumes[v].config.restore_time;
             d.sample(&mut self.infra_rng)
         });
         self.engine.schedule_after(
@@ -328,7 +326,7 @@ impl World {
         if self.defer_restore(v, incarnation) {
             return;
         }
-        let vol = &mut self.volumes[v as usize];
+        let vol = &mut self.volumes[v];
         if vol.incarnation != incarnation || !vol.lost {
             return;
         }
@@ -344,7 +342,7 @@ impl World {
     }
 
     pub fn on_snapshot_start(&mut self, v: VolumeId) {
-        let vol = &self.volumes[v as usize];
+        let vol = &self.volumes[v];
         let Some(every) = vol.config.snapshot_every else {
             return;
         };
@@ -382,7 +380,7 @@ impl World {
     }
 
     pub fn on_snapshot_done(&mut self, v: VolumeId, incarnation: u32) {
-        let vol = &self.volumes[v as usize];
+        let vol = &self.volumes[v];
         let VolumeOwner::DbNode { db, .. } = vol.owner else {
             return;
         };
@@ -399,7 +397,7 @@ impl World {
 
     fn trace_volume(&mut self, v: VolumeId, event: &'static str) {
         self.trace(|w| {
-            let vol = &w.volumes[v as usize];
+            let vol = &w.volumes[v];
             let (component, zone) = match vol.owner {
                 VolumeOwner::Instance(s) => {
                     let (c, z, _) = w.server_label(s);
@@ -433,8 +431,8 @@ impl World {
         }
     }
 
-    pub fn on_cache_node_replaced(&mut self, cache: u16, node: u16, incarnation: u32) {
-        let n = &self.caches[cache as usize].nodes[node as usize];
+    pub fn on_cache_node_replaced(&mut self, cache: CacheId, node: u16, incarnation: u32) {
+        let n = &self.caches[cache].nodes[node as usize];
         if n.node.incarnation == incarnation {
             self.clear_down(NodeRef::CacheNode { cache, node }, Cause::Crash);
         }
@@ -442,14 +440,12 @@ impl World {
 
     /// Loses a cache node; it is replaced, cold, after `replace` (default:
     /// the cache's replacement time).
-    pub fn cache_node_lost(&mut self, cache: u16, node: u16, replace: Option<SimDuration>) {
+    pub fn cache_node_lost(&mut self, cache: CacheId, node: u16, replace: Option<SimDuration>) {
         let r = NodeRef::CacheNode { cache, node };
         self.set_down(r, Cause::Crash, DownMode::Refuse);
-        let incarnation = self.caches[cache as usize].nodes[node as usize]
-            .node
-            .incarnation;
+        let incarnation = self.caches[cache].nodes[node as usize].node.incarnation;
         let after = replace.unwrap_or_else(|| {
-            let c = &mut self.caches[cache as usize];
+            let c = &mut self.caches[cache];
             c.replace_time.sample(&mut c.rng)
         });
         self.engine.schedule_after(

@@ -103,9 +103,9 @@ impl World {
             }
             (ComponentRef::Cache(c), _) => {
                 let now = self.now();
-                let lookup = self.caches[c as usize].lookup(now);
+                let lookup = self.caches[c].lookup(now);
                 self.attempts.get_mut(a).cache_missed = !lookup.hit;
-                let zone = self.caches[c as usize].nodes[lookup.node].zone;
+                let zone = self.caches[c].nodes[lookup.node].zone;
                 (lookup.node as u32, Some(zone))
             }
             (ComponentRef::Db(db), op) => {
@@ -192,7 +192,7 @@ impl World {
                 self.offer(a, server)
             }
             ComponentRef::Cache(c) => {
-                let node = &self.caches[c as usize].nodes[dest as usize];
+                let node = &self.caches[c].nodes[dest as usize];
                 if !node.node.is_up() {
                     // A dead cache node reads as a miss (look-aside client).
                     let att = self.attempts.get_mut(a);
@@ -200,14 +200,14 @@ impl World {
                     att.step += 1;
                     return Flow::Continue;
                 }
-                let took = self.caches[c as usize].call_time();
+                let took = self.caches[c].call_time();
                 self.engine
                     .schedule_after(took, Event::CallDone { attempt: a });
                 Flow::Wait
             }
             ComponentRef::Db(db) => self.arrive_db(a, db, dest as u16, op),
             ComponentRef::External(x) => {
-                if let Some(mode) = self.externals[x as usize].down() {
+                if let Some(mode) = self.externals[x].down() {
                     return self.fail_reaching(
                         a,
                         mode,
@@ -215,13 +215,13 @@ impl World {
                         Some(ErrorCause::DependencyDown),
                     );
                 }
-                let took = self.externals[x as usize].call_time();
+                let took = self.externals[x].call_time();
                 self.engine
                     .schedule_after(took, Event::CallDone { attempt: a });
                 Flow::Wait
             }
             ComponentRef::ObjectStore(o) => {
-                let took = self.object_stores[o as usize].call_time();
+                let took = self.object_stores[o].call_time();
                 self.engine
                     .schedule_after(took, Event::CallDone { attempt: a });
                 Flow::Wait

@@ -130,7 +130,7 @@ impl World {
         match node {
             NodeRef::Server(s) => self.server_label(s),
             NodeRef::CacheNode { cache, node } => {
-                let c = &self.caches[cache as usize];
+                let c = &self.caches[cache];
                 let z = c.nodes[node as usize].zone;
                 let k = c.nodes[..node as usize]
                     .iter()
@@ -142,7 +142,7 @@ impl World {
             }
             NodeRef::LbNode { lb, node } => self.lb_node_label(lb, node),
             NodeRef::Volume(v) => {
-                let vol = &self.volumes[v as usize];
+                let vol = &self.volumes[v];
                 (vol.name.clone(), String::new(), vol.name.clone())
             }
         }
@@ -187,7 +187,7 @@ impl World {
         match node {
             NodeRef::Server(s) => self.servers[s].node.mode(),
             NodeRef::CacheNode { cache, node } => {
-                self.caches[cache as usize].nodes[node as usize].node.mode()
+                self.caches[cache].nodes[node as usize].node.mode()
             }
             NodeRef::LbNode { lb, node } => self.lbs[lb].nodes[node as usize].node.mode(),
             NodeRef::Volume(_) => crate::config::DownMode::Refuse,

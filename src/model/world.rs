@@ -6,7 +6,9 @@ use super::cache::Cache;
 use super::client::Client;
 use super::control_plane::ControlPlane;
 use super::database::Database;
-use super::event::{DbId, Event, LbId, ServerId, TierId};
+use super::event::{
+    CacheId, DbId, Event, ExternalId, LbId, ObjectStoreId, ServerId, TierId, VolumeId,
+};
 use super::gray::Impairments;
 use super::id::Arena;
 use super::load_balancer::LoadBalancer;
@@ -32,9 +34,9 @@ pub enum ComponentRef {
     Tier(TierId),
     Lb(LbId),
     Db(DbId),
-    Cache(u16),
-    ObjectStore(u16),
-    External(u16),
+    Cache(CacheId),
+    ObjectStore(ObjectStoreId),
+    External(ExternalId),
 }
 
 /// What a server is.
@@ -80,10 +82,10 @@ pub struct World {
     pub tiers: Arena<TierId, Tier>,
     pub lbs: Arena<LbId, LoadBalancer>,
     pub dbs: Arena<DbId, Database>,
-    pub caches: Vec<Cache>,
-    pub object_stores: Vec<ObjectStore>,
-    pub externals: Vec<super::external::External>,
-    pub volumes: Vec<Volume>,
+    pub caches: Arena<CacheId, Cache>,
+    pub object_stores: Arena<ObjectStoreId, ObjectStore>,
+    pub externals: Arena<ExternalId, super::external::External>,
+    pub volumes: Arena<VolumeId, Volume>,
     pub network: Network,
     /// Active gray failures and network faults.
     pub gray: Impairments,
@@ -159,10 +161,10 @@ impl World {
             tiers: Arena::new(),
             lbs: Arena::new(),
             dbs: Arena::new(),
-            caches: Vec::new(),
-            object_stores: Vec::new(),
-            externals: Vec::new(),
-            volumes: Vec::new(),
+            caches: Arena::new(),
+            object_stores: Arena::new(),
+            externals: Arena::new(),
+            volumes: Arena::new(),
             network: Network::new(&model.network, stream(seed, "network")),
             gray: Impairments::new(0, model.zones.len(), stream(seed, "faults/gray")),
             workload: Workload::new(&scenario.workload, &[1.0], stream(seed, "workload")),

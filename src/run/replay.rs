@@ -10,7 +10,7 @@ use crate::metrics::trace::{MinuteSeries, TraceSink};
 use crate::metrics::RunSummary;
 use crate::model::database::{FailoverState, Role};
 use crate::model::failure::NodeRef;
-use crate::model::id::{DbId, LbId, TierId};
+use crate::model::id::{CacheId, DbId, LbId, TierId};
 use crate::model::node::{Cause, NodeState};
 use crate::model::World;
 use crate::time::SimTime;
@@ -63,10 +63,10 @@ impl Simulation<'_> {
             let (c, z, _) = w.server_label(s);
             add(c, z, w.servers[s].node.is_up());
         }
-        for (ci, cache) in w.caches.iter().enumerate() {
+        for (ci, cache) in w.caches.iter_enumerated() {
             for n in 0..cache.nodes.len() {
                 let (c, z, _) = w.node_label(NodeRef::CacheNode {
-                    cache: ci as u16,
+                    cache: ci,
                     node: n as u16,
                 });
                 add(c, z, cache.nodes[n].node.is_up());
@@ -131,7 +131,7 @@ impl Simulation<'_> {
             tiers: w.tiers.ids().map(|t| tier_state(w, t)).collect(),
             load_balancers: w.lbs.ids().map(|l| lb_state(w, l)).collect(),
             databases: w.dbs.ids().map(|d| db_state(w, d)).collect(),
-            caches: (0..w.caches.len()).map(|c| cache_state(w, c)).collect(),
+            caches: w.caches.ids().map(|c| cache_state(w, c)).collect(),
             volumes_lost: w
                 .volumes
                 .iter()
@@ -311,7 +311,7 @@ fn db_state(w: &World, d: DbId) -> DbState {
     }
 }
 
-fn cache_state(w: &World, c: usize) -> CacheState {
+fn cache_state(w: &World, c: CacheId) -> CacheState {
     let cache = &w.caches[c];
     let now = w.now();
     CacheState {
@@ -323,7 +323,7 @@ fn cache_state(w: &World, c: usize) -> CacheState {
             .map(|(n, node)| {
                 let label = w
                     .node_label(NodeRef::CacheNode {
-                        cache: c as u16,
+                        cache: c,
                         node: n as u16,
                     })
                     .2;
