@@ -4,6 +4,26 @@
 //! be indexed only with its own id type, so `world.dbs[lb]` does not compile.
 //! Ids keep the width the bare integers had (events stay 16 bytes) and cost
 //! nothing at run time: indexing is `Vec` indexing behind an `#[inline]`.
+//!
+//! Mixing ids does not compile:
+//!
+//! ```compile_fail
+//! use firedrill::model::id::{Arena, DbId, LbId};
+//! let dbs: Arena<DbId, u8> = vec![7].into();
+//! let _ = dbs[LbId(0)];
+//! ```
+//!
+//! ```compile_fail
+//! use firedrill::model::id::{Arena, DbId};
+//! let dbs: Arena<DbId, u8> = vec![7].into();
+//! let _ = dbs[0usize];
+//! ```
+//!
+//! ```
+//! use firedrill::model::id::{Arena, DbId};
+//! let dbs: Arena<DbId, u8> = vec![7].into();
+//! assert_eq!(dbs[DbId(0)], 7);
+//! ```
 
 use std::fmt;
 use std::marker::PhantomData;
