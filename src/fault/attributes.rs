@@ -118,15 +118,10 @@ fn delete_on_termination(world: &World, node: NodeRef) -> Option<String> {
     let NodeRef::Server(s) = node else {
         return None;
     };
-    let ServerRole::Instance { tier, .. } = world.server_roles[s as usize] else {
+    let ServerRole::Instance { tier, .. } = world.server_roles[s] else {
         return None;
     };
-    Some(
-        world.tiers[tier as usize]
-            .instance
-            .delete_on_termination
-            .to_string(),
-    )
+    Some(world.tiers[tier].instance.delete_on_termination.to_string())
 }
 
 fn zone(world: &World, node: NodeRef) -> Option<String> {
@@ -146,13 +141,13 @@ fn state(world: &World, node: NodeRef) -> Option<String> {
 /// attached to).
 fn owner(world: &World, node: NodeRef) -> Option<usize> {
     let r = match node {
-        NodeRef::Server(s) => match world.server_roles[s as usize] {
+        NodeRef::Server(s) => match world.server_roles[s] {
             ServerRole::Instance { tier, .. } => ComponentRef::Tier(tier),
             ServerRole::DbNode { db, .. } => ComponentRef::Db(db),
         },
         NodeRef::CacheNode { cache, .. } => ComponentRef::Cache(cache),
         NodeRef::LbNode { lb, .. } => ComponentRef::Lb(lb),
-        NodeRef::Volume(v) => match world.volumes[v as usize].owner {
+        NodeRef::Volume(v) => match world.volumes[v].owner {
             VolumeOwner::Instance(s) => return owner(world, NodeRef::Server(s)),
             VolumeOwner::DbNode { db, .. } => ComponentRef::Db(db),
         },
@@ -181,13 +176,10 @@ fn multi_az(world: &World, node: NodeRef) -> Option<String> {
     let NodeRef::Server(s) = node else {
         return None;
     };
-    let ServerRole::DbNode { db, .. } = world.server_roles[s as usize] else {
+    let ServerRole::DbNode { db, .. } = world.server_roles[s] else {
         return None;
     };
-    let standby = world.dbs[db as usize]
-        .nodes
-        .iter()
-        .any(|n| n.role == Role::Standby);
+    let standby = world.dbs[db].nodes.iter().any(|n| n.role == Role::Standby);
     Some(standby.to_string())
 }
 
@@ -195,10 +187,10 @@ fn role(world: &World, node: NodeRef) -> Option<String> {
     let NodeRef::Server(s) = node else {
         return None;
     };
-    let ServerRole::DbNode { db, node } = world.server_roles[s as usize] else {
+    let ServerRole::DbNode { db, node } = world.server_roles[s] else {
         return None;
     };
-    let role = match world.dbs[db as usize].nodes[node as usize].role {
+    let role = match world.dbs[db].nodes[node as usize].role {
         Role::Primary => "primary",
         Role::Standby => "standby",
         Role::Replica => "replica",
@@ -211,7 +203,7 @@ fn volume_type(world: &World, node: NodeRef) -> Option<String> {
     let NodeRef::Volume(v) = node else {
         return None;
     };
-    let preset = world.volumes[v as usize].config.volume_type.as_deref()?;
+    let preset = world.volumes[v].config.volume_type.as_deref()?;
     Some(preset.rsplit('/').next().unwrap_or(preset).to_string())
 }
 

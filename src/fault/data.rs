@@ -70,14 +70,14 @@ pub fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> DataA
         FaultAction::SnapshotFailure => {
             let dbs = databases(world, config, rng);
             for &db in &dbs {
-                world.dbs[db as usize].faults.snapshots_failing += 1;
+                world.dbs[db].faults.snapshots_failing += 1;
             }
             DataApplied::SnapshotsFailing(dbs)
         }
         FaultAction::BackupNotUploaded => {
             let dbs = databases(world, config, rng);
             for &db in &dbs {
-                world.dbs[db as usize].faults.uploads_failing += 1;
+                world.dbs[db].faults.uploads_failing += 1;
             }
             DataApplied::UploadsFailing(dbs)
         }
@@ -97,14 +97,14 @@ pub fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> DataA
         FaultAction::SlowFailover { factor, extra } => {
             let dbs = databases(world, config, rng);
             for &db in &dbs {
-                world.dbs[db as usize].faults.slow.push((factor, extra));
+                world.dbs[db].faults.slow.push((factor, extra));
             }
             DataApplied::SlowFailover(dbs, (factor, extra))
         }
         FaultAction::PromoteLaggingReplica => {
             let nodes = db_nodes(world, config, rng, |role| role == Role::Replica);
             for &(db, node) in &nodes {
-                world.dbs[db as usize].faults.forced.push(node);
+                world.dbs[db].faults.forced.push(node);
             }
             DataApplied::Forced(nodes)
         }
@@ -149,13 +149,13 @@ pub fn revert(world: &mut World, applied: DataApplied) {
         }
         DataApplied::SnapshotsFailing(dbs) => {
             for db in dbs {
-                let f = &mut world.dbs[db as usize].faults;
+                let f = &mut world.dbs[db].faults;
                 f.snapshots_failing = f.snapshots_failing.saturating_sub(1);
             }
         }
         DataApplied::UploadsFailing(dbs) => {
             for db in dbs {
-                let f = &mut world.dbs[db as usize].faults;
+                let f = &mut world.dbs[db].faults;
                 f.uploads_failing = f.uploads_failing.saturating_sub(1);
             }
         }
@@ -166,7 +166,7 @@ pub fn revert(world: &mut World, applied: DataApplied) {
         }
         DataApplied::SlowFailover(dbs, params) => {
             for db in dbs {
-                let slow = &mut world.dbs[db as usize].faults.slow;
+                let slow = &mut world.dbs[db].faults.slow;
                 if let Some(i) = slow.iter().position(|&p| p == params) {
                     slow.remove(i);
                 }
@@ -174,7 +174,7 @@ pub fn revert(world: &mut World, applied: DataApplied) {
         }
         DataApplied::Forced(nodes) => {
             for (db, node) in nodes {
-                let forced = &mut world.dbs[db as usize].faults.forced;
+                let forced = &mut world.dbs[db].faults.forced;
                 if let Some(i) = forced.iter().position(|&n| n == node) {
                     forced.remove(i);
                 }
@@ -223,13 +223,13 @@ pub(crate) fn db_node_candidates(
     let all = target::candidates(world, &config.target, TargetKind::Database).unwrap_or_default();
     all.into_iter()
         .filter_map(|c| match c.node {
-            NodeRef::Server(s) => match world.server_roles[s as usize] {
+            NodeRef::Server(s) => match world.server_roles[s] {
                 ServerRole::DbNode { db, node } => Some((db, node)),
                 ServerRole::Instance { .. } => None,
             },
             _ => None,
         })
-        .filter(|&(db, node)| keep(world.dbs[db as usize].nodes[node as usize].role))
+        .filter(|&(db, node)| keep(world.dbs[db].nodes[node as usize].role))
         .collect()
 }
 
@@ -240,7 +240,9 @@ pub(crate) fn caches(world: &World, config: &FaultConfig) -> Vec<CacheId> {
     let t = &config.target;
     let matching = (t.tag.is_some() || !t.filters.is_empty())
         .then(|| target::candidates(world, t, TargetKind::Cache).unwrap_or_default());
-    (0..world.caches.len() as CacheId)
+    world
+        .caches
+        .ids()
         .filter(|&c| component.is_none_or(|i| world.components[i] == ComponentRef::Cache(c)))
         .filter(|&c| {
             matching.as_ref().is_none_or(|m| {

@@ -62,7 +62,7 @@ pub fn check(world: &World, config: &FaultConfig) -> Result<(), FaultError> {
             config.action.name()
         )));
     };
-    let d = &world.dbs[db as usize];
+    let d = &world.dbs[db];
     let deployment = d
         .deployment
         .map_or("none (a generic database)", Deployment::name);
@@ -99,11 +99,7 @@ pub fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> Outco
         FaultAction::DatabaseClusterFailover => {
             let clusters: Vec<DbId> = databases(world, config, rng)
                 .into_iter()
-                .filter(|&db| {
-                    world.dbs[db as usize]
-                        .deployment
-                        .is_some_and(Deployment::is_cluster)
-                })
+                .filter(|&db| world.dbs[db].deployment.is_some_and(Deployment::is_cluster))
                 .collect();
             for db in clusters {
                 match world.db_cluster_failover(db) {

@@ -109,7 +109,7 @@ pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result
             let time_to_failure = match (&c.time_to_failure, node) {
                 (Some(d), _) => *d,
                 (None, NodeRef::Volume(v)) => Dist::from_annual_failure_rate(
-                    world.volumes[v as usize].config.annual_failure_rate,
+                    world.volumes[v].config.annual_failure_rate,
                 ),
                 (None, _) => {
                     return Err(FaultError {
@@ -537,19 +537,15 @@ fn trace_random_zone(
 pub(crate) fn node_zone(world: &World, node: NodeRef) -> usize {
     use crate::model::volume::VolumeOwner;
     match node {
-        NodeRef::Server(s) => world.servers[s as usize].zone,
-        NodeRef::CacheNode { cache, node } => {
-            world.caches[cache as usize].nodes[node as usize].zone
-        }
-        NodeRef::LbNode { lb, node } => world.lbs[lb as usize].nodes[node as usize].zone,
+        NodeRef::Server(s) => world.servers[s].zone,
+        NodeRef::CacheNode { cache, node } => world.caches[cache].nodes[node as usize].zone,
+        NodeRef::LbNode { lb, node } => world.lbs[lb].nodes[node as usize].zone,
         NodeRef::Volume(v) => {
-            let server = match world.volumes[v as usize].owner {
+            let server = match world.volumes[v].owner {
                 VolumeOwner::Instance(s) => s,
-                VolumeOwner::DbNode { db, node } => {
-                    world.dbs[db as usize].nodes[node as usize].server
-                }
+                VolumeOwner::DbNode { db, node } => world.dbs[db].nodes[node as usize].server,
             };
-            world.servers[server as usize].zone
+            world.servers[server].zone
         }
     }
 }
@@ -571,12 +567,12 @@ pub(crate) fn implied_kind(world: &World, c: &RandomFailureConfig) -> TargetKind
 
 fn default_repair(world: &World, node: NodeRef) -> Option<Dist> {
     match node {
-        NodeRef::Server(s) => match world.server_roles[s as usize] {
-            ServerRole::DbNode { db, .. } => Some(world.dbs[db as usize].restart_time),
+        NodeRef::Server(s) => match world.server_roles[s] {
+            ServerRole::DbNode { db, .. } => Some(world.dbs[db].restart_time),
             ServerRole::Instance { .. } => None,
         },
-        NodeRef::CacheNode { cache, .. } => Some(world.caches[cache as usize].replace_time),
-        NodeRef::Volume(v) => Some(world.volumes[v as usize].config.restore_time),
+        NodeRef::CacheNode { cache, .. } => Some(world.caches[cache].replace_time),
+        NodeRef::Volume(v) => Some(world.volumes[v].config.restore_time),
         NodeRef::LbNode { .. } => None,
     }
 }

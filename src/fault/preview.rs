@@ -129,7 +129,7 @@ fn targets(world: &World, c: &FaultConfig, rng: &mut crate::rng::SimRng) -> Vec<
         | FaultAction::DatabaseClusterFailover => databases(world, c, rng)
             .into_iter()
             .map(|d| {
-                let db = &world.dbs[d as usize];
+                let db = &world.dbs[d];
                 format!("{}/node-{} (primary)", db.name, db.primary + 1)
             })
             .collect(),

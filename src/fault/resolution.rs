@@ -90,7 +90,7 @@ pub fn count(world: &World, config: &FaultConfig) -> Option<usize> {
         A::DatabaseClusterFailover => super::schedule::database_candidates(world, config)
             .into_iter()
             .filter(|&db| {
-                world.dbs[db as usize]
+                world.dbs[db]
                     .deployment
                     .is_some_and(crate::config::Deployment::is_cluster)
             })

@@ -49,7 +49,7 @@ use super::capacity;
 use super::database_actions;
 use super::target::{self, Candidate, FaultError};
 use crate::config::{EmptyTargetResolution, FaultAction, FaultConfig, FaultStart, TargetKind};
-use crate::model::event::DbId;
+use crate::model::event::{DbId, ExternalId};
 use crate::model::failure::NodeRef;
 use crate::model::node::Cause;
 use crate::model::world::{ComponentRef, World};
@@ -68,7 +68,7 @@ enum Applied {
     /// A `dns_stale` rule is active.
     Dns,
     /// An outage or slowdown of this external dependency is active.
-    External(u16),
+    External(ExternalId),
     Data(super::data::DataApplied),
     Gray(super::gray::GrayApplied),
     Capacity(capacity::Applied),
@@ -404,11 +404,8 @@ fn trace_fault(
                 zone = w.zone_name(*z).map(str::to_string);
                 vec![format!("zone {}", w.zones[*z].name)]
             }
-            Applied::Databases(dbs) => dbs
-                .iter()
-                .map(|&d| w.dbs[d as usize].name.clone())
-                .collect(),
-            Applied::External(e) => vec![w.externals[*e as usize].name.clone()],
+            Applied::Databases(dbs) => dbs.iter().map(|&d| w.dbs[d].name.clone()).collect(),
+            Applied::External(e) => vec![w.externals[*e].name.clone()],
             _ => Vec::new(),
         };
         let mut detail = config.action.name().to_string();
@@ -508,11 +505,13 @@ pub(crate) fn databases(world: &World, config: &FaultConfig, rng: &mut SimRng) -
 pub(crate) fn database_candidates(world: &World, config: &FaultConfig) -> Vec<DbId> {
     let component = target::component(world, &config.target).ok().flatten();
     let zone = target::zone(world, &config.target).ok().flatten();
-    (0..world.dbs.len() as DbId)
+    world
+        .dbs
+        .ids()
         .filter(|&d| component.is_none_or(|c| world.components[c] == ComponentRef::Db(d)))
         .filter(|&d| target::has_tag(world, &config.target, ComponentRef::Db(d)))
         .filter(|&d| {
-            let db = &world.dbs[d as usize];
+            let db = &world.dbs[d];
             let primary = NodeRef::Server(db.nodes[db.primary as usize].server);
             zone.is_none_or(|z| super::hazard::node_zone(world, primary) == z)
                 && super::attributes::passes(world, &config.target, TargetKind::Database, primary)
@@ -544,12 +543,12 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
             let dbs = databases(world, config, rng);
             let mut nodes = Vec::new();
             for &db in &dbs {
-                let d = &world.dbs[db as usize];
+                let d = &world.dbs[db];
                 nodes.push(NodeRef::Server(d.nodes[d.primary as usize].server));
                 let repair = match config.duration {
                     Some(_) => None,
                     None => {
-                        let restart = world.dbs[db as usize].restart_time;
+                        let restart = world.dbs[db].restart_time;
                         Some(restart.sample(&mut world.infra_rng))
                     }
                 };
@@ -565,7 +564,7 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
                 .filter(|_| rng.random::<f64>() < probability || probability >= 1.0)
                 .collect();
             for &db in &dbs {
-                world.dbs[db as usize].failover_blocked += 1;
+                world.dbs[db].failover_blocked += 1;
             }
             Applied::Databases(dbs)
         }
@@ -650,7 +649,7 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
 }
 
 /// The external dependency a fault's target names.
-fn external(world: &World, config: &FaultConfig) -> Option<u16> {
+fn external(world: &World, config: &FaultConfig) -> Option<ExternalId> {
     match target::component(world, &config.target).ok().flatten() {
         Some(c) => match world.components[c] {
             ComponentRef::External(e) => Some(e),
@@ -692,10 +691,8 @@ pub(super) fn is_primary_volume(world: &World, node: NodeRef) -> bool {
     let NodeRef::Volume(v) = node else {
         return false;
     };
-    match world.volumes[v as usize].owner {
-        crate::model::volume::VolumeOwner::DbNode { db, node } => {
-            world.dbs[db as usize].primary == node
-        }
+    match world.volumes[v].owner {
+        crate::model::volume::VolumeOwner::DbNode { db, node } => world.dbs[db].primary == node,
         crate::model::volume::VolumeOwner::Instance(_) => false,
     }
 }
@@ -711,7 +708,7 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
         Applied::Databases(dbs) => {
             if matches!(config.action, FaultAction::FailoverFailure { .. }) {
                 for db in dbs {
-                    let d = &mut world.dbs[db as usize];
+                    let d = &mut world.dbs[db];
                     d.failover_blocked = d.failover_blocked.saturating_sub(1);
                 }
             }

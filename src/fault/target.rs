@@ -90,14 +90,14 @@ pub fn candidates(
     let mut out = Vec::new();
     match kind {
         TargetKind::Instance => {
-            for (t, tier) in world.tiers.iter().enumerate() {
-                if component.is_some_and(|c| c != ComponentRef::Tier(t as u16))
-                    || !tagged(ComponentRef::Tier(t as u16))
+            for (t, tier) in world.tiers.iter_enumerated() {
+                if component.is_some_and(|c| c != ComponentRef::Tier(t))
+                    || !tagged(ComponentRef::Tier(t))
                 {
                     continue;
                 }
                 for (k, &s) in tier.servers.iter().enumerate() {
-                    let z = world.servers[s as usize].zone;
+                    let z = world.servers[s].zone;
                     if in_zone(z) {
                         out.push(Candidate {
                             node: NodeRef::Server(s),
@@ -108,14 +108,14 @@ pub fn candidates(
             }
         }
         TargetKind::Database => {
-            for (d, db) in world.dbs.iter().enumerate() {
-                if component.is_some_and(|c| c != ComponentRef::Db(d as u16))
-                    || !tagged(ComponentRef::Db(d as u16))
+            for (d, db) in world.dbs.iter_enumerated() {
+                if component.is_some_and(|c| c != ComponentRef::Db(d))
+                    || !tagged(ComponentRef::Db(d))
                 {
                     continue;
                 }
                 for (n, node) in db.nodes.iter().enumerate() {
-                    let z = world.servers[node.server as usize].zone;
+                    let z = world.servers[node.server].zone;
                     if in_zone(z) {
                         out.push(Candidate {
                             node: NodeRef::Server(node.server),
@@ -126,9 +126,9 @@ pub fn candidates(
             }
         }
         TargetKind::Cache => {
-            for (c, cache) in world.caches.iter().enumerate() {
-                if component.is_some_and(|x| x != ComponentRef::Cache(c as u16))
-                    || !tagged(ComponentRef::Cache(c as u16))
+            for (c, cache) in world.caches.iter_enumerated() {
+                if component.is_some_and(|x| x != ComponentRef::Cache(c))
+                    || !tagged(ComponentRef::Cache(c))
                 {
                     continue;
                 }
@@ -136,7 +136,7 @@ pub fn candidates(
                     if in_zone(node.zone) {
                         out.push(Candidate {
                             node: NodeRef::CacheNode {
-                                cache: c as u16,
+                                cache: c,
                                 node: n as u16,
                             },
                             label: format!("{}/node-{}", cache.name, n + 1),
@@ -146,9 +146,9 @@ pub fn candidates(
             }
         }
         TargetKind::LoadBalancer => {
-            for (l, lb) in world.lbs.iter().enumerate() {
-                if component.is_some_and(|x| x != ComponentRef::Lb(l as u16))
-                    || !tagged(ComponentRef::Lb(l as u16))
+            for (l, lb) in world.lbs.iter_enumerated() {
+                if component.is_some_and(|x| x != ComponentRef::Lb(l))
+                    || !tagged(ComponentRef::Lb(l))
                 {
                     continue;
                 }
@@ -156,7 +156,7 @@ pub fn candidates(
                     if in_zone(node.zone) {
                         out.push(Candidate {
                             node: NodeRef::LbNode {
-                                lb: l as u16,
+                                lb: l,
                                 node: n as u16,
                             },
                             label: format!("{}/{}", lb.name, zone_name(node.zone)),
@@ -168,23 +168,23 @@ pub fn candidates(
         // Zones are not nodes: random zone events resolve them themselves.
         TargetKind::Zone => {}
         TargetKind::Volume => {
-            for (v, vol) in world.volumes.iter().enumerate() {
+            for (v, vol) in world.volumes.iter_enumerated() {
                 let (owner_component, server) = match vol.owner {
-                    VolumeOwner::Instance(s) => match world.server_roles[s as usize] {
+                    VolumeOwner::Instance(s) => match world.server_roles[s] {
                         ServerRole::Instance { tier, .. } => (ComponentRef::Tier(tier), s),
                         ServerRole::DbNode { db, .. } => (ComponentRef::Db(db), s),
                     },
                     VolumeOwner::DbNode { db, node } => (
                         ComponentRef::Db(db),
-                        world.dbs[db as usize].nodes[node as usize].server,
+                        world.dbs[db].nodes[node as usize].server,
                     ),
                 };
                 if component.is_some_and(|c| c != owner_component) || !tagged(owner_component) {
                     continue;
                 }
-                if in_zone(world.servers[server as usize].zone) {
+                if in_zone(world.servers[server].zone) {
                     out.push(Candidate {
-                        node: NodeRef::Volume(v as u32),
+                        node: NodeRef::Volume(v),
                         label: vol.name.clone(),
                     });
                 }

@@ -12,10 +12,11 @@ use super::infra::Infra;
 use super::FluidEvent;
 use crate::engine::Engine;
 use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
+use crate::model::id::ServerId;
 
 impl Infra {
     /// An EC2 status check found the instance down: terminate and replace.
-    pub fn on_asg_check(&mut self, e: &mut Engine<FluidEvent>, s: usize, generation: u32) {
+    pub fn on_asg_check(&mut self, e: &mut Engine<FluidEvent>, s: ServerId, generation: u32) {
         let st = &self.servers[s];
         if st.generation != generation || st.is_up() || !st.in_service {
             return;
@@ -52,29 +53,24 @@ impl Infra {
             self.tiers[t].launching += 1;
             let boot = asg.launch_time.sample(&mut self.rng) + asg.warmup;
             let check = self.readmit_lag(t, true);
-            e.schedule_after(
-                boot + check,
-                FluidEvent::AsgReady {
-                    server: slot as u32,
-                },
-            );
+            e.schedule_after(boot + check, FluidEvent::AsgReady { server: slot });
         }
     }
 
     /// A free slot in the healthy zone with the fewest instances.
-    fn pick_slot(&self, t: usize, prefer: usize) -> Option<usize> {
+    fn pick_slot(&self, t: usize, prefer: usize) -> Option<ServerId> {
         let tier = &self.tiers[t];
         let count = |z: usize| {
             tier.slots
                 .iter()
                 .filter(|&&s| {
-                    let st = &self.servers[s as usize];
+                    let st = &self.servers[s];
                     st.zone == z && (st.in_service || st.launching)
                 })
                 .count()
         };
         let free = |z: usize| {
-            tier.slots.iter().map(|&s| s as usize).find(|&s| {
+            tier.slots.iter().copied().find(|&s| {
                 let st = &self.servers[s];
                 st.zone == z && !st.in_service && !st.launching
             })
@@ -96,7 +92,7 @@ impl Infra {
         best.and_then(|(z, _)| free(z))
     }
 
-    pub fn on_asg_ready(&mut self, e: &mut Engine<FluidEvent>, s: usize) {
+    pub fn on_asg_ready(&mut self, e: &mut Engine<FluidEvent>, s: ServerId) {
         let Some(t) = self.servers[s].tier else {
             return;
         };
@@ -118,7 +114,7 @@ impl Infra {
             e.schedule_after(
                 lag,
                 FluidEvent::AsgCheck {
-                    server: s as u32,
+                    server: s,
                     generation,
                 },
             );

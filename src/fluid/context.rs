@@ -13,6 +13,7 @@
 
 use crate::config::{ComponentKind, ModelConfig, Op, ScenarioConfig, Strategy};
 use crate::metrics::ErrorCause;
+use crate::model::id::TierId;
 use crate::model::world::{ComponentRef, World};
 
 /// A queueing station on a path.
@@ -105,7 +106,7 @@ impl Ctx {
                         _ => None,
                     };
                     if let ComponentRef::Lb(lb) = component {
-                        pending_lb = Some(lb as usize);
+                        pending_lb = Some(lb.index());
                     }
                     steps.push(StepInfo {
                         component,
@@ -125,7 +126,7 @@ impl Ctx {
                     downstream += own;
                 }
                 let writes_to = steps.iter().find_map(|s| match (s.component, s.op) {
-                    (ComponentRef::Db(d), Op::Write) => Some(d as usize),
+                    (ComponentRef::Db(d), Op::Write) => Some(d.index()),
                     _ => None,
                 });
                 ClassInfo {
@@ -151,7 +152,7 @@ impl Ctx {
                 let (mut cv2, mut weight, mut balanced) = (0.0, 0.0, false);
                 for (k, class) in classes.iter().enumerate() {
                     for step in &class.steps {
-                        if step.component != ComponentRef::Tier(t as u16) {
+                        if step.component != ComponentRef::Tier(TierId(t as u16)) {
                             continue;
                         }
                         cv2 += class.share * config.service_time_by_class[k].cv2();

@@ -17,19 +17,18 @@ use super::FluidEvent;
 use crate::config::DownMode;
 use crate::engine::Engine;
 use crate::model::database::Role;
+use crate::model::id::ServerId;
 use crate::time::{SimDuration, SimTime};
 
 impl Infra {
-    fn db_of(&self, s: usize) -> Option<(usize, usize)> {
-        self.dbs.iter().enumerate().find_map(|(d, db)| {
-            db.servers
-                .iter()
-                .position(|&x| x as usize == s)
-                .map(|n| (d, n))
-        })
+    fn db_of(&self, s: ServerId) -> Option<(usize, usize)> {
+        self.dbs
+            .iter()
+            .enumerate()
+            .find_map(|(d, db)| db.servers.iter().position(|&x| x == s).map(|n| (d, n)))
     }
 
-    pub(super) fn db_node_down(&mut self, e: &mut Engine<FluidEvent>, s: usize) {
+    pub(super) fn db_node_down(&mut self, e: &mut Engine<FluidEvent>, s: ServerId) {
         let Some((d, n)) = self.db_of(s) else { return };
         if self.dbs[d].primary != n {
             return;
@@ -52,7 +51,7 @@ impl Infra {
         }
     }
 
-    pub(super) fn db_node_up(&mut self, _e: &mut Engine<FluidEvent>, s: usize) {
+    pub(super) fn db_node_up(&mut self, _e: &mut Engine<FluidEvent>, s: ServerId) {
         let Some((d, n)) = self.db_of(s) else { return };
         if self.dbs[d].primary == n {
             // The primary is back before (or without) a failover.
@@ -65,7 +64,7 @@ impl Infra {
     /// The standby if up, else (if allowed) the least-lagged live replica.
     fn failover_candidate(&self, d: usize) -> Option<usize> {
         let db = &self.dbs[d];
-        let up = |n: usize| self.servers[db.servers[n] as usize].is_up();
+        let up = |n: usize| self.servers[db.servers[n]].is_up();
         if let Some(n) = (0..db.servers.len()).find(|&n| db.roles[n] == Role::Standby && up(n)) {
             return Some(n);
         }
@@ -164,9 +163,9 @@ impl Infra {
         vol.lost = true;
         vol.generation += 1;
         let generation = vol.generation;
-        let owner = vol.owner as usize;
+        let owner = vol.owner;
         if let Some(d) = vol.db {
-            let is_primary = self.dbs[d].servers[self.dbs[d].primary] as usize == owner;
+            let is_primary = self.dbs[d].servers[self.dbs[d].primary] == owner;
             if is_primary && self.failover_candidate(d).is_none() {
                 let rpo_s = self.restore_gap_s(v, d, now);
                 let db = &mut self.dbs[d];
@@ -214,7 +213,7 @@ impl Infra {
             return;
         }
         vol.lost = false;
-        let owner = vol.owner as usize;
+        let owner = vol.owner;
         self.server_up(e, owner, VOLUME);
     }
 }

@@ -28,6 +28,7 @@ use crate::fault::preview::{self, PreviewEnd};
 use crate::fault::{schedule, target, FaultError};
 use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
+use crate::model::id::{DbId, ServerId};
 use crate::model::world::{ComponentRef, World};
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
@@ -77,7 +78,7 @@ impl HazardHost for Host<'_> {
     fn repair_node(&mut self, node: NodeRef, cause: HazardCause) {
         // Load-balancer nodes are refused up front (`super::unsupported`).
         if let NodeRef::Server(s) = node {
-            self.infra.server_up(self.e, s as usize, down_bit(cause));
+            self.infra.server_up(self.e, s, down_bit(cause));
         }
     }
 }
@@ -131,10 +132,10 @@ fn fail_node(
     mode: DownMode,
 ) {
     match node {
-        NodeRef::Server(s) => infra.server_down(e, s as usize, cause, mode),
-        NodeRef::Volume(v) => infra.volume_lost(e, v as usize, repair),
+        NodeRef::Server(s) => infra.server_down(e, s, cause, mode),
+        NodeRef::Volume(v) => infra.volume_lost(e, v.index(), repair),
         NodeRef::CacheNode { cache, node } => {
-            infra.cache_node_lost(e, cache as usize, node as usize, repair)
+            infra.cache_node_lost(e, cache.index(), node as usize, repair)
         }
         // Refused up front by `super::unsupported`.
         NodeRef::LbNode { .. } => {}
@@ -143,7 +144,7 @@ fn fail_node(
 
 /// What a started scripted action changed, so its end can undo it.
 enum Applied {
-    Servers(Vec<usize>, u8),
+    Servers(Vec<ServerId>, u8),
     Zone(usize),
     Blocked(Vec<usize>),
     Load(f64),
@@ -232,12 +233,12 @@ impl Scripted {
             start: e.now(),
             end,
         });
-        let servers = |kind| -> Vec<usize> {
+        let servers = |kind| -> Vec<ServerId> {
             let mut r = stream(self.seed, &format!("fault/{}", c.id));
             schedule::chosen(world, c, kind, &mut r)
                 .into_iter()
                 .filter_map(|cand| match cand.node {
-                    NodeRef::Server(s) => Some(s as usize),
+                    NodeRef::Server(s) => Some(s),
                     _ => None,
                 })
                 .collect()
@@ -262,12 +263,12 @@ impl Scripted {
                 let dbs = schedule::databases(world, c, &mut rng);
                 let mut failed = Vec::new();
                 for d in dbs {
-                    let db = &infra.dbs[d as usize];
-                    let s = db.servers[db.primary] as usize;
+                    let db = &infra.dbs[d.index()];
+                    let s = db.servers[db.primary];
                     infra.server_down(e, s, infra::PRIMARY_FAILURE, DownMode::Refuse);
                     failed.push(s);
                     if end.is_none() {
-                        let restart = infra.dbs[d as usize].config.restart_time.sample(&mut rng);
+                        let restart = infra.dbs[d.index()].config.restart_time.sample(&mut rng);
                         e.schedule_after(restart, FluidEvent::FaultEnd { fault: i as u32 });
                     }
                 }
@@ -276,7 +277,7 @@ impl Scripted {
             FaultAction::FailoverFailure { .. } => {
                 let dbs: Vec<usize> = schedule::databases(world, c, &mut rng)
                     .into_iter()
-                    .map(usize::from)
+                    .map(DbId::index)
                     .collect();
                 for &d in &dbs {
                     infra.dbs[d].blocked += 1;
@@ -288,9 +289,9 @@ impl Scripted {
                     if let NodeRef::CacheNode { cache, node } = cand.node {
                         let replace = match c.duration {
                             Some(d) => d,
-                            None => world.caches[cache as usize].replace_time.sample(&mut rng),
+                            None => world.caches[cache].replace_time.sample(&mut rng),
                         };
-                        infra.cache_node_lost(e, cache as usize, node as usize, replace);
+                        infra.cache_node_lost(e, cache.index(), node as usize, replace);
                     }
                 }
                 Applied::Nothing
@@ -298,11 +299,11 @@ impl Scripted {
             FaultAction::VolumeLoss => {
                 for cand in schedule::volumes(world, c, &mut rng) {
                     if let NodeRef::Volume(v) = cand.node {
-                        let restore = infra.volumes[v as usize]
+                        let restore = infra.volumes[v.index()]
                             .config
                             .restore_time
                             .sample(&mut rng);
-                        infra.volume_lost(e, v as usize, restore);
+                        infra.volume_lost(e, v.index(), restore);
                     }
                 }
                 Applied::Nothing
@@ -334,9 +335,9 @@ impl Scripted {
                     .map(|k| world.components[k])
                 {
                     Some(ComponentRef::External(x)) => {
-                        infra.externals_down[x as usize] = Some(*mode);
+                        infra.externals_down[x.index()] = Some(*mode);
                         infra.dirty = true;
-                        Applied::External(x as usize)
+                        Applied::External(x.index())
                     }
                     _ => Applied::Nothing,
                 }

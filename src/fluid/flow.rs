@@ -101,22 +101,23 @@ pub fn evaluate(ctx: &Ctx, infra: &Infra, rate_per_s: f64) -> Evaluation {
                 match s.component {
                     ComponentRef::Tier(t) => {
                         let hang = outcomes[k].hang_after_s.get(i).copied().unwrap_or(0.0);
-                        tier_rate[t as usize] += attempts;
-                        tier_hold[t as usize] += attempts * (s.hold_s + hang);
+                        tier_rate[t.index()] += attempts;
+                        tier_hold[t.index()] += attempts * (s.hold_s + hang);
                     }
                     ComponentRef::Db(d) => {
+                        let d = d.index();
                         let a = if s.op == Op::ReadOnMiss {
                             attempts * miss
                         } else {
                             attempts
                         };
                         let slot = if s.op != Op::Write
-                            && infra.dbs[d as usize].config.read_from == ReadFrom::Replicas
-                            && live_replicas(infra, d as usize) > 0
+                            && infra.dbs[d].config.read_from == ReadFrom::Replicas
+                            && live_replicas(infra, d) > 0
                         {
-                            &mut db_replicas[d as usize]
+                            &mut db_replicas[d]
                         } else {
-                            &mut db_primary[d as usize]
+                            &mut db_primary[d]
                         };
                         slot.0 += a;
                         slot.1 += a * s.hold_s;
@@ -195,7 +196,7 @@ fn live_replicas(infra: &Infra, d: usize) -> usize {
     (0..db.servers.len())
         .filter(|&n| {
             db.roles[n] == crate::model::database::Role::Replica
-                && infra.servers[db.servers[n] as usize].is_up()
+                && infra.servers[db.servers[n]].is_up()
         })
         .count()
 }
@@ -205,7 +206,7 @@ fn routed_alive(infra: &Infra, t: usize) -> usize {
     infra.tiers[t]
         .slots
         .iter()
-        .filter(|&&s| infra.servers[s as usize].is_up())
+        .filter(|&&s| infra.servers[s].is_up())
         .count()
 }
 
@@ -215,7 +216,7 @@ fn cache_miss(infra: &Infra, class: &ClassInfo) -> f64 {
         .iter()
         .find_map(|s| match s.component {
             ComponentRef::Cache(c) => {
-                let cache = &infra.caches[c as usize];
+                let cache = &infra.caches[c.index()];
                 let hit: f64 = cache
                     .nodes
                     .iter()
@@ -307,11 +308,11 @@ fn attempt(
     for s in &class.steps {
         match s.component {
             ComponentRef::Lb(lb) => {
-                let dark = lb_dark_share(infra, lb as usize);
+                let dark = lb_dark_share(infra, lb.index());
                 w.reach_down(ctx, dark, DownMode::Blackhole, internal_s, None);
             }
             ComponentRef::Tier(t) => {
-                let t = t as usize;
+                let t = t.index();
                 let station = station_of(StationRef::Tier(t));
                 let (dead_refuse, dead_blackhole, connect_s) = match s.via_lb {
                     Some(lb) => {
@@ -331,7 +332,7 @@ fn attempt(
                 on_path.push((station, false));
             }
             ComponentRef::Db(d) => {
-                let d = d as usize;
+                let d = d.index();
                 let gate = if s.op == Op::ReadOnMiss { miss } else { 1.0 };
                 let to_replicas = s.op != Op::Write
                     && infra.dbs[d].config.read_from == ReadFrom::Replicas
@@ -351,7 +352,7 @@ fn attempt(
                 on_path.push((station, s.op == Op::ReadOnMiss));
             }
             ComponentRef::External(x) => {
-                if let Some(mode) = infra.externals_down[x as usize] {
+                if let Some(mode) = infra.externals_down[x.index()] {
                     w.reach_down(ctx, 1.0, mode, internal_s, Some(ErrorCause::DependencyDown));
                 }
             }
@@ -414,10 +415,10 @@ fn shed(ctx: &Ctx, w: &mut Walk, station: &Station) {
 fn db_failures(ctx: &Ctx, infra: &Infra, d: usize, gate: f64, w: &mut Walk) {
     let internal_s = INTERNAL_CONNECT_TIMEOUT.as_secs_f64();
     let db = &infra.dbs[d];
-    let primary = &infra.servers[db.servers[db.primary] as usize];
+    let primary = &infra.servers[db.servers[db.primary]];
     if db.endpoint_stale {
         // Half of the callers still hold the old answer on average.
-        let old = &infra.servers[db.servers[db.previous_primary] as usize];
+        let old = &infra.servers[db.servers[db.previous_primary]];
         if old.is_up() {
             w.fail(0.5 * gate, ErrorCause::StaleDns, 0.0);
         } else {

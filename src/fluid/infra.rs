@@ -43,6 +43,7 @@ use crate::engine::Engine;
 use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
 use crate::model::database::Role;
 use crate::model::failure::LB_NODE_DNS_REMOVAL;
+use crate::model::id::{Arena, ServerId};
 use crate::model::volume::VolumeOwner;
 use crate::model::world::{ComponentRef, ServerRole, World};
 use crate::rng::SimRng;
@@ -79,7 +80,7 @@ impl ServerState {
 }
 
 pub struct TierState {
-    pub slots: Vec<u32>,
+    pub slots: Vec<ServerId>,
     pub lb: Option<usize>,
     pub asg: Option<crate::config::AutoScalingConfig>,
     pub desired: u32,
@@ -120,7 +121,7 @@ pub enum Failover {
 }
 
 pub struct DbState {
-    pub servers: Vec<u32>,
+    pub servers: Vec<ServerId>,
     pub roles: Vec<Role>,
     pub lags: Vec<Option<crate::dist::Dist>>,
     pub primary: usize,
@@ -152,7 +153,7 @@ pub struct CacheState {
 }
 
 pub struct VolumeState {
-    pub owner: u32,
+    pub owner: ServerId,
     pub lost: bool,
     pub generation: u32,
     pub config: crate::config::VolumeConfig,
@@ -160,7 +161,7 @@ pub struct VolumeState {
 }
 
 pub struct Infra {
-    pub servers: Vec<ServerState>,
+    pub servers: Arena<ServerId, ServerState>,
     pub tiers: Vec<TierState>,
     pub lbs: Vec<LbState>,
     pub dbs: Vec<DbState>,
@@ -183,7 +184,7 @@ pub struct Infra {
 impl Infra {
     /// The state at the start of a run, read from a freshly built world.
     pub fn new(world: &World, model: &ModelConfig, rng: SimRng) -> Infra {
-        let mut servers: Vec<ServerState> = world
+        let mut servers: Arena<ServerId, ServerState> = world
             .servers
             .iter()
             .zip(&world.server_roles)
@@ -196,7 +197,7 @@ impl Infra {
                 in_lb: false,
                 launching: false,
                 tier: match role {
-                    ServerRole::Instance { tier, .. } => Some(*tier as usize),
+                    ServerRole::Instance { tier, .. } => Some(tier.index()),
                     ServerRole::DbNode { .. } => None,
                 },
             })
@@ -204,13 +205,13 @@ impl Infra {
         let mut tiers = Vec::new();
         for t in &world.tiers {
             for &s in &t.servers {
-                servers[s as usize].in_service = true;
-                servers[s as usize].in_lb = true;
+                servers[s].in_service = true;
+                servers[s].in_lb = true;
             }
             // A group's spare slots follow its first ones, zone by zone again.
             let mut zones: Vec<usize> = Vec::new();
             for &s in &t.slots {
-                let z = servers[s as usize].zone;
+                let z = servers[s].zone;
                 if !zones.contains(&z) {
                     zones.push(z);
                 }
@@ -227,7 +228,7 @@ impl Infra {
         }
         for (lb_index, lb) in world.lbs.iter().enumerate() {
             if let Some(&s) = lb.targets.first() {
-                if let Some(t) = servers[s as usize].tier {
+                if let Some(t) = servers[s].tier {
                     tiers[t].lb.get_or_insert(lb_index);
                 }
             }
@@ -302,10 +303,9 @@ impl Infra {
             .map(|v| {
                 let (owner, db) = match v.owner {
                     VolumeOwner::Instance(s) => (s, None),
-                    VolumeOwner::DbNode { db, node } => (
-                        world.dbs[db as usize].nodes[node as usize].server,
-                        Some(db as usize),
-                    ),
+                    VolumeOwner::DbNode { db, node } => {
+                        (world.dbs[db].nodes[node as usize].server, Some(db.index()))
+                    }
                 };
                 VolumeState {
                     owner,
@@ -339,7 +339,13 @@ impl Infra {
     }
 
     /// Sets down cause(s) on a server and applies the consequences.
-    pub fn server_down(&mut self, e: &mut Engine<FluidEvent>, s: usize, cause: u8, mode: DownMode) {
+    pub fn server_down(
+        &mut self,
+        e: &mut Engine<FluidEvent>,
+        s: ServerId,
+        cause: u8,
+        mode: DownMode,
+    ) {
         let was_up = self.servers[s].is_up();
         let st = &mut self.servers[s];
         st.causes |= cause;
@@ -357,7 +363,7 @@ impl Infra {
     }
 
     /// Clears down cause(s) on a server and applies the consequences.
-    pub fn server_up(&mut self, e: &mut Engine<FluidEvent>, s: usize, cause: u8) {
+    pub fn server_up(&mut self, e: &mut Engine<FluidEvent>, s: ServerId, cause: u8) {
         let was_up = self.servers[s].is_up();
         let st = &mut self.servers[s];
         st.causes &= !cause;
@@ -373,7 +379,7 @@ impl Infra {
                 e.schedule_after(
                     lag,
                     FluidEvent::LbAdmit {
-                        server: s as u32,
+                        server: s,
                         generation,
                     },
                 );
@@ -387,12 +393,12 @@ impl Infra {
     fn instance_down(
         &mut self,
         e: &mut Engine<FluidEvent>,
-        s: usize,
+        s: ServerId,
         t: usize,
         generation: u32,
         mode: DownMode,
     ) {
-        let server = s as u32;
+        let server = s;
         let detect = self.tiers[t]
             .lb
             .and_then(|lb| self.lbs[lb].health.clone())
@@ -422,17 +428,17 @@ impl Infra {
 
     /// The nodes in its zone of a database hosted on the instance's tier
     /// (`host:`) share its fate, as `model/failure.rs` has it.
-    fn host_changed(&mut self, e: &mut Engine<FluidEvent>, s: usize, down: bool) {
+    fn host_changed(&mut self, e: &mut Engine<FluidEvent>, s: ServerId, down: bool) {
         let Some(tier) = self.servers[s].tier else {
             return;
         };
         let component = self.tier_component.get(tier).copied();
         let (zone, mode) = (self.servers[s].zone, self.servers[s].mode);
-        let hosted: Vec<usize> = self
+        let hosted: Vec<ServerId> = self
             .dbs
             .iter()
             .filter(|d| d.config.host.is_some() && d.config.host == component)
-            .flat_map(|d| d.servers.iter().map(|&x| x as usize))
+            .flat_map(|d| d.servers.iter().copied())
             .filter(|&x| self.servers[x].zone == zone)
             .collect();
         for x in hosted {
@@ -445,7 +451,7 @@ impl Infra {
     }
 
     /// The load balancer finished taking a dead target out.
-    pub fn on_lb_detect(&mut self, s: usize, generation: u32) {
+    pub fn on_lb_detect(&mut self, s: ServerId, generation: u32) {
         let st = &mut self.servers[s];
         if st.generation == generation && !st.is_up() && st.in_lb {
             st.in_lb = false;
@@ -453,7 +459,7 @@ impl Infra {
         }
     }
 
-    pub fn on_lb_admit(&mut self, s: usize, generation: u32) {
+    pub fn on_lb_admit(&mut self, s: ServerId, generation: u32) {
         let st = &mut self.servers[s];
         if st.generation == generation && st.is_up() && !st.in_lb {
             st.in_lb = true;
@@ -535,7 +541,7 @@ impl Infra {
     pub fn set_zone_dark(&mut self, e: &mut Engine<FluidEvent>, z: usize, dark: Option<DownMode>) {
         self.zones_dark[z] = dark;
         self.dirty = true;
-        for s in 0..self.servers.len() {
+        for s in self.servers.ids() {
             if self.servers[s].zone != z {
                 continue;
             }

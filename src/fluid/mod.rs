@@ -42,6 +42,7 @@ use crate::metrics::{
     AvailabilitySummary, DataLossSummary, EngineStats, ErrorCause, RequestCounts, RunDetail,
     RunSummary,
 };
+use crate::model::id::ServerId;
 use crate::model::world::{World, DEFAULT_AVAILABILITY_TARGET};
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
@@ -58,19 +59,19 @@ pub enum FluidEvent {
         fault: u32,
     },
     LbDetect {
-        server: u32,
+        server: ServerId,
         generation: u32,
     },
     LbAdmit {
-        server: u32,
+        server: ServerId,
         generation: u32,
     },
     AsgCheck {
-        server: u32,
+        server: ServerId,
         generation: u32,
     },
     AsgReady {
-        server: u32,
+        server: ServerId,
     },
     LbNodeDns {
         lb: u16,
@@ -357,10 +358,10 @@ fn handle(
         F::Hazard(h) => hazards.handle(infra, e, h),
         F::FaultStart { fault } => scripted.start(world, scenario, infra, e, fault as usize),
         F::FaultEnd { fault } => scripted.end(infra, e, fault as usize),
-        F::LbDetect { server, generation } => infra.on_lb_detect(server as usize, generation),
-        F::LbAdmit { server, generation } => infra.on_lb_admit(server as usize, generation),
-        F::AsgCheck { server, generation } => infra.on_asg_check(e, server as usize, generation),
-        F::AsgReady { server } => infra.on_asg_ready(e, server as usize),
+        F::LbDetect { server, generation } => infra.on_lb_detect(server, generation),
+        F::LbAdmit { server, generation } => infra.on_lb_admit(server, generation),
+        F::AsgCheck { server, generation } => infra.on_asg_check(e, server, generation),
+        F::AsgReady { server } => infra.on_asg_ready(e, server),
         F::LbNodeDns {
             lb,
             node,

@@ -6,6 +6,7 @@ use super::context::Ctx;
 use super::infra::{DnsPhase, Infra};
 use super::queueing::Station;
 use crate::config::{DownMode, Strategy};
+use crate::model::id::ServerId;
 
 /// Share of clients' attempts that reach a dark node of load balancer `lb`.
 pub(super) fn lb_dark_share(infra: &Infra, lb: usize) -> f64 {
@@ -55,13 +56,13 @@ pub(super) fn lb_dead_share(
     }
     let mut sums = (0.0, 0.0);
     for &zone in &nodes {
-        let zone_filter = |s: usize| info.cross_zone || infra.servers[s].zone == zone;
+        let zone_filter = |s: ServerId| info.cross_zone || infra.servers[s].zone == zone;
         let slots = &infra.tiers[t].slots;
         let in_lb =
-            |s: usize| infra.servers[s].in_service && infra.servers[s].in_lb && zone_filter(s);
-        let any_healthy = slots.iter().any(|&s| in_lb(s as usize));
+            |s: ServerId| infra.servers[s].in_service && infra.servers[s].in_lb && zone_filter(s);
+        let any_healthy = slots.iter().any(|&s| in_lb(s));
         // Fail open: no healthy target means every registered one.
-        let candidate = |s: usize| {
+        let candidate = |s: ServerId| {
             if any_healthy {
                 in_lb(s)
             } else {
@@ -70,7 +71,6 @@ pub(super) fn lb_dead_share(
         };
         let (mut alive, mut refuse, mut blackhole) = (0.0, 0.0, 0.0);
         for &s in slots {
-            let s = s as usize;
             if !candidate(s) {
                 continue;
             }
@@ -118,7 +118,7 @@ pub(super) fn lb_dead_share(
 pub(super) fn direct_dead_share(infra: &Infra, t: usize) -> (f64, f64) {
     let (mut total, mut refuse, mut blackhole) = (0.0, 0.0, 0.0);
     for &s in &infra.tiers[t].slots {
-        let st = &infra.servers[s as usize];
+        let st = &infra.servers[s];
         if !st.in_service {
             continue;
         }

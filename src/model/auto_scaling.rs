@@ -56,7 +56,7 @@
 
 use rand::RngExt;
 
-use super::event::{Event, ServerId};
+use super::event::{Event, LbId, ServerId, TierId};
 use super::failure::NodeRef;
 use super::node::Cause;
 use super::volume::VolumeOwner;
@@ -101,7 +101,7 @@ pub struct AutoScaling {
     pub first_server: ServerId,
     pub launching: u32,
     /// Load balancers targeting the tier.
-    pub lbs: Vec<u16>,
+    pub lbs: Vec<LbId>,
     /// Scaling policies' alarms and cooldowns (`None` without policies).
     pub scaling: Option<super::scaling_policy::Scaling>,
     pub rng: SimRng,
@@ -174,7 +174,7 @@ pub fn slots_per_zone(max_size: u32, zones: usize) -> u32 {
 impl World {
     /// Schedules each group's first status check at a random phase.
     pub(super) fn schedule_asg_checks(&mut self) {
-        for t in 0..self.tiers.len() {
+        for t in self.tiers.ids() {
             if let Some(asg) = &mut self.tiers[t].asg {
                 let phase = Dist::Uniform {
                     min_s: 0.0,
@@ -182,12 +182,12 @@ impl World {
                 }
                 .sample(&mut asg.rng);
                 self.engine
-                    .schedule_after(phase, Event::AsgCheck { tier: t as u16 });
+                    .schedule_after(phase, Event::AsgCheck { tier: t });
             }
         }
     }
 
-    pub fn on_asg_check(&mut self, tier: u16) {
+    pub fn on_asg_check(&mut self, tier: TierId) {
         self.engine
             .schedule_after(STATUS_CHECK_INTERVAL, Event::AsgCheck { tier });
         self.asg_pass(tier);
@@ -195,7 +195,7 @@ impl World {
 
     /// Runs a replacement pass on every group (a blocking fault ended).
     pub fn asg_pass_all(&mut self) {
-        for t in 0..self.tiers.len() as u16 {
+        for t in self.tiers.ids() {
             self.asg_pass(t);
         }
     }
@@ -203,8 +203,8 @@ impl World {
     /// Replaces unhealthy instances, fills any shortfall, removes any
     /// surplus and rebalances zones, within the pacing limit and what can
     /// be launched now.
-    pub fn asg_pass(&mut self, tier: u16) {
-        let Some(asg) = &self.tiers[tier as usize].asg else {
+    pub fn asg_pass(&mut self, tier: TierId) {
+        let Some(asg) = &self.tiers[tier].asg else {
             return;
         };
         let now = self.now();
@@ -218,7 +218,7 @@ impl World {
             })
             .collect();
         for k in unhealthy {
-            let preferred = self.servers[self.slot_server(tier, k) as usize].zone;
+            let preferred = self.servers[self.slot_server(tier, k)].zone;
             let Some(zone) = self.launch_zone(tier, Some(k), preferred, false) else {
                 return;
             };
@@ -232,9 +232,9 @@ impl World {
 
     /// Launches until the group reaches its desired capacity, or no launch
     /// is possible now (`paced`: at most ⌈10 % of desired⌉ at once).
-    fn asg_fill(&mut self, tier: u16, paced: bool) {
+    fn asg_fill(&mut self, tier: TierId, paced: bool) {
         loop {
-            let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+            let asg = self.tiers[tier].asg.as_ref().expect("checked");
             if asg.effective() >= asg.desired {
                 return;
             }
@@ -255,9 +255,9 @@ impl World {
     /// the zone with the most, once no launch is in flight (a launch that
     /// finishes later is then the surplus, as AWS launches before it
     /// terminates when it rebalances).
-    fn asg_scale_in(&mut self, tier: u16) {
+    fn asg_scale_in(&mut self, tier: TierId) {
         loop {
-            let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+            let asg = self.tiers[tier].asg.as_ref().expect("checked");
             if asg.launching > 0 || asg.effective() <= asg.desired {
                 return;
             }
@@ -269,19 +269,19 @@ impl World {
                 return;
             };
             let candidates: Vec<usize> = {
-                let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+                let asg = self.tiers[tier].asg.as_ref().expect("checked");
                 (0..asg.slots.len())
                     .filter(|&k| {
                         asg.slots[k].state == SlotState::InService
                             && !asg.slots[k].rebalancing
-                            && self.servers[self.slot_server(tier, k) as usize].zone == zone
+                            && self.servers[self.slot_server(tier, k)].zone == zone
                     })
                     .collect()
             };
             if candidates.is_empty() {
                 return;
             }
-            let asg = self.tiers[tier as usize].asg.as_mut().expect("checked");
+            let asg = self.tiers[tier].asg.as_mut().expect("checked");
             let k = candidates[asg.rng.random_range(0..candidates.len())];
             self.asg_terminate(tier, k);
         }
@@ -289,8 +289,8 @@ impl World {
 
     /// In-service (not being replaced) instances per zone of the group, as
     /// (count, zone) in the group's zone order.
-    fn asg_zone_counts(&self, tier: u16) -> Vec<(u32, ZoneIndex)> {
-        let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+    fn asg_zone_counts(&self, tier: TierId) -> Vec<(u32, ZoneIndex)> {
+        let asg = self.tiers[tier].asg.as_ref().expect("checked");
         asg.zones
             .iter()
             .map(|&z| {
@@ -298,7 +298,7 @@ impl World {
                     .filter(|&k| {
                         asg.slots[k].state == SlotState::InService
                             && !asg.slots[k].rebalancing
-                            && self.servers[self.slot_server(tier, k) as usize].zone == z
+                            && self.servers[self.slot_server(tier, k)].zone == z
                     })
                     .count() as u32;
                 (n, z)
@@ -310,8 +310,8 @@ impl World {
     /// launching, if two zones that can take a launch differ by more than
     /// one instance, launch one in the emptier; the fuller loses one when
     /// it comes into service (`asg_scale_in`).
-    fn asg_rebalance(&mut self, tier: u16) {
-        let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
+    fn asg_rebalance(&mut self, tier: TierId) {
+        let asg = self.tiers[tier].asg.as_ref().expect("checked");
         if asg.launching > 0 || asg.effective() != asg.desired {
             return;
         }
@@ -339,8 +339,8 @@ impl World {
 
     /// Sets the desired capacity (a scaling policy acted), clamped to
     /// [min, max], and acts on it at once.
-    pub fn asg_set_desired(&mut self, tier: u16, desired: u32) {
-        let Some(asg) = &mut self.tiers[tier as usize].asg else {
+    pub fn asg_set_desired(&mut self, tier: TierId, desired: u32) {
+        let Some(asg) = &mut self.tiers[tier].asg else {
             return;
         };
         let desired = desired.clamp(asg.config.min_size, asg.config.max_size);
@@ -360,23 +360,17 @@ impl World {
         self.asg_pass(tier);
     }
 
-    fn slot_server(&self, tier: u16, k: usize) -> ServerId {
-        self.tiers[tier as usize].slots[k]
+    fn slot_server(&self, tier: TierId, k: usize) -> ServerId {
+        self.tiers[tier].slots[k]
     }
 
-    fn asg_instance_healthy(&self, tier: u16, k: usize) -> bool {
-        let asg = self.tiers[tier as usize].asg.as_ref().expect("checked");
-        if !self.servers[self.slot_server(tier, k) as usize]
-            .node
-            .is_up()
-        {
+    fn asg_instance_healthy(&self, tier: TierId, k: usize) -> bool {
+        let asg = self.tiers[tier].asg.as_ref().expect("checked");
+        if !self.servers[self.slot_server(tier, k)].node.is_up() {
             return false;
         }
         asg.config.health_check == AsgHealthCheck::Ec2
-            || asg
-                .lbs
-                .iter()
-                .all(|&lb| !self.lbs[lb as usize].reports_unhealthy(k))
+            || asg.lbs.iter().all(|&lb| !self.lbs[lb].reports_unhealthy(k))
     }
 
     /// The zone a launch goes to now, if any: `None` while launches are
@@ -385,12 +379,12 @@ impl World {
     /// `rebalancing` allows the 10 % (at least one) margin over `max`.
     fn launch_zone(
         &self,
-        tier: u16,
+        tier: TierId,
         replacing: Option<usize>,
         preferred: ZoneIndex,
         rebalancing: bool,
     ) -> Option<ZoneIndex> {
-        let asg = self.tiers[tier as usize].asg.as_ref()?;
+        let asg = self.tiers[tier].asg.as_ref()?;
         if asg.launching >= asg.max_launching() {
             return None;
         }
@@ -400,12 +394,12 @@ impl World {
     /// As `launch_zone`, without the replacement pacing.
     fn launch_zone_in(
         &self,
-        tier: u16,
+        tier: TierId,
         replacing: Option<usize>,
         preferred: ZoneIndex,
         rebalancing: bool,
     ) -> Option<ZoneIndex> {
-        let asg = self.tiers[tier as usize].asg.as_ref()?;
+        let asg = self.tiers[tier].asg.as_ref()?;
         if self.control_plane.launch_blocked > 0 {
             return None;
         }
@@ -426,7 +420,7 @@ impl World {
             let mut free = false;
             let mut count = 0u32;
             for (k, slot) in asg.slots.iter().enumerate() {
-                if self.servers[self.slot_server(tier, k) as usize].zone != z {
+                if self.servers[self.slot_server(tier, k)].zone != z {
                     continue;
                 }
                 if slot.state == SlotState::Free || Some(k) == replacing {
@@ -448,9 +442,9 @@ impl World {
     }
 
     /// Takes an instance out of service: deregistered, and its slot empty.
-    pub fn asg_terminate(&mut self, tier: u16, k: usize) {
+    pub fn asg_terminate(&mut self, tier: TierId, k: usize) {
         let server = self.slot_server(tier, k);
-        let t = &mut self.tiers[tier as usize];
+        let t = &mut self.tiers[tier];
         let Some(asg) = &mut t.asg else {
             return;
         };
@@ -459,11 +453,11 @@ impl World {
         }
         asg.slots[k].state = SlotState::Free;
         asg.slots[k].rebalancing = false;
-        let zone = self.servers[server as usize].zone;
+        let zone = self.servers[server].zone;
         t.servers.retain(|&s| s != server);
         t.by_zone[zone].retain(|&s| s != server);
         for lb in asg.lbs.clone() {
-            self.lbs[lb as usize].deregister(k);
+            self.lbs[lb].deregister(k);
         }
         self.set_down(NodeRef::Server(server), Cause::NotRunning, DownMode::Refuse);
         self.trace_asg(
@@ -474,15 +468,11 @@ impl World {
     }
 
     /// A trace event about the whole group (no one instance).
-    pub(super) fn trace_group(&mut self, tier: u16, event: &'static str, what: String) {
+    pub(super) fn trace_group(&mut self, tier: TierId, event: &'static str, what: String) {
         self.trace(|w| {
-            crate::metrics::trace::TraceEvent::new(
-                w.now(),
-                event,
-                w.tiers[tier as usize].name.clone(),
-            )
-            .cause("auto_scaling")
-            .detail(what)
+            crate::metrics::trace::TraceEvent::new(w.now(), event, w.tiers[tier].name.clone())
+                .cause("auto_scaling")
+                .detail(what)
         });
     }
 
@@ -497,11 +487,11 @@ impl World {
     }
 
     /// Starts a new instance in a free slot of `zone`.
-    fn asg_launch(&mut self, tier: u16, zone: ZoneIndex) {
-        let slots = self.tiers[tier as usize].slots.clone();
-        let asg = self.tiers[tier as usize].asg.as_mut().expect("checked");
+    fn asg_launch(&mut self, tier: TierId, zone: ZoneIndex) {
+        let slots = self.tiers[tier].slots.clone();
+        let asg = self.tiers[tier].asg.as_mut().expect("checked");
         let Some(k) = (0..slots.len()).find(|&k| {
-            asg.slots[k].state == SlotState::Free && self.servers[slots[k] as usize].zone == zone
+            asg.slots[k].state == SlotState::Free && self.servers[slots[k]].zone == zone
         }) else {
             return;
         };
@@ -514,7 +504,7 @@ impl World {
         let ready = boot + asg.config.warmup;
         self.control_plane.took_capacity(zone);
         let server = slots[k];
-        self.servers[server as usize].node.reset_for_launch();
+        self.servers[server].node.reset_for_launch();
         // A new instance gets a new volume.
         for v in &mut self.volumes {
             if v.owner == VolumeOwner::Instance(server) && v.lost {
@@ -532,7 +522,7 @@ impl World {
             return;
         };
         let now = self.now();
-        let t = &mut self.tiers[tier as usize];
+        let t = &mut self.tiers[tier];
         let asg = t.asg.as_mut().expect("slot of a group");
         let slot = &mut asg.slots[k];
         if slot.state != SlotState::Launching || slot.generation != generation {
@@ -542,13 +532,13 @@ impl World {
         slot.grace_until = now + asg.config.grace_period;
         slot.in_service_at = Some(now);
         asg.launching -= 1;
-        let zone = self.servers[server as usize].zone;
+        let zone = self.servers[server].zone;
         let at = t.servers.partition_point(|&s| s < server);
         t.servers.insert(at, server);
         let at = t.by_zone[zone].partition_point(|&s| s < server);
         t.by_zone[zone].insert(at, server);
         for lb in asg.lbs.clone() {
-            self.lbs[lb as usize].register(k);
+            self.lbs[lb].register(k);
         }
         self.clear_down(NodeRef::Server(server), Cause::NotRunning);
         self.trace_asg(server, "asg_in_service", "in service");
@@ -557,13 +547,12 @@ impl World {
     }
 
     /// The (tier, slot) of a server in a tier with a group.
-    pub fn asg_slot_of(&self, server: ServerId) -> Option<(u16, usize)> {
-        let super::world::ServerRole::Instance { tier, .. } = self.server_roles[server as usize]
-        else {
+    pub fn asg_slot_of(&self, server: ServerId) -> Option<(TierId, usize)> {
+        let super::world::ServerRole::Instance { tier, .. } = self.server_roles[server] else {
             return None;
         };
-        let asg = self.tiers[tier as usize].asg.as_ref()?;
-        let k = server.checked_sub(asg.first_server)? as usize;
+        let asg = self.tiers[tier].asg.as_ref()?;
+        let k = server.0.checked_sub(asg.first_server.0)? as usize;
         (k < asg.slots.len()).then_some((tier, k))
     }
 
@@ -572,10 +561,7 @@ impl World {
     pub fn spot_notice(&mut self, server: ServerId, rebalance: bool) {
         let mut generation = 0;
         if let Some((tier, k)) = self.asg_slot_of(server) {
-            let asg = self.tiers[tier as usize]
-                .asg
-                .as_mut()
-                .expect("slot of a group");
+            let asg = self.tiers[tier].asg.as_mut().expect("slot of a group");
             if asg.slots[k].state != SlotState::InService {
                 return;
             }
@@ -592,7 +578,7 @@ impl World {
     pub fn on_spot_reclaim(&mut self, server: ServerId, generation: u32) {
         match self.asg_slot_of(server) {
             Some((tier, k)) => {
-                let slot = &self.tiers[tier as usize].asg.as_ref().expect("group").slots[k];
+                let slot = &self.tiers[tier].asg.as_ref().expect("group").slots[k];
                 if slot.generation != generation || slot.state != SlotState::InService {
                     return;
                 }

@@ -3,7 +3,7 @@
 use super::auto_scaling::{slots_per_zone, AutoScaling, SlotState};
 use super::cache::{Cache, CacheNode};
 use super::database::{Database, DbNode, FailoverState, Role, WriteLog};
-use super::event::{DbId, Event, LbId, ServerId, VolumeId};
+use super::event::{Event, ServerId, VolumeId};
 use super::load_balancer::LoadBalancer;
 use super::node::{Cause, NodeState};
 use super::object_store::ObjectStore;
@@ -26,7 +26,7 @@ impl World {
         let mut refs: Vec<Option<ComponentRef>> = vec![None; model.components.len()];
         for (i, c) in model.components.iter().enumerate() {
             if let ComponentKind::Tier(t) = &c.kind {
-                let tier_id = self.tiers.len() as u16;
+                let tier_id = self.tiers.next_id();
                 let mut servers = Vec::new();
                 let mut by_zone = vec![Vec::new(); self.zones.len()];
                 let mut slots = Vec::new();
@@ -71,7 +71,7 @@ impl World {
                         servers.push(sid);
                         by_zone[zone].push(sid);
                     } else {
-                        self.servers[sid as usize]
+                        self.servers[sid]
                             .node
                             .set(Cause::NotRunning, DownMode::Refuse);
                     }
@@ -113,14 +113,14 @@ impl World {
                             message: format!("load balancer `{}` must target a tier", c.name),
                         });
                     };
-                    let lb_id = self.lbs.len() as LbId;
-                    if let Some(asg) = &mut self.tiers[t as usize].asg {
+                    let lb_id = self.lbs.next_id();
+                    if let Some(asg) = &mut self.tiers[t].asg {
                         asg.lbs.push(lb_id);
                     }
-                    let targets = self.tiers[t as usize]
+                    let targets = self.tiers[t]
                         .slots
                         .iter()
-                        .map(|&s| (s, self.servers[s as usize].zone))
+                        .map(|&s| (s, self.servers[s].zone))
                         .collect();
                     self.lbs.push(LoadBalancer::new(
                         c.name.clone(),
@@ -134,7 +134,7 @@ impl World {
                         stream(self.seed, &format!("lb/{}", c.name)),
                     ));
                     self.lbs.last_mut().expect("just pushed").stickiness = lb.stickiness;
-                    if let Some(asg) = &self.tiers[t as usize].asg {
+                    if let Some(asg) = &self.tiers[t].asg {
                         let lb = self.lbs.last_mut().expect("just pushed");
                         for (k, slot) in asg.slots.iter().enumerate() {
                             if slot.state != SlotState::InService {
@@ -142,13 +142,13 @@ impl World {
                             }
                         }
                     }
-                    ComponentRef::Lb((self.lbs.len() - 1) as LbId)
+                    ComponentRef::Lb(lb_id)
                 }
                 ComponentKind::Database(d) => {
-                    let db_id = self.dbs.len() as DbId;
+                    let db_id = self.dbs.next_id();
                     let host = match d.host.map(|h| refs[h]) {
                         Some(Some(ComponentRef::Tier(t))) => {
-                            let tier = &self.tiers[t as usize];
+                            let tier = &self.tiers[t];
                             if tier.asg.is_some() {
                                 return Err(BuildError {
                                     pos: None,
@@ -208,9 +208,7 @@ impl World {
                         });
                     }
                     if let Some(h) = host {
-                        if let ServerRole::Instance { hosts, .. } =
-                            &mut self.server_roles[h as usize]
-                        {
+                        if let ServerRole::Instance { hosts, .. } = &mut self.server_roles[h] {
                             *hosts = Some(db_id);
                         }
                     }
@@ -261,7 +259,7 @@ impl World {
                             });
                         }
                     }
-                    self.caches.push(Cache {
+                    ComponentRef::Cache(self.caches.push(Cache {
                         name: c.name.clone(),
                         nodes,
                         hit_ratio: cc.hit_ratio,
@@ -269,26 +267,23 @@ impl World {
                         service_time: cc.service_time,
                         replace_time: cc.replace_time,
                         rng: stream(self.seed, &format!("cache/{}", c.name)),
-                    });
-                    ComponentRef::Cache((self.caches.len() - 1) as u16)
+                    }))
                 }
                 ComponentKind::External(x) => {
-                    self.externals.push(super::external::External {
+                    ComponentRef::External(self.externals.push(super::external::External {
                         name: c.name.clone(),
                         service_time: x.service_time,
                         rng: stream(self.seed, &format!("external/{}", c.name)),
                         outages: Vec::new(),
                         slowdowns: Vec::new(),
-                    });
-                    ComponentRef::External((self.externals.len() - 1) as u16)
+                    }))
                 }
                 ComponentKind::ObjectStore(o) => {
-                    self.object_stores.push(ObjectStore {
+                    ComponentRef::ObjectStore(self.object_stores.push(ObjectStore {
                         name: c.name.clone(),
                         service_time: o.service_time,
                         rng: stream(self.seed, &format!("object_store/{}", c.name)),
-                    });
-                    ComponentRef::ObjectStore((self.object_stores.len() - 1) as u16)
+                    }))
                 }
             };
             refs[i] = Some(r);
@@ -298,9 +293,8 @@ impl World {
     }
 
     fn add_server(&mut self, server: Server, role: ServerRole) -> ServerId {
-        self.servers.push(server);
         self.server_roles.push(role);
-        (self.servers.len() - 1) as ServerId
+        self.servers.push(server)
     }
 
     fn add_volume(&mut self, name: String, owner: VolumeOwner, config: &VolumeConfig) -> VolumeId {
@@ -311,8 +305,7 @@ impl World {
             incarnation: 0,
             lost: false,
             corrupted_at: None,
-        });
-        (self.volumes.len() - 1) as VolumeId
+        })
     }
 
     pub(super) fn build_classes(
@@ -374,7 +367,7 @@ impl World {
                 self.engine.schedule_at(first, Event::Arrival { epoch: 0 });
             }
         }
-        for lb in 0..self.lbs.len() {
+        for lb in self.lbs.ids() {
             let Some(hc) = self.lbs[lb].health_check.clone() else {
                 continue;
             };
@@ -388,7 +381,7 @@ impl World {
                 self.engine.schedule_after(
                     phase,
                     Event::HealthCheck {
-                        lb: lb as LbId,
+                        lb,
                         target: t as u16,
                     },
                 );
@@ -396,21 +389,16 @@ impl World {
         }
         self.schedule_asg_checks();
         self.schedule_scaling_samples();
-        for v in 0..self.volumes.len() {
+        for v in self.volumes.ids() {
             let owned_by_db = matches!(self.volumes[v].owner, VolumeOwner::DbNode { .. });
             if let (true, Some(every)) = (owned_by_db, self.volumes[v].config.snapshot_every) {
-                self.engine.schedule_after(
-                    every,
-                    Event::SnapshotStart {
-                        volume: v as VolumeId,
-                    },
-                );
+                self.engine
+                    .schedule_after(every, Event::SnapshotStart { volume: v });
             }
         }
-        for db in 0..self.dbs.len() {
+        for db in self.dbs.ids() {
             if let Some(every) = self.dbs[db].log_upload_every {
-                self.engine
-                    .schedule_after(every, Event::LogUpload { db: db as DbId });
+                self.engine.schedule_after(every, Event::LogUpload { db });
             }
         }
     }

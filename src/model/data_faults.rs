@@ -40,6 +40,7 @@
 
 use super::database::Point;
 use super::event::{AttemptId, CacheId, DbId, ErrorCause, Event, ServerId, VolumeId};
+use super::id::Arena;
 use super::volume::VolumeOwner;
 use super::world::World;
 use crate::config::DownMode;
@@ -124,16 +125,16 @@ impl DbFaults {
 impl World {
     /// The server a volume serves.
     pub fn volume_server(&self, v: VolumeId) -> ServerId {
-        match self.volumes[v as usize].owner {
+        match self.volumes[v].owner {
             VolumeOwner::Instance(s) => s,
-            VolumeOwner::DbNode { db, node } => self.dbs[db as usize].nodes[node as usize].server,
+            VolumeOwner::DbNode { db, node } => self.dbs[db].nodes[node as usize].server,
         }
     }
 
     /// Starts (`true`) or ends a stall of the volume's I/O. At the end, the
     /// services that finished during it complete.
     pub fn volume_io_stall(&mut self, v: VolumeId, on: bool) {
-        let s = self.volume_server(v) as usize;
+        let s = self.volume_server(v);
         let io = &mut self.servers[s].io;
         if on {
             io.stalls += 1;
@@ -148,7 +149,7 @@ impl World {
                 SimDuration::ZERO,
                 Event::ServiceDone {
                     attempt,
-                    server: s as ServerId,
+                    server: s,
                     incarnation,
                 },
             );
@@ -157,7 +158,7 @@ impl World {
 
     /// Starts (`Some(fraction)`) or ends a degraded-throughput episode.
     pub fn volume_degraded(&mut self, v: VolumeId, fraction: f64, on: bool) {
-        let s = self.volume_server(v) as usize;
+        let s = self.volume_server(v);
         let slowdowns = &mut self.servers[s].io.slowdowns;
         let factor = 1.0 / fraction;
         if on {
@@ -170,12 +171,12 @@ impl World {
     /// The volume's blocks go bad silently, now.
     pub fn volume_corrupted(&mut self, v: VolumeId) {
         let now = self.now();
-        let vol = &mut self.volumes[v as usize];
+        let vol = &mut self.volumes[v];
         if vol.lost || vol.corrupted_at.is_some() {
             return;
         }
         vol.corrupted_at = Some(now);
-        let s = self.volume_server(v) as usize;
+        let s = self.volume_server(v);
         self.servers[s].io.corrupt = Some(v);
     }
 
@@ -187,7 +188,7 @@ impl World {
         server: ServerId,
         incarnation: u32,
     ) -> bool {
-        let io = &mut self.servers[server as usize].io;
+        let io = &mut self.servers[server].io;
         if io.stalls > 0 {
             io.parked.push((a, incarnation));
             return true;
@@ -195,13 +196,13 @@ impl World {
         let Some(v) = io.corrupt else {
             return false;
         };
-        if let super::world::ServerRole::DbNode { .. } = self.server_roles[server as usize] {
+        if let super::world::ServerRole::DbNode { .. } = self.server_roles[server] {
             if !self.is_read_step(a) {
                 return false; // writes do not read the bad blocks
             }
         }
-        self.servers[server as usize].io.corrupt = None;
-        self.servers[server as usize].release(incarnation);
+        self.servers[server].io.corrupt = None;
+        self.servers[server].release(incarnation);
         self.fail_attempt(a, ErrorCause::InFlightLost);
         self.volume_lost(v, None);
         true
@@ -209,13 +210,13 @@ impl World {
 
     /// Marks the database's newest completed snapshot corrupt.
     pub fn backup_corrupt(&mut self, db: DbId) {
-        self.dbs[db as usize].log.snapshots.mark_newest_corrupt();
+        self.dbs[db].log.snapshots.mark_newest_corrupt();
     }
 
     /// Stops (`true`) or resumes replication to a non-primary node.
     pub fn replication_stop(&mut self, db: DbId, node: u16, on: bool) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         let n = &mut d.nodes[node as usize];
         if on {
             if n.replication_stopped.is_none() {
@@ -231,25 +232,26 @@ impl World {
     /// was nobody to promote.
     pub fn split_brain_start(&mut self, db: DbId) -> bool {
         let now = self.now();
-        let servers_up: Vec<bool> = self.servers.iter().map(|s| s.node.is_up()).collect();
-        let d = &mut self.dbs[db as usize];
-        if d.faults.split.is_some() || !servers_up[d.nodes[d.primary as usize].server as usize] {
+        let servers_up: Arena<ServerId, bool> =
+            self.servers.iter().map(|s| s.node.is_up()).collect();
+        let d = &mut self.dbs[db];
+        if d.faults.split.is_some() || !servers_up[d.nodes[d.primary as usize].server] {
             return false;
         }
-        let Some((candidate, lag)) = d.pick_candidate(|s| servers_up[s as usize]) else {
+        let Some((candidate, lag)) = d.pick_candidate(|s| servers_up[s]) else {
             return false;
         };
         let old = d.primary;
         d.primary_down_at = now;
         self.promote(db, candidate, lag);
-        self.dbs[db as usize].faults.split = Some((old, now));
+        self.dbs[db].faults.split = Some((old, now));
         true
     }
 
     /// The split ends: the old primary's divergent writes are discarded.
     pub fn split_brain_end(&mut self, db: DbId) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if let Some((_, since)) = d.faults.split.take() {
             d.log.discard_divergent(now.since(since));
         }
@@ -260,9 +262,9 @@ impl World {
     /// `repair` and loses everything since the restore point.
     pub fn data_wipe(&mut self, db: DbId, repair: SimDuration) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         let primary = d.nodes[d.primary as usize].server;
-        if !self.servers[primary as usize].node.is_up() {
+        if !self.servers[primary].node.is_up() {
             return;
         }
         if d.pending_loss.is_none() {
@@ -274,9 +276,9 @@ impl World {
     /// How long restoring the primary from backups takes by default: its
     /// volume's restore time, else the database's restart time.
     pub fn default_restore_time(&mut self, db: DbId) -> SimDuration {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let dist = match d.nodes[d.primary as usize].volume {
-            Some(v) => self.volumes[v as usize].config.restore_time,
+            Some(v) => self.volumes[v].config.restore_time,
             None => d.restart_time,
         };
         dist.sample(&mut self.infra_rng)
@@ -285,15 +287,15 @@ impl World {
     /// A split brain still open at the horizon is resolved as at its end:
     /// the old primary's writes are discarded.
     pub(super) fn close_split_brains(&mut self) {
-        for db in 0..self.dbs.len() {
-            self.split_brain_end(db as DbId);
+        for db in self.dbs.ids() {
+            self.split_brain_end(db);
         }
     }
 
     /// Every node of the cache loses its data now and warms from cold.
     pub fn cache_flush(&mut self, cache: CacheId, warmup: Option<SimDuration>) {
         let now = self.now();
-        for n in &mut self.caches[cache as usize].nodes {
+        for n in &mut self.caches[cache].nodes {
             n.cold_since = Some(now);
             n.warmup = warmup;
         }
@@ -303,7 +305,7 @@ impl World {
     /// primary's diverging one during a split brain.
     pub(super) fn record_write_ack(&mut self, db: DbId, divergent: bool) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if !divergent {
             d.log.record_ack(now);
             return;
@@ -318,7 +320,7 @@ impl World {
     /// The write position a promoted node holds, given its replication
     /// lag at the primary's death and any replication stop.
     pub(super) fn promoted_keeps(&self, db: DbId, candidate: u16, lag: SimDuration) -> Point {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let died = d.primary_down_at;
         // Aurora's replicas read the cluster volume every write went to
         // (six copies over three zones): the lag delays reads, never

@@ -71,7 +71,7 @@ impl World {
     /// forced failover. `Err` carries the API's refusal.
     pub fn db_reboot(&mut self, db: DbId, force_failover: bool) -> Result<(), String> {
         self.db_available(db)?;
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         if force_failover {
             if d.deployment.is_some_and(Deployment::is_cluster) {
                 return Err(format!(
@@ -88,7 +88,7 @@ impl World {
             self.db_forced_failover(db, "reboot_with_failover");
             return Ok(());
         }
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         let primary = d.primary;
         d.actions.rebooting = Some(primary);
         self.db_restart_node(db, primary, "reboot_started");
@@ -97,7 +97,7 @@ impl World {
 
     /// `FailoverDBCluster`: the writer restarts and a reader takes over.
     pub fn db_cluster_failover(&mut self, db: DbId) -> Result<(), String> {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         if !d.deployment.is_some_and(Deployment::is_cluster) {
             return Err(format!(
                 "InvalidDBClusterStateFault: `{}` is not a DB cluster (deployment: {})",
@@ -107,9 +107,9 @@ impl World {
         }
         self.db_available(db)?;
         let servers = &self.servers;
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let reader = d.nodes.iter().any(|n| {
-            let up = servers[n.server as usize].node.is_up();
+            let up = servers[n.server].node.is_up();
             up && (n.role == Role::Standby
                 || (n.role == Role::Replica && d.failover.promote_replicas))
         });
@@ -125,11 +125,11 @@ impl World {
 
     /// `PromoteReadReplica` on replica `node`.
     pub fn db_replica_promotion(&mut self, db: DbId, node: u16) -> Result<(), String> {
-        let server = self.dbs[db as usize].nodes[node as usize].server;
-        let up = self.servers[server as usize].node.is_up();
-        let d = &self.dbs[db as usize];
+        let server = self.dbs[db].nodes[node as usize].server;
+        let up = self.servers[server].node.is_up();
+        let d = &self.dbs[db];
         // A dead source sent nothing after its death.
-        let source_up = self.servers[d.nodes[d.primary as usize].server as usize]
+        let source_up = self.servers[d.nodes[d.primary as usize].server]
             .node
             .is_up();
         let now = if source_up {
@@ -137,7 +137,7 @@ impl World {
         } else {
             d.primary_down_at
         };
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if d.deployment == Some(Deployment::Aurora) {
             return Err(format!(
                 "InvalidParameterValue: PromoteReadReplica does not apply to Aurora (`{}`)",
@@ -175,10 +175,10 @@ impl World {
 
     /// The primary must be up and not already restarting or promoting.
     fn db_available(&self, db: DbId) -> Result<(), String> {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let server = d.nodes[d.primary as usize].server;
         let busy = d.actions.rebooting.is_some() || d.actions.forced;
-        if busy || !self.servers[server as usize].node.is_up() {
+        if busy || !self.servers[server].node.is_up() {
             return Err(format!(
                 "InvalidDBInstanceState: `{}` is not available (its primary is down or rebooting)",
                 d.name
@@ -190,7 +190,7 @@ impl World {
     /// The primary is interrupted and the failover promotes a standby (or
     /// reader); the old primary returns after its reboot.
     fn db_forced_failover(&mut self, db: DbId, event: &'static str) {
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         d.actions.forced = true;
         let primary = d.primary;
         self.db_restart_node(db, primary, event);
@@ -198,7 +198,7 @@ impl World {
 
     /// Takes `node` down for the database's reboot time.
     fn db_restart_node(&mut self, db: DbId, node: u16, event: &'static str) {
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         d.actions.token = d.actions.token.wrapping_add(1);
         let token = d.actions.token;
         let took = d.reboot_time.sample(&mut d.rng);
@@ -212,7 +212,7 @@ impl World {
     }
 
     pub(super) fn on_db_reboot_done(&mut self, db: DbId, node: u16, token: u32) {
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if d.actions.token != token {
             return;
         }
@@ -231,7 +231,7 @@ impl World {
     pub(super) fn on_replica_promoted(&mut self, db: DbId, node: u16, token: u32) {
         let now = self.now();
         let flip_endpoint = self.dns_changes_propagate();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if d.actions.token != token {
             return;
         }
@@ -275,7 +275,7 @@ impl World {
     /// A forced failover ended (promoted, failed, or nobody to promote):
     /// the old primary, if its reboot is over, comes back now.
     pub(super) fn end_forced_failover(&mut self, db: DbId) {
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         d.actions.forced = false;
         if let Some(node) = d.actions.deferred_return.take() {
             let server = d.nodes[node as usize].server;

@@ -3,21 +3,22 @@
 //! `database.rs`).
 
 use super::database::{FailoverState, Role};
-use super::event::{DbId, Event};
+use super::event::{DbId, Event, ServerId};
 use super::failure::NodeRef;
+use super::id::Arena;
 use super::node::Cause;
 use crate::config::DownMode;
 use crate::time::{SimDuration, SimTime};
 
 impl super::World {
     fn db_server_up(&self, db: DbId, node: u16) -> bool {
-        let s = self.dbs[db as usize].nodes[node as usize].server;
-        self.servers[s as usize].node.is_up()
+        let s = self.dbs[db].nodes[node as usize].server;
+        self.servers[s].node.is_up()
     }
 
     pub(super) fn db_node_down(&mut self, db: DbId, node: u16) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if d.primary != node {
             return; // a standby or replica: the primary carries on
         }
@@ -48,7 +49,7 @@ impl super::World {
     }
 
     pub(super) fn db_node_up(&mut self, db: DbId, node: u16) {
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if d.primary != node {
             return;
         }
@@ -61,7 +62,7 @@ impl super::World {
                 format!("the primary {label} came back before detection")
             });
         }
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         // The primary resumes on whatever its volume holds: if that was
         // restored from a backup, the writes after the restore point are
         // gone now.
@@ -74,7 +75,7 @@ impl super::World {
     /// writes since the restore point are lost.
     pub(super) fn db_volume_lost(&mut self, db: DbId, node: u16, corrupted_at: Option<SimTime>) {
         let now = self.now();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         if d.primary == node && d.pending_loss.is_none() {
             let kept = d.log.restore_point_before(corrupted_at);
             d.pending_loss = Some((kept, d.log.now_point(now)));
@@ -82,28 +83,28 @@ impl super::World {
     }
 
     pub(super) fn on_failover_detected(&mut self, db: DbId, epoch: u32) {
-        let primary = self.dbs[db as usize].primary;
-        if self.dbs[db as usize].epoch != epoch {
+        let primary = self.dbs[db].primary;
+        if self.dbs[db].epoch != epoch {
             return;
         }
-        let forced = self.dbs[db as usize].actions.forced;
+        let forced = self.dbs[db].actions.forced;
         if !forced && self.db_server_up(db, primary) && !self.db_primary_isolated(db) {
-            self.dbs[db as usize].failover_state = FailoverState::Idle;
-            self.dbs[db as usize].log.unpin();
+            self.dbs[db].failover_state = FailoverState::Idle;
+            self.dbs[db].log.unpin();
             self.trace_db(db, primary, "failover_aborted", |label| {
                 format!("the primary {label} answers again at detection")
             });
             return;
         }
         // A node in an isolated zone cannot be promoted (model/gray.rs).
-        let servers_up: Vec<bool> = self
+        let servers_up: Arena<ServerId, bool> = self
             .servers
             .iter()
             .map(|s| s.node.is_up() && !self.gray.is_isolated(s.zone))
             .collect();
-        let d = &mut self.dbs[db as usize];
-        let forced = d.pick_forced(|s| servers_up[s as usize]);
-        match forced.or_else(|| d.pick_candidate(|s| servers_up[s as usize])) {
+        let d = &mut self.dbs[db];
+        let forced = d.pick_forced(|s| servers_up[s]);
+        match forced.or_else(|| d.pick_candidate(|s| servers_up[s])) {
             None => {
                 d.failover_state = FailoverState::Idle;
                 d.log.unpin();
@@ -130,15 +131,14 @@ impl super::World {
     }
 
     pub(super) fn on_failover_done(&mut self, db: DbId, epoch: u32) {
-        if self.dbs[db as usize].epoch != epoch {
+        if self.dbs[db].epoch != epoch {
             return;
         }
-        let FailoverState::Promoting { candidate, lag } = self.dbs[db as usize].failover_state
-        else {
+        let FailoverState::Promoting { candidate, lag } = self.dbs[db].failover_state else {
             return;
         };
         let candidate_up = self.db_server_up(db, candidate);
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         d.failover_state = FailoverState::Idle;
         d.log.unpin();
         d.epoch = d.epoch.wrapping_add(1);
@@ -153,7 +153,7 @@ impl super::World {
         self.trace_db(db, candidate, "failover_promoted", |label| {
             format!("{label} is the primary")
         });
-        let flipped = self.dbs[db as usize].endpoint == candidate;
+        let flipped = self.dbs[db].endpoint == candidate;
         let (event, what) = if flipped {
             ("dns_endpoint_changed", "names")
         } else {
@@ -162,7 +162,7 @@ impl super::World {
                 "still names the old primary instead of",
             )
         };
-        let ttl = self.dbs[db as usize].endpoint_ttl.as_secs_f64();
+        let ttl = self.dbs[db].endpoint_ttl.as_secs_f64();
         self.trace_db(db, candidate, event, |label| {
             format!("the endpoint record {what} {label} (TTL {ttl} s)")
         });
@@ -191,9 +191,9 @@ impl super::World {
         detail: impl FnOnce(&str) -> String,
     ) {
         self.trace(|w| {
-            let d = &w.dbs[db as usize];
+            let d = &w.dbs[db];
             let s = d.nodes[node as usize].server;
-            let zone = w.servers[s as usize].zone;
+            let zone = w.servers[s].zone;
             let label = w.server_label(s).2;
             crate::metrics::trace::TraceEvent::new(w.now(), event, d.name.clone())
                 .zone(w.zone_name(zone))
@@ -210,7 +210,7 @@ impl super::World {
         // With DNS changes frozen (control-plane outage) the endpoint keeps
         // naming the old primary until the control plane is back.
         let flip_endpoint = self.dns_changes_propagate();
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         let upto = d.log.latest_since(d.primary_down_at);
         d.log.lose(kept, upto);
         d.nodes[candidate as usize].replication_stopped = None;
@@ -229,11 +229,11 @@ impl super::World {
     /// Fails the database's current primary; it restarts in place after
     /// `repair` (if given), or stays down until the fault's end.
     pub fn db_primary_failure(&mut self, db: DbId, mode: DownMode, repair: Option<SimDuration>) {
-        let primary = self.dbs[db as usize].primary;
-        let server = self.dbs[db as usize].nodes[primary as usize].server;
+        let primary = self.dbs[db].primary;
+        let server = self.dbs[db].nodes[primary as usize].server;
         self.set_down(NodeRef::Server(server), Cause::Crash, mode);
         if let Some(after) = repair {
-            let incarnation = self.servers[server as usize].node.incarnation;
+            let incarnation = self.servers[server].node.incarnation;
             self.engine.schedule_after(
                 after,
                 Event::DbNodeRepaired {
@@ -246,8 +246,8 @@ impl super::World {
     }
 
     pub(super) fn on_db_node_repaired(&mut self, db: DbId, node: u16, incarnation: u32) {
-        let server = self.dbs[db as usize].nodes[node as usize].server;
-        if self.servers[server as usize].node.incarnation == incarnation {
+        let server = self.dbs[db].nodes[node as usize].server;
+        if self.servers[server].node.incarnation == incarnation {
             self.clear_down(NodeRef::Server(server), Cause::Crash);
         }
     }

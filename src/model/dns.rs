@@ -11,7 +11,7 @@
 //!   the fault's `keep` time instead of the TTL — also after the fault
 //!   ends, for answers cached during it.
 
-use super::event::DbId;
+use super::event::{DbId, LbId};
 use super::world::World;
 use crate::time::SimDuration;
 
@@ -50,12 +50,12 @@ impl World {
     }
 
     /// The node set a client's cached DNS answer gives for `lb`.
-    pub(super) fn resolve_lb(&mut self, client: u32, lb: u16) -> u64 {
+    pub(super) fn resolve_lb(&mut self, client: u32, lb: LbId) -> u64 {
         let now = self.now();
-        let idx = client as usize * self.lbs.len() + lb as usize;
+        let idx = client as usize * self.lbs.len() + lb.index();
         if now >= self.lb_dns_cache[idx].1 {
-            let keep = self.cache_time(self.client_slot(client), self.lbs[lb as usize].dns_ttl);
-            self.lb_dns_cache[idx] = (self.lbs[lb as usize].dns_answer(), now + keep);
+            let keep = self.cache_time(self.client_slot(client), self.lbs[lb].dns_ttl);
+            self.lb_dns_cache[idx] = (self.lbs[lb].dns_answer(), now + keep);
         }
         self.lb_dns_cache[idx].0
     }
@@ -64,11 +64,11 @@ impl World {
     /// endpoint; refreshed when the cached answer has expired.
     pub(super) fn resolve_db_endpoint(&mut self, caller_slot: usize, db: DbId) -> u16 {
         let now = self.now();
-        let idx = caller_slot * self.dbs.len() + db as usize;
+        let idx = caller_slot * self.dbs.len() + db.index();
         if now >= self.db_dns_cache[idx].1 {
-            let d = &self.dbs[db as usize];
+            let d = &self.dbs[db];
             let keep = self.cache_time(caller_slot, d.endpoint_ttl);
-            self.db_dns_cache[idx] = (self.dbs[db as usize].endpoint, now + keep);
+            self.db_dns_cache[idx] = (self.dbs[db].endpoint, now + keep);
         }
         self.db_dns_cache[idx].0
     }

@@ -9,6 +9,7 @@
 //! - While a `dependency_outage` is active it refuses calls (callers fail
 //!   at once) or blackholes them (callers wait for their connect timeout).
 
+use super::event::ExternalId;
 use super::world::World;
 use crate::config::DownMode;
 use crate::dist::Dist;
@@ -41,8 +42,8 @@ impl External {
 
 impl World {
     /// Starts (`Some`) or ends (`None`) an outage of external `e`.
-    pub fn set_external_outage(&mut self, e: u16, fault: u16, mode: Option<DownMode>) {
-        let x = &mut self.externals[e as usize];
+    pub fn set_external_outage(&mut self, e: ExternalId, fault: u16, mode: Option<DownMode>) {
+        let x = &mut self.externals[e];
         x.outages.retain(|(f, _)| *f != fault);
         if let Some(mode) = mode {
             x.outages.push((fault, mode));
@@ -50,8 +51,8 @@ impl World {
     }
 
     /// Starts (`Some`) or ends (`None`) a slowdown of external `e`.
-    pub fn set_external_slowdown(&mut self, e: u16, fault: u16, latency: Option<Dist>) {
-        let x = &mut self.externals[e as usize];
+    pub fn set_external_slowdown(&mut self, e: ExternalId, fault: u16, latency: Option<Dist>) {
+        let x = &mut self.externals[e];
         x.slowdowns.retain(|(f, _)| *f != fault);
         if let Some(latency) = latency {
             x.slowdowns.push((fault, latency));

@@ -1,7 +1,7 @@
 //! How nodes go down and come back: the one entry point faults use, and
 //! the knock-on effects on whatever depends on the node.
 
-use super::event::{DbId, ErrorCause, Event, LbId, ServerId, VolumeId};
+use super::event::{CacheId, DbId, ErrorCause, Event, LbId, ServerId, VolumeId};
 use super::node::{Cause, NodeState, Transition};
 use super::volume::VolumeOwner;
 use super::world::{ServerRole, World};
@@ -15,7 +15,7 @@ use crate::time::SimDuration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeRef {
     Server(ServerId),
-    CacheNode { cache: u16, node: u16 },
+    CacheNode { cache: CacheId, node: u16 },
     LbNode { lb: LbId, node: u16 },
     Volume(VolumeId),
 }
@@ -29,23 +29,21 @@ const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
 impl World {
     fn node_state_mut(&mut self, node: NodeRef) -> &mut NodeState {
         match node {
-            NodeRef::Server(s) => &mut self.servers[s as usize].node,
-            NodeRef::CacheNode { cache, node } => {
-                &mut self.caches[cache as usize].nodes[node as usize].node
-            }
-            NodeRef::LbNode { lb, node } => &mut self.lbs[lb as usize].nodes[node as usize].node,
+            NodeRef::Server(s) => &mut self.servers[s].node,
+            NodeRef::CacheNode { cache, node } => &mut self.caches[cache].nodes[node as usize].node,
+            NodeRef::LbNode { lb, node } => &mut self.lbs[lb].nodes[node as usize].node,
             NodeRef::Volume(_) => unreachable!("volumes fail through volume_lost"),
         }
     }
 
     pub fn node_is_up(&self, node: NodeRef) -> bool {
         match node {
-            NodeRef::Server(s) => self.servers[s as usize].node.is_up(),
-            NodeRef::CacheNode { cache, node } => self.caches[cache as usize].nodes[node as usize]
-                .node
-                .is_up(),
-            NodeRef::LbNode { lb, node } => self.lbs[lb as usize].nodes[node as usize].node.is_up(),
-            NodeRef::Volume(v) => !self.volumes[v as usize].lost,
+            NodeRef::Server(s) => self.servers[s].node.is_up(),
+            NodeRef::CacheNode { cache, node } => {
+                self.caches[cache].nodes[node as usize].node.is_up()
+            }
+            NodeRef::LbNode { lb, node } => self.lbs[lb].nodes[node as usize].node.is_up(),
+            NodeRef::Volume(v) => !self.volumes[v].lost,
         }
     }
 
@@ -100,25 +98,27 @@ impl World {
     /// Every server, cache node and load-balancer node in `zone`, in a
     /// fixed order.
     pub fn nodes_in_zone(&self, zone: ZoneIndex) -> Vec<NodeRef> {
-        let mut nodes: Vec<NodeRef> = (0..self.servers.len())
+        let mut nodes: Vec<NodeRef> = self
+            .servers
+            .ids()
             .filter(|&s| self.servers[s].zone == zone)
-            .map(|s| NodeRef::Server(s as ServerId))
+            .map(NodeRef::Server)
             .collect();
-        for (c, cache) in self.caches.iter().enumerate() {
+        for (c, cache) in self.caches.iter_enumerated() {
             for (n, node) in cache.nodes.iter().enumerate() {
                 if node.zone == zone {
                     nodes.push(NodeRef::CacheNode {
-                        cache: c as u16,
+                        cache: c,
                         node: n as u16,
                     });
                 }
             }
         }
-        for (l, lb) in self.lbs.iter().enumerate() {
+        for (l, lb) in self.lbs.iter_enumerated() {
             for (n, node) in lb.nodes.iter().enumerate() {
                 if node.zone == zone {
                     nodes.push(NodeRef::LbNode {
-                        lb: l as LbId,
+                        lb: l,
                         node: n as u16,
                     });
                 }
@@ -158,8 +158,8 @@ impl World {
     fn track_up(&mut self, node: NodeRef, up: bool) {
         let now = self.now();
         let (kind, tier) = match node {
-            NodeRef::Server(s) => match self.server_roles[s as usize] {
-                ServerRole::Instance { tier, .. } => (NodeKind::Instance, Some(tier)),
+            NodeRef::Server(s) => match self.server_roles[s] {
+                ServerRole::Instance { tier, .. } => (NodeKind::Instance, Some(tier.0)),
                 ServerRole::DbNode { .. } => (NodeKind::DatabaseNode, None),
             },
             NodeRef::CacheNode { .. } => (NodeKind::CacheNode, None),
@@ -173,17 +173,17 @@ impl World {
         self.track_up(node, false);
         match node {
             NodeRef::Server(s) => {
-                for attempt in self.servers[s as usize].drain() {
+                for attempt in self.servers[s].drain() {
                     self.fail_attempt(attempt, ErrorCause::InFlightLost);
                 }
-                match self.server_roles[s as usize] {
+                match self.server_roles[s] {
                     ServerRole::Instance {
                         hosts: Some(db), ..
                     } => {
-                        let mode = self.servers[s as usize].node.mode();
-                        for n in 0..self.dbs[db as usize].nodes.len() {
-                            let server = self.dbs[db as usize].nodes[n].server;
-                            if self.servers[server as usize].zone == self.servers[s as usize].zone {
+                        let mode = self.servers[s].node.mode();
+                        for n in 0..self.dbs[db].nodes.len() {
+                            let server = self.dbs[db].nodes[n].server;
+                            if self.servers[server].zone == self.servers[s].zone {
                                 self.set_down(NodeRef::Server(server), Cause::Host, mode);
                             }
                         }
@@ -201,12 +201,12 @@ impl World {
     fn came_up(&mut self, node: NodeRef) {
         self.track_up(node, true);
         match node {
-            NodeRef::Server(s) => match self.server_roles[s as usize] {
+            NodeRef::Server(s) => match self.server_roles[s] {
                 ServerRole::Instance {
                     hosts: Some(db), ..
                 } => {
-                    for n in 0..self.dbs[db as usize].nodes.len() {
-                        let server = self.dbs[db as usize].nodes[n].server;
+                    for n in 0..self.dbs[db].nodes.len() {
+                        let server = self.dbs[db].nodes[n].server;
                         self.clear_down(NodeRef::Server(server), Cause::Host);
                     }
                 }
@@ -216,7 +216,7 @@ impl World {
             NodeRef::CacheNode { cache, node } => {
                 // Memory does not survive a replacement or a power loss.
                 let now = self.now();
-                let n = &mut self.caches[cache as usize].nodes[node as usize];
+                let n = &mut self.caches[cache].nodes[node as usize];
                 n.cold_since = Some(now);
                 n.warmup = None;
             }
@@ -245,7 +245,7 @@ impl World {
     /// A load-balancer node answers health checks from the rest of the
     /// region: it is up and its zone is not cut off.
     fn lb_node_reachable(&self, lb: LbId, node: u16) -> bool {
-        let n = &self.lbs[lb as usize].nodes[node as usize];
+        let n = &self.lbs[lb].nodes[node as usize];
         n.node.is_up() && !self.gray.is_isolated(n.zone)
     }
 
@@ -257,7 +257,7 @@ impl World {
         if self.lb_node_reachable(lb, node) != in_dns {
             return;
         }
-        let b = &mut self.lbs[lb as usize];
+        let b = &mut self.lbs[lb];
         let bit = 1u64 << node;
         let before = b.dns_mask;
         if in_dns {
@@ -278,7 +278,7 @@ impl World {
                     .cause("dns_health_check")
                     .detail(format!(
                         "{label} {verb} the DNS answer (TTL {} s)",
-                        w.lbs[lb as usize].dns_ttl.as_secs_f64()
+                        w.lbs[lb].dns_ttl.as_secs_f64()
                     ))
             });
         }
@@ -287,7 +287,7 @@ impl World {
     /// Destroys a volume's data; it is restored from its latest snapshot
     /// after `restore` (default: the volume's restore time).
     pub fn volume_lost(&mut self, v: VolumeId, restore: Option<SimDuration>) {
-        let vol = &mut self.volumes[v as usize];
+        let vol = &mut self.volumes[v];
         if vol.lost {
             return;
         }
@@ -295,14 +295,14 @@ impl World {
         vol.incarnation = vol.incarnation.wrapping_add(1);
         self.track_up(NodeRef::Volume(v), false);
         self.trace_volume(v, "volume_lost");
-        let vol = &mut self.volumes[v as usize];
+        let vol = &mut self.volumes[v];
         let incarnation = vol.incarnation;
         let owner = vol.owner;
         // A restore replaces the bad blocks; snapshots taken since the
         // corruption hold them too.
         let corrupted_at = vol.corrupted_at.take();
         let restore = restore.unwrap_or_else(|| {
-            let d = self.volumes[v as usize].config.restore_time;
+            let d = self.volumes[v].config.restore_time;
             d.sample(&mut self.infra_rng)
         });
         self.engine.schedule_after(
@@ -316,7 +316,7 @@ impl World {
             VolumeOwner::Instance(s) => s,
             VolumeOwner::DbNode { db, node } => {
                 self.db_volume_lost(db, node, corrupted_at);
-                self.dbs[db as usize].nodes[node as usize].server
+                self.dbs[db].nodes[node as usize].server
             }
         };
         self.set_down(NodeRef::Server(server), Cause::Volume, DownMode::Refuse);
@@ -326,7 +326,7 @@ impl World {
         if self.defer_restore(v, incarnation) {
             return;
         }
-        let vol = &mut self.volumes[v as usize];
+        let vol = &mut self.volumes[v];
         if vol.incarnation != incarnation || !vol.lost {
             return;
         }
@@ -336,13 +336,13 @@ impl World {
         self.trace_volume(v, "volume_restored");
         let server = match owner {
             VolumeOwner::Instance(s) => s,
-            VolumeOwner::DbNode { db, node } => self.dbs[db as usize].nodes[node as usize].server,
+            VolumeOwner::DbNode { db, node } => self.dbs[db].nodes[node as usize].server,
         };
         self.clear_down(NodeRef::Server(server), Cause::Volume);
     }
 
     pub fn on_snapshot_start(&mut self, v: VolumeId) {
-        let vol = &self.volumes[v as usize];
+        let vol = &self.volumes[v];
         let Some(every) = vol.config.snapshot_every else {
             return;
         };
@@ -351,20 +351,20 @@ impl World {
         let VolumeOwner::DbNode { db, node } = vol.owner else {
             return;
         };
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         if d.faults.snapshots_failing > 0 {
             return; // `snapshot_failure`: it starts and silently never ends
         }
         let server = d.nodes[node as usize].server;
         // Only the primary's copy holds the latest data; a snapshot of a
         // lost or unavailable volume cannot start.
-        if vol.lost || d.primary != node || !self.servers[server as usize].node.is_up() {
+        if vol.lost || d.primary != node || !self.servers[server].node.is_up() {
             return;
         }
         let incarnation = vol.incarnation;
         let (time, size_gb) = (vol.config.snapshot_duration, vol.config.size_gb);
         let now = self.now();
-        let log = &mut self.dbs[db as usize].log;
+        let log = &mut self.dbs[db].log;
         let start = log.now_point(now);
         log.snapshot_in_progress = Some(start);
         // Incremental: the writes since the last completed snapshot.
@@ -380,11 +380,11 @@ impl World {
     }
 
     pub fn on_snapshot_done(&mut self, v: VolumeId, incarnation: u32) {
-        let vol = &self.volumes[v as usize];
+        let vol = &self.volumes[v];
         let VolumeOwner::DbNode { db, .. } = vol.owner else {
             return;
         };
-        let d = &mut self.dbs[db as usize];
+        let d = &mut self.dbs[db];
         let uploaded = d.faults.uploads_failing == 0;
         let started = d.log.snapshot_in_progress.take();
         if vol.incarnation == incarnation && !vol.lost && uploaded {
@@ -397,14 +397,14 @@ impl World {
 
     fn trace_volume(&mut self, v: VolumeId, event: &'static str) {
         self.trace(|w| {
-            let vol = &w.volumes[v as usize];
+            let vol = &w.volumes[v];
             let (component, zone) = match vol.owner {
                 VolumeOwner::Instance(s) => {
                     let (c, z, _) = w.server_label(s);
                     (c, z)
                 }
                 VolumeOwner::DbNode { db, node } => {
-                    let s = w.dbs[db as usize].nodes[node as usize].server;
+                    let s = w.dbs[db].nodes[node as usize].server;
                     let (c, z, _) = w.server_label(s);
                     (c, z)
                 }
@@ -417,22 +417,22 @@ impl World {
     }
 
     pub fn on_log_upload(&mut self, db: DbId) {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let Some(every) = d.log_upload_every else {
             return;
         };
         self.engine.schedule_after(every, Event::LogUpload { db });
         let server = d.nodes[d.primary as usize].server;
         // `backup_not_uploaded`: the logs are written but never arrive.
-        if self.servers[server as usize].node.is_up() && d.faults.uploads_failing == 0 {
+        if self.servers[server].node.is_up() && d.faults.uploads_failing == 0 {
             let now = self.now();
-            let d = &mut self.dbs[db as usize];
+            let d = &mut self.dbs[db];
             d.log.log_point = d.log.now_point(now);
         }
     }
 
-    pub fn on_cache_node_replaced(&mut self, cache: u16, node: u16, incarnation: u32) {
-        let n = &self.caches[cache as usize].nodes[node as usize];
+    pub fn on_cache_node_replaced(&mut self, cache: CacheId, node: u16, incarnation: u32) {
+        let n = &self.caches[cache].nodes[node as usize];
         if n.node.incarnation == incarnation {
             self.clear_down(NodeRef::CacheNode { cache, node }, Cause::Crash);
         }
@@ -440,14 +440,12 @@ impl World {
 
     /// Loses a cache node; it is replaced, cold, after `replace` (default:
     /// the cache's replacement time).
-    pub fn cache_node_lost(&mut self, cache: u16, node: u16, replace: Option<SimDuration>) {
+    pub fn cache_node_lost(&mut self, cache: CacheId, node: u16, replace: Option<SimDuration>) {
         let r = NodeRef::CacheNode { cache, node };
         self.set_down(r, Cause::Crash, DownMode::Refuse);
-        let incarnation = self.caches[cache as usize].nodes[node as usize]
-            .node
-            .incarnation;
+        let incarnation = self.caches[cache].nodes[node as usize].node.incarnation;
         let after = replace.unwrap_or_else(|| {
-            let c = &mut self.caches[cache as usize];
+            let c = &mut self.caches[cache];
             c.replace_time.sample(&mut c.rng)
         });
         self.engine.schedule_after(
@@ -461,14 +459,14 @@ impl World {
     }
 
     pub fn on_health_check(&mut self, lb: LbId, target: u16) {
-        let b = &self.lbs[lb as usize];
+        let b = &self.lbs[lb];
         let Some(hc) = b.health_check.clone() else {
             return;
         };
         self.engine
             .schedule_after(hc.interval, Event::HealthCheck { lb, target });
         let server = b.targets[target as usize];
-        let state = self.servers[server as usize].node;
+        let state = self.servers[server].node;
         let reach = match state.is_up() {
             true => self.health_check_cut(lb, server),
             false => Some(state.mode()),

@@ -57,7 +57,8 @@
 
 use rand::RngExt;
 
-use super::event::{AttemptId, ErrorCause, LbId, ServerId};
+use super::event::{AttemptId, DbId, ErrorCause, LbId, ServerId};
+use super::id::Arena;
 use super::node::Cause;
 use super::path::{Flow, INTERNAL_CONNECT_TIMEOUT};
 use super::world::{ComponentRef, ServerRole, World};
@@ -92,9 +93,9 @@ pub struct Impairments {
     /// (fault token, server, effect) for every active per-server fault.
     server_effects: Vec<(u32, ServerId, ServerEffect)>,
     /// Per server: impaired by at least one active fault.
-    impaired: Vec<u16>,
+    impaired: Arena<ServerId, u16>,
     /// Per server: its concurrency before any capacity loss.
-    base_concurrency: Vec<Option<u32>>,
+    base_concurrency: Arena<ServerId, Option<u32>>,
     /// (fault token, zone or every cross-zone link, effect).
     links: Vec<(u32, Option<ZoneIndex>, LinkEffect)>,
     /// Per zone: active isolations.
@@ -112,8 +113,8 @@ impl Impairments {
     pub fn new(servers: usize, zones: usize, rng: SimRng) -> Self {
         Impairments {
             server_effects: Vec::new(),
-            impaired: vec![0; servers],
-            base_concurrency: vec![None; servers],
+            impaired: vec![0; servers].into(),
+            base_concurrency: vec![None; servers].into(),
             links: Vec::new(),
             isolated: vec![0; zones],
             any_isolated: false,
@@ -126,8 +127,8 @@ impl Impairments {
 
     /// Sizes the per-server tables once the world's servers exist.
     pub fn size_for(&mut self, servers: usize) {
-        self.impaired = vec![0; servers];
-        self.base_concurrency = vec![None; servers];
+        self.impaired = vec![0; servers].into();
+        self.base_concurrency = vec![None; servers].into();
     }
 
     pub fn token(&mut self) -> u32 {
@@ -149,7 +150,7 @@ impl World {
     /// Applies `effect` to `servers` until `unimpair_servers(token)`.
     pub fn impair_servers(&mut self, token: u32, servers: &[ServerId], effect: ServerEffect) {
         for &s in servers {
-            self.gray.impaired[s as usize] += 1;
+            self.gray.impaired[s] += 1;
             self.gray.server_effects.push((token, s, effect.clone()));
             if matches!(effect, ServerEffect::CapacityLoss(_)) {
                 self.recompute_concurrency(s);
@@ -163,7 +164,7 @@ impl World {
             .partition(|(t, _, _)| *t == token);
         self.gray.server_effects = kept;
         for (_, s, effect) in gone {
-            self.gray.impaired[s as usize] -= 1;
+            self.gray.impaired[s] -= 1;
             if matches!(effect, ServerEffect::CapacityLoss(_)) {
                 self.recompute_concurrency(s);
             }
@@ -171,8 +172,7 @@ impl World {
     }
 
     fn recompute_concurrency(&mut self, s: ServerId) {
-        let base = *self.gray.base_concurrency[s as usize]
-            .get_or_insert(self.servers[s as usize].concurrency);
+        let base = *self.gray.base_concurrency[s].get_or_insert(self.servers[s].concurrency);
         let lost: f64 = self
             .gray
             .server_effects
@@ -183,16 +183,16 @@ impl World {
             })
             .sum();
         let removed = (f64::from(base) * lost.min(1.0)).floor() as u32;
-        self.servers[s as usize].concurrency = base - removed.min(base);
+        self.servers[s].concurrency = base - removed.min(base);
         // Slots that came back take queued requests at once.
-        while let Some(a) = self.servers[s as usize].admit_queued() {
+        while let Some(a) = self.servers[s].admit_queued() {
             self.start_service(a, s);
         }
     }
 
     /// The service time of one request on `server`, after gray faults.
     pub(super) fn impaired_service(&mut self, server: ServerId, took: SimDuration) -> SimDuration {
-        if self.gray.impaired[server as usize] == 0 {
+        if self.gray.impaired[server] == 0 {
             return took;
         }
         let mut factor = 1.0;
@@ -212,7 +212,7 @@ impl World {
 
     /// Whether a limping `server` answers this request with an error.
     pub(super) fn limp_fails(&mut self, server: ServerId) -> bool {
-        if self.gray.impaired[server as usize] == 0 {
+        if self.gray.impaired[server] == 0 {
             return false;
         }
         let mut ok = 1.0;
@@ -273,54 +273,53 @@ impl World {
         // Route 53-style checks from outside the zone fail for its load
         // balancer nodes while it is cut off: they leave the DNS answer and
         // rejoin after, as when the zone goes dark.
-        let lb_nodes: Vec<(u16, u16)> = self
+        let lb_nodes: Vec<(LbId, u16)> = self
             .lbs
-            .iter()
-            .enumerate()
+            .iter_enumerated()
             .flat_map(|(l, b)| {
                 b.nodes
                     .iter()
                     .enumerate()
                     .filter(|(_, n)| n.zone == zone)
-                    .map(move |(n, _)| (l as u16, n as u16))
+                    .map(move |(n, _)| (l, n as u16))
             })
             .collect();
         for (lb, node) in lb_nodes {
             self.schedule_lb_dns(lb, node, !on);
         }
-        for db in 0..self.dbs.len() as u16 {
-            let d = &self.dbs[db as usize];
+        for db in self.dbs.ids() {
+            let d = &self.dbs[db];
             let primary = d.nodes[d.primary as usize].server;
-            if self.servers[primary as usize].zone != zone {
+            if self.servers[primary].zone != zone {
                 continue;
             }
             if on {
                 self.db_primary_unreachable(db);
-            } else if self.servers[primary as usize].node.is_up() {
+            } else if self.servers[primary].node.is_up() {
                 // Reconnected before promotion began: nothing to fail over.
-                self.db_node_up(db, self.dbs[db as usize].primary);
+                self.db_node_up(db, self.dbs[db].primary);
             }
         }
     }
 
     /// The database's regional monitor lost its primary (which may still
     /// be up in an isolated zone): it starts failover detection.
-    fn db_primary_unreachable(&mut self, db: u16) {
-        let primary = self.dbs[db as usize].primary;
-        let server = self.dbs[db as usize].nodes[primary as usize].server;
-        if self.servers[server as usize].node.is_up() {
+    fn db_primary_unreachable(&mut self, db: DbId) {
+        let primary = self.dbs[db].primary;
+        let server = self.dbs[db].nodes[primary as usize].server;
+        if self.servers[server].node.is_up() {
             self.db_node_down(db, primary);
         }
     }
 
     /// The database's primary is cut off from the rest of the region.
-    pub(super) fn db_primary_isolated(&self, db: u16) -> bool {
+    pub(super) fn db_primary_isolated(&self, db: DbId) -> bool {
         if !self.gray.any_isolated {
             return false;
         }
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let primary = d.nodes[d.primary as usize].server;
-        self.gray.is_isolated(self.servers[primary as usize].zone)
+        self.gray.is_isolated(self.servers[primary].zone)
     }
 
     pub fn block_path(&mut self, token: u32, from: usize, to: usize, mode: DownMode) {
@@ -358,9 +357,9 @@ impl World {
     /// How a health check from `lb` to `server` fails because of a network
     /// fault (`None`: it gets through).
     pub(super) fn health_check_cut(&self, lb: LbId, server: ServerId) -> Option<DownMode> {
-        let target_zone = self.servers[server as usize].zone;
+        let target_zone = self.servers[server].zone;
         if self.gray.any_isolated {
-            let nodes = &self.lbs[lb as usize].nodes;
+            let nodes = &self.lbs[lb].nodes;
             let checker = nodes
                 .iter()
                 .find(|n| !self.gray.is_isolated(n.zone))
@@ -370,7 +369,7 @@ impl World {
                 return Some(DownMode::Blackhole);
             }
         }
-        let ServerRole::Instance { tier, .. } = self.server_roles[server as usize] else {
+        let ServerRole::Instance { tier, .. } = self.server_roles[server] else {
             return None;
         };
         self.gray
@@ -420,7 +419,7 @@ impl World {
             return Some(Flow::Continue);
         }
         let timeout = match (component, self.attempts.get(a).via_lb) {
-            (ComponentRef::Tier(_), Some(lb)) => self.lbs[lb as usize].connect_timeout,
+            (ComponentRef::Tier(_), Some(lb)) => self.lbs[lb].connect_timeout,
             _ => INTERNAL_CONNECT_TIMEOUT,
         };
         let cause = ErrorCause::reaching_down_node(mode);
@@ -436,12 +435,12 @@ impl World {
         if op != Op::Write || !self.db_primary_isolated(db) {
             return None;
         }
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let dest = self.attempts.get(a).dest as u16;
-        let primary_zone = self.servers[d.nodes[d.primary as usize].server as usize].zone;
+        let primary_zone = self.servers[d.nodes[d.primary as usize].server].zone;
         let standby_across = d
             .standby_server()
-            .is_some_and(|s| self.servers[s as usize].zone != primary_zone);
+            .is_some_and(|s| self.servers[s].zone != primary_zone);
         if dest != d.primary || !standby_across {
             return None;
         }
@@ -466,7 +465,7 @@ impl World {
         if let (ComponentRef::Tier(_), Some(lb)) = (callee, att.via_lb) {
             return Some(ComponentRef::Lb(lb));
         }
-        match self.server_roles[att.caller()? as usize] {
+        match self.server_roles[att.caller()?] {
             ServerRole::Instance { tier, .. } => Some(ComponentRef::Tier(tier)),
             ServerRole::DbNode { db, .. } => Some(ComponentRef::Db(db)),
         }

@@ -61,8 +61,9 @@
 use rand::RngExt;
 
 use super::auto_scaling::STATUS_CHECK_INTERVAL;
-use super::event::{Event, ServerId};
+use super::event::{Event, ServerId, TierId};
 use super::failure::NodeRef;
+use super::id::Arena;
 use super::node::Cause;
 use super::world::{ComponentRef, ServerRole, World};
 use crate::config::{DownMode, InstanceConfig};
@@ -117,7 +118,7 @@ struct InstanceLife {
 
 /// Lifecycle state of every instance, allocated on the first action.
 pub struct Lifecycle {
-    instances: Vec<InstanceLife>,
+    instances: Arena<ServerId, InstanceLife>,
     /// Some public address moved: client requests that reach a tier
     /// directly check their cached answer (a cold flag on the hot path).
     pub addresses_moved: bool,
@@ -127,7 +128,7 @@ pub struct Lifecycle {
 impl Lifecycle {
     pub fn new(rng: SimRng) -> Self {
         Lifecycle {
-            instances: Vec::new(),
+            instances: Arena::new(),
             addresses_moved: false,
             rng,
         }
@@ -136,7 +137,7 @@ impl Lifecycle {
     /// The instance's lifecycle state (`Running` if it never had a fault).
     pub fn state(&self, server: ServerId) -> LifeState {
         self.instances
-            .get(server as usize)
+            .get(server)
             .map_or(LifeState::Running, |l| l.state)
     }
 }
@@ -147,7 +148,7 @@ impl World {
     /// and events about the old one stale.
     fn life(&mut self, s: ServerId) -> &mut InstanceLife {
         let slot_generation = self.asg_slot_of(s).and_then(|(tier, k)| {
-            let asg = self.tiers[tier as usize].asg.as_ref()?;
+            let asg = self.tiers[tier].asg.as_ref()?;
             Some(asg.slots[k].generation)
         });
         let n = self.servers.len();
@@ -161,7 +162,7 @@ impl World {
                 },
             );
         }
-        let life = &mut instances[s as usize];
+        let life = &mut instances[s];
         if life.slot_generation != slot_generation {
             life.slot_generation = slot_generation;
             life.generation = life.generation.wrapping_add(1);
@@ -174,8 +175,8 @@ impl World {
 
     /// The lifecycle settings of the tier an instance belongs to.
     fn instance_config(&self, s: ServerId) -> Option<&InstanceConfig> {
-        match self.server_roles[s as usize] {
-            ServerRole::Instance { tier, .. } => Some(&self.tiers[tier as usize].instance),
+        match self.server_roles[s] {
+            ServerRole::Instance { tier, .. } => Some(&self.tiers[tier].instance),
             ServerRole::DbNode { .. } => None,
         }
     }
@@ -233,14 +234,14 @@ impl World {
     fn delete_hosted_data(&mut self, s: ServerId) {
         let ServerRole::Instance {
             hosts: Some(db), ..
-        } = self.server_roles[s as usize]
+        } = self.server_roles[s]
         else {
             return;
         };
-        let zone = self.servers[s as usize].zone;
-        for n in 0..self.dbs[db as usize].nodes.len() {
-            let node = &self.dbs[db as usize].nodes[n];
-            if self.servers[node.server as usize].zone != zone {
+        let zone = self.servers[s].zone;
+        for n in 0..self.dbs[db].nodes.len() {
+            let node = &self.dbs[db].nodes[n];
+            if self.servers[node.server].zone != zone {
                 continue;
             }
             match node.volume {
@@ -258,7 +259,7 @@ impl World {
             return;
         }
         self.bump(s, LifeState::Running);
-        self.servers[s as usize].node.reset_for_launch();
+        self.servers[s].node.reset_for_launch();
         self.address_changed(s);
         self.trace_life(s, "instance_replaced", "replaced by a new instance");
         self.clear_down(NodeRef::Server(s), Cause::NotRunning);
@@ -315,7 +316,7 @@ impl World {
             return false;
         };
         let recover = config.auto_recovery;
-        if self.servers[s as usize].node.has(Cause::Host) {
+        if self.servers[s].node.has(Cause::Host) {
             return false;
         }
         self.set_down(NodeRef::Server(s), Cause::Host, DownMode::Blackhole);
@@ -382,10 +383,10 @@ impl World {
     /// The recovery alarm fires: move the instance to a new host, unless
     /// the host came back or a service event blocks recovery for now.
     fn on_status_check(&mut self, s: ServerId) {
-        if !self.servers[s as usize].node.has(Cause::Host) {
+        if !self.servers[s].node.has(Cause::Host) {
             return;
         }
-        let zone = self.servers[s as usize].zone;
+        let zone = self.servers[s].zone;
         let blocked = self.zones[zone].dark.is_some()
             || self.control_plane.launch_blocked > 0
             || !self.control_plane.capacity_allows(zone);
@@ -411,7 +412,7 @@ impl World {
             return;
         };
         let (elastic, update) = (config.elastic_ip, config.dns_update_time);
-        let ServerRole::Instance { tier, .. } = self.server_roles[s as usize] else {
+        let ServerRole::Instance { tier, .. } = self.server_roles[s] else {
             return;
         };
         if elastic || !self.reached_by_clients(tier) {
@@ -427,7 +428,7 @@ impl World {
 
     /// Whether some request path starts at this tier (clients call it by
     /// its public address, not through a load balancer).
-    fn reached_by_clients(&self, tier: u16) -> bool {
+    fn reached_by_clients(&self, tier: TierId) -> bool {
         self.classes.iter().any(|c| {
             c.steps
                 .first()
@@ -438,7 +439,7 @@ impl World {
     /// Whether `client`'s cached DNS answer misses `server`'s current
     /// public address (only asked once some address moved).
     pub(super) fn stale_address(&self, client: u32, server: ServerId) -> bool {
-        let Some(life) = self.lifecycle.instances.get(server as usize) else {
+        let Some(life) = self.lifecycle.instances.get(server) else {
             return false;
         };
         let published = match life.published_at {
@@ -451,7 +452,7 @@ impl World {
         };
         let slot = self.client_slot(client);
         let period = self.cache_time(slot, config.dns_ttl).as_nanos().max(1);
-        let salt = u64::from(client) ^ (u64::from(server) << 32) ^ self.seed;
+        let salt = u64::from(client) ^ (u64::from(server.0) << 32) ^ self.seed;
         let phase = super::dns::mix64(salt) % period;
         // The client refreshed at phase + k·period; its last refresh:
         let now = self.now().0;

@@ -103,7 +103,7 @@ impl LoadBalancer {
         if strategy == Strategy::ConsistentHash {
             for (i, (server, _)) in targets.iter().enumerate() {
                 for v in 0..RING_POINTS_PER_TARGET {
-                    ring.push((mix64(u64::from(*server) << 16 | v as u64), i as u16));
+                    ring.push((mix64(u64::from(server.0) << 16 | v as u64), i as u16));
                 }
             }
             ring.sort_unstable();
@@ -393,7 +393,12 @@ mod tests {
                 unhealthy_threshold: 2,
             }),
             SimDuration::from_secs(10),
-            vec![(10, 0), (11, 0), (12, 1), (13, 1)],
+            vec![
+                (ServerId(10), 0),
+                (ServerId(11), 0),
+                (ServerId(12), 1),
+                (ServerId(13), 1),
+            ],
             stream(1, "lb-test"),
         )
     }
@@ -404,34 +409,34 @@ mod tests {
         assert!(!b.apply_check(0, false, SimTime::ZERO));
         assert!(b.apply_check(0, false, SimTime::ZERO));
         let picks: Vec<_> = (0..6).map(|_| b.choose(0, 0).0).collect();
-        assert!(!picks.contains(&10));
+        assert!(!picks.contains(&ServerId(10)));
         for _ in 0..4 {
             assert!(!b.apply_check(0, true, SimTime::ZERO));
         }
         assert!(b.apply_check(0, true, SimTime::ZERO));
         let picks: Vec<_> = (0..4).map(|_| b.choose(0, 0).0).collect();
-        assert!(picks.contains(&10));
+        assert!(picks.contains(&ServerId(10)));
     }
 
     #[test]
     fn without_cross_zone_a_node_keeps_to_its_zone_and_fails_open() {
         let mut b = lb(Strategy::RoundRobin, false);
         let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0).0).collect();
-        assert!(picks.iter().all(|s| *s == 12 || *s == 13));
+        assert!(picks.iter().all(|s| s.0 == 12 || s.0 == 13));
         for t in [2, 3] {
             b.apply_check(t, false, SimTime::ZERO);
             b.apply_check(t, false, SimTime::ZERO);
         }
         // Both zone-1 targets unhealthy: routes to them anyway.
         let picks: Vec<_> = (0..4).map(|_| b.choose(1, 0).0).collect();
-        assert!(picks.iter().all(|s| *s == 12 || *s == 13));
+        assert!(picks.iter().all(|s| s.0 == 12 || s.0 == 13));
     }
 
     #[test]
     fn least_outstanding_prefers_the_idle_target() {
         let mut b = lb(Strategy::LeastOutstanding, true);
         b.outstanding = vec![5, 5, 0, 5];
-        assert_eq!(b.choose(0, 0), (12, 2));
+        assert_eq!(b.choose(0, 0), (ServerId(12), 2));
         assert_eq!(b.outstanding[2], 1);
         b.ended(2);
         assert_eq!(b.outstanding[2], 0);
@@ -453,7 +458,7 @@ mod tests {
         b.deregister(2);
         assert!(!b.honours(2, 1));
         assert!(!b.honours(u16::MAX, 0));
-        assert_eq!(b.route_to(3), 13);
+        assert_eq!(b.route_to(3), ServerId(13));
         assert_eq!(b.outstanding[3], 1);
     }
 

@@ -34,6 +34,7 @@ pub mod event;
 pub mod external;
 pub mod failure;
 pub mod gray;
+pub mod id;
 pub mod lifecycle;
 pub mod load_balancer;
 pub mod network;

@@ -92,20 +92,20 @@ impl World {
             (ComponentRef::Lb(lb), _) => {
                 let client = self.attempts.get(a).client;
                 let answer = self.resolve_lb(client, lb);
-                let b = &mut self.lbs[lb as usize];
+                let b = &mut self.lbs[lb];
                 let node = b.pick_node(answer);
                 (node as u32, Some(b.nodes[node].zone))
             }
             (ComponentRef::Tier(t), _) => {
                 let chosen = self.attempts.get_mut(a).chosen.take();
-                let server = chosen.unwrap_or_else(|| self.tiers[t as usize].pick_direct(from));
-                (server, Some(self.servers[server as usize].zone))
+                let server = chosen.unwrap_or_else(|| self.tiers[t].pick_direct(from));
+                (server.0, Some(self.servers[server].zone))
             }
             (ComponentRef::Cache(c), _) => {
                 let now = self.now();
-                let lookup = self.caches[c as usize].lookup(now);
+                let lookup = self.caches[c].lookup(now);
                 self.attempts.get_mut(a).cache_missed = !lookup.hit;
-                let zone = self.caches[c as usize].nodes[lookup.node].zone;
+                let zone = self.caches[c].nodes[lookup.node].zone;
                 (lookup.node as u32, Some(zone))
             }
             (ComponentRef::Db(db), op) => {
@@ -114,8 +114,8 @@ impl World {
                     return Flow::Continue;
                 }
                 let node = self.db_target_node(a, db, op);
-                let server = self.dbs[db as usize].nodes[node as usize].server;
-                (u32::from(node), Some(self.servers[server as usize].zone))
+                let server = self.dbs[db].nodes[node as usize].server;
+                (u32::from(node), Some(self.servers[server].zone))
             }
             (ComponentRef::ObjectStore(_), _) | (ComponentRef::External(_), _) => (0, None),
         };
@@ -150,15 +150,15 @@ impl World {
         match component {
             ComponentRef::Lb(lb) => {
                 let node = dest as usize;
-                let b = &self.lbs[lb as usize];
+                let b = &self.lbs[lb];
                 if !b.nodes[node].node.is_up() {
                     let mode = b.nodes[node].node.mode();
                     return self.fail_reaching(a, mode, INTERNAL_CONNECT_TIMEOUT, None);
                 }
                 let zone = b.nodes[node].zone;
                 let client = self.attempts.get(a).client;
-                let (target, t) = if self.lbs[lb as usize].stickiness.is_none() {
-                    self.lbs[lb as usize].choose(node, client)
+                let (target, t) = if self.lbs[lb].stickiness.is_none() {
+                    self.lbs[lb].choose(node, client)
                 } else {
                     self.choose_sticky(lb, node, client)
                 };
@@ -171,12 +171,12 @@ impl World {
                 Flow::Continue
             }
             ComponentRef::Tier(_) => {
-                let server = dest as ServerId;
-                let s = &self.servers[server as usize];
+                let server = ServerId(dest);
+                let s = &self.servers[server];
                 if !s.node.is_up() {
                     let mode = s.node.mode();
                     let timeout = match self.attempts.get(a).via_lb {
-                        Some(lb) => self.lbs[lb as usize].connect_timeout,
+                        Some(lb) => self.lbs[lb].connect_timeout,
                         None => INTERNAL_CONNECT_TIMEOUT,
                     };
                     return self.fail_reaching(a, mode, timeout, None);
@@ -192,7 +192,7 @@ impl World {
                 self.offer(a, server)
             }
             ComponentRef::Cache(c) => {
-                let node = &self.caches[c as usize].nodes[dest as usize];
+                let node = &self.caches[c].nodes[dest as usize];
                 if !node.node.is_up() {
                     // A dead cache node reads as a miss (look-aside client).
                     let att = self.attempts.get_mut(a);
@@ -200,14 +200,14 @@ impl World {
                     att.step += 1;
                     return Flow::Continue;
                 }
-                let took = self.caches[c as usize].call_time();
+                let took = self.caches[c].call_time();
                 self.engine
                     .schedule_after(took, Event::CallDone { attempt: a });
                 Flow::Wait
             }
             ComponentRef::Db(db) => self.arrive_db(a, db, dest as u16, op),
             ComponentRef::External(x) => {
-                if let Some(mode) = self.externals[x as usize].down() {
+                if let Some(mode) = self.externals[x].down() {
                     return self.fail_reaching(
                         a,
                         mode,
@@ -215,13 +215,13 @@ impl World {
                         Some(ErrorCause::DependencyDown),
                     );
                 }
-                let took = self.externals[x as usize].call_time();
+                let took = self.externals[x].call_time();
                 self.engine
                     .schedule_after(took, Event::CallDone { attempt: a });
                 Flow::Wait
             }
             ComponentRef::ObjectStore(o) => {
-                let took = self.object_stores[o as usize].call_time();
+                let took = self.object_stores[o].call_time();
                 self.engine
                     .schedule_after(took, Event::CallDone { attempt: a });
                 Flow::Wait
@@ -233,7 +233,7 @@ impl World {
     fn db_target_node(&mut self, a: AttemptId, db: DbId, op: Op) -> u16 {
         let att = self.attempts.get(a);
         let caller_slot = match att.caller() {
-            Some(server) => server as usize,
+            Some(server) => server.index(),
             None => self.servers.len() + att.client as usize,
         };
         let answer = self.resolve_db_endpoint(caller_slot, db);
@@ -241,13 +241,13 @@ impl World {
             return answer;
         }
         let servers = &self.servers;
-        self.dbs[db as usize].read_node(answer, |s| servers[s as usize].node.is_up())
+        self.dbs[db].read_node(answer, |s| servers[s].node.is_up())
     }
 
     fn arrive_db(&mut self, a: AttemptId, db: DbId, node: u16, op: Op) -> Flow {
-        let d = &self.dbs[db as usize];
+        let d = &self.dbs[db];
         let server = d.nodes[node as usize].server;
-        let state = self.servers[server as usize].node;
+        let state = self.servers[server].node;
         let is_primary = d.primary == node;
         if !state.is_up() {
             let cause = if !is_primary {
@@ -276,7 +276,7 @@ impl World {
     }
 
     fn offer(&mut self, a: AttemptId, server: ServerId) -> Flow {
-        match self.servers[server as usize].offer(a) {
+        match self.servers[server].offer(a) {
             Admission::Start => self.start_service(a, server),
             Admission::Queued => {}
             Admission::Full => self.fail_attempt(a, ErrorCause::Overload),
@@ -286,26 +286,26 @@ impl World {
 
     pub(super) fn start_service(&mut self, a: AttemptId, server: ServerId) {
         let class = self.attempts.get(a).class;
-        let took = match self.server_roles[server as usize] {
+        let took = match self.server_roles[server] {
             ServerRole::Instance { tier, .. } => {
-                let t = &mut self.tiers[tier as usize];
+                let t = &mut self.tiers[tier];
                 t.service_time_by_class[class].sample(&mut t.rng)
             }
             ServerRole::DbNode { db, .. } => {
                 let write = matches!(self.current_step(a), Some((_, Op::Write)));
-                let d = &mut self.dbs[db as usize];
+                let d = &mut self.dbs[db];
                 if write {
                     let t = d.write_time.sample(&mut d.rng);
                     // Synchronous replication: the commit waits for the
                     // standby's acknowledgement, one cross-zone round trip.
                     // A standby cut off by a zone isolation counts as lost.
-                    let here = self.servers[server as usize].zone;
+                    let here = self.servers[server].zone;
                     match d.standby_server() {
                         Some(standby)
-                            if self.servers[standby as usize].node.is_up()
-                                && !self.gray.cut(here, self.servers[standby as usize].zone) =>
+                            if self.servers[standby].node.is_up()
+                                && !self.gray.cut(here, self.servers[standby].zone) =>
                         {
-                            let there = self.servers[standby as usize].zone;
+                            let there = self.servers[standby].zone;
                             t + self.network.zone_rtt(here, there) + self.link_extra(here, there)
                         }
                         _ => t,
@@ -315,9 +315,9 @@ impl World {
                 }
             }
         };
-        let took = self.servers[server as usize].io.stretch(took);
+        let took = self.servers[server].io.stretch(took);
         let took = self.impaired_service(server, took);
-        let incarnation = self.servers[server as usize].node.incarnation;
+        let incarnation = self.servers[server].node.incarnation;
         self.engine.schedule_after(
             took,
             Event::ServiceDone {
@@ -329,7 +329,7 @@ impl World {
     }
 
     pub(super) fn on_service_done(&mut self, a: AttemptId, server: ServerId, incarnation: u32) {
-        if self.servers[server as usize].node.incarnation != incarnation {
+        if self.servers[server].node.incarnation != incarnation {
             // The server died while serving; its slot is already forfeit.
             self.fail_attempt(a, ErrorCause::InFlightLost);
             return;
@@ -343,10 +343,10 @@ impl World {
             self.fail_attempt(a, ErrorCause::ServerError);
             return;
         }
-        match self.server_roles[server as usize] {
+        match self.server_roles[server] {
             ServerRole::Instance { .. } => {
                 // The instance keeps its slot while its downstream calls run.
-                let zone = self.servers[server as usize].zone;
+                let zone = self.servers[server].zone;
                 let att = self.attempts.get_mut(a);
                 att.hold(server, incarnation);
                 att.zone = Some(zone);
@@ -356,7 +356,7 @@ impl World {
                 if matches!(self.current_step(a), Some((_, Op::Write))) {
                     // Only a split brain's old primary commits as a
                     // non-primary: on a lineage to be discarded.
-                    let divergent = self.dbs[db as usize].primary != node;
+                    let divergent = self.dbs[db].primary != node;
                     let att = self.attempts.get_mut(a);
                     att.wrote = Some(db);
                     att.wrote_divergent = divergent;
@@ -375,7 +375,7 @@ impl World {
 
     /// Frees a server slot and starts the next queued request on it.
     fn release_slot(&mut self, server: ServerId, incarnation: u32) {
-        if let Some(next) = self.servers[server as usize].release(incarnation) {
+        if let Some(next) = self.servers[server].release(incarnation) {
             self.start_service(next, server);
         }
     }
@@ -418,7 +418,7 @@ impl World {
             let att = self.attempts.get(a);
             att.held()
                 .iter()
-                .all(|&(s, inc)| self.servers[s as usize].node.incarnation == inc)
+                .all(|&(s, inc)| self.servers[s].node.incarnation == inc)
         };
         if !held_ok {
             // An instance upstream died while this call ran: the response
@@ -455,7 +455,7 @@ impl World {
         att.held_len = 0;
         att.routed_len = 0;
         for &(lb, target) in &routed[..r] {
-            self.lbs[lb as usize].ended(target);
+            self.lbs[lb].ended(target);
         }
         for &(server, incarnation) in &held[..n] {
             self.release_slot(server, incarnation);

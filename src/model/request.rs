@@ -7,7 +7,7 @@
 //! servers do not know the client left) while the client retries: that is
 //! how retries amplify load in real overloads.
 
-use super::event::{DbId, RequestId, ServerId};
+use super::event::{DbId, LbId, RequestId, ServerId};
 use crate::config::{ClassIndex, ZoneIndex};
 use crate::time::{SimDuration, SimTime};
 
@@ -46,7 +46,7 @@ pub struct Attempt {
     /// Where the current step goes (a server, a node index) once chosen.
     pub dest: u32,
     /// The load balancer that routed it to the current tier, if any.
-    pub via_lb: Option<u16>,
+    pub via_lb: Option<LbId>,
     /// Index of the next step to run in the class's path.
     pub step: u8,
     /// Zone of the component that makes the next call (`None` = the client).
@@ -64,7 +64,7 @@ pub struct Attempt {
     pub wrote_divergent: bool,
     /// Load balancers that routed it, with the target chosen: each counts
     /// it as outstanding until the attempt ends.
-    pub routed: [(u16, u16); MAX_ROUTED],
+    pub routed: [(LbId, u16); MAX_ROUTED],
     pub routed_len: u8,
 }
 
@@ -155,12 +155,12 @@ impl Attempt {
             step: 0,
             zone: None,
             chosen: None,
-            held: [(0, 0); MAX_HELD],
+            held: [(ServerId(0), 0); MAX_HELD],
             held_len: 0,
             cache_missed: false,
             wrote: None,
             wrote_divergent: false,
-            routed: [(0, 0); MAX_ROUTED],
+            routed: [(LbId(0), 0); MAX_ROUTED],
             routed_len: 0,
         }
     }
@@ -175,7 +175,7 @@ impl Attempt {
         }
     }
 
-    pub fn routed_by(&mut self, lb: u16, target: u16) {
+    pub fn routed_by(&mut self, lb: LbId, target: u16) {
         if (self.routed_len as usize) < MAX_ROUTED {
             self.routed[self.routed_len as usize] = (lb, target);
             self.routed_len += 1;

@@ -40,7 +40,7 @@
 //!   `min_magnitude` instances; the result is clamped to [min, max].
 
 use super::auto_scaling::SlotState;
-use super::event::Event;
+use super::event::{Event, TierId};
 use super::world::World;
 use crate::config::{
     Adjustment, AlarmConfig, ScalingMetric, ScalingPolicyConfig, Statistic, StepConfig,
@@ -193,22 +193,22 @@ fn breached(alarm: &AlarmConfig, value: f64) -> bool {
 impl World {
     /// Starts the metric sampling of every group with policies.
     pub(super) fn schedule_scaling_samples(&mut self) {
-        for t in 0..self.tiers.len() {
+        for t in self.tiers.ids() {
             let has = self.tiers[t]
                 .asg
                 .as_ref()
                 .is_some_and(|a| a.scaling.is_some());
             if has {
                 self.engine
-                    .schedule_after(SAMPLE_INTERVAL, Event::ScalingSample { tier: t as u16 });
+                    .schedule_after(SAMPLE_INTERVAL, Event::ScalingSample { tier: t });
             }
         }
     }
 
     /// Utilization (percent) of the group's in-service instances now, their
     /// count, and the requests they have admitted in total.
-    fn group_metrics(&self, tier: u16) -> (f64, u32, u64) {
-        let t = &self.tiers[tier as usize];
+    fn group_metrics(&self, tier: TierId) -> (f64, u32, u64) {
+        let t = &self.tiers[tier];
         let Some(asg) = &t.asg else {
             return (0.0, 0, 0);
         };
@@ -216,7 +216,7 @@ impl World {
         let mut n = 0u32;
         let mut admitted = 0u64;
         for (k, &s) in t.slots.iter().enumerate() {
-            let server = &self.servers[s as usize];
+            let server = &self.servers[s];
             admitted += server.admitted;
             if asg.slots[k].state != SlotState::InService {
                 continue;
@@ -235,12 +235,12 @@ impl World {
 
     /// One metric sample; closes the datapoints whose period ended and
     /// lets their policies act.
-    pub fn on_scaling_sample(&mut self, tier: u16) {
+    pub fn on_scaling_sample(&mut self, tier: TierId) {
         self.engine
             .schedule_after(SAMPLE_INTERVAL, Event::ScalingSample { tier });
         let now = self.now();
         let (utilization, in_service, admitted) = self.group_metrics(tier);
-        let Some(count) = self.tiers[tier as usize]
+        let Some(count) = self.tiers[tier]
             .asg
             .as_ref()
             .and_then(|a| a.scaling.as_ref())
@@ -250,7 +250,7 @@ impl World {
         };
         for p in 0..count {
             let closed = {
-                let asg = self.tiers[tier as usize].asg.as_mut().expect("checked");
+                let asg = self.tiers[tier].asg.as_mut().expect("checked");
                 let state = &mut asg.scaling.as_mut().expect("checked").policies[p];
                 state.open.add(utilization, in_service);
                 let period = period_of(&state.config);
@@ -275,9 +275,9 @@ impl World {
     /// A policy's datapoint closed with `value`: update its alarm and act.
     /// `in_service` is the mean number of in-service instances over the
     /// datapoint's period: the capacity that produced the value.
-    fn on_datapoint(&mut self, tier: u16, p: usize, value: f64, in_service: f64) {
+    fn on_datapoint(&mut self, tier: TierId, p: usize, value: f64, in_service: f64) {
         let now = self.now();
-        let asg = self.tiers[tier as usize].asg.as_mut().expect("checked");
+        let asg = self.tiers[tier].asg.as_mut().expect("checked");
         let desired = asg.desired;
         let launching = asg.launching;
         let state = &mut asg.scaling.as_mut().expect("checked").policies[p];

@@ -50,6 +50,7 @@
 //!   fixed when the run starts (`clients` is at most 10,000,000).
 
 use super::event::{LbId, ServerId};
+use super::id::Arena;
 use super::world::World;
 use crate::config::{ComponentKind, ModelConfig, ScenarioConfig, SessionState};
 use crate::dist::Dist;
@@ -57,7 +58,7 @@ use crate::rng::{stream, SimRng};
 use crate::time::{SimDuration, SimTime};
 
 const NO_TARGET: u16 = u16::MAX;
-const NO_HOME: ServerId = ServerId::MAX;
+const NO_HOME: ServerId = ServerId(u32::MAX);
 
 /// One session's cookie at one load balancer, and where its state lives.
 #[derive(Clone, Copy, Debug)]
@@ -99,7 +100,7 @@ pub struct SessionCounts {
 /// balancer is sticky, so nothing here costs anything then.
 pub struct SessionTable {
     /// Per load balancer: its column in `bindings`, if it is sticky.
-    column: Vec<Option<u16>>,
+    column: Arena<LbId, Option<u16>>,
     /// Per column: the target tier keeps session state in memory.
     local_state: Vec<bool>,
     columns: usize,
@@ -116,7 +117,7 @@ pub struct SessionTable {
 impl SessionTable {
     /// The table for a model whose load balancers are sticky, else `None`.
     pub fn new(model: &ModelConfig, scenario: &ScenarioConfig, seed: u64) -> Option<Box<Self>> {
-        let mut column = Vec::new();
+        let mut column = Arena::new();
         let mut local_state = Vec::new();
         for c in &model.components {
             let ComponentKind::LoadBalancer(lb) = &c.kind else {
@@ -178,12 +179,12 @@ impl World {
     /// Counts the request as outstanding there, like `LoadBalancer::choose`.
     pub(super) fn choose_sticky(&mut self, lb: LbId, node: usize, client: u32) -> (ServerId, u16) {
         let now = self.now();
-        let balancer = &mut self.lbs[lb as usize];
+        let balancer = &mut self.lbs[lb];
         let (Some(table), Some(config)) = (self.sessions.as_deref_mut(), balancer.stickiness)
         else {
             return balancer.choose(node, client);
         };
-        let Some(column) = table.column.get(lb as usize).copied().flatten() else {
+        let Some(column) = table.column.get(lb).copied().flatten() else {
             return balancer.choose(node, client);
         };
         let measured = now >= table.warmup_end;
@@ -204,15 +205,14 @@ impl World {
         let binding = &mut table.bindings[slot];
         binding.target = t;
         binding.expires = now + config.duration;
-        let s = &self.servers[server as usize];
+        let s = &self.servers[server];
         if table.local_state[column as usize] && s.node.is_up() {
             // A request to a dead instance fails and builds no state: the
             // loss, if any, shows at the next request that lands.
             let incarnation = s.node.incarnation;
             let home = binding.home;
             if home != NO_HOME && (home != server || binding.home_incarnation != incarnation) {
-                let restarted =
-                    self.servers[home as usize].node.incarnation != binding.home_incarnation;
+                let restarted = self.servers[home].node.incarnation != binding.home_incarnation;
                 if measured {
                     if valid || restarted {
                         table.counts.lost_state_target_failed += 1;

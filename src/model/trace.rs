@@ -100,24 +100,24 @@ impl World {
     /// component, its zone and its position among that component's
     /// servers in the zone; `db-b` for database nodes).
     pub fn server_label(&self, s: ServerId) -> (String, String, String) {
-        let zone = self.servers[s as usize].zone;
+        let zone = self.servers[s].zone;
         let zone_name = self.zones[zone].name.clone();
-        match self.server_roles[s as usize] {
+        match self.server_roles[s] {
             ServerRole::Instance { tier, .. } => {
-                let t = &self.tiers[tier as usize];
+                let t = &self.tiers[tier];
                 let k = t
                     .slots
                     .iter()
-                    .filter(|&&o| o < s && self.servers[o as usize].zone == zone)
+                    .filter(|&&o| o < s && self.servers[o].zone == zone)
                     .count();
                 let label = format!("{}-{}-{}", t.name, zone_name, k + 1);
                 (t.name.clone(), zone_name, label)
             }
             ServerRole::DbNode { db, node } => {
-                let d = &self.dbs[db as usize];
+                let d = &self.dbs[db];
                 let k = d.nodes[..node as usize]
                     .iter()
-                    .filter(|n| self.servers[n.server as usize].zone == zone)
+                    .filter(|n| self.servers[n.server].zone == zone)
                     .count();
                 let label = format!("{}-{}-{}", d.name, zone_name, k + 1);
                 (d.name.clone(), zone_name, label)
@@ -130,7 +130,7 @@ impl World {
         match node {
             NodeRef::Server(s) => self.server_label(s),
             NodeRef::CacheNode { cache, node } => {
-                let c = &self.caches[cache as usize];
+                let c = &self.caches[cache];
                 let z = c.nodes[node as usize].zone;
                 let k = c.nodes[..node as usize]
                     .iter()
@@ -142,14 +142,14 @@ impl World {
             }
             NodeRef::LbNode { lb, node } => self.lb_node_label(lb, node),
             NodeRef::Volume(v) => {
-                let vol = &self.volumes[v as usize];
+                let vol = &self.volumes[v];
                 (vol.name.clone(), String::new(), vol.name.clone())
             }
         }
     }
 
     fn lb_node_label(&self, lb: LbId, node: u16) -> (String, String, String) {
-        let b = &self.lbs[lb as usize];
+        let b = &self.lbs[lb];
         let zone = self.zones[b.nodes[node as usize].zone].name.clone();
         (b.name.clone(), zone.clone(), format!("{}-{}", b.name, zone))
     }
@@ -185,11 +185,11 @@ impl World {
 
     fn node_mode(&self, node: NodeRef) -> crate::config::DownMode {
         match node {
-            NodeRef::Server(s) => self.servers[s as usize].node.mode(),
+            NodeRef::Server(s) => self.servers[s].node.mode(),
             NodeRef::CacheNode { cache, node } => {
-                self.caches[cache as usize].nodes[node as usize].node.mode()
+                self.caches[cache].nodes[node as usize].node.mode()
             }
-            NodeRef::LbNode { lb, node } => self.lbs[lb as usize].nodes[node as usize].node.mode(),
+            NodeRef::LbNode { lb, node } => self.lbs[lb].nodes[node as usize].node.mode(),
             NodeRef::Volume(_) => crate::config::DownMode::Refuse,
         }
     }
@@ -198,9 +198,9 @@ impl World {
     /// health in this load balancer's view.
     pub(super) fn apply_health(&mut self, lb: LbId, target: u16, ok: bool) {
         let now = self.now();
-        if self.lbs[lb as usize].apply_check(target as usize, ok, now) {
+        if self.lbs[lb].apply_check(target as usize, ok, now) {
             self.trace(|w| {
-                let b = &w.lbs[lb as usize];
+                let b = &w.lbs[lb];
                 let server = b.targets[target as usize];
                 let (component, zone, label) = w.server_label(server);
                 let (event, state) = if ok {

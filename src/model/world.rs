@@ -6,8 +6,11 @@ use super::cache::Cache;
 use super::client::Client;
 use super::control_plane::ControlPlane;
 use super::database::Database;
-use super::event::{DbId, Event, LbId};
+use super::event::{
+    CacheId, DbId, Event, ExternalId, LbId, ObjectStoreId, ServerId, TierId, VolumeId,
+};
 use super::gray::Impairments;
+use super::id::Arena;
 use super::load_balancer::LoadBalancer;
 use super::network::Network;
 use super::object_store::ObjectStore;
@@ -28,18 +31,18 @@ pub const DEFAULT_AVAILABILITY_TARGET: f64 = 0.999;
 /// What a model component index refers to in the arenas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ComponentRef {
-    Tier(u16),
+    Tier(TierId),
     Lb(LbId),
     Db(DbId),
-    Cache(u16),
-    ObjectStore(u16),
-    External(u16),
+    Cache(CacheId),
+    ObjectStore(ObjectStoreId),
+    External(ExternalId),
 }
 
 /// What a server is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerRole {
-    Instance { tier: u16, hosts: Option<DbId> },
+    Instance { tier: TierId, hosts: Option<DbId> },
     DbNode { db: DbId, node: u16 },
 }
 
@@ -74,15 +77,15 @@ pub struct World {
     /// Each component's catalog preset, as written (target filters).
     pub component_presets: Vec<Option<String>>,
     pub classes: Vec<Class>,
-    pub servers: Vec<Server>,
-    pub server_roles: Vec<ServerRole>,
-    pub tiers: Vec<Tier>,
-    pub lbs: Vec<LoadBalancer>,
-    pub dbs: Vec<Database>,
-    pub caches: Vec<Cache>,
-    pub object_stores: Vec<ObjectStore>,
-    pub externals: Vec<super::external::External>,
-    pub volumes: Vec<Volume>,
+    pub servers: Arena<ServerId, Server>,
+    pub server_roles: Arena<ServerId, ServerRole>,
+    pub tiers: Arena<TierId, Tier>,
+    pub lbs: Arena<LbId, LoadBalancer>,
+    pub dbs: Arena<DbId, Database>,
+    pub caches: Arena<CacheId, Cache>,
+    pub object_stores: Arena<ObjectStoreId, ObjectStore>,
+    pub externals: Arena<ExternalId, super::external::External>,
+    pub volumes: Arena<VolumeId, Volume>,
     pub network: Network,
     /// Active gray failures and network faults.
     pub gray: Impairments,
@@ -153,15 +156,15 @@ impl World {
             component_tags: model.components.iter().map(|c| c.tags.clone()).collect(),
             component_presets: model.components.iter().map(|c| c.preset.clone()).collect(),
             classes: Vec::new(),
-            servers: Vec::new(),
-            server_roles: Vec::new(),
-            tiers: Vec::new(),
-            lbs: Vec::new(),
-            dbs: Vec::new(),
-            caches: Vec::new(),
-            object_stores: Vec::new(),
-            externals: Vec::new(),
-            volumes: Vec::new(),
+            servers: Arena::new(),
+            server_roles: Arena::new(),
+            tiers: Arena::new(),
+            lbs: Arena::new(),
+            dbs: Arena::new(),
+            caches: Arena::new(),
+            object_stores: Arena::new(),
+            externals: Arena::new(),
+            volumes: Arena::new(),
             network: Network::new(&model.network, stream(seed, "network")),
             gray: Impairments::new(0, model.zones.len(), stream(seed, "faults/gray")),
             workload: Workload::new(&scenario.workload, &[1.0], stream(seed, "workload")),

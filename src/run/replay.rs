@@ -10,6 +10,7 @@ use crate::metrics::trace::{MinuteSeries, TraceSink};
 use crate::metrics::RunSummary;
 use crate::model::database::{FailoverState, Role};
 use crate::model::failure::NodeRef;
+use crate::model::id::{CacheId, DbId, LbId, TierId};
 use crate::model::node::{Cause, NodeState};
 use crate::model::World;
 use crate::time::SimTime;
@@ -49,23 +50,23 @@ impl Simulation<'_> {
             Some(r) => r.2 += u32::from(up),
             None => rows.push((component, zone, u32::from(up))),
         };
-        for (l, lb) in w.lbs.iter().enumerate() {
+        for (l, lb) in w.lbs.iter_enumerated() {
             for n in 0..lb.nodes.len() {
                 let (c, z, _) = w.node_label(NodeRef::LbNode {
-                    lb: l as u16,
+                    lb: l,
                     node: n as u16,
                 });
                 add(c, z, lb.nodes[n].node.is_up());
             }
         }
-        for s in 0..w.servers.len() {
-            let (c, z, _) = w.server_label(s as u32);
+        for s in w.servers.ids() {
+            let (c, z, _) = w.server_label(s);
             add(c, z, w.servers[s].node.is_up());
         }
-        for (ci, cache) in w.caches.iter().enumerate() {
+        for (ci, cache) in w.caches.iter_enumerated() {
             for n in 0..cache.nodes.len() {
                 let (c, z, _) = w.node_label(NodeRef::CacheNode {
-                    cache: ci as u16,
+                    cache: ci,
                     node: n as u16,
                 });
                 add(c, z, cache.nodes[n].node.is_up());
@@ -127,10 +128,10 @@ impl Simulation<'_> {
                     }),
                 })
                 .collect(),
-            tiers: (0..w.tiers.len()).map(|t| tier_state(w, t)).collect(),
-            load_balancers: (0..w.lbs.len()).map(|l| lb_state(w, l)).collect(),
-            databases: (0..w.dbs.len()).map(|d| db_state(w, d)).collect(),
-            caches: (0..w.caches.len()).map(|c| cache_state(w, c)).collect(),
+            tiers: w.tiers.ids().map(|t| tier_state(w, t)).collect(),
+            load_balancers: w.lbs.ids().map(|l| lb_state(w, l)).collect(),
+            databases: w.dbs.ids().map(|d| db_state(w, d)).collect(),
+            caches: w.caches.ids().map(|c| cache_state(w, c)).collect(),
             volumes_lost: w
                 .volumes
                 .iter()
@@ -166,11 +167,11 @@ fn node_view(label: String, node: &NodeState) -> NodeView {
     }
 }
 
-fn tier_state(w: &World, t: usize) -> TierState {
+fn tier_state(w: &World, t: TierId) -> TierState {
     let tier = &w.tiers[t];
     let mut zones: Vec<TierZone> = Vec::new();
     for &s in &tier.slots {
-        let server = &w.servers[s as usize];
+        let server = &w.servers[s];
         let zone = w.zones[server.zone].name.clone();
         let i = match zones.iter().position(|z| z.zone == zone) {
             Some(i) => i,
@@ -201,7 +202,7 @@ fn tier_state(w: &World, t: usize) -> TierState {
     }
 }
 
-fn lb_state(w: &World, l: usize) -> LbState {
+fn lb_state(w: &World, l: LbId) -> LbState {
     let b = &w.lbs[l];
     let now = w.now();
     let answer = b.dns_answer();
@@ -211,7 +212,7 @@ fn lb_state(w: &World, l: usize) -> LbState {
         .enumerate()
         .map(|(n, node)| {
             let label = w.node_label(NodeRef::LbNode {
-                lb: l as u16,
+                lb: l,
                 node: n as u16,
             });
             (label.2, node.node.is_up(), answer & (1 << n) != 0)
@@ -236,7 +237,7 @@ fn lb_state(w: &World, l: usize) -> LbState {
         stale_for_s_max: 0.0,
     };
     for c in 0..callers {
-        let (mask, expiry) = w.lb_dns_cache[c * w.lbs.len() + l];
+        let (mask, expiry) = w.lb_dns_cache[c * w.lbs.len() + l.index()];
         if expiry > now && mask != answer {
             dns.stale += 1;
             dns.stale_for_s_max = dns.stale_for_s_max.max(expiry.since(now).as_secs_f64());
@@ -250,12 +251,12 @@ fn lb_state(w: &World, l: usize) -> LbState {
     }
 }
 
-fn db_state(w: &World, d: usize) -> DbState {
+fn db_state(w: &World, d: DbId) -> DbState {
     let db = &w.dbs[d];
     let now = w.now();
     let label = |n: u16| w.server_label(db.nodes[n as usize].server).2;
     let primary_server = db.nodes[db.primary as usize].server;
-    let primary_up = w.servers[primary_server as usize].node.is_up();
+    let primary_up = w.servers[primary_server].node.is_up();
     let failover = match db.failover_state {
         FailoverState::Idle => "idle".to_string(),
         FailoverState::Detecting => "detecting".to_string(),
@@ -266,10 +267,7 @@ fn db_state(w: &World, d: usize) -> DbState {
         .nodes
         .iter()
         .map(|n| DbNodeView {
-            node: node_view(
-                w.server_label(n.server).2,
-                &w.servers[n.server as usize].node,
-            ),
+            node: node_view(w.server_label(n.server).2, &w.servers[n.server].node),
             role: match n.role {
                 Role::Primary => "primary",
                 Role::Standby => "standby",
@@ -287,7 +285,7 @@ fn db_state(w: &World, d: usize) -> DbState {
         stale_for_s_max: 0.0,
     };
     for c in 0..callers {
-        let (node, expiry) = w.db_dns_cache[c * w.dbs.len() + d];
+        let (node, expiry) = w.db_dns_cache[c * w.dbs.len() + d.index()];
         if expiry > now && node != db.endpoint {
             dns.stale += 1;
             dns.stale_for_s_max = dns.stale_for_s_max.max(expiry.since(now).as_secs_f64());
@@ -295,8 +293,8 @@ fn db_state(w: &World, d: usize) -> DbState {
     }
     let (mut in_flight, mut queued) = (0, 0);
     for n in &db.nodes {
-        in_flight += w.servers[n.server as usize].busy;
-        queued += w.servers[n.server as usize].queue.len() as u32;
+        in_flight += w.servers[n.server].busy;
+        queued += w.servers[n.server].queue.len() as u32;
     }
     DbState {
         name: db.name.clone(),
@@ -313,7 +311,7 @@ fn db_state(w: &World, d: usize) -> DbState {
     }
 }
 
-fn cache_state(w: &World, c: usize) -> CacheState {
+fn cache_state(w: &World, c: CacheId) -> CacheState {
     let cache = &w.caches[c];
     let now = w.now();
     CacheState {
@@ -325,7 +323,7 @@ fn cache_state(w: &World, c: usize) -> CacheState {
             .map(|(n, node)| {
                 let label = w
                     .node_label(NodeRef::CacheNode {
-                        cache: c as u16,
+                        cache: c,
                         node: n as u16,
                     })
                     .2;

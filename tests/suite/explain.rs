@@ -126,8 +126,8 @@ fn explain_shows_the_targets_a_run_crashes() {
             .servers
             .iter()
             .enumerate()
-            .filter(|(_, &s)| !w.servers[s as usize].node.is_up())
-            .map(|(k, &s)| format!("web/{}#{}", w.zones[w.servers[s as usize].zone].name, k + 1))
+            .filter(|(_, &s)| !w.servers[s].node.is_up())
+            .map(|(k, &s)| format!("web/{}#{}", w.zones[w.servers[s].zone].name, k + 1))
             .collect();
         assert_eq!(explained, down, "seed {seed}");
     }

@@ -95,7 +95,10 @@ fn control_plane(s: &mut ScenarioConfig, launch: bool, attach: bool, dns: bool) 
 /// When the group's replacement (the slot that was not in service at the
 /// start) came into service, in seconds.
 fn replacement_in_service_s(sim: &Simulation) -> Option<f64> {
-    let asg = sim.world.tiers[0].asg.as_ref().unwrap();
+    let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+        .asg
+        .as_ref()
+        .unwrap();
     asg.slots
         .iter()
         .filter_map(|s| s.in_service_at)
@@ -122,9 +125,9 @@ fn a_crashed_instance_is_replaced_after_detection_launch_and_warmup() {
             (390.0..=450.0).contains(&t),
             "seed {seed}: in service at {t}"
         );
-        let tier = &sim.world.tiers[0];
+        let tier = &sim.world.tiers[firedrill::model::id::TierId(0)];
         assert_eq!(tier.servers.len(), 1, "one instance in service");
-        assert!(sim.world.servers[tier.servers[0] as usize].node.is_up());
+        assert!(sim.world.servers[tier.servers[0]].node.is_up());
         ready.push(t);
         let r = sim.finish();
         let expected = 1.0 - (t - 300.0) / 1200.0;
@@ -159,15 +162,20 @@ fn a_new_target_needs_one_passing_check_before_traffic() {
         crash_one(&mut s, secs(300));
         let mut sim = Simulation::new(&m, &s, seed).unwrap();
         sim.run_until(at(secs(800)));
-        let asg = sim.world.tiers[0].asg.as_ref().unwrap();
+        let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+            .asg
+            .as_ref()
+            .unwrap();
         let k = (0..asg.slots.len())
             .find(|&k| asg.slots[k].in_service_at.is_some())
             .unwrap();
         let joined = asg.slots[k].in_service_at.unwrap();
-        let healthy = sim.world.lbs[0].health[k].changed_at.unwrap();
+        let healthy = sim.world.lbs[firedrill::model::id::LbId(0)].health[k]
+            .changed_at
+            .unwrap();
         let wait = healthy.since(joined).as_secs_f64();
         assert!((0.0..=10.0).contains(&wait), "seed {seed}: {wait} s");
-        assert!(sim.world.lbs[0].health[k].healthy);
+        assert!(sim.world.lbs[firedrill::model::id::LbId(0)].health[k].healthy);
     }
 }
 
@@ -228,14 +236,26 @@ fn an_attach_outage_holds_a_volume_restore_until_it_ends() {
     control_plane(&mut s, false, true, false);
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(799)));
-    assert!(!sim.world.servers[0].node.is_up(), "restore must wait");
+    assert!(
+        !sim.world.servers[firedrill::model::id::ServerId(0)]
+            .node
+            .is_up(),
+        "restore must wait"
+    );
     sim.run_until(at(secs(801)));
-    assert!(sim.world.servers[0].node.is_up(), "restored at the end");
+    assert!(
+        sim.world.servers[firedrill::model::id::ServerId(0)]
+            .node
+            .is_up(),
+        "restored at the end"
+    );
     // The same loss without the outage: back at 360 s.
     s.faults.pop();
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(361)));
-    assert!(sim.world.servers[0].node.is_up());
+    assert!(sim.world.servers[firedrill::model::id::ServerId(0)]
+        .node
+        .is_up());
 }
 
 #[test]
@@ -264,10 +284,18 @@ fn a_dns_outage_keeps_the_database_endpoint_on_the_old_primary() {
     control_plane(&mut s, false, false, true);
     let mut sim = Simulation::new(&m, &s, 2).unwrap();
     sim.run_until(at(secs(700)));
-    assert_eq!(sim.world.dbs[0].primary, 1, "failover completed");
-    assert_eq!(sim.world.dbs[0].endpoint, 0, "record still names node 1");
+    assert_eq!(
+        sim.world.dbs[firedrill::model::id::DbId(0)].primary,
+        1,
+        "failover completed"
+    );
+    assert_eq!(
+        sim.world.dbs[firedrill::model::id::DbId(0)].endpoint,
+        0,
+        "record still names node 1"
+    );
     sim.run_until(at(secs(801)));
-    assert_eq!(sim.world.dbs[0].endpoint, 1);
+    assert_eq!(sim.world.dbs[firedrill::model::id::DbId(0)].endpoint, 1);
     let r = sim.finish();
     let failed_s = r.requests.failed as f64 / 100.0;
     eprintln!("DNS frozen during failover: {failed_s:.1} s of writes failed (expected ≈ 505)");
@@ -292,9 +320,9 @@ fn a_dns_outage_keeps_a_dark_zones_lb_node_in_dns() {
     control_plane(&mut s, false, false, true);
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(700)));
-    assert_eq!(sim.world.lbs[0].dns_mask, 0b11);
+    assert_eq!(sim.world.lbs[firedrill::model::id::LbId(0)].dns_mask, 0b11);
     sim.run_until(at(secs(801)));
-    assert_eq!(sim.world.lbs[0].dns_mask, 0b01);
+    assert_eq!(sim.world.lbs[firedrill::model::id::LbId(0)].dns_mask, 0b01);
 }
 
 #[test]
@@ -325,11 +353,14 @@ fn a_capacity_limit_sends_replacements_elsewhere_or_nowhere() {
         let mut sim = Simulation::new(&m, &s, 4).unwrap();
         sim.run_until(at(secs(1200)));
         let w = &sim.world;
-        let asg = w.tiers[0].asg.as_ref().unwrap();
+        let asg = w.tiers[firedrill::model::id::TierId(0)]
+            .asg
+            .as_ref()
+            .unwrap();
         let k = (0..asg.slots.len())
             .find(|&k| asg.slots[k].in_service_at.is_some())
             .unwrap();
-        let server = w.tiers[0].slots[k] as usize;
+        let server = w.tiers[firedrill::model::id::TierId(0)].slots[k];
         assert_eq!(asg.slots[k].state, SlotState::InService);
         (w.servers[server].zone, asg.slots[k].in_service_at.unwrap())
     };
@@ -400,7 +431,10 @@ fn replacement_is_paced_at_ten_percent_of_desired() {
     ));
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(1500)));
-    let asg = sim.world.tiers[0].asg.as_ref().unwrap();
+    let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+        .asg
+        .as_ref()
+        .unwrap();
     let mut times: Vec<f64> = asg
         .slots
         .iter()
@@ -414,7 +448,7 @@ fn replacement_is_paced_at_ten_percent_of_desired() {
     for w in times.windows(3).step_by(2) {
         assert!((w[2] - w[0] - 90.0).abs() < 1e-6, "{w:?}");
     }
-    let tier = &sim.world.tiers[0];
+    let tier = &sim.world.tiers[firedrill::model::id::TierId(0)];
     assert_eq!(tier.by_zone[1].len(), 20);
 }
 

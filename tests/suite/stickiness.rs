@@ -154,8 +154,7 @@ fn sessions_stay_with_their_new_target_when_the_failed_one_returns() {
         let (restored, before) = sim
             .world
             .servers
-            .iter()
-            .enumerate()
+            .iter_enumerated()
             .find(|(_, server)| server.node.incarnation > 0)
             .map(|(i, server)| (i, server.admitted))
             .expect("the crashed instance");
