@@ -206,16 +206,6 @@ pub struct Hazards {
 
 pub use crate::model::event::HazardEvent;
 
-/// Why a random process holds a node down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HazardCause {
-    /// The process's own failure.
-    Random,
-    /// A burst started by a neighbour's failure (kept apart so the
-    /// neighbour's repair does not end it).
-    Burst,
-}
-
 /// What random failures act on: the request-level `World` and the fluid
 /// mode's infrastructure both implement it, so both fidelities run one
 /// loop ([`Hazards`]) and draw the same failures, seed for seed.
@@ -227,9 +217,9 @@ pub trait HazardHost {
     /// `node` fails. Volumes and cache nodes recover on their own clocks,
     /// `repair` from now; servers and load-balancer nodes stay down until
     /// [`HazardHost::repair_node`].
-    fn fail_node(&mut self, node: NodeRef, repair: SimDuration, cause: HazardCause, mode: DownMode);
+    fn fail_node(&mut self, node: NodeRef, repair: SimDuration, cause: Cause, mode: DownMode);
     /// A server's or load-balancer node's `cause` ends.
-    fn repair_node(&mut self, node: NodeRef, cause: HazardCause);
+    fn repair_node(&mut self, node: NodeRef, cause: Cause);
     /// Records a step (`event`) of process or burst slot `i` on a node
     /// (untraced hosts keep the default).
     fn trace_node(
@@ -318,7 +308,7 @@ impl Hazards {
         stats.failures += 1;
         stats.repair_s_sum += repair.as_secs_f64();
         host.trace_node("random_failure", i, node, Some(repair));
-        host.fail_node(node, repair, HazardCause::Random, p.mode);
+        host.fail_node(node, repair, Cause::Crash, p.mode);
         host.schedule(repair, HazardEvent::Repair(i as u32));
         self.maybe_burst(host, i, node);
     }
@@ -329,7 +319,7 @@ impl Hazards {
             Subject::Node(node) => {
                 host.trace_node("random_repair", i, node, None);
                 if repaired_by_process(node) {
-                    host.repair_node(node, HazardCause::Random);
+                    host.repair_node(node, Cause::Crash);
                 }
             }
             Subject::Zone(z) => {
@@ -412,7 +402,7 @@ impl Hazards {
         let BurstMember { node, repair } = self.members[member as usize];
         host.trace_node("burst_failure", member as usize, node, Some(repair));
         // A rack or power event: nothing answers.
-        host.fail_node(node, repair, HazardCause::Burst, DownMode::Blackhole);
+        host.fail_node(node, repair, Cause::Burst, DownMode::Blackhole);
         if repaired_by_process(node) {
             host.schedule(repair, HazardEvent::BurstRepair(member));
         } else {
@@ -424,7 +414,7 @@ impl Hazards {
     fn burst_repair(&mut self, host: &mut impl HazardHost, member: u32) {
         let node = self.members[member as usize].node;
         host.trace_node("burst_repair", member as usize, node, None);
-        host.repair_node(node, HazardCause::Burst);
+        host.repair_node(node, Cause::Burst);
         self.free_members.push(member);
     }
 }
@@ -448,22 +438,16 @@ impl HazardHost for World {
         World::set_zone_dark(self, z, mode);
     }
 
-    fn fail_node(
-        &mut self,
-        node: NodeRef,
-        repair: SimDuration,
-        cause: HazardCause,
-        mode: DownMode,
-    ) {
+    fn fail_node(&mut self, node: NodeRef, repair: SimDuration, cause: Cause, mode: DownMode) {
         match node {
             NodeRef::Volume(v) => self.volume_lost(v, Some(repair)),
             NodeRef::CacheNode { cache, node } => self.cache_node_lost(cache, node, Some(repair)),
-            node => self.set_down(node, node_cause(cause), mode),
+            node => self.set_down(node, cause, mode),
         }
     }
 
-    fn repair_node(&mut self, node: NodeRef, cause: HazardCause) {
-        self.clear_down(node, node_cause(cause));
+    fn repair_node(&mut self, node: NodeRef, cause: Cause) {
+        self.clear_down(node, cause);
     }
 
     fn trace_node(
@@ -478,13 +462,6 @@ impl HazardHost for World {
 
     fn trace_zone(&mut self, event: &'static str, i: usize, z: usize, repair: Option<SimDuration>) {
         trace_random_zone(self, event, i, z, repair);
-    }
-}
-
-fn node_cause(cause: HazardCause) -> Cause {
-    match cause {
-        HazardCause::Random => Cause::Crash,
-        HazardCause::Burst => Cause::Burst,
     }
 }
 

@@ -11,7 +11,7 @@
 use super::infra::Infra;
 use super::FluidEvent;
 use crate::engine::Engine;
-use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
+use crate::model::auto_scaling::{launch_pace, pick_launch_zone, STATUS_CHECK_INTERVAL};
 use crate::model::id::ServerId;
 
 impl Infra {
@@ -26,7 +26,7 @@ impl Infra {
         let st = &mut self.servers[s];
         st.in_service = false;
         st.in_lb = false;
-        st.causes = 0;
+        st.node.reset_for_launch();
         st.generation += 1;
         self.dirty = true;
         self.tiers[t].waiting.push(zone);
@@ -38,7 +38,7 @@ impl Infra {
         let Some(asg) = self.tiers[t].asg.clone() else {
             return;
         };
-        let limit = self.tiers[t].desired.div_ceil(10).max(1);
+        let limit = launch_pace(self.tiers[t].desired);
         while self.tiers[t].launching < limit && !self.tiers[t].waiting.is_empty() {
             let prefer = self.tiers[t].waiting.remove(0);
             let Some(slot) = self.pick_slot(t, prefer) else {
@@ -48,7 +48,7 @@ impl Infra {
             };
             let st = &mut self.servers[slot];
             st.launching = true;
-            st.causes = 0;
+            st.node.reset_for_launch();
             st.generation += 1;
             self.tiers[t].launching += 1;
             let boot = asg.launch_time.sample(&mut self.rng) + asg.warmup;
@@ -75,21 +75,12 @@ impl Infra {
                 st.zone == z && !st.in_service && !st.launching
             })
         };
-        let mut best: Option<(usize, usize)> = None;
-        for &z in &tier.zones {
-            if self.zones_dark[z].is_some() || free(z).is_none() {
-                continue;
-            }
-            let n = count(z);
-            let better = match best {
-                None => true,
-                Some((bz, bn)) => n < bn || (n == bn && z == prefer && bz != prefer),
-            };
-            if better {
-                best = Some((z, n));
-            }
-        }
-        best.and_then(|(z, _)| free(z))
+        let eligible = tier
+            .zones
+            .iter()
+            .filter(|&&z| self.zones_dark[z].is_none() && free(z).is_some())
+            .map(|&z| (z, count(z) as u32));
+        pick_launch_zone(eligible, prefer).and_then(free)
     }
 
     pub fn on_asg_ready(&mut self, e: &mut Engine<FluidEvent>, s: ServerId) {
@@ -105,8 +96,8 @@ impl Infra {
         // one that failed while launching (a random failure of its slot,
         // its zone going dark) never passes: the next status check
         // replaces it.
-        st.in_lb = st.causes == 0;
-        let failed = st.causes != 0;
+        st.in_lb = st.node.is_up();
+        let failed = !st.node.is_up();
         self.tiers[t].launching -= 1;
         self.dirty = true;
         if failed {

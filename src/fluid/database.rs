@@ -12,12 +12,13 @@
 
 use rand::RngExt;
 
-use super::infra::{Failover, Infra, VOLUME};
+use super::infra::{Failover, Infra};
 use super::FluidEvent;
 use crate::config::DownMode;
 use crate::engine::Engine;
-use crate::model::database::Role;
+use crate::model::database::{failover_candidate, Role};
 use crate::model::id::ServerId;
+use crate::model::node::Cause;
 use crate::time::{SimDuration, SimTime};
 
 impl Infra {
@@ -61,22 +62,19 @@ impl Infra {
         }
     }
 
-    /// The standby if up, else (if allowed) the least-lagged live replica.
+    /// The request level's failover rule (`model/database.rs`), with each
+    /// replica's mean lag.
     fn failover_candidate(&self, d: usize) -> Option<usize> {
         let db = &self.dbs[d];
-        let up = |n: usize| self.servers[db.servers[n]].is_up();
-        if let Some(n) = (0..db.servers.len()).find(|&n| db.roles[n] == Role::Standby && up(n)) {
-            return Some(n);
-        }
-        if !db.config.failover.promote_replicas {
-            return None;
-        }
-        (0..db.servers.len())
-            .filter(|&n| db.roles[n] == Role::Replica && up(n))
-            .min_by(|&a, &b| {
-                let lag = |n: usize| db.lags[n].map_or(0.0, |l| l.mean_s());
-                lag(a).total_cmp(&lag(b))
-            })
+        failover_candidate(
+            db.servers.len(),
+            |n| db.roles[n],
+            |n| self.servers[db.servers[n]].is_up(),
+            db.config.failover.promote_replicas,
+            0.0,
+            |n| db.lags[n].map_or(0.0, |l| l.mean_s()),
+        )
+        .map(|(n, _)| n)
     }
 
     pub fn on_failover_start(&mut self, e: &mut Engine<FluidEvent>, d: usize, epoch: u32) {
@@ -173,7 +171,7 @@ impl Infra {
                 db.rpo_s = db.rpo_s.max(rpo_s);
             }
         }
-        self.server_down(e, owner, VOLUME, DownMode::Refuse);
+        self.server_down(e, owner, Cause::Volume, DownMode::Refuse);
         e.schedule_after(
             restore,
             FluidEvent::VolumeRestored {
@@ -214,6 +212,6 @@ impl Infra {
         }
         vol.lost = false;
         let owner = vol.owner;
-        self.server_up(e, owner, VOLUME);
+        self.server_up(e, owner, Cause::Volume);
     }
 }

@@ -19,16 +19,17 @@
 //!   `volume_loss`, `traffic_spike`, `class_surge`, `dependency_outage`
 //!   (see `super::unsupported`).
 
-use super::infra::{self, Infra};
+use super::infra::Infra;
 use super::FluidEvent;
 use crate::config::{DownMode, FaultAction, RandomFailureConfig, ScenarioConfig, TargetKind};
 use crate::engine::Engine;
-use crate::fault::hazard::{self, HazardCause, HazardEvent, HazardHost};
+use crate::fault::hazard::{self, HazardEvent, HazardHost};
 use crate::fault::preview::{self, PreviewEnd};
 use crate::fault::{schedule, target, FaultError};
 use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
 use crate::model::id::{DbId, ServerId};
+use crate::model::node::Cause;
 use crate::model::world::{ComponentRef, World};
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
@@ -65,28 +66,15 @@ impl HazardHost for Host<'_> {
         self.infra.set_zone_dark(self.e, z, mode);
     }
 
-    fn fail_node(
-        &mut self,
-        node: NodeRef,
-        repair: SimDuration,
-        cause: HazardCause,
-        mode: DownMode,
-    ) {
-        fail_node(self.infra, self.e, node, repair, down_bit(cause), mode);
+    fn fail_node(&mut self, node: NodeRef, repair: SimDuration, cause: Cause, mode: DownMode) {
+        fail_node(self.infra, self.e, node, repair, cause, mode);
     }
 
-    fn repair_node(&mut self, node: NodeRef, cause: HazardCause) {
+    fn repair_node(&mut self, node: NodeRef, cause: Cause) {
         // Load-balancer nodes are refused up front (`super::unsupported`).
         if let NodeRef::Server(s) = node {
-            self.infra.server_up(self.e, s, down_bit(cause));
+            self.infra.server_up(self.e, s, cause);
         }
-    }
-}
-
-fn down_bit(cause: HazardCause) -> u8 {
-    match cause {
-        HazardCause::Random => infra::RANDOM_CRASH,
-        HazardCause::Burst => infra::BURST,
     }
 }
 
@@ -128,7 +116,7 @@ fn fail_node(
     e: &mut Engine<FluidEvent>,
     node: NodeRef,
     repair: SimDuration,
-    cause: u8,
+    cause: Cause,
     mode: DownMode,
 ) {
     match node {
@@ -144,7 +132,7 @@ fn fail_node(
 
 /// What a started scripted action changed, so its end can undo it.
 enum Applied {
-    Servers(Vec<ServerId>, u8),
+    Servers(Vec<ServerId>, Cause),
     Zone(usize),
     Blocked(Vec<usize>),
     Load(f64),
@@ -247,9 +235,9 @@ impl Scripted {
             FaultAction::InstanceCrash { mode } => {
                 let chosen = servers(TargetKind::Instance);
                 for &s in &chosen {
-                    infra.server_down(e, s, infra::SCRIPTED_CRASH, *mode);
+                    infra.server_down(e, s, Cause::Crash, *mode);
                 }
-                Applied::Servers(chosen, infra::SCRIPTED_CRASH)
+                Applied::Servers(chosen, Cause::Crash)
             }
             FaultAction::ZoneOutage { mode } => match target::zone(world, &c.target).ok().flatten()
             {
@@ -265,14 +253,14 @@ impl Scripted {
                 for d in dbs {
                     let db = &infra.dbs[d.index()];
                     let s = db.servers[db.primary];
-                    infra.server_down(e, s, infra::PRIMARY_FAILURE, DownMode::Refuse);
+                    infra.server_down(e, s, Cause::Crash, DownMode::Refuse);
                     failed.push(s);
                     if end.is_none() {
                         let restart = infra.dbs[d.index()].config.restart_time.sample(&mut rng);
                         e.schedule_after(restart, FluidEvent::FaultEnd { fault: i as u32 });
                     }
                 }
-                Applied::Servers(failed, infra::PRIMARY_FAILURE)
+                Applied::Servers(failed, Cause::Crash)
             }
             FaultAction::FailoverFailure { .. } => {
                 let dbs: Vec<usize> = schedule::databases(world, c, &mut rng)

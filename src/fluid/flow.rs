@@ -220,10 +220,10 @@ fn cache_miss(infra: &Infra, class: &ClassInfo) -> f64 {
                 let hit: f64 = cache
                     .nodes
                     .iter()
-                    .map(|n| match (n.down, n.cold) {
-                        (0, false) => cache.hit_ratio,
-                        (0, true) => cache.hit_ratio / 2.0,
-                        _ => 0.0,
+                    .map(|n| match (n.node.is_up(), n.cold) {
+                        (true, false) => cache.hit_ratio,
+                        (true, true) => cache.hit_ratio / 2.0,
+                        (false, _) => 0.0,
                     })
                     .sum::<f64>()
                     / cache.nodes.len().max(1) as f64;
@@ -425,7 +425,7 @@ fn db_failures(ctx: &Ctx, infra: &Infra, d: usize, gate: f64, w: &mut Walk) {
             w.reach_down(
                 ctx,
                 0.5 * gate,
-                old.mode,
+                old.mode(),
                 internal_s,
                 Some(ErrorCause::StaleDns),
             );
@@ -439,6 +439,6 @@ fn db_failures(ctx: &Ctx, infra: &Infra, d: usize, gate: f64, w: &mut Walk) {
         };
         // `Walk::fail` conditions on survival: the stale half (if any)
         // already failed, so the rest of the gated share fails here.
-        w.reach_down(ctx, gate, primary.mode, internal_s, Some(cause));
+        w.reach_down(ctx, gate, primary.mode(), internal_s, Some(cause));
     }
 }

@@ -44,24 +44,19 @@ use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
 use crate::model::database::Role;
 use crate::model::failure::LB_NODE_DNS_REMOVAL;
 use crate::model::id::{Arena, ServerId};
+use crate::model::node::{Cause, NodeState, Transition};
 use crate::model::volume::VolumeOwner;
 use crate::model::world::{ComponentRef, ServerRole, World};
 use crate::rng::SimRng;
 use crate::time::SimDuration;
 
-/// Why a server is down (bits; several can hold at once).
-pub const RANDOM_CRASH: u8 = 1;
-pub const BURST: u8 = 2;
-pub const ZONE: u8 = 4;
-pub const VOLUME: u8 = 8;
-pub const SCRIPTED_CRASH: u8 = 16;
-pub const PRIMARY_FAILURE: u8 = 32;
-pub const HOST: u8 = 64;
-
 pub struct ServerState {
     pub zone: usize,
-    pub causes: u8,
-    pub mode: DownMode,
+    /// Why it is down and how it looks meanwhile: the request level's own
+    /// cause set (`model/node.rs`), so a cause means the same in both
+    /// fidelities (a scripted crash, a random one and a failed primary are
+    /// all `Crash`; a zone's blackhole outranks a crash's refusal).
+    pub node: NodeState,
     /// Bumped at every up/down transition: stale derived events are dropped.
     pub generation: u32,
     /// An instance slot holding a running instance (database nodes: always).
@@ -75,7 +70,12 @@ pub struct ServerState {
 
 impl ServerState {
     pub fn is_up(&self) -> bool {
-        self.in_service && self.causes == 0
+        self.in_service && self.node.is_up()
+    }
+
+    /// How callers see it while it is down.
+    pub fn mode(&self) -> DownMode {
+        self.node.mode()
     }
 }
 
@@ -141,7 +141,8 @@ pub struct DbState {
 
 pub struct CacheNodeState {
     pub zone: usize,
-    pub down: u8,
+    /// Lost (`Crash`, until replaced) or in a dark zone (`Zone`).
+    pub node: NodeState,
     pub cold: bool,
     pub generation: u32,
 }
@@ -190,8 +191,7 @@ impl Infra {
             .zip(&world.server_roles)
             .map(|(s, role)| ServerState {
                 zone: s.zone,
-                causes: 0,
-                mode: DownMode::Refuse,
+                node: NodeState::default(),
                 generation: 0,
                 in_service: matches!(role, ServerRole::DbNode { .. }),
                 in_lb: false,
@@ -288,7 +288,7 @@ impl Infra {
                     .iter()
                     .map(|n| CacheNodeState {
                         zone: n.zone,
-                        down: 0,
+                        node: NodeState::default(),
                         cold: false,
                         generation: 0,
                     })
@@ -343,13 +343,12 @@ impl Infra {
         &mut self,
         e: &mut Engine<FluidEvent>,
         s: ServerId,
-        cause: u8,
+        cause: Cause,
         mode: DownMode,
     ) {
         let was_up = self.servers[s].is_up();
         let st = &mut self.servers[s];
-        st.causes |= cause;
-        st.mode = mode;
+        st.node.set(cause, mode);
         if !was_up || st.is_up() {
             return;
         }
@@ -363,10 +362,10 @@ impl Infra {
     }
 
     /// Clears down cause(s) on a server and applies the consequences.
-    pub fn server_up(&mut self, e: &mut Engine<FluidEvent>, s: ServerId, cause: u8) {
+    pub fn server_up(&mut self, e: &mut Engine<FluidEvent>, s: ServerId, cause: Cause) {
         let was_up = self.servers[s].is_up();
         let st = &mut self.servers[s];
-        st.causes &= !cause;
+        st.node.clear(cause);
         if was_up || !st.is_up() {
             return;
         }
@@ -433,7 +432,7 @@ impl Infra {
             return;
         };
         let component = self.tier_component.get(tier).copied();
-        let (zone, mode) = (self.servers[s].zone, self.servers[s].mode);
+        let (zone, mode) = (self.servers[s].zone, self.servers[s].mode());
         let hosted: Vec<ServerId> = self
             .dbs
             .iter()
@@ -443,9 +442,9 @@ impl Infra {
             .collect();
         for x in hosted {
             if down {
-                self.server_down(e, x, HOST, mode);
+                self.server_down(e, x, Cause::Host, mode);
             } else {
-                self.server_up(e, x, HOST);
+                self.server_up(e, x, Cause::Host);
             }
         }
     }
@@ -491,7 +490,7 @@ impl Infra {
         replace: SimDuration,
     ) {
         let node = &mut self.caches[c].nodes[n];
-        node.down |= 1;
+        node.node.set(Cause::Crash, DownMode::Refuse);
         node.generation += 1;
         let generation = node.generation;
         self.dirty = true;
@@ -505,14 +504,10 @@ impl Infra {
         );
     }
 
-    pub fn on_cache_back(&mut self, e: &mut Engine<FluidEvent>, c: usize, n: usize, bit: u8) {
+    pub fn on_cache_back(&mut self, e: &mut Engine<FluidEvent>, c: usize, n: usize, cause: Cause) {
         let warmup = self.caches[c].warmup;
         let node = &mut self.caches[c].nodes[n];
-        if node.down & bit == 0 {
-            return;
-        }
-        node.down &= !bit;
-        if node.down != 0 {
+        if node.node.clear(cause) != Transition::CameUp {
             return;
         }
         node.cold = true;
@@ -546,8 +541,8 @@ impl Infra {
                 continue;
             }
             match dark {
-                Some(mode) => self.server_down(e, s, ZONE, mode),
-                None => self.server_up(e, s, ZONE),
+                Some(mode) => self.server_down(e, s, Cause::Zone, mode),
+                None => self.server_up(e, s, Cause::Zone),
             }
         }
         for c in 0..self.caches.len() {
@@ -558,10 +553,10 @@ impl Infra {
                 match dark {
                     Some(_) => {
                         let node = &mut self.caches[c].nodes[n];
-                        node.down |= 2;
+                        node.node.set(Cause::Zone, DownMode::Blackhole);
                         node.generation += 1;
                     }
-                    None => self.on_cache_back(e, c, n, 2),
+                    None => self.on_cache_back(e, c, n, Cause::Zone),
                 }
             }
         }

@@ -22,11 +22,13 @@
 //!   service (as `metrics/recorder.rs` defines it).
 
 use super::faults::Watch;
+use crate::metrics::recorder;
 use crate::metrics::timeline::Timeline;
 use crate::metrics::{ErrorCause, Recovery};
 
-const RECOVERED_AFTER_GOOD_SECONDS: f64 = 60.0;
-const IMPACT_GRACE_SECONDS: f64 = 120.0;
+/// The request level's definitions (`metrics/recorder.rs`), in seconds.
+const RECOVERED_AFTER_GOOD_SECONDS: f64 = recorder::RECOVERED_AFTER_GOOD_SECONDS as f64;
+const IMPACT_GRACE_SECONDS: f64 = recorder::IMPACT_GRACE_SECONDS as f64;
 
 pub struct Ledger {
     target: f64,

@@ -43,6 +43,7 @@ use crate::metrics::{
     RunSummary,
 };
 use crate::model::id::ServerId;
+use crate::model::node::Cause;
 use crate::model::world::{World, DEFAULT_AVAILABILITY_TARGET};
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
@@ -376,7 +377,7 @@ fn handle(
             generation,
         } => {
             if infra.caches[cache as usize].nodes[node as usize].generation == generation {
-                infra.on_cache_back(e, cache as usize, node as usize, 1);
+                infra.on_cache_back(e, cache as usize, node as usize, Cause::Crash);
             }
         }
         F::CacheWarm {

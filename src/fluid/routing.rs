@@ -77,7 +77,7 @@ pub(super) fn lb_dead_share(
             let st = &infra.servers[s];
             if st.is_up() {
                 alive += 1.0;
-            } else if st.mode == DownMode::Refuse {
+            } else if st.mode() == DownMode::Refuse {
                 refuse += 1.0;
             } else {
                 blackhole += 1.0;
@@ -124,7 +124,7 @@ pub(super) fn direct_dead_share(infra: &Infra, t: usize) -> (f64, f64) {
         }
         total += 1.0;
         if !st.is_up() {
-            match st.mode {
+            match st.mode() {
                 DownMode::Refuse => refuse += 1.0,
                 DownMode::Blackhole => blackhole += 1.0,
             }

@@ -29,10 +29,11 @@ use super::trace::MinuteSeries;
 use crate::config::StopCondition;
 use crate::time::{SimDuration, SimTime, NANOS_PER_SECOND};
 
-/// Good seconds in a row that count as recovered.
-const RECOVERED_AFTER_GOOD_SECONDS: u64 = 60;
-/// How long after a fault ends its first impact may still show.
-const IMPACT_GRACE_SECONDS: u64 = 120;
+/// Good seconds in a row that count as recovered (both fidelities).
+pub const RECOVERED_AFTER_GOOD_SECONDS: u64 = 60;
+/// How long after a fault ends its first impact may still show (both
+/// fidelities).
+pub const IMPACT_GRACE_SECONDS: u64 = 120;
 /// Latency histogram range: 1 µs to one day, 3 significant digits.
 pub const LATENCY_MAX_US: u64 = 86_400_000_000;
 

@@ -141,9 +141,9 @@ impl AutoScaling {
         }
     }
 
-    /// Launches allowed at once: 10 % of desired, rounded up, at least 1.
+    /// Launches allowed at once ([`launch_pace`]).
     pub fn max_launching(&self) -> u32 {
-        self.desired.div_ceil(10).max(1)
+        launch_pace(self.desired)
     }
 
     /// Instances running or launching, not counting those being rebalanced.
@@ -164,6 +164,30 @@ impl AutoScaling {
             .filter(|s| s.state != SlotState::Free)
             .count() as u32
     }
+}
+
+/// Launches a group of `desired` instances runs at once: 10 %, rounded
+/// up, at least 1 (both fidelities).
+pub fn launch_pace(desired: u32) -> u32 {
+    desired.div_ceil(10).max(1)
+}
+
+/// The zone a launch goes to, from `(zone, instances running or launching)`
+/// for each eligible zone (healthy, with a free slot) in the group's zone
+/// order: the fewest instances first, the `preferred` zone (the failed
+/// instance's) on a tie, else the earlier zone (both fidelities).
+pub fn pick_launch_zone(
+    eligible: impl IntoIterator<Item = (ZoneIndex, u32)>,
+    preferred: ZoneIndex,
+) -> Option<ZoneIndex> {
+    let mut best: Option<(u32, bool, ZoneIndex)> = None;
+    for (z, count) in eligible {
+        let key = (count, z != preferred, z);
+        if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+            best = Some(key);
+        }
+    }
+    best.map(|b| b.2)
 }
 
 /// Slots per zone for a group of `max_size` over `zones` zones.
@@ -412,10 +436,9 @@ impl World {
         if asg.occupied() - freed >= asg.config.max_size + margin {
             return None;
         }
-        let mut best: Option<(u32, bool, ZoneIndex)> = None;
-        for &z in &asg.zones {
+        let eligible = asg.zones.iter().filter_map(|&z| {
             if self.zones[z].dark.is_some() || !self.control_plane.capacity_allows(z) {
-                continue;
+                return None;
             }
             let mut free = false;
             let mut count = 0u32;
@@ -429,16 +452,9 @@ impl World {
                     count += 1;
                 }
             }
-            if !free {
-                continue;
-            }
-            // Fewest instances first; the failed instance's zone on a tie.
-            let key = (count, z != preferred, z);
-            if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
-                best = Some(key);
-            }
-        }
-        best.map(|b| b.2)
+            free.then_some((z, count))
+        });
+        pick_launch_zone(eligible, preferred)
     }
 
     /// Takes an instance out of service: deregistered, and its slot empty.

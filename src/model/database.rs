@@ -333,6 +333,37 @@ pub struct Database {
     pub rng: SimRng,
 }
 
+/// The failover rule, for both fidelities: the first live standby (no
+/// lag: replication to it is synchronous); else, when replicas may be
+/// promoted, the live replica with the smallest `lag(i)` (drawn at request
+/// level, its mean in the fluid mode), the earlier node on a tie.
+pub fn failover_candidate<L: PartialOrd + Copy>(
+    nodes: usize,
+    role: impl Fn(usize) -> Role,
+    up: impl Fn(usize) -> bool,
+    promote_replicas: bool,
+    no_lag: L,
+    mut lag: impl FnMut(usize) -> L,
+) -> Option<(usize, L)> {
+    if let Some(i) = (0..nodes).find(|&i| role(i) == Role::Standby && up(i)) {
+        return Some((i, no_lag));
+    }
+    if !promote_replicas {
+        return None;
+    }
+    let mut best: Option<(usize, L)> = None;
+    for i in 0..nodes {
+        if role(i) != Role::Replica || !up(i) {
+            continue;
+        }
+        let l = lag(i);
+        if best.is_none_or(|(_, b)| l < b) {
+            best = Some((i, l));
+        }
+    }
+    best
+}
+
 impl Database {
     /// What replica (or standby) `node` holds when replication to it is cut
     /// at `at`: the writes acknowledged up to `lag` before (all of them for
@@ -363,26 +394,21 @@ impl Database {
     /// The node to promote and the replication lag it has (zero for a
     /// synchronous standby), if any node can take over now.
     pub fn pick_candidate(&mut self, up: impl Fn(ServerId) -> bool) -> Option<(u16, SimDuration)> {
-        if let Some(i) = self
-            .nodes
-            .iter()
-            .position(|n| n.role == Role::Standby && up(n.server))
-        {
-            return Some((i as u16, SimDuration::ZERO));
-        }
-        if !self.failover.promote_replicas {
-            return None;
-        }
-        let mut best: Option<(u16, SimDuration)> = None;
-        for i in 0..self.nodes.len() {
-            let Some(lag) = self.live_replica_lag(i, &up) else {
-                continue;
-            };
-            if best.is_none_or(|(_, l)| lag < l) {
-                best = Some((i as u16, lag));
-            }
-        }
-        best
+        let (nodes, rng) = (&self.nodes, &mut self.rng);
+        failover_candidate(
+            nodes.len(),
+            |i| nodes[i].role,
+            |i| up(nodes[i].server),
+            self.failover.promote_replicas,
+            SimDuration::ZERO,
+            |i| {
+                nodes[i]
+                    .lag
+                    .as_ref()
+                    .map_or(SimDuration::ZERO, |d| d.sample(rng))
+            },
+        )
+        .map(|(i, lag)| (i as u16, lag))
     }
 
     /// The lag drawn now for node `i` if it is a live replica.
