@@ -28,6 +28,7 @@ pub mod dist;
 pub mod engine;
 pub mod fault;
 pub mod fluid;
+pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod report;

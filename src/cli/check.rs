@@ -29,7 +29,7 @@ pub fn execute(args: &CheckArgs) -> Outcome {
     let baseline = match (&baseline_path, args.update_baseline) {
         (Some(path), false) => {
             let name = path.display().to_string();
-            let loaded = std::fs::read_to_string(path)
+            let loaded = crate::input::read_text(path)
                 .map_err(|e| {
                     format!(
                         "error: cannot read baseline {name}: {e} (create it with --update-baseline)"

@@ -113,7 +113,7 @@ pub fn execute(args: &StudyArgs) -> Outcome {
 }
 
 fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {}: {e}", path.display()))
+    crate::input::read_text(path).map_err(|e| format!("error: cannot read {}: {e}", path.display()))
 }
 
 pub fn execute_merge(args: &MergeArgs) -> Outcome {

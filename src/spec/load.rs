@@ -15,7 +15,7 @@ pub fn display_name(path: &Path) -> String {
 }
 
 pub fn read(path: &Path) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(path)
+    crate::input::read_text(path)
         .map_err(|e| Diagnostic::new(&display_name(path), 1, 1, format!("cannot read file: {e}")))
 }
 

@@ -376,3 +376,43 @@ fn graph_prints_the_call_graph_as_dot() {
     assert_eq!(out.status.code(), Some(2));
     assert!(has_location(&stderr(&out), &scenario), "{}", stderr(&out));
 }
+
+/// Issue 19 (1): devices, FIFOs and huge files are refused before they are
+/// read, with exit 2 and the file's name. Before, `validate /dev/zero` grew
+/// to 12 GB in 8 s and a FIFO blocked forever.
+#[cfg(unix)]
+#[test]
+fn devices_fifos_and_huge_files_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("model.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let huge = dir.path().join("huge.yaml");
+    // Sparse: 300 MiB of size, no blocks written.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(300 * 1024 * 1024)
+        .unwrap();
+    let mut inputs = vec![
+        ("/dev/zero".to_string(), "a device"),
+        (huge.display().to_string(), "larger than 256 MiB"),
+    ];
+    if made.is_ok_and(|s| s.success()) {
+        inputs.push((fifo.display().to_string(), "a FIFO"));
+    }
+    for (path, why) in &inputs {
+        for args in [
+            vec!["validate", path.as_str()],
+            vec!["run", path.as_str(), "--scenario", STEADY],
+            vec!["run", MULTI_AZ, "--scenario", path.as_str()],
+            vec!["merge", path.as_str()],
+        ] {
+            let output = firedrill(&args);
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.contains(path.as_str()) && err.contains(why),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
