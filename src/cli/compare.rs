@@ -48,6 +48,16 @@ pub fn execute(args: &CompareArgs) -> Outcome {
         return Outcome::BadInput;
     }
 
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join("compare"));
+    // Claimed before simulating: an unwritable or busy --out fails now.
+    let out = match super::run::claim(&dir) {
+        Ok(out) => out,
+        Err(outcome) => return outcome,
+    };
+
     let plan = Plan {
         seed: args.seed,
         runs: args.runs,
@@ -78,11 +88,8 @@ pub fn execute(args: &CompareArgs) -> Outcome {
     };
     bar.finish_and_clear();
 
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join("compare"));
-    let report_files = match report::write_comparison_reports(&dir, &comparison) {
+    let dir = out.path();
+    let report_files = match report::write_comparison_reports(dir, &comparison) {
         Ok(files) => files,
         Err(error) => {
             eprintln!("error: cannot write reports to {}: {error}", dir.display());

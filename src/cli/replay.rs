@@ -50,6 +50,11 @@ pub fn execute(args: &ReplayArgs) -> Outcome {
         .out
         .clone()
         .unwrap_or_else(|| default_report_dir(&model.name, &scenario.name).join("replay"));
+    // Claimed before simulating: an unwritable or busy --out fails now.
+    let _out = match super::run::claim(&dir) {
+        Ok(out) => out,
+        Err(outcome) => return outcome,
+    };
     let replay = Replay {
         args,
         model: &model,

@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::args::RunArgs;
 use super::Outcome;
 use crate::metrics::RunSummary;
+use crate::report::out_dir::OutDir;
 use crate::report::{self, terminal, Reproduce};
 use crate::{run, spec, study};
 
@@ -40,8 +41,19 @@ pub fn execute(args: &RunArgs) -> Outcome {
         },
     };
 
+    // Claimed before simulating: an unwritable or busy --out fails now,
+    // not after the run.
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_report_dir(&model.name, &scenario.name));
+    let out = match claim(&dir) {
+        Ok(out) => out,
+        Err(outcome) => return outcome,
+    };
+
     if args.runs > 1 || args.control {
-        return execute_study(args, &model, &scenario, &reproduce);
+        return execute_study(args, &model, &scenario, &reproduce, &out);
     }
 
     let (summary, wall_s) = match guarded(
@@ -53,13 +65,16 @@ pub fn execute(args: &RunArgs) -> Outcome {
     };
 
     let mut stdout = std::io::stdout().lock();
-    finish(
-        &summary,
-        &reproduce,
-        args.out.as_deref(),
-        wall_s,
-        &mut stdout,
-    )
+    finish(&summary, &reproduce, out.path(), wall_s, &mut stdout)
+}
+
+/// Claims `dir` for this command's reports ([`OutDir::claim`]); an
+/// unusable one is bad input (exit 2).
+pub(super) fn claim(dir: &Path) -> Result<OutDir, Outcome> {
+    OutDir::claim(dir).map_err(|message| {
+        eprintln!("error: {message}");
+        Outcome::BadInput
+    })
 }
 
 /// Runs `work` and times it. A scenario that does not fit the model is bad
@@ -92,6 +107,7 @@ fn execute_study(
     model: &crate::config::ModelConfig,
     scenario: &crate::config::ScenarioConfig,
     reproduce: &Reproduce,
+    out: &OutDir,
 ) -> Outcome {
     // 0 asks rayon for one thread per core.
     let jobs = args
@@ -128,7 +144,7 @@ fn execute_study(
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
-    finish_study(&summary, reproduce, args.out.as_deref(), wall_s)
+    finish_study(&summary, reproduce, out.path(), wall_s)
 }
 
 /// Writes a study's reports, prints its summary and turns its SLO
@@ -136,15 +152,10 @@ fn execute_study(
 pub(super) fn finish_study(
     summary: &crate::metrics::StudySummary,
     reproduce: &Reproduce,
-    out: Option<&Path>,
+    dir: &Path,
     wall_s: f64,
 ) -> Outcome {
-    let first = &summary.first;
-    let dir = out.map_or_else(
-        || default_report_dir(&first.model, &first.scenario),
-        Path::to_path_buf,
-    );
-    let report_files = match report::write_study_reports(&dir, summary, reproduce) {
+    let report_files = match report::write_study_reports(dir, summary, reproduce) {
         Ok(files) => files,
         Err(error) => {
             eprintln!("error: cannot write reports to {}: {error}", dir.display());
@@ -173,15 +184,11 @@ pub(super) fn finish_study(
 fn finish(
     summary: &RunSummary,
     reproduce: &Reproduce,
-    out: Option<&Path>,
+    dir: &Path,
     wall_s: f64,
     stdout: &mut dyn Write,
 ) -> Outcome {
-    let dir = out.map_or_else(
-        || default_report_dir(&summary.model, &summary.scenario),
-        Path::to_path_buf,
-    );
-    let report_files = match report::write_reports(&dir, summary, reproduce) {
+    let report_files = match report::write_reports(dir, summary, reproduce) {
         Ok(files) => files,
         Err(error) => {
             eprintln!("error: cannot write reports to {}: {error}", dir.display());
@@ -281,26 +288,14 @@ mod tests {
     fn finish_writes_reports_and_maps_slos_to_exit_codes() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("nested/out");
-        let outcome = finish(
-            &summary(false),
-            &reproduce(),
-            Some(&out),
-            0.1,
-            &mut Vec::new(),
-        );
+        let outcome = finish(&summary(false), &reproduce(), &out, 0.1, &mut Vec::new());
         assert_eq!(outcome, Outcome::SloViolated);
         let json = std::fs::read_to_string(out.join("report.json")).unwrap();
         assert!(json.contains("\"seed\": 5"));
         assert!(out.join("report.md").exists());
         assert!(out.join("report.html").exists());
         assert_eq!(
-            finish(
-                &summary(true),
-                &reproduce(),
-                Some(&out),
-                0.1,
-                &mut Vec::new()
-            ),
+            finish(&summary(true), &reproduce(), &out, 0.1, &mut Vec::new()),
             Outcome::Pass
         );
     }
@@ -310,13 +305,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a-file");
         std::fs::write(&file, "").unwrap();
-        let outcome = finish(
-            &summary(true),
-            &reproduce(),
-            Some(&file),
-            0.1,
-            &mut Vec::new(),
-        );
+        let outcome = finish(&summary(true), &reproduce(), &file, 0.1, &mut Vec::new());
         assert_eq!(outcome, Outcome::BadInput);
     }
 

@@ -229,5 +229,12 @@ pub fn execute_merge(args: &MergeArgs) -> Outcome {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
-    finish_study(&summary, &reproduce, args.out.as_deref(), wall_s)
+    let dir = args.out.clone().unwrap_or_else(|| {
+        super::run::default_report_dir(&summary.first.model, &summary.first.scenario)
+    });
+    let out = match super::run::claim(&dir) {
+        Ok(out) => out,
+        Err(outcome) => return outcome,
+    };
+    finish_study(&summary, &reproduce, out.path(), wall_s)
 }

@@ -34,6 +34,7 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod out_dir;
 pub mod reproduce;
 pub mod run;
 pub mod run_digest;

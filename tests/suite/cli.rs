@@ -416,3 +416,74 @@ fn devices_fifos_and_huge_files_are_refused_before_reading() {
         }
     }
 }
+
+/// Issue 19 (4, 5, 6): the report directory is claimed before simulating.
+/// An unusable --out fails at once (before, only after the simulation);
+/// a second writer on a directory in use fails with a clear message
+/// instead of mixing its files with the first one's; temporaries a killed
+/// run left behind are removed.
+#[test]
+fn the_report_directory_is_claimed_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let under_file = file.join("out");
+    let output = firedrill(&[
+        "run",
+        MULTI_AZ,
+        "--scenario",
+        AZ_POWER,
+        "--out",
+        under_file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("cannot create the report directory"));
+    // Nothing was simulated: the summary table never printed.
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+
+    let out = dir.path().join("out");
+    let held = firedrill::report::out_dir::OutDir::claim(&out).unwrap();
+    for args in [
+        vec!["run", MULTI_AZ, "--scenario", STEADY],
+        vec!["run", MULTI_AZ, "--scenario", STEADY, "--runs", "2"],
+        vec![
+            "compare",
+            MULTI_AZ,
+            SINGLE_INSTANCE,
+            "--scenario",
+            STEADY,
+            "--runs",
+            "1",
+        ],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--out", out.to_str().unwrap()]);
+        let output = firedrill(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("another firedrill is writing reports to"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    drop(held);
+
+    let stale = out.join(".firedrill-killed.tmp");
+    std::fs::write(&stale, vec![b'x'; 4096]).unwrap();
+    let output = firedrill(&[
+        "run",
+        MULTI_AZ,
+        "--scenario",
+        STEADY,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!stale.exists());
+    assert!(out.join("report.json").exists());
+}
