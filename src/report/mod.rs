@@ -45,6 +45,8 @@ pub mod timeline;
 pub mod trace;
 
 use std::io::Write as _;
+
+use sha2::Digest as _;
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{Comparison, RunSummary, StudySummary};
@@ -89,15 +91,53 @@ pub fn write_comparison_reports(dir: &Path, c: &Comparison) -> std::io::Result<V
 }
 
 /// Writes `json` and the document, built once, as Markdown and HTML.
+///
+/// The three are one set: `SHA256SUMS` (the format `sha256sum -c` checks)
+/// is removed before the first file changes and written after the last,
+/// so a run killed between two renames, or stopped by a full disk, leaves
+/// a directory with no checksums rather than a new report.json beside old
+/// Markdown and HTML that claim to belong together. Readers that need a
+/// consistent set trust a directory only when `sha256sum -c SHA256SUMS`
+/// passes.
 fn write_all(dir: &Path, json: &str, doc: &document::Document) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let json_path = dir.join(JSON_FILE);
-    write_atomic(&json_path, json.as_bytes())?;
-    let markdown_path = dir.join(MARKDOWN_FILE);
-    write_atomic(&markdown_path, markdown::write(doc).as_bytes())?;
-    let html_path = dir.join(HTML_FILE);
-    write_atomic(&html_path, html::write(doc).as_bytes())?;
-    Ok(vec![json_path, markdown_path, html_path])
+    match std::fs::remove_file(dir.join(CHECKSUMS_FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let files = [
+        (JSON_FILE, json.to_owned()),
+        (MARKDOWN_FILE, markdown::write(doc)),
+        (HTML_FILE, html::write(doc)),
+    ];
+    let mut sums = String::new();
+    let mut paths = Vec::with_capacity(files.len());
+    for (name, text) in &files {
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())?;
+        failpoint(name);
+        sums.push_str(&format!(
+            "{:x}  {name}\n",
+            sha2::Sha256::digest(text.as_bytes())
+        ));
+        paths.push(path);
+    }
+    write_atomic(&dir.join(CHECKSUMS_FILE), sums.as_bytes())?;
+    Ok(paths)
+}
+
+/// The checksums that mark a complete report set.
+pub const CHECKSUMS_FILE: &str = "SHA256SUMS";
+
+/// Crash testing: with `FIREDRILL_FAILPOINT=after:NAME` the process
+/// aborts (no unwinding, no cleanup, as a SIGKILL would leave things)
+/// right after `NAME` is renamed into place. The tests kill runs here.
+fn failpoint(name: &str) {
+    if let Some(point) = std::env::var_os("FIREDRILL_FAILPOINT") {
+        if point.to_str().and_then(|p| p.strip_prefix("after:")) == Some(name) {
+            std::process::abort();
+        }
+    }
 }
 
 /// Replaces `path` with `bytes` all at once: the bytes go to a temporary

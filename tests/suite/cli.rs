@@ -487,3 +487,76 @@ fn the_report_directory_is_claimed_before_simulating() {
     assert!(!stale.exists());
     assert!(out.join("report.json").exists());
 }
+
+/// Verifies a report directory's SHA256SUMS against its files: `None` when
+/// there is no checksum file (an incomplete set), else whether all match.
+fn checksums_hold(dir: &Path) -> Option<bool> {
+    use sha2::Digest as _;
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).ok()?;
+    let mut names = Vec::new();
+    for line in sums.lines() {
+        let (hex, name) = line.split_once("  ").expect("sha256sum format");
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        if format!("{:x}", sha2::Sha256::digest(&bytes)) != hex {
+            return Some(false);
+        }
+        names.push(name.to_string());
+    }
+    Some(names == ["report.json", "report.md", "report.html"])
+}
+
+/// Issue 19 (4): a run killed between the renames of its report files
+/// leaves no SHA256SUMS, so the mixed directory (a new report.json beside
+/// the old Markdown and HTML, 5 of 5 kills before) never passes for a
+/// complete set; the next run writes a complete, verifiable one.
+#[test]
+fn a_run_killed_between_renames_leaves_no_set_that_claims_to_be_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let run = |seed: &str, failpoint: Option<&str>| {
+        let mut cmd = Command::cargo_bin("firedrill").unwrap();
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .args([
+                "run",
+                MULTI_AZ,
+                "--scenario",
+                STEADY,
+                "--seed",
+                seed,
+                "--out",
+                out_s,
+            ]);
+        if let Some(point) = failpoint {
+            cmd.env("FIREDRILL_FAILPOINT", point);
+        }
+        cmd.output().unwrap()
+    };
+    assert_eq!(run("1", None).status.code(), Some(0));
+    assert_eq!(checksums_hold(&out), Some(true));
+    let first_md = std::fs::read(out.join("report.md")).unwrap();
+    for point in ["after:report.json", "after:report.md", "after:report.html"] {
+        let killed = run("2", Some(point));
+        assert!(
+            !killed.status.success() && killed.status.code() != Some(2),
+            "{point}"
+        );
+        assert_eq!(
+            checksums_hold(&out),
+            None,
+            "{point}: a partial set has no checksums"
+        );
+        let left: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "{point}: {left:?}");
+    }
+    // The kill after report.json left seed 2's JSON beside seed 1's
+    // Markdown at some point; the next complete run verifies again.
+    assert_eq!(run("2", None).status.code(), Some(0));
+    assert_eq!(checksums_hold(&out), Some(true));
+    assert_ne!(std::fs::read(out.join("report.md")).unwrap(), first_md);
+}
