@@ -1,7 +1,7 @@
 //! How nodes go down and come back: the one entry point faults use, and
 //! the knock-on effects on whatever depends on the node.
 
-use super::event::{CacheId, DbId, ErrorCause, Event, LbId, ServerId, VolumeId};
+use super::event::{CacheId, ErrorCause, Event, LbId, ServerId, VolumeId};
 use super::node::{Cause, NodeState, Transition};
 use super::volume::VolumeOwner;
 use super::world::{ServerRole, World};
@@ -189,7 +189,7 @@ impl World {
                         }
                     }
                     ServerRole::Instance { hosts: None, .. } => {}
-                    ServerRole::DbNode { db, node } => self.db_node_down(db, node),
+                    ServerRole::DbNode { db, node } => self.db_node_changed(db, node, false),
                 }
             }
             NodeRef::CacheNode { .. } => {}
@@ -211,7 +211,7 @@ impl World {
                     }
                 }
                 ServerRole::Instance { hosts: None, .. } => {}
-                ServerRole::DbNode { db, node } => self.db_node_up(db, node),
+                ServerRole::DbNode { db, node } => self.db_node_changed(db, node, true),
             },
             NodeRef::CacheNode { cache, node } => {
                 // Memory does not survive a replacement or a power loss.
@@ -315,7 +315,8 @@ impl World {
         let server = match owner {
             VolumeOwner::Instance(s) => s,
             VolumeOwner::DbNode { db, node } => {
-                self.db_volume_lost(db, node, corrupted_at);
+                let now = self.now();
+                self.dbs[db].on_volume_lost(node, corrupted_at, now);
                 self.dbs[db].nodes[node as usize].server
             }
         };
@@ -339,96 +340,6 @@ impl World {
             VolumeOwner::DbNode { db, node } => self.dbs[db].nodes[node as usize].server,
         };
         self.clear_down(NodeRef::Server(server), Cause::Volume);
-    }
-
-    pub fn on_snapshot_start(&mut self, v: VolumeId) {
-        let vol = &self.volumes[v];
-        let Some(every) = vol.config.snapshot_every else {
-            return;
-        };
-        self.engine
-            .schedule_after(every, Event::SnapshotStart { volume: v });
-        let VolumeOwner::DbNode { db, node } = vol.owner else {
-            return;
-        };
-        let d = &self.dbs[db];
-        if d.faults.snapshots_failing > 0 {
-            return; // `snapshot_failure`: it starts and silently never ends
-        }
-        let server = d.nodes[node as usize].server;
-        // Only the primary's copy holds the latest data; a snapshot of a
-        // lost or unavailable volume cannot start.
-        if vol.lost || d.primary != node || !self.servers[server].node.is_up() {
-            return;
-        }
-        let incarnation = vol.incarnation;
-        let (time, size_gb) = (vol.config.snapshot_duration, vol.config.size_gb);
-        let now = self.now();
-        let log = &mut self.dbs[db].log;
-        let start = log.now_point(now);
-        log.snapshot_in_progress = Some(start);
-        // Incremental: the writes since the last completed snapshot.
-        let changed = start.acked.saturating_sub(log.snapshots.newest().acked);
-        let took = time.sample(changed as f64, size_gb, &mut self.infra_rng);
-        self.engine.schedule_after(
-            took,
-            Event::SnapshotDone {
-                volume: v,
-                incarnation,
-            },
-        );
-    }
-
-    pub fn on_snapshot_done(&mut self, v: VolumeId, incarnation: u32) {
-        let vol = &self.volumes[v];
-        let VolumeOwner::DbNode { db, .. } = vol.owner else {
-            return;
-        };
-        let d = &mut self.dbs[db];
-        let uploaded = d.faults.uploads_failing == 0;
-        let started = d.log.snapshot_in_progress.take();
-        if vol.incarnation == incarnation && !vol.lost && uploaded {
-            if let Some(p) = started {
-                d.log.snapshots.completed(p);
-                self.trace_volume(v, "snapshot_completed");
-            }
-        }
-    }
-
-    fn trace_volume(&mut self, v: VolumeId, event: &'static str) {
-        self.trace(|w| {
-            let vol = &w.volumes[v];
-            let (component, zone) = match vol.owner {
-                VolumeOwner::Instance(s) => {
-                    let (c, z, _) = w.server_label(s);
-                    (c, z)
-                }
-                VolumeOwner::DbNode { db, node } => {
-                    let s = w.dbs[db].nodes[node as usize].server;
-                    let (c, z, _) = w.server_label(s);
-                    (c, z)
-                }
-            };
-            TraceEvent::new(w.now(), event, component)
-                .zone(Some(&zone))
-                .cause("volume")
-                .detail(vol.name.clone())
-        });
-    }
-
-    pub fn on_log_upload(&mut self, db: DbId) {
-        let d = &self.dbs[db];
-        let Some(every) = d.log_upload_every else {
-            return;
-        };
-        self.engine.schedule_after(every, Event::LogUpload { db });
-        let server = d.nodes[d.primary as usize].server;
-        // `backup_not_uploaded`: the logs are written but never arrive.
-        if self.servers[server].node.is_up() && d.faults.uploads_failing == 0 {
-            let now = self.now();
-            let d = &mut self.dbs[db];
-            d.log.log_point = d.log.now_point(now);
-        }
     }
 
     pub fn on_cache_node_replaced(&mut self, cache: CacheId, node: u16, incarnation: u32) {

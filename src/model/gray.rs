@@ -297,7 +297,7 @@ impl World {
                 self.db_primary_unreachable(db);
             } else if self.servers[primary].node.is_up() {
                 // Reconnected before promotion began: nothing to fail over.
-                self.db_node_up(db, self.dbs[db].primary);
+                self.db_node_changed(db, self.dbs[db].primary, true);
             }
         }
     }
@@ -308,7 +308,7 @@ impl World {
         let primary = self.dbs[db].primary;
         let server = self.dbs[db].nodes[primary as usize].server;
         if self.servers[server].node.is_up() {
-            self.db_node_down(db, primary);
+            self.db_node_changed(db, primary, false);
         }
     }
 

@@ -48,7 +48,6 @@ pub mod snapshot_time;
 pub mod sticky;
 pub mod tier;
 pub mod trace;
-mod traffic;
 pub mod volume;
 pub mod workload;
 pub mod world;
