@@ -6,7 +6,6 @@ use super::node::{Cause, NodeState, Transition};
 use super::volume::VolumeOwner;
 use super::world::{ServerRole, World};
 use crate::config::{DownMode, ZoneIndex};
-use crate::dist::Dist;
 use crate::metrics::trace::TraceEvent;
 use crate::metrics::{InfraTime, NodeKind};
 use crate::time::SimDuration;
@@ -24,7 +23,7 @@ pub enum NodeRef {
 /// DNS (cloud-figures.md, "Derived detection windows": 64–94 s unhealthy,
 /// 60–90 s back); the fluid fidelity uses the same figures.
 pub const LB_NODE_DNS_REMOVAL: (f64, f64) = (64.0, 94.0);
-const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
+pub(crate) const LB_NODE_DNS_RETURN: (f64, f64) = (60.0, 90.0);
 
 impl World {
     fn node_state_mut(&mut self, node: NodeRef) -> &mut NodeState {
@@ -193,7 +192,7 @@ impl World {
                 }
             }
             NodeRef::CacheNode { .. } => {}
-            NodeRef::LbNode { lb, node } => self.schedule_lb_dns(lb, node, false),
+            NodeRef::LbNode { lb, node } => self.lb_dns_change(lb, node, false),
             NodeRef::Volume(_) => {}
         }
     }
@@ -214,73 +213,11 @@ impl World {
                 ServerRole::DbNode { db, node } => self.db_node_changed(db, node, true),
             },
             NodeRef::CacheNode { cache, node } => {
-                // Memory does not survive a replacement or a power loss.
                 let now = self.now();
-                let n = &mut self.caches[cache].nodes[node as usize];
-                n.cold_since = Some(now);
-                n.warmup = None;
+                self.caches[cache].node_came_up(node, now);
             }
-            NodeRef::LbNode { lb, node } => self.schedule_lb_dns(lb, node, true),
+            NodeRef::LbNode { lb, node } => self.lb_dns_change(lb, node, true),
             NodeRef::Volume(_) => {}
-        }
-    }
-
-    fn uniform_secs(&mut self, (min_s, max_s): (f64, f64)) -> SimDuration {
-        Dist::Uniform { min_s, max_s }.sample(&mut self.infra_rng)
-    }
-
-    /// Schedules a load-balancer node's DNS change after the Route 53
-    /// window for leaving (`false`) or rejoining (`true`) the answer.
-    pub(super) fn schedule_lb_dns(&mut self, lb: LbId, node: u16, in_dns: bool) {
-        let window = if in_dns {
-            LB_NODE_DNS_RETURN
-        } else {
-            LB_NODE_DNS_REMOVAL
-        };
-        let delay = self.uniform_secs(window);
-        self.engine
-            .schedule_after(delay, Event::LbDnsUpdate { lb, node, in_dns });
-    }
-
-    /// A load-balancer node answers health checks from the rest of the
-    /// region: it is up and its zone is not cut off.
-    fn lb_node_reachable(&self, lb: LbId, node: u16) -> bool {
-        let n = &self.lbs[lb].nodes[node as usize];
-        n.node.is_up() && !self.gray.is_isolated(n.zone)
-    }
-
-    pub fn on_lb_dns_update(&mut self, lb: LbId, node: u16, in_dns: bool) {
-        if self.defer_lb_dns(lb, node, in_dns) {
-            return;
-        }
-        // Only act if the node is still in the state that scheduled this.
-        if self.lb_node_reachable(lb, node) != in_dns {
-            return;
-        }
-        let b = &mut self.lbs[lb];
-        let bit = 1u64 << node;
-        let before = b.dns_mask;
-        if in_dns {
-            b.dns_mask |= bit;
-        } else {
-            b.dns_mask &= !bit;
-        }
-        if b.dns_mask != before {
-            self.trace(|w| {
-                let (component, zone, label) = w.node_label(NodeRef::LbNode { lb, node });
-                let (event, verb) = if in_dns {
-                    ("lb_dns_added", "joins")
-                } else {
-                    ("lb_dns_removed", "leaves")
-                };
-                TraceEvent::new(w.now(), event, component)
-                    .zone(Some(&zone))
-                    .cause("dns_health_check")
-                    .detail(format!(
-                        "{label} {verb} the DNS answer (TTL {} s)",
-                        w.lbs[lb].dns_ttl.as_secs_f64()
-                    ))
-            });
         }
     }
 
@@ -324,7 +261,7 @@ impl World {
     }
 
     pub fn on_volume_restored(&mut self, v: VolumeId, incarnation: u32) {
-        if self.defer_restore(v, incarnation) {
+        if self.control_plane.defer_restore(v, incarnation) {
             return;
         }
         let vol = &mut self.volumes[v];
@@ -340,61 +277,5 @@ impl World {
             VolumeOwner::DbNode { db, node } => self.dbs[db].nodes[node as usize].server,
         };
         self.clear_down(NodeRef::Server(server), Cause::Volume);
-    }
-
-    pub fn on_cache_node_replaced(&mut self, cache: CacheId, node: u16, incarnation: u32) {
-        let n = &self.caches[cache].nodes[node as usize];
-        if n.node.incarnation == incarnation {
-            self.clear_down(NodeRef::CacheNode { cache, node }, Cause::Crash);
-        }
-    }
-
-    /// Loses a cache node; it is replaced, cold, after `replace` (default:
-    /// the cache's replacement time).
-    pub fn cache_node_lost(&mut self, cache: CacheId, node: u16, replace: Option<SimDuration>) {
-        let r = NodeRef::CacheNode { cache, node };
-        self.set_down(r, Cause::Crash, DownMode::Refuse);
-        let incarnation = self.caches[cache].nodes[node as usize].node.incarnation;
-        let after = replace.unwrap_or_else(|| {
-            let c = &mut self.caches[cache];
-            c.replace_time.sample(&mut c.rng)
-        });
-        self.engine.schedule_after(
-            after,
-            Event::CacheNodeReplaced {
-                cache,
-                node,
-                incarnation,
-            },
-        );
-    }
-
-    pub fn on_health_check(&mut self, lb: LbId, target: u16) {
-        let b = &self.lbs[lb];
-        let Some(hc) = b.health_check.clone() else {
-            return;
-        };
-        self.engine
-            .schedule_after(hc.interval, Event::HealthCheck { lb, target });
-        let server = b.targets[target as usize];
-        let state = self.servers[server].node;
-        let reach = match state.is_up() {
-            true => self.health_check_cut(lb, server),
-            false => Some(state.mode()),
-        };
-        if reach.is_none() {
-            self.apply_health(lb, target, true);
-        } else if reach == Some(DownMode::Refuse) {
-            self.apply_health(lb, target, false);
-        } else {
-            self.engine.schedule_after(
-                hc.timeout,
-                Event::HealthCheckResult {
-                    lb,
-                    target,
-                    ok: false,
-                },
-            );
-        }
     }
 }

@@ -37,6 +37,7 @@ pub mod gray;
 pub mod id;
 pub mod lifecycle;
 pub mod load_balancer;
+mod load_balancer_events;
 pub mod network;
 pub mod node;
 pub mod object_store;

@@ -193,36 +193,4 @@ impl World {
             NodeRef::Volume(_) => crate::config::DownMode::Refuse,
         }
     }
-
-    /// Applies a health-check result and traces a flip of the target's
-    /// health in this load balancer's view.
-    pub(super) fn apply_health(&mut self, lb: LbId, target: u16, ok: bool) {
-        let now = self.now();
-        if self.lbs[lb].apply_check(target as usize, ok, now) {
-            self.trace(|w| {
-                let b = &w.lbs[lb];
-                let server = b.targets[target as usize];
-                let (component, zone, label) = w.server_label(server);
-                let (event, state) = if ok {
-                    ("target_healthy", "healthy")
-                } else {
-                    ("target_unhealthy", "unhealthy")
-                };
-                let threshold = b.health_check.as_ref().map_or(0, |hc| {
-                    if ok {
-                        hc.healthy_threshold
-                    } else {
-                        hc.unhealthy_threshold
-                    }
-                });
-                TraceEvent::new(now, event, component)
-                    .zone(Some(&zone))
-                    .cause(b.name.clone())
-                    .detail(format!(
-                        "{label} {state} in {}'s view (threshold {threshold})",
-                        b.name
-                    ))
-            });
-        }
-    }
 }

@@ -4,8 +4,13 @@
 
 use super::World;
 use crate::config::DownMode;
+use crate::config::ZoneIndex;
+use crate::dist::Dist;
+use crate::model::control_plane::Blocked;
 use crate::model::data_faults::DbFaults;
-use crate::model::event::{CacheId, DbId, Event, ServerId, VolumeId};
+use crate::model::event::{CacheId, DbId, Event, ExternalId, ServerId, VolumeId};
+use crate::model::failure::NodeRef;
+use crate::model::node::Cause;
 use crate::model::volume::VolumeOwner;
 use crate::time::SimDuration;
 
@@ -163,9 +168,90 @@ impl World {
     /// Every node of the cache loses its data now and warms from cold.
     pub fn cache_flush(&mut self, cache: CacheId, warmup: Option<SimDuration>) {
         let now = self.now();
-        for n in &mut self.caches[cache].nodes {
-            n.cold_since = Some(now);
-            n.warmup = warmup;
+        self.caches[cache].flush(now, warmup);
+    }
+
+    /// Loses a cache node; it is replaced, cold, after `replace` (default:
+    /// the cache's replacement time).
+    pub fn cache_node_lost(&mut self, cache: CacheId, node: u16, replace: Option<SimDuration>) {
+        let r = NodeRef::CacheNode { cache, node };
+        self.set_down(r, Cause::Crash, DownMode::Refuse);
+        let incarnation = self.caches[cache].nodes[node as usize].node.incarnation;
+        let after = replace.unwrap_or_else(|| self.caches[cache].replace_after());
+        self.engine.schedule_after(
+            after,
+            Event::CacheNodeReplaced {
+                cache,
+                node,
+                incarnation,
+            },
+        );
+    }
+}
+
+/// The control plane, capacity and external dependencies.
+impl World {
+    pub fn control_plane_outage(&mut self, blocked: Blocked) {
+        self.trace_control_plane("control_plane_outage", blocked);
+        self.control_plane.outage(blocked);
+    }
+
+    /// Ends one outage; what it alone was holding back happens now.
+    pub fn control_plane_restored(&mut self, blocked: Blocked) {
+        self.trace_control_plane("control_plane_restored", blocked);
+        for (v, incarnation) in self.control_plane.end_attach_block(blocked.attach) {
+            self.on_volume_restored(v, incarnation);
         }
+        if let Some(deferred) = self.control_plane.end_dns_block(blocked.dns) {
+            for (lb, node, in_dns) in deferred {
+                self.on_lb_dns_update(lb, node, in_dns);
+            }
+            for db in &mut self.dbs {
+                db.endpoint = db.primary;
+            }
+        }
+        if self.control_plane.end_launch_block(blocked.launch) {
+            self.asg_pass_all();
+        }
+    }
+
+    fn trace_control_plane(&mut self, event: &'static str, blocked: Blocked) {
+        self.trace(|w| {
+            let mut what = Vec::new();
+            for (on, name) in [
+                (blocked.launch, "launches"),
+                (blocked.attach, "volume attaches"),
+                (blocked.dns, "DNS changes"),
+            ] {
+                if on {
+                    what.push(name);
+                }
+            }
+            crate::metrics::trace::TraceEvent::new(w.now(), event, "control_plane")
+                .cause("control_plane")
+                .detail(what.join(", "))
+        });
+    }
+
+    /// Limits launches in `zones` to `instances` more; returns the previous
+    /// limits so the end can restore them.
+    pub fn capacity_limit(&mut self, zones: &[ZoneIndex], instances: u32) -> Vec<Option<u32>> {
+        self.control_plane.capacity_limit(zones, instances)
+    }
+
+    /// A capacity limit ends; the Auto Scaling groups act at once.
+    pub fn capacity_restored(&mut self, zones: &[ZoneIndex], before: &[Option<u32>]) {
+        self.control_plane.capacity_restored(zones, before);
+        self.asg_pass_all();
+    }
+
+    /// Starts (`Some`) or ends (`None`) an outage of external `e`.
+    pub fn set_external_outage(&mut self, e: ExternalId, fault: u16, mode: Option<DownMode>) {
+        self.externals[e].set_outage(fault, mode);
+    }
+
+    /// Starts (`Some`) or ends (`None`) a slowdown of external `e`.
+    pub fn set_external_slowdown(&mut self, e: ExternalId, fault: u16, latency: Option<Dist>) {
+        self.externals[e].set_slowdown(fault, latency);
     }
 }

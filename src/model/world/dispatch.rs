@@ -28,15 +28,17 @@
 //! - The per-request path (`path.rs`, `traffic.rs`) is the dispatcher's
 //!   traffic side and keeps direct access for speed.
 
-use super::World;
+use super::{ServerRole, World, Zone};
 use crate::config::DownMode;
 use crate::engine::Engine;
 use crate::metrics::trace::TraceEvent;
+use crate::model::cache::Cache;
 use crate::model::database::Database;
-use crate::model::event::{DbId, Event, ServerId, VolumeId};
+use crate::model::event::{CacheId, DbId, Event, LbId, ServerId, VolumeId};
 use crate::model::failure::NodeRef;
 use crate::model::gray::Impairments;
 use crate::model::id::Arena;
+use crate::model::load_balancer::LoadBalancer;
 use crate::model::node::Cause;
 use crate::model::server::Server;
 use crate::model::volume::Volume;
@@ -64,6 +66,11 @@ pub enum Effect {
         cause: &'static str,
         detail: Detail,
     },
+    /// A flip of a target's health in a load balancer's view, for the
+    /// replay trace.
+    TraceTargetHealth { lb: LbId, target: u16, ok: bool },
+    /// A record for the replay trace, built by the handler.
+    Trace(Box<TraceEvent>),
     /// A volume event for the replay trace.
     TraceVolume {
         volume: VolumeId,
@@ -76,6 +83,8 @@ pub struct Cx<'w> {
     pub now: SimTime,
     pub engine: &'w mut Engine<Event>,
     pub servers: &'w Arena<ServerId, Server>,
+    pub server_roles: &'w Arena<ServerId, ServerRole>,
+    pub zones: &'w [Zone],
     pub gray: &'w Impairments,
     /// Draws for things that belong to no single component.
     pub infra_rng: &'w mut SimRng,
@@ -92,6 +101,17 @@ impl Cx<'_> {
 
     pub fn server_up(&self, s: ServerId) -> bool {
         self.servers[s].node.is_up()
+    }
+
+    /// Whether the run is traced: build trace records only then.
+    pub fn tracing(&self) -> bool {
+        self.tracing
+    }
+
+    /// Records `event` in the replay trace (build it only when
+    /// [`Cx::tracing`]).
+    pub fn trace(&mut self, event: TraceEvent) {
+        self.push(Effect::Trace(Box::new(event)));
     }
 
     pub fn push(&mut self, effect: Effect) {
@@ -151,6 +171,8 @@ macro_rules! split {
         let World {
             engine,
             servers,
+            server_roles,
+            zones,
             gray,
             infra_rng,
             control_plane,
@@ -162,9 +184,11 @@ macro_rules! split {
             now: engine.now(),
             engine,
             servers,
+            server_roles,
+            zones,
             gray,
             infra_rng,
-            dns_propagates: control_plane.dns_blocked == 0,
+            dns_propagates: control_plane.dns_changes_propagate(),
             tracing: tracer.is_some(),
             effects: Vec::new(),
         };
@@ -190,6 +214,47 @@ impl World {
         let effects = cx.effects;
         self.apply(effects);
         r
+    }
+
+    /// Runs `f` on cache `cache` with a context, then applies its effects.
+    pub(crate) fn with_cache<R>(
+        &mut self,
+        cache: CacheId,
+        f: impl FnOnce(&mut Cache, &mut Cx) -> R,
+    ) -> R {
+        let ((caches,), mut cx) = split!(self, caches);
+        let r = f(&mut caches[cache], &mut cx);
+        let effects = cx.effects;
+        self.apply(effects);
+        r
+    }
+
+    /// Runs `f` on load balancer `lb` with a context, then applies its
+    /// effects.
+    pub(crate) fn with_lb<R>(
+        &mut self,
+        lb: LbId,
+        f: impl FnOnce(&mut LoadBalancer, &mut Cx) -> R,
+    ) -> R {
+        let ((lbs,), mut cx) = split!(self, lbs);
+        let r = f(&mut lbs[lb], &mut cx);
+        let effects = cx.effects;
+        self.apply(effects);
+        r
+    }
+
+    /// A load-balancer node's DNS change, after the Route 53 window.
+    pub(crate) fn lb_dns_change(&mut self, lb: LbId, node: u16, in_dns: bool) {
+        self.with_lb(lb, |b, cx| b.schedule_dns(lb, node, in_dns, cx));
+    }
+
+    /// A load-balancer node's scheduled DNS change is due (or released by
+    /// the control plane's return).
+    pub(crate) fn on_lb_dns_update(&mut self, lb: LbId, node: u16, in_dns: bool) {
+        if self.control_plane.defer_lb_dns(lb, node, in_dns) {
+            return;
+        }
+        self.with_lb(lb, |b, cx| b.on_dns_update(node, in_dns, cx));
     }
 
     /// Runs `f` on volume `v` and the databases (a volume's snapshots are
@@ -220,6 +285,10 @@ impl World {
                     detail,
                 } => self.trace_db_node(db, node, event, cause, detail),
                 Effect::TraceVolume { volume, event } => self.trace_volume(volume, event),
+                Effect::TraceTargetHealth { lb, target, ok } => {
+                    self.trace_target_health(lb, target, ok)
+                }
+                Effect::Trace(event) => self.trace(|_| *event),
             }
         }
     }
@@ -285,8 +354,12 @@ impl World {
                 request,
                 generation,
             } => self.on_retry(request, generation),
-            Event::HealthCheck { lb, target } => self.on_health_check(lb, target),
-            Event::HealthCheckResult { lb, target, ok } => self.apply_health(lb, target, ok),
+            Event::HealthCheck { lb, target } => {
+                self.with_lb(lb, |b, cx| b.on_health_check(lb, target, cx))
+            }
+            Event::HealthCheckResult { lb, target, ok } => {
+                self.with_lb(lb, |b, cx| b.apply_health(lb, target, ok, cx))
+            }
             Event::LbDnsUpdate { lb, node, in_dns } => self.on_lb_dns_update(lb, node, in_dns),
             Event::FailoverDetected { db, epoch } => {
                 self.with_db(db, |d, cx| d.on_failover_detected(db, epoch, cx))
@@ -323,7 +396,9 @@ impl World {
                 cache,
                 node,
                 incarnation,
-            } => self.on_cache_node_replaced(cache, node, incarnation),
+            } => self.with_cache(cache, |c, cx| {
+                c.on_node_replaced(cache, node, incarnation, cx)
+            }),
             Event::AsgCheck { tier } => self.on_asg_check(tier),
             Event::ScalingSample { tier } => self.on_scaling_sample(tier),
             Event::InstanceLaunched { server, generation } => {
@@ -371,6 +446,34 @@ impl World {
                 .zone(w.zone_name(zone))
                 .cause(cause)
                 .detail(detail(&label))
+        });
+    }
+
+    /// Traces a flip of `target`'s health in `lb`'s view.
+    fn trace_target_health(&mut self, lb: LbId, target: u16, ok: bool) {
+        self.trace(|w| {
+            let b = &w.lbs[lb];
+            let server = b.targets[target as usize];
+            let (component, zone, label) = w.server_label(server);
+            let (event, state) = if ok {
+                ("target_healthy", "healthy")
+            } else {
+                ("target_unhealthy", "unhealthy")
+            };
+            let threshold = b.health_check.as_ref().map_or(0, |hc| {
+                if ok {
+                    hc.healthy_threshold
+                } else {
+                    hc.unhealthy_threshold
+                }
+            });
+            TraceEvent::new(w.now(), event, component)
+                .zone(Some(&zone))
+                .cause(b.name.clone())
+                .detail(format!(
+                    "{label} {state} in {}'s view (threshold {threshold})",
+                    b.name
+                ))
         });
     }
 
