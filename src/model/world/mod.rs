@@ -17,6 +17,8 @@ use super::event::{
 
 mod commands;
 mod dispatch;
+mod nodes;
+mod tracing;
 mod traffic;
 use super::gray::Impairments;
 use super::id::Arena;
