@@ -70,14 +70,14 @@ pub fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> DataA
         FaultAction::SnapshotFailure => {
             let dbs = databases(world, config, rng);
             for &db in &dbs {
-                world.dbs[db].faults.snapshots_failing += 1;
+                world.db_faults(db).snapshot_failure(true);
             }
             DataApplied::SnapshotsFailing(dbs)
         }
         FaultAction::BackupNotUploaded => {
             let dbs = databases(world, config, rng);
             for &db in &dbs {
-                world.dbs[db].faults.uploads_failing += 1;
+                world.db_faults(db).upload_failure(true);
             }
             DataApplied::UploadsFailing(dbs)
         }
@@ -97,14 +97,14 @@ pub fn apply(world: &mut World, config: &FaultConfig, rng: &mut SimRng) -> DataA
         FaultAction::SlowFailover { factor, extra } => {
             let dbs = databases(world, config, rng);
             for &db in &dbs {
-                world.dbs[db].faults.slow.push((factor, extra));
+                world.db_faults(db).slow_failover((factor, extra), true);
             }
             DataApplied::SlowFailover(dbs, (factor, extra))
         }
         FaultAction::PromoteLaggingReplica => {
             let nodes = db_nodes(world, config, rng, |role| role == Role::Replica);
             for &(db, node) in &nodes {
-                world.dbs[db].faults.forced.push(node);
+                world.db_faults(db).force_replica(node, true);
             }
             DataApplied::Forced(nodes)
         }
@@ -149,14 +149,12 @@ pub fn revert(world: &mut World, applied: DataApplied) {
         }
         DataApplied::SnapshotsFailing(dbs) => {
             for db in dbs {
-                let f = &mut world.dbs[db].faults;
-                f.snapshots_failing = f.snapshots_failing.saturating_sub(1);
+                world.db_faults(db).snapshot_failure(false);
             }
         }
         DataApplied::UploadsFailing(dbs) => {
             for db in dbs {
-                let f = &mut world.dbs[db].faults;
-                f.uploads_failing = f.uploads_failing.saturating_sub(1);
+                world.db_faults(db).upload_failure(false);
             }
         }
         DataApplied::ReplicationStopped(nodes) => {
@@ -166,18 +164,12 @@ pub fn revert(world: &mut World, applied: DataApplied) {
         }
         DataApplied::SlowFailover(dbs, params) => {
             for db in dbs {
-                let slow = &mut world.dbs[db].faults.slow;
-                if let Some(i) = slow.iter().position(|&p| p == params) {
-                    slow.remove(i);
-                }
+                world.db_faults(db).slow_failover(params, false);
             }
         }
         DataApplied::Forced(nodes) => {
             for (db, node) in nodes {
-                let forced = &mut world.dbs[db].faults.forced;
-                if let Some(i) = forced.iter().position(|&n| n == node) {
-                    forced.remove(i);
-                }
+                world.db_faults(db).force_replica(node, false);
             }
         }
         DataApplied::Split(dbs) => {

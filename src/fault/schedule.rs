@@ -564,7 +564,7 @@ fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) 
                 .filter(|_| rng.random::<f64>() < probability || probability >= 1.0)
                 .collect();
             for &db in &dbs {
-                world.dbs[db].failover_blocked += 1;
+                world.db_failover_failure(db, true);
             }
             Applied::Databases(dbs)
         }
@@ -708,8 +708,7 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
         Applied::Databases(dbs) => {
             if matches!(config.action, FaultAction::FailoverFailure { .. }) {
                 for db in dbs {
-                    let d = &mut world.dbs[db];
-                    d.failover_blocked = d.failover_blocked.saturating_sub(1);
+                    world.db_failover_failure(db, false);
                 }
             }
         }

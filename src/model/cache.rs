@@ -16,7 +16,10 @@
 
 use rand::RngExt;
 
-use super::node::NodeState;
+use super::event::CacheId;
+use super::failure::NodeRef;
+use super::node::{Cause, NodeState};
+use super::world::{Cx, Effect};
 use crate::config::ZoneIndex;
 use crate::dist::Dist;
 use crate::rng::SimRng;
@@ -78,5 +81,48 @@ impl Cache {
 
     pub fn call_time(&mut self) -> SimDuration {
         self.service_time.sample(&mut self.rng)
+    }
+}
+
+/// Handlers: losing and replacing nodes, flushes.
+impl Cache {
+    /// Every node loses its data now and warms from cold (`cache_flush`,
+    /// with its own warm-up if it sets one).
+    pub fn flush(&mut self, now: SimTime, warmup: Option<SimDuration>) {
+        for n in &mut self.nodes {
+            n.cold_since = Some(now);
+            n.warmup = warmup;
+        }
+    }
+
+    /// Node `node` came back: memory does not survive a replacement or a
+    /// power loss.
+    pub fn node_came_up(&mut self, node: u16, now: SimTime) {
+        let n = &mut self.nodes[node as usize];
+        n.cold_since = Some(now);
+        n.warmup = None;
+    }
+
+    /// How long replacing a lost node takes (its draw from this cache's
+    /// stream).
+    pub fn replace_after(&mut self) -> SimDuration {
+        self.replace_time.sample(&mut self.rng)
+    }
+
+    /// The replacement for node `node` is in service, unless the node came
+    /// back (and went down again) meanwhile.
+    pub(crate) fn on_node_replaced(
+        &self,
+        cache: CacheId,
+        node: u16,
+        incarnation: u32,
+        cx: &mut Cx,
+    ) {
+        if self.nodes[node as usize].node.incarnation == incarnation {
+            cx.push(Effect::Up {
+                node: NodeRef::CacheNode { cache, node },
+                cause: Cause::Crash,
+            });
+        }
     }
 }

@@ -21,7 +21,6 @@
 //!   limits keep the smaller remainder. Without one, capacity is unlimited.
 
 use super::event::{LbId, VolumeId};
-use super::world::World;
 use crate::config::ZoneIndex;
 
 #[derive(Default)]
@@ -64,97 +63,79 @@ impl ControlPlane {
     }
 }
 
-impl World {
-    pub fn control_plane_outage(&mut self, blocked: Blocked) {
-        self.trace_control_plane("control_plane_outage", blocked);
-        let cp = &mut self.control_plane;
-        cp.launch_blocked += u32::from(blocked.launch);
-        cp.attach_blocked += u32::from(blocked.attach);
-        cp.dns_blocked += u32::from(blocked.dns);
+impl ControlPlane {
+    /// An outage starts, blocking what `blocked` says.
+    pub fn outage(&mut self, blocked: Blocked) {
+        self.launch_blocked += u32::from(blocked.launch);
+        self.attach_blocked += u32::from(blocked.attach);
+        self.dns_blocked += u32::from(blocked.dns);
     }
 
-    /// Ends one outage; what it alone was holding back happens now.
-    pub fn control_plane_restored(&mut self, blocked: Blocked) {
-        self.trace_control_plane("control_plane_restored", blocked);
-        let cp = &mut self.control_plane;
-        if blocked.attach {
-            cp.attach_blocked = cp.attach_blocked.saturating_sub(1);
-            if cp.attach_blocked == 0 {
-                for (v, incarnation) in std::mem::take(&mut cp.deferred_restores) {
-                    self.on_volume_restored(v, incarnation);
-                }
-            }
+    /// An outage that blocked attaches (`on`) ends: the restores it alone
+    /// held back, to complete now.
+    pub fn end_attach_block(&mut self, on: bool) -> Vec<(VolumeId, u32)> {
+        if !on {
+            return Vec::new();
         }
-        let cp = &mut self.control_plane;
-        if blocked.dns {
-            cp.dns_blocked = cp.dns_blocked.saturating_sub(1);
-            if cp.dns_blocked == 0 {
-                for (lb, node, in_dns) in std::mem::take(&mut cp.deferred_lb_dns) {
-                    self.on_lb_dns_update(lb, node, in_dns);
-                }
-                for db in &mut self.dbs {
-                    db.endpoint = db.primary;
-                }
-            }
+        self.attach_blocked = self.attach_blocked.saturating_sub(1);
+        if self.attach_blocked > 0 {
+            return Vec::new();
         }
-        let cp = &mut self.control_plane;
-        if blocked.launch {
-            cp.launch_blocked = cp.launch_blocked.saturating_sub(1);
-            if cp.launch_blocked == 0 {
-                self.asg_pass_all();
-            }
-        }
+        std::mem::take(&mut self.deferred_restores)
     }
 
-    fn trace_control_plane(&mut self, event: &'static str, blocked: Blocked) {
-        self.trace(|w| {
-            let mut what = Vec::new();
-            for (on, name) in [
-                (blocked.launch, "launches"),
-                (blocked.attach, "volume attaches"),
-                (blocked.dns, "DNS changes"),
-            ] {
-                if on {
-                    what.push(name);
-                }
-            }
-            crate::metrics::trace::TraceEvent::new(w.now(), event, "control_plane")
-                .cause("control_plane")
-                .detail(what.join(", "))
-        });
+    /// An outage that blocked DNS changes (`on`) ends: `Some` with the
+    /// load-balancer DNS changes it alone held back if DNS is free again.
+    pub fn end_dns_block(&mut self, on: bool) -> Option<Vec<(LbId, u16, bool)>> {
+        if !on {
+            return None;
+        }
+        self.dns_blocked = self.dns_blocked.saturating_sub(1);
+        if self.dns_blocked > 0 {
+            return None;
+        }
+        Some(std::mem::take(&mut self.deferred_lb_dns))
+    }
+
+    /// An outage that blocked launches (`on`) ends: true if launches are
+    /// free again.
+    pub fn end_launch_block(&mut self, on: bool) -> bool {
+        if !on {
+            return false;
+        }
+        self.launch_blocked = self.launch_blocked.saturating_sub(1);
+        self.launch_blocked == 0
     }
 
     /// Holds a finished restore while volumes cannot be attached; true if
     /// it was deferred.
     pub fn defer_restore(&mut self, v: VolumeId, incarnation: u32) -> bool {
-        let cp = &mut self.control_plane;
-        if cp.attach_blocked == 0 {
+        if self.attach_blocked == 0 {
             return false;
         }
-        cp.deferred_restores.push((v, incarnation));
+        self.deferred_restores.push((v, incarnation));
         true
     }
 
     /// Holds a load-balancer DNS change while DNS is frozen; true if it was
     /// deferred.
     pub fn defer_lb_dns(&mut self, lb: LbId, node: u16, in_dns: bool) -> bool {
-        let cp = &mut self.control_plane;
-        if cp.dns_blocked == 0 {
+        if self.dns_blocked == 0 {
             return false;
         }
-        cp.deferred_lb_dns.push((lb, node, in_dns));
+        self.deferred_lb_dns.push((lb, node, in_dns));
         true
     }
 
     /// Whether a promoted database may have its endpoint record flipped.
     pub fn dns_changes_propagate(&self) -> bool {
-        self.control_plane.dns_blocked == 0
+        self.dns_blocked == 0
     }
 
     /// Limits launches in `zones` to `instances` more; returns the previous
     /// limits so the end can restore them.
     pub fn capacity_limit(&mut self, zones: &[ZoneIndex], instances: u32) -> Vec<Option<u32>> {
-        let left = &mut self.control_plane.capacity_left;
+        let left = &mut self.capacity_left;
         let before: Vec<Option<u32>> = zones.iter().map(|&z| left[z]).collect();
         for &z in zones {
             left[z] = Some(left[z].map_or(instances, |l| l.min(instances)));
@@ -162,10 +143,10 @@ impl World {
         before
     }
 
+    /// A capacity limit ends: the zones' previous limits hold again.
     pub fn capacity_restored(&mut self, zones: &[ZoneIndex], before: &[Option<u32>]) {
         for (&z, &b) in zones.iter().zip(before) {
-            self.control_plane.capacity_left[z] = b;
+            self.capacity_left[z] = b;
         }
-        self.asg_pass_all();
     }
 }

@@ -1,7 +1,8 @@
 //! Data faults as the model sees them: volume I/O stalls, degraded
 //! throughput and silent corruption; backup failures; replication stops,
 //! slow or wrong failovers, split brain, data wipes; cache flushes. The
-//! fault layer (`fault/data.rs`) calls the `World` methods here.
+//! fault layer (`fault/data.rs`) calls the `Database` and `DbFaults` methods
+//! here through the world's commands (`world/commands.rs`).
 //!
 //! Assumptions:
 //! - An I/O stall hangs every request served by the owning node: a request
@@ -38,12 +39,12 @@
 //!   losing everything since, or everything since the start if no backup
 //!   exists.
 
-use super::database::Point;
-use super::event::{AttemptId, CacheId, DbId, ErrorCause, Event, ServerId, VolumeId};
+use super::database::Database;
+use super::event::{AttemptId, VolumeId};
 use super::id::Arena;
-use super::volume::VolumeOwner;
-use super::world::World;
-use crate::config::DownMode;
+use super::volume::Volume;
+use super::world::Cx;
+use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime};
 
 /// Faults acting on a server's volume.
@@ -70,7 +71,7 @@ impl IoFaults {
     }
 }
 
-fn scale(d: SimDuration, factor: f64) -> SimDuration {
+pub(crate) fn scale(d: SimDuration, factor: f64) -> SimDuration {
     let nanos = (d.as_nanos() as f64 * factor).round();
     SimDuration::from_nanos(nanos.min(u64::MAX as f64) as u64)
 }
@@ -122,105 +123,62 @@ impl DbFaults {
     }
 }
 
-impl World {
-    /// The server a volume serves.
-    pub fn volume_server(&self, v: VolumeId) -> ServerId {
-        match self.volumes[v].owner {
-            VolumeOwner::Instance(s) => s,
-            VolumeOwner::DbNode { db, node } => self.dbs[db].nodes[node as usize].server,
-        }
+impl DbFaults {
+    /// A `snapshot_failure` fault starts (`true`) or ends.
+    pub fn snapshot_failure(&mut self, on: bool) {
+        self.snapshots_failing = count(self.snapshots_failing, on);
     }
 
-    /// Starts (`true`) or ends a stall of the volume's I/O. At the end, the
-    /// services that finished during it complete.
-    pub fn volume_io_stall(&mut self, v: VolumeId, on: bool) {
-        let s = self.volume_server(v);
-        let io = &mut self.servers[s].io;
+    /// A `backup_not_uploaded` fault starts (`true`) or ends.
+    pub fn upload_failure(&mut self, on: bool) {
+        self.uploads_failing = count(self.uploads_failing, on);
+    }
+
+    /// A `slow_failover` fault with `params` (factor, extra) starts or ends.
+    pub fn slow_failover(&mut self, params: (f64, SimDuration), on: bool) {
         if on {
-            io.stalls += 1;
-            return;
-        }
-        io.stalls = io.stalls.saturating_sub(1);
-        if io.stalls > 0 {
-            return;
-        }
-        for (attempt, incarnation) in std::mem::take(&mut io.parked) {
-            self.engine.schedule_after(
-                SimDuration::ZERO,
-                Event::ServiceDone {
-                    attempt,
-                    server: s,
-                    incarnation,
-                },
-            );
+            self.slow.push(params);
+        } else if let Some(i) = self.slow.iter().position(|&p| p == params) {
+            self.slow.remove(i);
         }
     }
 
-    /// Starts (`Some(fraction)`) or ends a degraded-throughput episode.
-    pub fn volume_degraded(&mut self, v: VolumeId, fraction: f64, on: bool) {
-        let s = self.volume_server(v);
-        let slowdowns = &mut self.servers[s].io.slowdowns;
-        let factor = 1.0 / fraction;
+    /// A `promote_lagging_replica` fault on replica `node` starts or ends.
+    pub fn force_replica(&mut self, node: u16, on: bool) {
         if on {
-            slowdowns.push(factor);
-        } else if let Some(i) = slowdowns.iter().position(|&f| f == factor) {
-            slowdowns.remove(i);
+            self.forced.push(node);
+        } else if let Some(i) = self.forced.iter().position(|&n| n == node) {
+            self.forced.remove(i);
         }
     }
+}
 
-    /// The volume's blocks go bad silently, now.
-    pub fn volume_corrupted(&mut self, v: VolumeId) {
-        let now = self.now();
-        let vol = &mut self.volumes[v];
-        if vol.lost || vol.corrupted_at.is_some() {
-            return;
-        }
-        vol.corrupted_at = Some(now);
-        let s = self.volume_server(v);
-        self.servers[s].io.corrupt = Some(v);
+/// One more (`true`) or one fewer active fault.
+fn count(active: u32, on: bool) -> u32 {
+    if on {
+        active + 1
+    } else {
+        active.saturating_sub(1)
+    }
+}
+
+impl Database {
+    /// A `failover_failure` fault starts (`true`) or ends.
+    pub(crate) fn failover_failure(&mut self, on: bool) {
+        self.failover_blocked = count(self.failover_blocked, on);
     }
 
-    /// Called when a service on `server` finishes: holds it during a stall,
-    /// or fails it if it read corrupt data. True if it was taken care of.
-    pub(super) fn io_intercept(
-        &mut self,
-        a: AttemptId,
-        server: ServerId,
-        incarnation: u32,
-    ) -> bool {
-        let io = &mut self.servers[server].io;
-        if io.stalls > 0 {
-            io.parked.push((a, incarnation));
-            return true;
-        }
-        let Some(v) = io.corrupt else {
-            return false;
-        };
-        if let super::world::ServerRole::DbNode { .. } = self.server_roles[server] {
-            if !self.is_read_step(a) {
-                return false; // writes do not read the bad blocks
-            }
-        }
-        self.servers[server].io.corrupt = None;
-        self.servers[server].release(incarnation);
-        self.fail_attempt(a, ErrorCause::InFlightLost);
-        self.volume_lost(v, None);
-        true
-    }
-
-    /// Marks the database's newest completed snapshot corrupt.
-    pub fn backup_corrupt(&mut self, db: DbId) {
-        self.dbs[db].log.snapshots.mark_newest_corrupt();
+    /// Marks the newest completed snapshot corrupt.
+    pub(crate) fn backup_corrupt(&mut self) {
+        self.log.snapshots.mark_newest_corrupt();
     }
 
     /// Stops (`true`) or resumes replication to a non-primary node.
-    pub fn replication_stop(&mut self, db: DbId, node: u16, on: bool) {
-        let now = self.now();
-        let d = &mut self.dbs[db];
-        let n = &mut d.nodes[node as usize];
+    pub(crate) fn replication_stop(&mut self, node: u16, on: bool, now: SimTime) {
+        let n = &mut self.nodes[node as usize];
         if on {
             if n.replication_stopped.is_none() {
-                n.replication_stopped = Some(d.log.now_point(now));
+                n.replication_stopped = Some(self.log.now_point(now));
             }
         } else {
             n.replication_stopped = None;
@@ -230,113 +188,65 @@ impl World {
     /// Promotes the standby (or least-lagged replica) while the old primary
     /// stays up and keeps taking writes from stale callers. False if there
     /// was nobody to promote.
-    pub fn split_brain_start(&mut self, db: DbId) -> bool {
-        let now = self.now();
-        let servers_up: Arena<ServerId, bool> =
-            self.servers.iter().map(|s| s.node.is_up()).collect();
-        let d = &mut self.dbs[db];
-        if d.faults.split.is_some() || !servers_up[d.nodes[d.primary as usize].server] {
+    pub(crate) fn split_brain_start(&mut self, cx: &Cx) -> bool {
+        let now = cx.now;
+        let servers = cx.servers;
+        let up = |s| servers[s].node.is_up();
+        if self.faults.split.is_some() || !up(self.nodes[self.primary as usize].server) {
             return false;
         }
-        let Some((candidate, lag)) = d.pick_candidate(|s| servers_up[s]) else {
+        let Some((candidate, lag)) = self.pick_candidate(up) else {
             return false;
         };
-        let old = d.primary;
-        d.primary_down_at = now;
-        self.promote(db, candidate, lag);
-        self.dbs[db].faults.split = Some((old, now));
+        let old = self.primary;
+        self.primary_down_at = now;
+        self.promote(candidate, lag, cx.dns_propagates);
+        self.faults.split = Some((old, now));
         true
     }
 
     /// The split ends: the old primary's divergent writes are discarded.
-    pub fn split_brain_end(&mut self, db: DbId) {
-        let now = self.now();
-        let d = &mut self.dbs[db];
-        if let Some((_, since)) = d.faults.split.take() {
-            d.log.discard_divergent(now.since(since));
+    pub(crate) fn split_brain_end(&mut self, now: SimTime) {
+        if let Some((_, since)) = self.faults.split.take() {
+            self.log.discard_divergent(now.since(since));
         }
     }
 
-    /// Deletes the primary's data: it fails; a standby or replica takes
-    /// over if the model has one, else it restores from backups after
-    /// `repair` and loses everything since the restore point.
-    pub fn data_wipe(&mut self, db: DbId, repair: SimDuration) {
-        let now = self.now();
-        let d = &mut self.dbs[db];
-        let primary = d.nodes[d.primary as usize].server;
-        if !self.servers[primary].node.is_up() {
-            return;
+    /// Deletes the primary's data: the writes since the restore point are
+    /// lost unless a copy takes over. False (nothing happens) if the
+    /// primary is down.
+    pub(crate) fn wipe(&mut self, cx: &Cx) -> bool {
+        let primary = self.nodes[self.primary as usize].server;
+        if !cx.server_up(primary) {
+            return false;
         }
-        if d.pending_loss.is_none() {
-            d.pending_loss = Some((d.log.restore_point(), d.log.now_point(now)));
+        if self.pending_loss.is_none() {
+            self.pending_loss = Some((self.log.restore_point(), self.log.now_point(cx.now)));
         }
-        self.db_primary_failure(db, DownMode::Refuse, Some(repair));
+        true
     }
 
     /// How long restoring the primary from backups takes by default: its
     /// volume's restore time, else the database's restart time.
-    pub fn default_restore_time(&mut self, db: DbId) -> SimDuration {
-        let d = &self.dbs[db];
-        let dist = match d.nodes[d.primary as usize].volume {
-            Some(v) => self.volumes[v].config.restore_time,
-            None => d.restart_time,
-        };
-        dist.sample(&mut self.infra_rng)
-    }
-
-    /// A split brain still open at the horizon is resolved as at its end:
-    /// the old primary's writes are discarded.
-    pub(super) fn close_split_brains(&mut self) {
-        for db in self.dbs.ids() {
-            self.split_brain_end(db);
-        }
-    }
-
-    /// Every node of the cache loses its data now and warms from cold.
-    pub fn cache_flush(&mut self, cache: CacheId, warmup: Option<SimDuration>) {
-        let now = self.now();
-        for n in &mut self.caches[cache].nodes {
-            n.cold_since = Some(now);
-            n.warmup = warmup;
+    pub(crate) fn restore_time(&self, volumes: &Arena<VolumeId, Volume>) -> Dist {
+        match self.nodes[self.primary as usize].volume {
+            Some(v) => volumes[v].config.restore_time,
+            None => self.restart_time,
         }
     }
 
     /// Acknowledges a write to the database's lineage, or to the old
     /// primary's diverging one during a split brain.
-    pub(super) fn record_write_ack(&mut self, db: DbId, divergent: bool) {
-        let now = self.now();
-        let d = &mut self.dbs[db];
+    #[inline]
+    pub(crate) fn record_write_ack(&mut self, now: SimTime, divergent: bool) {
         if !divergent {
-            d.log.record_ack(now);
+            self.log.record_ack(now);
             return;
         }
-        d.log.record_divergent_ack();
-        if d.faults.split.is_none() {
+        self.log.record_divergent_ack();
+        if self.faults.split.is_none() {
             // Acknowledged after the split ended: already overwritten.
-            d.log.discard_divergent(SimDuration::ZERO);
+            self.log.discard_divergent(SimDuration::ZERO);
         }
-    }
-
-    /// The write position a promoted node holds, given its replication
-    /// lag at the primary's death and any replication stop.
-    pub(super) fn promoted_keeps(&self, db: DbId, candidate: u16, lag: SimDuration) -> Point {
-        let d = &self.dbs[db];
-        let died = d.primary_down_at;
-        // Aurora's replicas read the cluster volume every write went to
-        // (six copies over three zones): the lag delays reads, never
-        // durability, so a promotion keeps every acknowledged write
-        // (Aurora User Guide, "Replication with Amazon Aurora").
-        if d.deployment == Some(crate::config::Deployment::Aurora) {
-            return d.log.latest_since(died);
-        }
-        d.applied_point(candidate, died, lag)
-    }
-
-    fn is_read_step(&self, a: AttemptId) -> bool {
-        let att = self.attempts.get(a);
-        let steps = &self.classes[att.class].steps;
-        steps
-            .get(att.step as usize)
-            .is_some_and(|s| s.op != crate::config::Op::Write)
     }
 }

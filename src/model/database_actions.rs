@@ -1,7 +1,8 @@
 //! API actions on an RDS-style database, as AWS FIS and the RDS API define
 //! them: `RebootDBInstance` (with or without `ForceFailover`),
 //! `FailoverDBCluster` and `PromoteReadReplica`. The fault layer
-//! (`fault/database_actions.rs`) calls the `World` methods here; a refused
+//! (`fault/database_actions.rs`) calls the `Database` methods here through
+//! the world's commands (`world/commands.rs`); a refused
 //! call returns the API's error, and the FIS action fails.
 //!
 //! Assumptions (RDS User Guide and API Reference pages named):
@@ -42,11 +43,10 @@
 //!   pointed at them is refused as for a stale DNS answer). It does not
 //!   apply to Aurora (`PromoteReadReplica` API Reference).
 
-use super::database::{Point, Role};
+use super::database::{Database, Point, Role};
 use super::event::{DbId, Event};
-use super::failure::NodeRef;
 use super::node::Cause;
-use super::world::World;
+use super::world::Cx;
 use crate::config::{Deployment, DownMode};
 
 /// The API actions in progress on one database.
@@ -66,122 +66,124 @@ pub struct DbActions {
     pub token: u32,
 }
 
-impl World {
+impl Database {
     /// `RebootDBInstance` on the database's primary, with or without a
     /// forced failover. `Err` carries the API's refusal.
-    pub fn db_reboot(&mut self, db: DbId, force_failover: bool) -> Result<(), String> {
-        self.db_available(db)?;
-        let d = &self.dbs[db];
+    pub(crate) fn reboot(
+        &mut self,
+        db: DbId,
+        force_failover: bool,
+        cx: &mut Cx,
+    ) -> Result<(), String> {
+        self.available(cx)?;
         if force_failover {
-            if d.deployment.is_some_and(Deployment::is_cluster) {
+            if self.deployment.is_some_and(Deployment::is_cluster) {
                 return Err(format!(
                     "InvalidParameterCombination: `{}` is a DB cluster; fail it over with database_cluster_failover (FailoverDBCluster)",
-                    d.name
+                    self.name
                 ));
             }
-            if d.standby_server().is_none() {
+            if self.standby_server().is_none() {
                 return Err(format!(
                     "InvalidParameterCombination: `{}` is not configured for Multi-AZ (no standby), so a reboot cannot force a failover",
-                    d.name
+                    self.name
                 ));
             }
-            self.db_forced_failover(db, "reboot_with_failover");
+            self.forced_failover(db, "reboot_with_failover", cx);
             return Ok(());
         }
-        let d = &mut self.dbs[db];
-        let primary = d.primary;
-        d.actions.rebooting = Some(primary);
-        self.db_restart_node(db, primary, "reboot_started");
+        let primary = self.primary;
+        self.actions.rebooting = Some(primary);
+        self.restart_node(db, primary, "reboot_started", cx);
         Ok(())
     }
 
     /// `FailoverDBCluster`: the writer restarts and a reader takes over.
-    pub fn db_cluster_failover(&mut self, db: DbId) -> Result<(), String> {
-        let d = &self.dbs[db];
-        if !d.deployment.is_some_and(Deployment::is_cluster) {
+    pub(crate) fn cluster_failover(&mut self, db: DbId, cx: &mut Cx) -> Result<(), String> {
+        if !self.deployment.is_some_and(Deployment::is_cluster) {
             return Err(format!(
                 "InvalidDBClusterStateFault: `{}` is not a DB cluster (deployment: {})",
-                d.name,
-                d.deployment.map_or("none", Deployment::name)
+                self.name,
+                self.deployment.map_or("none", Deployment::name)
             ));
         }
-        self.db_available(db)?;
-        let servers = &self.servers;
-        let d = &self.dbs[db];
-        let reader = d.nodes.iter().any(|n| {
-            let up = servers[n.server].node.is_up();
+        self.available(cx)?;
+        let reader = self.nodes.iter().any(|n| {
+            let up = cx.server_up(n.server);
             up && (n.role == Role::Standby
-                || (n.role == Role::Replica && d.failover.promote_replicas))
+                || (n.role == Role::Replica && self.failover.promote_replicas))
         });
         if !reader {
             return Err(format!(
                 "InvalidDBClusterStateFault: `{}` has no available reader to fail over to",
-                d.name
+                self.name
             ));
         }
-        self.db_forced_failover(db, "cluster_failover");
+        self.forced_failover(db, "cluster_failover", cx);
         Ok(())
     }
 
     /// `PromoteReadReplica` on replica `node`.
-    pub fn db_replica_promotion(&mut self, db: DbId, node: u16) -> Result<(), String> {
-        let server = self.dbs[db].nodes[node as usize].server;
-        let up = self.servers[server].node.is_up();
-        let d = &self.dbs[db];
+    pub(crate) fn replica_promotion(
+        &mut self,
+        db: DbId,
+        node: u16,
+        cx: &mut Cx,
+    ) -> Result<(), String> {
+        let server = self.nodes[node as usize].server;
+        let up = cx.server_up(server);
         // A dead source sent nothing after its death.
-        let source_up = self.servers[d.nodes[d.primary as usize].server]
-            .node
-            .is_up();
+        let source_up = cx.server_up(self.nodes[self.primary as usize].server);
         let now = if source_up {
-            self.now()
+            cx.now
         } else {
-            d.primary_down_at
+            self.primary_down_at
         };
-        let d = &mut self.dbs[db];
-        if d.deployment == Some(Deployment::Aurora) {
+        if self.deployment == Some(Deployment::Aurora) {
             return Err(format!(
                 "InvalidParameterValue: PromoteReadReplica does not apply to Aurora (`{}`)",
-                d.name
+                self.name
             ));
         }
-        if d.nodes[node as usize].role != Role::Replica || !up || d.actions.promoting.is_some() {
+        if self.nodes[node as usize].role != Role::Replica
+            || !up
+            || self.actions.promoting.is_some()
+        {
             return Err(format!(
                 "InvalidDBInstanceState: the read replica of `{}` is not available",
-                d.name
+                self.name
             ));
         }
         // Replication stops now: the replica keeps what it had applied.
-        let lag = d.nodes[node as usize]
+        let lag = self.nodes[node as usize]
             .lag
             .as_ref()
-            .map_or(crate::time::SimDuration::ZERO, |l| l.sample(&mut d.rng));
-        let kept = d.applied_point(node, now, lag);
-        d.actions.promoting = Some((node, kept));
-        d.actions.token = d.actions.token.wrapping_add(1);
-        let token = d.actions.token;
-        let took = d.replica_promotion_time.sample(&mut d.rng);
-        self.engine
-            .schedule_after(took, Event::ReplicaPromoted { db, node, token });
-        self.trace_db_action(db, node, "replica_promotion_started", |label| {
+            .map_or(crate::time::SimDuration::ZERO, |l| l.sample(&mut self.rng));
+        let kept = self.applied_point(node, now, lag);
+        self.actions.promoting = Some((node, kept));
+        self.actions.token = self.actions.token.wrapping_add(1);
+        let token = self.actions.token;
+        let took = self.replica_promotion_time.sample(&mut self.rng);
+        cx.schedule_after(took, Event::ReplicaPromoted { db, node, token });
+        trace_action(cx, db, node, "replica_promotion_started", move |label| {
             format!(
                 "promoting read replica {label} (lag {:.3} s); unavailable for {:.3} s",
                 lag.as_secs_f64(),
                 took.as_secs_f64()
             )
         });
-        self.set_down(NodeRef::Server(server), Cause::Reboot, DownMode::Refuse);
+        cx.server_down(server, Cause::Reboot, DownMode::Refuse);
         Ok(())
     }
 
     /// The primary must be up and not already restarting or promoting.
-    fn db_available(&self, db: DbId) -> Result<(), String> {
-        let d = &self.dbs[db];
-        let server = d.nodes[d.primary as usize].server;
-        let busy = d.actions.rebooting.is_some() || d.actions.forced;
-        if busy || !self.servers[server].node.is_up() {
+    fn available(&self, cx: &Cx) -> Result<(), String> {
+        let server = self.nodes[self.primary as usize].server;
+        let busy = self.actions.rebooting.is_some() || self.actions.forced;
+        if busy || !cx.server_up(server) {
             return Err(format!(
                 "InvalidDBInstanceState: `{}` is not available (its primary is down or rebooting)",
-                d.name
+                self.name
             ));
         }
         Ok(())
@@ -189,111 +191,107 @@ impl World {
 
     /// The primary is interrupted and the failover promotes a standby (or
     /// reader); the old primary returns after its reboot.
-    fn db_forced_failover(&mut self, db: DbId, event: &'static str) {
-        let d = &mut self.dbs[db];
-        d.actions.forced = true;
-        let primary = d.primary;
-        self.db_restart_node(db, primary, event);
+    fn forced_failover(&mut self, db: DbId, event: &'static str, cx: &mut Cx) {
+        self.actions.forced = true;
+        let primary = self.primary;
+        self.restart_node(db, primary, event, cx);
     }
 
     /// Takes `node` down for the database's reboot time.
-    fn db_restart_node(&mut self, db: DbId, node: u16, event: &'static str) {
-        let d = &mut self.dbs[db];
-        d.actions.token = d.actions.token.wrapping_add(1);
-        let token = d.actions.token;
-        let took = d.reboot_time.sample(&mut d.rng);
-        let server = d.nodes[node as usize].server;
-        self.engine
-            .schedule_after(took, Event::DbRebootDone { db, node, token });
-        self.trace_db_action(db, node, event, |label| {
+    fn restart_node(&mut self, db: DbId, node: u16, event: &'static str, cx: &mut Cx) {
+        self.actions.token = self.actions.token.wrapping_add(1);
+        let token = self.actions.token;
+        let took = self.reboot_time.sample(&mut self.rng);
+        let server = self.nodes[node as usize].server;
+        cx.schedule_after(took, Event::DbRebootDone { db, node, token });
+        trace_action(cx, db, node, event, move |label| {
             format!("{label} reboots for {:.3} s", took.as_secs_f64())
         });
-        self.set_down(NodeRef::Server(server), Cause::Reboot, DownMode::Refuse);
+        cx.server_down(server, Cause::Reboot, DownMode::Refuse);
     }
 
-    pub(super) fn on_db_reboot_done(&mut self, db: DbId, node: u16, token: u32) {
-        let d = &mut self.dbs[db];
-        if d.actions.token != token {
+    pub(crate) fn on_reboot_done(&mut self, db: DbId, node: u16, token: u32, cx: &mut Cx) {
+        if self.actions.token != token {
             return;
         }
-        if d.actions.rebooting == Some(node) {
-            d.actions.rebooting = None;
+        if self.actions.rebooting == Some(node) {
+            self.actions.rebooting = None;
         }
-        if d.actions.forced && d.primary == node {
-            d.actions.deferred_return = Some(node);
+        if self.actions.forced && self.primary == node {
+            self.actions.deferred_return = Some(node);
             return;
         }
-        let server = d.nodes[node as usize].server;
-        self.trace_db_action(db, node, "reboot_done", |label| format!("{label} is back"));
-        self.clear_down(NodeRef::Server(server), Cause::Reboot);
+        let server = self.nodes[node as usize].server;
+        trace_action(cx, db, node, "reboot_done", |label| {
+            format!("{label} is back")
+        });
+        cx.server_clear(server, Cause::Reboot);
     }
 
-    pub(super) fn on_replica_promoted(&mut self, db: DbId, node: u16, token: u32) {
-        let now = self.now();
-        let flip_endpoint = self.dns_changes_propagate();
-        let d = &mut self.dbs[db];
-        if d.actions.token != token {
+    pub(crate) fn on_replica_promoted(&mut self, db: DbId, node: u16, token: u32, cx: &mut Cx) {
+        let now = cx.now;
+        let flip_endpoint = cx.dns_propagates;
+        if self.actions.token != token {
             return;
         }
-        let Some((promoted, kept)) = d.actions.promoting.take() else {
+        let Some((promoted, kept)) = self.actions.promoting.take() else {
             return;
         };
         debug_assert_eq!(promoted, node);
         // The application now uses the promoted copy: whatever the old
         // source acknowledged after the replica's position is lost to it.
-        let upto = d.log.last_ack_point(now);
-        d.log.lose(kept, upto);
-        for (i, n) in d.nodes.iter_mut().enumerate() {
+        let upto = self.log.last_ack_point(now);
+        self.log.lose(kept, upto);
+        for (i, n) in self.nodes.iter_mut().enumerate() {
             if i != node as usize {
                 n.role = Role::Detached;
                 n.lag = None;
             }
         }
-        let n = &mut d.nodes[node as usize];
+        let n = &mut self.nodes[node as usize];
         n.role = Role::Primary;
         n.lag = None;
         n.replication_stopped = None;
-        d.primary = node;
+        self.primary = node;
         if flip_endpoint {
-            d.endpoint = node;
+            self.endpoint = node;
         }
         // Nothing to fail over to any more; pending losses were the old
         // source's.
-        d.epoch = d.epoch.wrapping_add(1);
-        d.failover_state = super::database::FailoverState::Idle;
-        d.log.unpin();
-        d.pending_loss = None;
-        d.actions.rebooting = None;
-        let server = d.nodes[node as usize].server;
-        self.trace_db_action(db, node, "replica_promoted", |label| {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.failover_state = super::database::FailoverState::Idle;
+        self.log.unpin();
+        self.pending_loss = None;
+        self.actions.rebooting = None;
+        let server = self.nodes[node as usize].server;
+        trace_action(cx, db, node, "replica_promoted", |label| {
             format!("{label} is a standalone primary; the old source is detached")
         });
-        self.clear_down(NodeRef::Server(server), Cause::Reboot);
-        self.end_forced_failover(db);
+        cx.server_clear(server, Cause::Reboot);
+        self.end_forced_failover(db, cx);
     }
 
     /// A forced failover ended (promoted, failed, or nobody to promote):
     /// the old primary, if its reboot is over, comes back now.
-    pub(super) fn end_forced_failover(&mut self, db: DbId) {
-        let d = &mut self.dbs[db];
-        d.actions.forced = false;
-        if let Some(node) = d.actions.deferred_return.take() {
-            let server = d.nodes[node as usize].server;
-            self.trace_db_action(db, node, "reboot_done", |label| {
+    pub(crate) fn end_forced_failover(&mut self, db: DbId, cx: &mut Cx) {
+        self.actions.forced = false;
+        if let Some(node) = self.actions.deferred_return.take() {
+            let server = self.nodes[node as usize].server;
+            trace_action(cx, db, node, "reboot_done", |label| {
                 format!("{label} is back after the failover")
             });
-            self.clear_down(NodeRef::Server(server), Cause::Reboot);
+            cx.server_clear(server, Cause::Reboot);
         }
     }
+}
 
-    /// Traces an API action on `node` (its zone is the event's zone).
-    fn trace_db_action(
-        &mut self,
-        db: DbId,
-        node: u16,
-        event: &'static str,
-        detail: impl FnOnce(&str) -> String,
-    ) {
-        self.trace_db_node(db, node, event, "api", detail);
-    }
+/// Traces an API action on `node` (its zone is the event's zone).
+fn trace_action(
+    cx: &mut Cx,
+    db: DbId,
+    node: u16,
+    event: &'static str,
+    detail: impl FnOnce(&str) -> String + 'static,
+) {
+    cx.trace_db(db, node, event, "api", detail);
 }

@@ -9,8 +9,6 @@
 //! - While a `dependency_outage` is active it refuses calls (callers fail
 //!   at once) or blackholes them (callers wait for their connect timeout).
 
-use super::event::ExternalId;
-use super::world::World;
 use crate::config::DownMode;
 use crate::dist::Dist;
 use crate::rng::SimRng;
@@ -40,22 +38,20 @@ impl External {
     }
 }
 
-impl World {
-    /// Starts (`Some`) or ends (`None`) an outage of external `e`.
-    pub fn set_external_outage(&mut self, e: ExternalId, fault: u16, mode: Option<DownMode>) {
-        let x = &mut self.externals[e];
-        x.outages.retain(|(f, _)| *f != fault);
+impl External {
+    /// Starts (`Some`) or ends (`None`) outage `fault`.
+    pub fn set_outage(&mut self, fault: u16, mode: Option<DownMode>) {
+        self.outages.retain(|(f, _)| *f != fault);
         if let Some(mode) = mode {
-            x.outages.push((fault, mode));
+            self.outages.push((fault, mode));
         }
     }
 
-    /// Starts (`Some`) or ends (`None`) a slowdown of external `e`.
-    pub fn set_external_slowdown(&mut self, e: ExternalId, fault: u16, latency: Option<Dist>) {
-        let x = &mut self.externals[e];
-        x.slowdowns.retain(|(f, _)| *f != fault);
+    /// Starts (`Some`) or ends (`None`) slowdown `fault`.
+    pub fn set_slowdown(&mut self, fault: u16, latency: Option<Dist>) {
+        self.slowdowns.retain(|(f, _)| *f != fault);
         if let Some(latency) = latency {
-            x.slowdowns.push((fault, latency));
+            self.slowdowns.push((fault, latency));
         }
     }
 }

@@ -131,6 +131,19 @@ impl Impairments {
         self.base_concurrency = vec![None; servers].into();
     }
 
+    /// Whether any zone is cut off now.
+    pub fn any_isolated(&self) -> bool {
+        self.any_isolated
+    }
+
+    /// The block a `path_block` fault puts from `from` to `to`, if any.
+    pub fn block(&self, from: ComponentRef, to: ComponentRef) -> Option<DownMode> {
+        self.blocks
+            .iter()
+            .find(|(_, f, t, _)| *f == from && *t == to)
+            .map(|b| b.3)
+    }
+
     pub fn token(&mut self) -> u32 {
         self.next_token += 1;
         self.next_token
@@ -285,7 +298,7 @@ impl World {
             })
             .collect();
         for (lb, node) in lb_nodes {
-            self.schedule_lb_dns(lb, node, !on);
+            self.lb_dns_change(lb, node, !on);
         }
         for db in self.dbs.ids() {
             let d = &self.dbs[db];
@@ -297,7 +310,7 @@ impl World {
                 self.db_primary_unreachable(db);
             } else if self.servers[primary].node.is_up() {
                 // Reconnected before promotion began: nothing to fail over.
-                self.db_node_up(db, self.dbs[db].primary);
+                self.db_node_changed(db, self.dbs[db].primary, true);
             }
         }
     }
@@ -308,7 +321,7 @@ impl World {
         let primary = self.dbs[db].primary;
         let server = self.dbs[db].nodes[primary as usize].server;
         if self.servers[server].node.is_up() {
-            self.db_node_down(db, primary);
+            self.db_node_changed(db, primary, false);
         }
     }
 
@@ -352,31 +365,6 @@ impl World {
                 }
             }
         }
-    }
-
-    /// How a health check from `lb` to `server` fails because of a network
-    /// fault (`None`: it gets through).
-    pub(super) fn health_check_cut(&self, lb: LbId, server: ServerId) -> Option<DownMode> {
-        let target_zone = self.servers[server].zone;
-        if self.gray.any_isolated {
-            let nodes = &self.lbs[lb].nodes;
-            let checker = nodes
-                .iter()
-                .find(|n| !self.gray.is_isolated(n.zone))
-                .or(nodes.first())
-                .map(|n| n.zone);
-            if checker.is_some_and(|z| self.gray.cut(z, target_zone)) {
-                return Some(DownMode::Blackhole);
-            }
-        }
-        let ServerRole::Instance { tier, .. } = self.server_roles[server] else {
-            return None;
-        };
-        self.gray
-            .blocks
-            .iter()
-            .find(|(_, f, t, _)| *f == ComponentRef::Lb(lb) && *t == ComponentRef::Tier(tier))
-            .map(|b| b.3)
     }
 
     /// Applies network faults to a step about to go from zone `from` to

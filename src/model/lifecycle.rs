@@ -247,7 +247,10 @@ impl World {
             match node.volume {
                 Some(v) => self.volume_lost(v, None),
                 // No snapshots: only shipped logs (if any) survive.
-                None => self.db_volume_lost(db, n as u16, None),
+                None => {
+                    let now = self.now();
+                    self.dbs[db].on_volume_lost(n as u16, None, now)
+                }
             }
         }
     }

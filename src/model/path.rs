@@ -439,7 +439,7 @@ impl World {
         let (measured, arrived) = (req.measured, req.arrived);
         if measured {
             if let Some(db) = wrote {
-                self.record_write_ack(db, divergent);
+                self.dbs[db].record_write_ack(now, divergent);
             }
             self.recorder.success(now, now.since(arrived));
         }

@@ -1,6 +1,11 @@
 //! The world of one run: every component in its arena, the engine, the
 //! client population's DNS caches and the recorder. Built from a model and a
 //! scenario; changed only by events.
+//!
+//! This module holds the struct and its construction; `dispatch.rs` routes
+//! each event to the component that owns its handler and applies the
+//! effects handlers return (the pattern is described there), and
+//! `commands.rs` is the fault layer's entry into the components.
 
 use super::cache::Cache;
 use super::client::Client;
@@ -9,6 +14,12 @@ use super::database::Database;
 use super::event::{
     CacheId, DbId, Event, ExternalId, LbId, ObjectStoreId, ServerId, TierId, VolumeId,
 };
+
+mod commands;
+mod dispatch;
+mod nodes;
+mod tracing;
+mod traffic;
 use super::gray::Impairments;
 use super::id::Arena;
 use super::load_balancer::LoadBalancer;
@@ -24,6 +35,7 @@ use crate::engine::{Engine, LaneId};
 use crate::metrics::{InfraTime, RandomFailureStats, Recorder};
 use crate::rng::{stream, SimRng};
 use crate::time::SimTime;
+pub use dispatch::{Cx, Effect};
 
 /// Availability a second must meet when the scenario sets no target.
 pub const DEFAULT_AVAILABILITY_TARGET: f64 = 0.999;
@@ -197,112 +209,6 @@ impl World {
             vec![(0, SimTime::ZERO); (world.servers.len() + clients) * world.dbs.len()];
         world.schedule_initial_events();
         Ok(world)
-    }
-
-    /// Runs every event due by `until` (capped at the horizon), handing
-    /// fault events to `on_fault` (the fault layer).
-    pub fn run_until(&mut self, until: SimTime, mut on_fault: impl FnMut(&mut World, Event)) {
-        let until = until.min(self.horizon);
-        let mut check_pending = 0u32;
-        while let Some(event) = self.engine.pop_until(until) {
-            match event {
-                Event::FaultStart { .. } | Event::FaultEnd { .. } | Event::Hazard(_) => {
-                    on_fault(self, event)
-                }
-                other => {
-                    self.handle(other);
-                    // A stop condition trips while a completion is folded;
-                    // the fault layer ends the scripted faults at once.
-                    if self.recorder.take_stop_trip() {
-                        self.trace(|w| {
-                            crate::metrics::trace::TraceEvent::new(
-                                w.now(),
-                                "stop_condition_tripped",
-                                "scenario",
-                            )
-                            .cause("stop_condition")
-                            .detail("every active scripted fault ends now")
-                        });
-                        on_fault(self, Event::StopConditionTripped);
-                    }
-                }
-            }
-            // Sampling the queue length every 1,024 events is enough to
-            // show whether memory stays flat.
-            check_pending = check_pending.wrapping_add(1);
-            if check_pending.is_multiple_of(1024) {
-                self.peak_pending_events = self.peak_pending_events.max(self.engine.pending());
-            }
-        }
-    }
-
-    fn handle(&mut self, event: Event) {
-        match event {
-            Event::Arrival { epoch } => {
-                if epoch == self.workload.epoch {
-                    self.on_arrival();
-                }
-            }
-            Event::Hop { attempt } => self.on_hop(attempt),
-            Event::ServiceDone {
-                attempt,
-                server,
-                incarnation,
-            } => self.on_service_done(attempt, server, incarnation),
-            Event::CallDone { attempt } => self.on_call_done(attempt),
-            Event::ConnectTimeout { attempt, cause } => self.fail_attempt(attempt, cause),
-            Event::ClientTimeout {
-                request,
-                generation,
-                attempt,
-            } => self.on_client_timeout(request, generation, attempt),
-            Event::Retry {
-                request,
-                generation,
-            } => self.on_retry(request, generation),
-            Event::HealthCheck { lb, target } => self.on_health_check(lb, target),
-            Event::HealthCheckResult { lb, target, ok } => self.apply_health(lb, target, ok),
-            Event::LbDnsUpdate { lb, node, in_dns } => self.on_lb_dns_update(lb, node, in_dns),
-            Event::FailoverDetected { db, epoch } => self.on_failover_detected(db, epoch),
-            Event::FailoverDone { db, epoch } => self.on_failover_done(db, epoch),
-            Event::DbNodeRepaired {
-                db,
-                node,
-                incarnation,
-            } => self.on_db_node_repaired(db, node, incarnation),
-            Event::DbRebootDone { db, node, token } => self.on_db_reboot_done(db, node, token),
-            Event::ReplicaPromoted { db, node, token } => self.on_replica_promoted(db, node, token),
-            Event::LogUpload { db } => self.on_log_upload(db),
-            Event::SnapshotStart { volume } => self.on_snapshot_start(volume),
-            Event::SnapshotDone {
-                volume,
-                incarnation,
-            } => self.on_snapshot_done(volume, incarnation),
-            Event::VolumeRestored {
-                volume,
-                incarnation,
-            } => self.on_volume_restored(volume, incarnation),
-            Event::CacheNodeReplaced {
-                cache,
-                node,
-                incarnation,
-            } => self.on_cache_node_replaced(cache, node, incarnation),
-            Event::AsgCheck { tier } => self.on_asg_check(tier),
-            Event::ScalingSample { tier } => self.on_scaling_sample(tier),
-            Event::InstanceLaunched { server, generation } => {
-                self.on_instance_launched(server, generation)
-            }
-            Event::SpotReclaim { server, generation } => self.on_spot_reclaim(server, generation),
-            Event::Lifecycle {
-                server,
-                generation,
-                step,
-            } => self.on_lifecycle(server, generation, step),
-            Event::FaultStart { .. }
-            | Event::FaultEnd { .. }
-            | Event::Hazard(_)
-            | Event::StopConditionTripped => {}
-        }
     }
 
     /// Closes the books at the horizon.
