@@ -14,10 +14,8 @@ pub mod resolution;
 pub mod schedule;
 pub mod target;
 
-use crate::config::ScenarioConfig;
+use crate::config::{BindError, ScenarioConfig};
 use crate::model::{Event, World};
-
-pub use target::FaultError;
 
 /// Every fault of a run: the scripted schedule and the random processes.
 pub struct FaultPlan {
@@ -28,11 +26,7 @@ pub struct FaultPlan {
 impl FaultPlan {
     /// Resolves the scenario's faults against the world's model and
     /// schedules their first events.
-    pub fn new(
-        world: &mut World,
-        scenario: &ScenarioConfig,
-        seed: u64,
-    ) -> Result<Self, FaultError> {
+    pub fn new(world: &mut World, scenario: &ScenarioConfig, seed: u64) -> Result<Self, BindError> {
         let mut scripted = schedule::Schedule::new(
             world,
             &scenario.faults,

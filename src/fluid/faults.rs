@@ -21,11 +21,12 @@
 
 use super::infra::{self, Infra};
 use super::FluidEvent;
+use crate::config::BindError;
 use crate::config::{DownMode, FaultAction, RandomFailureConfig, ScenarioConfig, TargetKind};
 use crate::engine::Engine;
 use crate::fault::hazard::{self, HazardCause, HazardEvent, HazardHost};
 use crate::fault::preview::{self, PreviewEnd};
-use crate::fault::{schedule, target, FaultError};
+use crate::fault::{schedule, target};
 use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
 use crate::model::id::{DbId, ServerId};
@@ -98,7 +99,7 @@ impl Hazards {
         seed: u64,
         infra: &mut Infra,
         e: &mut Engine<FluidEvent>,
-    ) -> Result<Hazards, FaultError> {
+    ) -> Result<Hazards, BindError> {
         let plan = hazard::plan(world, configs, seed)?;
         let mut stats = RandomFailureStats::default();
         let mut host = Host {

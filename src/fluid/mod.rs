@@ -34,7 +34,7 @@ pub mod queueing;
 mod routing;
 
 use crate::config::{
-    FaultAction, ModelConfig, Profile, RunError, ScenarioConfig, SourcePos, TargetKind,
+    BindError, FaultAction, ModelConfig, Profile, ScenarioConfig, SourcePos, TargetKind,
 };
 use crate::engine::Engine;
 use crate::fault::hazard::HazardEvent;
@@ -120,7 +120,7 @@ pub enum FluidEvent {
 /// `dns_stale`, `dependency_slow`, control-plane, capacity and spot faults,
 /// the instance lifecycle actions (terminate, stop, reboot, host failure),
 /// stop conditions, and random failures of load-balancer nodes.
-pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
+pub fn unsupported(scenario: &ScenarioConfig) -> Option<BindError> {
     if let Some(stop) = scenario.stop_conditions.first() {
         return Some(refuse(
             &stop.pos,
@@ -173,10 +173,10 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
 /// - sticky sessions bind users to targets one request at a time (who is
 ///   pinned where, what a failure re-routes, which sessions lose state),
 ///   which a rate cannot express.
-pub fn unsupported_model(model: &ModelConfig) -> Option<RunError> {
+pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
     use crate::config::ComponentKind;
     let refuse = |name: &str, kind: &str, what: &str| {
-        RunError {
+        BindError {
         pos: None,
         message: format!(
             "the fluid fidelity cannot run this model: {kind} `{name}` has {what}, which are simulated at request level only (use --fidelity request)"
@@ -198,8 +198,8 @@ pub fn unsupported_model(model: &ModelConfig) -> Option<RunError> {
     })
 }
 
-fn refuse(pos: &SourcePos, what: &str) -> RunError {
-    RunError {
+fn refuse(pos: &SourcePos, what: &str) -> BindError {
+    BindError {
         pos: Some(pos.clone()),
         message: format!(
             "the fluid fidelity cannot run this scenario: {what} (use --fidelity request)"
@@ -212,24 +212,18 @@ pub fn run_fluid(
     model: &ModelConfig,
     scenario: &ScenarioConfig,
     seed: u64,
-) -> Result<RunSummary, RunError> {
+) -> Result<RunSummary, BindError> {
     if let Some(e) = unsupported(scenario).or_else(|| unsupported_model(model)) {
         return Err(e);
     }
     // The request-level world is built (not run) for its name checks and
     // its fault-target selection, so both fidelities pick the same targets.
-    let mut world = World::new(model, scenario, seed).map_err(|e| RunError {
-        pos: e.pos,
-        message: e.message,
-    })?;
-    let fault_error = |e: crate::fault::FaultError| RunError {
-        pos: Some(e.pos),
-        message: e.message,
-    };
+    let mut world = World::new(model, scenario, seed)?;
+
     // Resolving the request level's fault plan checks every name the
     // scenario uses against the model, with the same errors; the world
     // itself is never run.
-    crate::fault::FaultPlan::new(&mut world, scenario, seed).map_err(fault_error)?;
+    crate::fault::FaultPlan::new(&mut world, scenario, seed)?;
     let world = world;
     let mut engine: Engine<FluidEvent> = Engine::new();
     let mut infra = infra::Infra::new(&world, model, stream(seed, "fluid/infrastructure"));
@@ -241,8 +235,7 @@ pub fn run_fluid(
         seed,
         &mut infra,
         &mut engine,
-    )
-    .map_err(fault_error)?;
+    )?;
     // Targets resolve against the unrun world, so resolving them at the
     // start is all the resolving a fluid run does (`fault/resolution.rs`).
     let start_check = crate::fault::resolution::at_start(&world, scenario);

@@ -27,10 +27,7 @@ pub fn explain(
 ) -> Result<Explanation, RunError> {
     // Building the simulation checks every name as a run does; nothing runs.
     let sim = Simulation::new(model, scenario, seed)?;
-    let random = preview::random(&sim.world, scenario, seed).map_err(|e| RunError {
-        pos: Some(e.pos),
-        message: e.message,
-    })?;
+    let random = preview::random(&sim.world, scenario, seed)?;
     Ok(Explanation {
         horizon_s: scenario.horizon.as_secs_f64(),
         scripted: preview::scripted(&sim.world, &scenario.faults, seed),

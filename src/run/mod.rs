@@ -16,9 +16,10 @@ use crate::metrics::RunSummary;
 use crate::model::World;
 use crate::time::SimTime;
 
-/// A scenario that does not fit the model it is run against (defined in
-/// `config` so that both fidelities can return it).
-pub use crate::config::RunError;
+/// A scenario that does not fit the model it is run against: the one
+/// binding diagnostic ([`crate::config::BindError`]), under the name the
+/// run API has always used.
+pub use crate::config::BindError as RunError;
 
 /// A run in progress: the world and the faults acting on it. Most callers
 /// want [`run`]; stepping is for tests and for pausing a game day.
@@ -36,14 +37,8 @@ impl<'a> Simulation<'a> {
         scenario: &'a ScenarioConfig,
         seed: u64,
     ) -> Result<Self, RunError> {
-        let mut world = World::new(model, scenario, seed).map_err(|e| RunError {
-            pos: e.pos,
-            message: e.message,
-        })?;
-        let faults = FaultPlan::new(&mut world, scenario, seed).map_err(|e| RunError {
-            pos: Some(e.pos),
-            message: e.message,
-        })?;
+        let mut world = World::new(model, scenario, seed)?;
+        let faults = FaultPlan::new(&mut world, scenario, seed)?;
         Ok(Simulation {
             world,
             faults,
