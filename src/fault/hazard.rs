@@ -60,6 +60,7 @@ pub struct PlannedProcess {
 }
 
 /// Every process of a scenario, and the neighbourhoods bursts draw from.
+#[derive(Clone, Debug)]
 pub struct Plan {
     pub processes: Vec<PlannedProcess>,
     /// Per (config, zone): the nodes the config's target matches there.

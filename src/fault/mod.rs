@@ -21,6 +21,10 @@ use crate::model::{Event, World};
 pub struct FaultPlan {
     scripted: schedule::Schedule,
     random: hazard::Hazards,
+    /// The random processes as planned (targets selected, defaults filled).
+    pub planned: hazard::Plan,
+    /// What resolving every target at the start found.
+    pub start: resolution::StartCheck,
 }
 
 impl FaultPlan {
@@ -35,7 +39,7 @@ impl FaultPlan {
         )?;
         let plan = hazard::plan(world, &scenario.random_failures, seed)?;
         let random = hazard::Hazards::new(
-            plan,
+            plan.clone(),
             &scenario.random_failures,
             scenario.failure_budget_zones_down,
             seed,
@@ -52,7 +56,12 @@ impl FaultPlan {
                 crate::time::SimTime::ZERO,
             );
         }
-        Ok(FaultPlan { scripted, random })
+        Ok(FaultPlan {
+            scripted,
+            random,
+            planned: plan,
+            start: check,
+        })
     }
 
     /// The scripted faults active now.

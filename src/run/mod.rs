@@ -10,6 +10,7 @@ pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};
 pub use explain::{explain, Explanation};
 pub use fidelity::{Fidelity, AUTO_FLUID_HORIZON_S, AUTO_FLUID_REQUESTS};
 
+use crate::bind::{bind, Plan};
 use crate::config::{ModelConfig, ScenarioConfig};
 use crate::fault::FaultPlan;
 use crate::metrics::RunSummary;
@@ -37,15 +38,22 @@ impl<'a> Simulation<'a> {
         scenario: &'a ScenarioConfig,
         seed: u64,
     ) -> Result<Self, RunError> {
-        let mut world = World::new(model, scenario, seed)?;
-        let faults = FaultPlan::new(&mut world, scenario, seed)?;
-        Ok(Simulation {
-            world,
-            faults,
+        Ok(Self::from_plan(
+            bind(model, scenario, seed)?,
             model,
             scenario,
-            seed,
-        })
+        ))
+    }
+
+    /// The simulation of a plan `bind` made from `model` and `scenario`.
+    pub fn from_plan(plan: Plan, model: &'a ModelConfig, scenario: &'a ScenarioConfig) -> Self {
+        Simulation {
+            world: plan.world,
+            faults: plan.faults,
+            model,
+            scenario,
+            seed: plan.seed,
+        }
     }
 
     /// Simulates up to `until` (never past the horizon).
@@ -81,15 +89,18 @@ pub fn run_with(
     seed: u64,
     fidelity: Fidelity,
 ) -> Result<RunSummary, RunError> {
+    // Both fidelities start from the same plan, so a scenario fits (or
+    // not, with the same message) whichever runs it.
+    let plan = bind(model, scenario, seed)?;
     match fidelity.resolve_for(model, scenario) {
         Fidelity::Fluid => {
             // The fluid layer does not price designs; the cost is a
             // function of the model and workload alone, as at request level.
-            let mut summary = crate::fluid::run_fluid(model, scenario, seed)?;
+            let mut summary = crate::fluid::run_plan(plan, model, scenario)?;
             summary.cost = crate::cost::monthly(model, Some(scenario));
             summary.timeline = summarize::scenario_timeline(scenario);
             Ok(summary)
         }
-        _ => run(model, scenario, seed),
+        _ => Ok(Simulation::from_plan(plan, model, scenario).finish()),
     }
 }
