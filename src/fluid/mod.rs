@@ -209,27 +209,28 @@ fn refuse(pos: &SourcePos, what: &str) -> BindError {
     }
 }
 
-/// Simulates `model` under `scenario` with `seed` at fluid fidelity:
-/// binds them (the request level's checks and messages), then runs the
-/// plan.
+/// Simulates `model` under `scenario` with `seed` at fluid fidelity: a
+/// scenario or model this fidelity cannot run is refused first, then the
+/// pair is bound (the request level's checks and messages) and the plan
+/// runs.
 pub fn run_fluid(
     model: &ModelConfig,
     scenario: &ScenarioConfig,
     seed: u64,
 ) -> Result<RunSummary, BindError> {
+    if let Some(e) = unsupported(scenario).or_else(|| unsupported_model(model)) {
+        return Err(e);
+    }
     run_plan(crate::bind::bind(model, scenario, seed)?, model, scenario)
 }
 
 /// Simulates `model` under `scenario` at fluid fidelity, from the plan
 /// `bind` made of them (its seed is the run's).
-pub fn run_plan(
+fn run_plan(
     plan: Plan,
     model: &ModelConfig,
     scenario: &ScenarioConfig,
 ) -> Result<RunSummary, BindError> {
-    if let Some(e) = unsupported(scenario).or_else(|| unsupported_model(model)) {
-        return Err(e);
-    }
     // The plan's topology and the fault targets it resolved at time 0:
     // both fidelities pick the same targets. Its request-level world is
     // not used here.

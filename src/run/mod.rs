@@ -89,18 +89,18 @@ pub fn run_with(
     seed: u64,
     fidelity: Fidelity,
 ) -> Result<RunSummary, RunError> {
-    // Both fidelities start from the same plan, so a scenario fits (or
-    // not, with the same message) whichever runs it.
-    let plan = bind(model, scenario, seed)?;
+    // Both fidelities bind first (after the fluid fidelity refuses what
+    // it cannot run), so a scenario fits, or not with the same message,
+    // whichever runs it.
     match fidelity.resolve_for(model, scenario) {
         Fidelity::Fluid => {
             // The fluid layer does not price designs; the cost is a
             // function of the model and workload alone, as at request level.
-            let mut summary = crate::fluid::run_plan(plan, model, scenario)?;
+            let mut summary = crate::fluid::run_fluid(model, scenario, seed)?;
             summary.cost = crate::cost::monthly(model, Some(scenario));
             summary.timeline = summarize::scenario_timeline(scenario);
             Ok(summary)
         }
-        _ => Ok(Simulation::from_plan(plan, model, scenario).finish()),
+        _ => run(model, scenario, seed),
     }
 }
