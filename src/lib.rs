@@ -18,6 +18,7 @@
 //! with `spec` (files), `config` (resolved data), `topology` and `catalog`
 //! beside them; `cost` prices a model from the catalog for `run`.
 
+pub mod bind;
 pub mod catalog;
 pub mod check;
 pub mod cli;

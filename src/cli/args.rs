@@ -156,6 +156,17 @@ pub struct ValidateArgs {
     /// Model or scenario files to check.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
+
+    /// Also bind every scenario among FILE to this model: every check
+    /// `run` makes before its first event (names, kinds, zones, tags,
+    /// targets), with the same messages.
+    #[arg(long, short = 'm', value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+
+    /// Seed the scenarios are bound with (random-failure targets are
+    /// drawn with it) [default: each scenario's `seed`, else 1].
+    #[arg(long, value_name = "N", requires = "model")]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -26,15 +26,18 @@ impl std::fmt::Display for SourcePos {
     }
 }
 
-/// A scenario that does not fit the model it is run against.
+/// A scenario that does not fit the model it is run against: the one
+/// diagnostic of every stage after parsing (binding a scenario to a model,
+/// building the world, resolving faults, running). Parse errors are
+/// `spec::Diagnostic`s; both print `file:line:column: message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunError {
+pub struct BindError {
     /// Where in the scenario the problem is, when known.
     pub pos: Option<SourcePos>,
     pub message: String,
 }
 
-impl std::fmt::Display for RunError {
+impl std::fmt::Display for BindError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.pos {
             Some(pos) => write!(f, "{}: {}", pos, self.message),
@@ -43,4 +46,4 @@ impl std::fmt::Display for RunError {
     }
 }
 
-impl std::error::Error for RunError {}
+impl std::error::Error for BindError {}

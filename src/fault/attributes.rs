@@ -24,7 +24,7 @@
 //! Adding an attribute is one row of [`ATTRIBUTES`]: its kind, its path and
 //! a getter from a node to its value as text.
 
-use super::target::FaultError;
+use crate::config::BindError;
 use crate::config::{TargetConfig, TargetFilter, TargetKind};
 use crate::model::database::Role;
 use crate::model::failure::NodeRef;
@@ -81,7 +81,7 @@ pub fn passes(world: &World, target: &TargetConfig, kind: TargetKind, node: Node
 
 /// Checks that every filter of `target` names an attribute of one of
 /// `kinds` (the kinds the action selects), at the filter's position.
-pub fn check(target: &TargetConfig, kinds: &[TargetKind]) -> Result<(), FaultError> {
+pub fn check(target: &TargetConfig, kinds: &[TargetKind]) -> Result<(), BindError> {
     for f in &target.filters {
         if kinds.iter().any(|&k| attribute(k, &f.path).is_some()) {
             continue;
@@ -91,7 +91,7 @@ pub fn check(target: &TargetConfig, kinds: &[TargetKind]) -> Result<(), FaultErr
     Ok(())
 }
 
-fn unknown(f: &TargetFilter, kinds: &[TargetKind]) -> FaultError {
+fn unknown(f: &TargetFilter, kinds: &[TargetKind]) -> BindError {
     let known: Vec<&str> = ATTRIBUTES
         .iter()
         .filter(|a| kinds.contains(&a.kind))
@@ -101,8 +101,8 @@ fn unknown(f: &TargetFilter, kinds: &[TargetKind]) -> FaultError {
         .iter()
         .map(|k| format!("{k:?}").to_lowercase())
         .collect();
-    FaultError {
-        pos: f.pos.clone(),
+    BindError {
+        pos: Some(f.pos.clone()),
         message: format!(
             "unknown filter path `{}` for {} targets: expected one of {}",
             f.path,

@@ -21,7 +21,8 @@
 
 use super::data::db_nodes;
 use super::schedule::databases;
-use super::target::{self, FaultError};
+use super::target;
+use crate::config::BindError;
 use crate::config::{Deployment, FaultAction, FaultConfig};
 use crate::model::database::Role;
 use crate::model::event::DbId;
@@ -47,12 +48,12 @@ pub fn is_api_action(action: &FaultAction) -> bool {
 /// Checks what the model files already tell: the named component must be
 /// a database, a cluster for a cluster failover, and have read replicas
 /// (and not be Aurora) for a promotion.
-pub fn check(world: &World, config: &FaultConfig) -> Result<(), FaultError> {
+pub fn check(world: &World, config: &FaultConfig) -> Result<(), BindError> {
     let Some(c) = target::component(world, &config.target)? else {
         return Ok(());
     };
-    let error = |message: String| FaultError {
-        pos: config.target.pos.clone(),
+    let error = |message: String| BindError {
+        pos: Some(config.target.pos.clone()),
         message,
     };
     let name = &world.component_names[c];

@@ -2,7 +2,8 @@
 //! it starts and how its end undoes it. The behaviour lives in
 //! `model/gray.rs`; this file picks targets and calls the world's API.
 
-use super::target::{self, FaultError};
+use super::target;
+use crate::config::BindError;
 use crate::config::{FaultConfig, GrayFault, TargetConfig, TargetKind};
 use crate::model::event::ServerId;
 use crate::model::failure::NodeRef;
@@ -22,7 +23,7 @@ pub enum GrayApplied {
 }
 
 /// Checks a gray action's names against the model when the run is built.
-pub fn check(world: &World, config: &FaultConfig, gray: &GrayFault) -> Result<(), FaultError> {
+pub fn check(world: &World, config: &FaultConfig, gray: &GrayFault) -> Result<(), BindError> {
     match gray {
         GrayFault::Latency { .. }
         | GrayFault::Slowdown { .. }
@@ -33,8 +34,8 @@ pub fn check(world: &World, config: &FaultConfig, gray: &GrayFault) -> Result<()
                     world.components[c],
                     ComponentRef::Tier(_) | ComponentRef::Db(_)
                 ) {
-                    return Err(FaultError {
-                        pos: config.target.pos.clone(),
+                    return Err(BindError {
+                        pos: Some(config.target.pos.clone()),
                         message: format!(
                             "{} applies to tier instances and database nodes; `{}` is neither",
                             gray.name(),
@@ -53,13 +54,13 @@ pub fn check(world: &World, config: &FaultConfig, gray: &GrayFault) -> Result<()
     Ok(())
 }
 
-fn component_named(world: &World, config: &FaultConfig, name: &str) -> Result<usize, FaultError> {
+fn component_named(world: &World, config: &FaultConfig, name: &str) -> Result<usize, BindError> {
     world
         .component_names
         .iter()
         .position(|n| n == name)
-        .ok_or_else(|| FaultError {
-            pos: config.pos.clone(),
+        .ok_or_else(|| BindError {
+            pos: Some(config.pos.clone()),
             message: format!(
                 "path_block names component `{name}`, which the model does not have (it has: {})",
                 world.component_names.join(", ")

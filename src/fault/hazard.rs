@@ -26,7 +26,8 @@
 
 use rand::RngExt;
 
-use super::target::{self, Candidate, FaultError};
+use super::target::{self, Candidate};
+use crate::config::BindError;
 use crate::config::{BurstConfig, DownMode, RandomFailureConfig, Selection, TargetKind};
 use crate::dist::Dist;
 use crate::metrics::RandomFailureStats;
@@ -59,6 +60,7 @@ pub struct PlannedProcess {
 }
 
 /// Every process of a scenario, and the neighbourhoods bursts draw from.
+#[derive(Clone, Debug)]
 pub struct Plan {
     pub processes: Vec<PlannedProcess>,
     /// Per (config, zone): the nodes the config's target matches there.
@@ -76,7 +78,7 @@ impl Plan {
 
 /// Resolves every random failure config against the world: targets
 /// selected with the run's seed, distributions defaulted.
-pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result<Plan, FaultError> {
+pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result<Plan, BindError> {
     let mut plan = Plan {
         processes: Vec::new(),
         neighbourhoods: Vec::new(),
@@ -112,16 +114,16 @@ pub fn plan(world: &World, configs: &[RandomFailureConfig], seed: u64) -> Result
                     world.volumes[v].config.annual_failure_rate,
                 ),
                 (None, _) => {
-                    return Err(FaultError {
-                        pos: c.target.pos.clone(),
+                    return Err(BindError {
+                        pos: Some(c.target.pos.clone()),
                         message: "random failure needs `mtbf` (or `annual_failure_rate`) for this kind of target".into(),
                     })
                 }
             };
             let Some(time_to_repair) = c.time_to_repair.or_else(|| default_repair(world, node))
             else {
-                return Err(FaultError {
-                    pos: c.target.pos.clone(),
+                return Err(BindError {
+                    pos: Some(c.target.pos.clone()),
                     message: format!(
                         "random failure of `{label}` needs `mttr`: this kind of node has no repair of its own"
                     ),
@@ -148,7 +150,7 @@ fn plan_zones(
     i: usize,
     rng: &mut SimRng,
     plan: &mut Plan,
-) -> Result<(), FaultError> {
+) -> Result<(), BindError> {
     let zones: Vec<usize> = match target::zone(world, &c.target)? {
         Some(z) => vec![z],
         None => (0..world.zones.len()).collect(),
@@ -156,8 +158,8 @@ fn plan_zones(
     // The spec requires both for zone events; a hand-built config may not.
     let (Some(time_to_failure), Some(time_to_repair)) = (&c.time_to_failure, &c.time_to_repair)
     else {
-        return Err(FaultError {
-            pos: c.target.pos.clone(),
+        return Err(BindError {
+            pos: Some(c.target.pos.clone()),
             message: "a zone event needs `mtbf` and `mttr`".into(),
         });
     };

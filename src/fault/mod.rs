@@ -14,25 +14,23 @@ pub mod resolution;
 pub mod schedule;
 pub mod target;
 
-use crate::config::ScenarioConfig;
+use crate::config::{BindError, ScenarioConfig};
 use crate::model::{Event, World};
-
-pub use target::FaultError;
 
 /// Every fault of a run: the scripted schedule and the random processes.
 pub struct FaultPlan {
     scripted: schedule::Schedule,
     random: hazard::Hazards,
+    /// The random processes as planned (targets selected, defaults filled).
+    pub planned: hazard::Plan,
+    /// What resolving every target at the start found.
+    pub start: resolution::StartCheck,
 }
 
 impl FaultPlan {
     /// Resolves the scenario's faults against the world's model and
     /// schedules their first events.
-    pub fn new(
-        world: &mut World,
-        scenario: &ScenarioConfig,
-        seed: u64,
-    ) -> Result<Self, FaultError> {
+    pub fn new(world: &mut World, scenario: &ScenarioConfig, seed: u64) -> Result<Self, BindError> {
         let mut scripted = schedule::Schedule::new(
             world,
             &scenario.faults,
@@ -41,7 +39,7 @@ impl FaultPlan {
         )?;
         let plan = hazard::plan(world, &scenario.random_failures, seed)?;
         let random = hazard::Hazards::new(
-            plan,
+            plan.clone(),
             &scenario.random_failures,
             scenario.failure_budget_zones_down,
             seed,
@@ -58,7 +56,12 @@ impl FaultPlan {
                 crate::time::SimTime::ZERO,
             );
         }
-        Ok(FaultPlan { scripted, random })
+        Ok(FaultPlan {
+            scripted,
+            random,
+            planned: plan,
+            start: check,
+        })
     }
 
     /// The scripted faults active now.

@@ -7,7 +7,7 @@
 
 use super::hazard;
 use super::schedule::{chosen, databases, volumes};
-use super::target::FaultError;
+use crate::config::BindError;
 use crate::config::{FaultAction, FaultConfig, FaultStart, ScenarioConfig, TargetKind};
 use crate::model::World;
 use crate::rng::stream;
@@ -172,7 +172,7 @@ pub fn random(
     world: &World,
     scenario: &ScenarioConfig,
     seed: u64,
-) -> Result<Vec<RandomPreview>, FaultError> {
+) -> Result<Vec<RandomPreview>, BindError> {
     let plan = hazard::plan(world, &scenario.random_failures, seed)?;
     let horizon_s = scenario.horizon.as_secs_f64();
     let mut out: Vec<RandomPreview> = Vec::new();

@@ -29,7 +29,8 @@
 //!   capacity actions) never resolve to nothing: a name the model lacks is
 //!   an input error (exit 2), like a component or zone it does not have.
 
-use super::target::{self, FaultError};
+use super::target;
+use crate::config::BindError;
 use crate::config::{
     EmptyTargetResolution, FaultAction, FaultConfig, RandomFailureConfig, ScenarioConfig,
     TargetConfig, TargetKind,
@@ -105,7 +106,7 @@ pub fn count(world: &World, config: &FaultConfig) -> Option<usize> {
 
 /// Checks every filter path of the action's target against the kinds it
 /// selects (exit 2 at the path's position when unknown).
-pub fn check_filters(config: &FaultConfig) -> Result<(), FaultError> {
+pub fn check_filters(config: &FaultConfig) -> Result<(), BindError> {
     if config.target.filters.is_empty() {
         return Ok(());
     }

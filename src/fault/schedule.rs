@@ -47,7 +47,8 @@ use rand::RngExt;
 
 use super::capacity;
 use super::database_actions;
-use super::target::{self, Candidate, FaultError};
+use super::target::{self, Candidate};
+use crate::config::BindError;
 use crate::config::{EmptyTargetResolution, FaultAction, FaultConfig, FaultStart, TargetKind};
 use crate::model::event::{DbId, ExternalId};
 use crate::model::failure::NodeRef;
@@ -107,7 +108,7 @@ impl Schedule {
         configs: &[FaultConfig],
         mode: EmptyTargetResolution,
         seed: u64,
-    ) -> Result<Self, FaultError> {
+    ) -> Result<Self, BindError> {
         let mut faults: Vec<Scripted> = configs
             .iter()
             .map(|c| Scripted {
@@ -130,8 +131,8 @@ impl Schedule {
                 FaultAction::DependencyOutage { .. } | FaultAction::DependencySlow { .. }
             ) && external(world, c).is_none()
             {
-                return Err(FaultError {
-                    pos: c.target.pos.clone(),
+                return Err(BindError {
+                    pos: Some(c.target.pos.clone()),
                     message: format!(
                         "{} needs `component:` naming an external dependency of the model",
                         c.action.name()
@@ -140,8 +141,8 @@ impl Schedule {
             }
             if let Some(class) = &c.target.class {
                 if world.class_index(class).is_none() {
-                    return Err(FaultError {
-                        pos: c.target.pos.clone(),
+                    return Err(BindError {
+                        pos: Some(c.target.pos.clone()),
                         message: format!(
                             "target names request class `{class}`, which the model does not have (it has: {})",
                             world.classes.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ")
@@ -150,8 +151,8 @@ impl Schedule {
                 }
             }
             if matches!(c.action, FaultAction::ZoneOutage { .. }) && c.target.zone.is_none() {
-                return Err(FaultError {
-                    pos: c.target.pos.clone(),
+                return Err(BindError {
+                    pos: Some(c.target.pos.clone()),
                     message: "zone_outage needs `zone` in its target".into(),
                 });
             }

@@ -5,18 +5,11 @@
 
 use rand::RngExt;
 
-use crate::config::{Selection, SourcePos, TargetConfig, TargetKind};
+use crate::config::{BindError, Selection, TargetConfig, TargetKind};
 use crate::model::failure::NodeRef;
 use crate::model::volume::VolumeOwner;
 use crate::model::world::{ComponentRef, ServerRole, World};
 use crate::rng::SimRng;
-
-/// A scenario that names something the model does not have.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FaultError {
-    pub pos: SourcePos,
-    pub message: String,
-}
 
 /// A candidate target with a stable, human-readable label.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,14 +19,14 @@ pub struct Candidate {
 }
 
 /// The component index a target names, checked against the model.
-pub fn component(world: &World, target: &TargetConfig) -> Result<Option<usize>, FaultError> {
+pub fn component(world: &World, target: &TargetConfig) -> Result<Option<usize>, BindError> {
     let Some(name) = &target.component else {
         return Ok(None);
     };
     match world.component_names.iter().position(|n| n == name) {
         Some(i) => Ok(Some(i)),
-        None => Err(FaultError {
-            pos: target.pos.clone(),
+        None => Err(BindError {
+            pos: Some(target.pos.clone()),
             message: format!(
                 "target names component `{name}`, which the model does not have (it has: {})",
                 world.component_names.join(", ")
@@ -43,14 +36,14 @@ pub fn component(world: &World, target: &TargetConfig) -> Result<Option<usize>, 
 }
 
 /// The zone index a target names, checked against the model.
-pub fn zone(world: &World, target: &TargetConfig) -> Result<Option<usize>, FaultError> {
+pub fn zone(world: &World, target: &TargetConfig) -> Result<Option<usize>, BindError> {
     let Some(name) = &target.zone else {
         return Ok(None);
     };
     match world.zones.iter().position(|z| &z.name == name) {
         Some(i) => Ok(Some(i)),
-        None => Err(FaultError {
-            pos: target.pos.clone(),
+        None => Err(BindError {
+            pos: Some(target.pos.clone()),
             message: format!(
                 "target names zone `{name}`, which the model does not have (it has: {})",
                 world
@@ -81,7 +74,7 @@ pub fn candidates(
     world: &World,
     target: &TargetConfig,
     kind: TargetKind,
-) -> Result<Vec<Candidate>, FaultError> {
+) -> Result<Vec<Candidate>, BindError> {
     let component = component(world, target)?.map(|i| world.components[i]);
     let tagged = |r: ComponentRef| has_tag(world, target, r);
     let zone = zone(world, target)?;

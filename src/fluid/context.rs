@@ -14,7 +14,8 @@
 use crate::config::{ComponentKind, ModelConfig, Op, ScenarioConfig, Strategy};
 use crate::metrics::ErrorCause;
 use crate::model::id::TierId;
-use crate::model::world::{ComponentRef, World};
+use crate::model::layout::Layout;
+use crate::model::world::ComponentRef;
 
 /// A queueing station on a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,7 +73,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(world: &World, model: &ModelConfig, scenario: &ScenarioConfig) -> Ctx {
+    pub fn new(layout: &Layout, model: &ModelConfig, scenario: &ScenarioConfig) -> Ctx {
         let tier_configs: Vec<&crate::config::TierConfig> = model
             .components
             .iter()
@@ -91,7 +92,7 @@ impl Ctx {
             }
         }
         let total: f64 = shares.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let classes: Vec<ClassInfo> = world
+        let classes: Vec<ClassInfo> = layout
             .classes
             .iter()
             .enumerate()
@@ -99,7 +100,7 @@ impl Ctx {
                 let mut steps: Vec<StepInfo> = Vec::new();
                 let mut pending_lb = None;
                 for s in &class.steps {
-                    let component = world.components[s.component];
+                    let component = layout.components[s.component];
                     let own_s = step_mean_s(model, k, s.component, s.op);
                     let via_lb = match component {
                         ComponentRef::Tier(_) => pending_lb.take(),

@@ -10,9 +10,10 @@
 //!   skipped differently: the loop is the request level's own
 //!   (`fault::hazard::Hazards`), run on the fluid infrastructure as its
 //!   `HazardHost`.
-//! - Scripted actions take their start and end times from
-//!   `fault::preview` and their targets from the request level's selection
-//!   code with the action's own stream (`fault/<id>`). Stop conditions are
+//! - Scripted actions take their start and end times and their targets
+//!   from the plan's timeline (`bind::timeline`: the request level's
+//!   selection code with the action's own stream, `fault/<id>`, against the
+//!   topology at time 0), and continue that stream for their later draws. Stop conditions are
 //!   not supported (they need the per-second request stream).
 //! - Supported actions: `instance_crash`, `zone_outage`,
 //!   `database_primary_failure`, `failover_failure`, `cache_node_loss`,
@@ -21,17 +22,16 @@
 
 use super::infra::Infra;
 use super::FluidEvent;
-use crate::config::{DownMode, FaultAction, RandomFailureConfig, ScenarioConfig, TargetKind};
+use crate::bind::timeline::{PlannedFault, Targets};
+use crate::bind::Plan;
+use crate::config::{DownMode, FaultAction, RandomFailureConfig, ScenarioConfig};
 use crate::engine::Engine;
 use crate::fault::hazard::{self, HazardEvent, HazardHost};
 use crate::fault::preview::{self, PreviewEnd};
-use crate::fault::{schedule, target, FaultError};
 use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
-use crate::model::id::{DbId, ServerId};
+use crate::model::id::ServerId;
 use crate::model::node::Cause;
-use crate::model::world::{ComponentRef, World};
-use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
 
 /// The scenario's random failure processes: the request level's own loop
@@ -80,14 +80,13 @@ impl HazardHost for Host<'_> {
 
 impl Hazards {
     pub fn new(
-        world: &World,
+        plan: hazard::Plan,
         configs: &[RandomFailureConfig],
         zone_budget: Option<u32>,
         seed: u64,
         infra: &mut Infra,
         e: &mut Engine<FluidEvent>,
-    ) -> Result<Hazards, FaultError> {
-        let plan = hazard::plan(world, configs, seed)?;
+    ) -> Hazards {
         let mut stats = RandomFailureStats::default();
         let mut host = Host {
             infra,
@@ -95,7 +94,7 @@ impl Hazards {
             stats: &mut stats,
         };
         let processes = hazard::Hazards::new(plan, configs, zone_budget, seed, &mut host);
-        Ok(Hazards { processes, stats })
+        Hazards { processes, stats }
     }
 
     /// Runs one step of the random processes.
@@ -155,19 +154,17 @@ pub struct Scripted {
     /// Actions whose target resolved to nothing (`skip`): never applied.
     skipped: Vec<bool>,
     ends: Vec<PreviewEnd>,
-    seed: u64,
     pub watches: Vec<Watch>,
 }
 
 impl Scripted {
     pub fn new(
-        world: &World,
-        scenario: &ScenarioConfig,
-        seed: u64,
+        timeline: &[PlannedFault],
         start_check: &crate::fault::resolution::StartCheck,
         e: &mut Engine<FluidEvent>,
     ) -> Scripted {
-        let previews = preview::scripted(world, &scenario.faults, seed);
+        let previews: Vec<&preview::ScriptedPreview> =
+            timeline.iter().map(|f| &f.preview).collect();
         let mut ends = Vec::new();
         let mut skipped = vec![false; previews.len()];
         for &i in &start_check.skipped_faults {
@@ -193,14 +190,13 @@ impl Scripted {
             applied: (0..previews.len()).map(|_| Applied::Nothing).collect(),
             skipped,
             ends,
-            seed,
             watches: Vec::new(),
         }
     }
 
     pub fn start(
         &mut self,
-        world: &World,
+        plan: &Plan,
         scenario: &ScenarioConfig,
         infra: &mut Infra,
         e: &mut Engine<FluidEvent>,
@@ -210,7 +206,10 @@ impl Scripted {
             return;
         }
         let c = &scenario.faults[i];
-        let mut rng = stream(self.seed, &format!("fault/{}", c.id));
+        // Targets as the plan resolved them at time 0, and the action's
+        // stream after that selection (`bind::timeline`).
+        let planned = &plan.timeline[i];
+        let mut rng = planned.rng.clone();
         let end = match self.ends[i] {
             PreviewEnd::At(d) => Some(SimTime(d.as_nanos())),
             _ => None,
@@ -221,36 +220,21 @@ impl Scripted {
             start: e.now(),
             end,
         });
-        let servers = |kind| -> Vec<ServerId> {
-            let mut r = stream(self.seed, &format!("fault/{}", c.id));
-            schedule::chosen(world, c, kind, &mut r)
-                .into_iter()
-                .filter_map(|cand| match cand.node {
-                    NodeRef::Server(s) => Some(s),
-                    _ => None,
-                })
-                .collect()
-        };
-        let applied = match &c.action {
-            FaultAction::InstanceCrash { mode } => {
-                let chosen = servers(TargetKind::Instance);
+        let applied = match (&c.action, &planned.targets) {
+            (FaultAction::InstanceCrash { mode }, Targets::Servers(chosen)) => {
+                let chosen = chosen.clone();
                 for &s in &chosen {
                     infra.server_down(e, s, Cause::Crash, *mode);
                 }
                 Applied::Servers(chosen, Cause::Crash)
             }
-            FaultAction::ZoneOutage { mode } => match target::zone(world, &c.target).ok().flatten()
-            {
-                Some(z) => {
-                    infra.set_zone_dark(e, z, Some(*mode));
-                    Applied::Zone(z)
-                }
-                None => Applied::Nothing,
-            },
-            FaultAction::DatabasePrimaryFailure => {
-                let dbs = schedule::databases(world, c, &mut rng);
+            (FaultAction::ZoneOutage { mode }, &Targets::Zone(Some(z))) => {
+                infra.set_zone_dark(e, z, Some(*mode));
+                Applied::Zone(z)
+            }
+            (FaultAction::DatabasePrimaryFailure, Targets::Databases(dbs)) => {
                 let mut failed = Vec::new();
-                for d in dbs {
+                for &d in dbs {
                     let db = &infra.dbs[d.index()];
                     let s = db.servers[db.primary];
                     infra.server_down(e, s, Cause::Crash, DownMode::Refuse);
@@ -262,75 +246,50 @@ impl Scripted {
                 }
                 Applied::Servers(failed, Cause::Crash)
             }
-            FaultAction::FailoverFailure { .. } => {
-                let dbs: Vec<usize> = schedule::databases(world, c, &mut rng)
-                    .into_iter()
-                    .map(DbId::index)
-                    .collect();
+            (FaultAction::FailoverFailure { .. }, Targets::Databases(dbs)) => {
+                let dbs: Vec<usize> = dbs.iter().map(|d| d.index()).collect();
                 for &d in &dbs {
                     infra.dbs[d].blocked += 1;
                 }
                 Applied::Blocked(dbs)
             }
-            FaultAction::CacheNodeLoss => {
-                for cand in schedule::chosen(world, c, TargetKind::Cache, &mut rng) {
-                    if let NodeRef::CacheNode { cache, node } = cand.node {
-                        let replace = match c.duration {
-                            Some(d) => d,
-                            None => world.caches[cache].replace_time.sample(&mut rng),
-                        };
-                        infra.cache_node_lost(e, cache.index(), node as usize, replace);
-                    }
+            (FaultAction::CacheNodeLoss, Targets::CacheNodes(nodes)) => {
+                for &(cache, node) in nodes {
+                    let replace = match c.duration {
+                        Some(d) => d,
+                        None => plan.layout.caches[cache].replace_time.sample(&mut rng),
+                    };
+                    infra.cache_node_lost(e, cache.index(), node as usize, replace);
                 }
                 Applied::Nothing
             }
-            FaultAction::VolumeLoss => {
-                for cand in schedule::volumes(world, c, &mut rng) {
-                    if let NodeRef::Volume(v) = cand.node {
-                        let restore = infra.volumes[v.index()]
-                            .config
-                            .restore_time
-                            .sample(&mut rng);
-                        infra.volume_lost(e, v.index(), restore);
-                    }
+            (FaultAction::VolumeLoss, Targets::Volumes(volumes)) => {
+                for &v in volumes {
+                    let restore = infra.volumes[v.index()]
+                        .config
+                        .restore_time
+                        .sample(&mut rng);
+                    infra.volume_lost(e, v.index(), restore);
                 }
                 Applied::Nothing
             }
-            FaultAction::TrafficSpike { factor } => {
+            (FaultAction::TrafficSpike { factor }, _) => {
                 infra.load_factor *= factor;
                 infra.dirty = true;
                 Applied::Load(*factor)
             }
-            FaultAction::ClassSurge { factor } => {
-                let class = c
-                    .target
-                    .class
-                    .as_ref()
-                    .and_then(|name| world.classes.iter().position(|k| &k.name == name));
-                match class {
-                    Some(k) => {
-                        infra.class_factor[k] *= factor;
-                        infra.dirty = true;
-                        Applied::Class(k, *factor)
-                    }
-                    None => Applied::Nothing,
-                }
+            (FaultAction::ClassSurge { factor }, &Targets::Class(Some(k))) => {
+                infra.class_factor[k] *= factor;
+                infra.dirty = true;
+                Applied::Class(k, *factor)
             }
-            FaultAction::DependencyOutage { mode } => {
-                match target::component(world, &c.target)
-                    .ok()
-                    .flatten()
-                    .map(|k| world.components[k])
-                {
-                    Some(ComponentRef::External(x)) => {
-                        infra.externals_down[x.index()] = Some(*mode);
-                        infra.dirty = true;
-                        Applied::External(x.index())
-                    }
-                    _ => Applied::Nothing,
-                }
+            (FaultAction::DependencyOutage { mode }, &Targets::External(Some(x))) => {
+                infra.externals_down[x.index()] = Some(*mode);
+                infra.dirty = true;
+                Applied::External(x.index())
             }
-            // Refused up front by `super::unsupported`.
+            // A zone, class or dependency the target does not name; other
+            // actions are refused up front by `super::unsupported`.
             _ => Applied::Nothing,
         };
         self.applied[i] = applied;

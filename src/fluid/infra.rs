@@ -44,9 +44,10 @@ use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
 use crate::model::database::Role;
 use crate::model::failure::LB_NODE_DNS_REMOVAL;
 use crate::model::id::{Arena, ServerId};
+use crate::model::layout::Layout;
 use crate::model::node::{Cause, NodeState, Transition};
 use crate::model::volume::VolumeOwner;
-use crate::model::world::{ComponentRef, ServerRole, World};
+use crate::model::world::ServerRole;
 use crate::rng::SimRng;
 use crate::time::SimDuration;
 
@@ -183,28 +184,27 @@ pub struct Infra {
 }
 
 impl Infra {
-    /// The state at the start of a run, read from a freshly built world.
-    pub fn new(world: &World, model: &ModelConfig, rng: SimRng) -> Infra {
-        let mut servers: Arena<ServerId, ServerState> = world
+    /// The state at the start of a run, read from the plan's topology.
+    pub fn new(layout: &Layout, model: &ModelConfig, rng: SimRng) -> Infra {
+        let mut servers: Arena<ServerId, ServerState> = layout
             .servers
             .iter()
-            .zip(&world.server_roles)
-            .map(|(s, role)| ServerState {
+            .map(|s| ServerState {
                 zone: s.zone,
                 node: NodeState::default(),
                 generation: 0,
-                in_service: matches!(role, ServerRole::DbNode { .. }),
+                in_service: matches!(s.role, ServerRole::DbNode { .. }),
                 in_lb: false,
                 launching: false,
-                tier: match role {
+                tier: match s.role {
                     ServerRole::Instance { tier, .. } => Some(tier.index()),
                     ServerRole::DbNode { .. } => None,
                 },
             })
             .collect();
         let mut tiers = Vec::new();
-        for t in &world.tiers {
-            for &s in &t.servers {
+        for t in &layout.tiers {
+            for &s in &t.in_service {
                 servers[s].in_service = true;
                 servers[s].in_lb = true;
             }
@@ -219,29 +219,29 @@ impl Infra {
             tiers.push(TierState {
                 slots: t.slots.clone(),
                 lb: None,
-                asg: t.asg.as_ref().map(|a| a.config.clone()),
-                desired: t.servers.len() as u32,
+                asg: t.auto_scaling.clone(),
+                desired: t.in_service.len() as u32,
                 launching: 0,
                 waiting: Vec::new(),
                 zones,
             });
         }
-        for (lb_index, lb) in world.lbs.iter().enumerate() {
+        for (lb_index, lb) in layout.lbs.iter().enumerate() {
             if let Some(&s) = lb.targets.first() {
                 if let Some(t) = servers[s].tier {
                     tiers[t].lb.get_or_insert(lb_index);
                 }
             }
         }
-        let lbs = world
+        let lbs = layout
             .lbs
             .iter()
             .map(|lb| LbState {
                 nodes: lb
-                    .nodes
+                    .node_zones
                     .iter()
-                    .map(|n| LbNodeState {
-                        zone: n.zone,
+                    .map(|&zone| LbNodeState {
+                        zone,
                         dark: false,
                         phase: DnsPhase::Listed,
                         generation: 0,
@@ -259,7 +259,7 @@ impl Infra {
                 _ => None,
             })
             .collect();
-        let dbs = world
+        let dbs = layout
             .dbs
             .iter()
             .zip(db_configs)
@@ -279,15 +279,15 @@ impl Infra {
                 rpo_s: 0.0,
             })
             .collect();
-        let caches = world
+        let caches = layout
             .caches
             .iter()
             .map(|c| CacheState {
                 nodes: c
-                    .nodes
+                    .node_zones
                     .iter()
-                    .map(|n| CacheNodeState {
-                        zone: n.zone,
+                    .map(|&zone| CacheNodeState {
+                        zone,
                         node: NodeState::default(),
                         cold: false,
                         generation: 0,
@@ -297,21 +297,20 @@ impl Infra {
                 warmup: c.warmup,
             })
             .collect();
-        let volumes = world
+        let volumes = layout
             .volumes
-            .iter()
-            .map(|v| {
-                let (owner, db) = match v.owner {
-                    VolumeOwner::Instance(s) => (s, None),
-                    VolumeOwner::DbNode { db, node } => {
-                        (world.dbs[db].nodes[node as usize].server, Some(db.index()))
-                    }
+            .iter_enumerated()
+            .map(|(v, vol)| {
+                let owner = layout.volume_server(v);
+                let db = match vol.owner {
+                    VolumeOwner::Instance(_) => None,
+                    VolumeOwner::DbNode { db, .. } => Some(db.index()),
                 };
                 VolumeState {
                     owner,
                     lost: false,
                     generation: 0,
-                    config: v.config.clone(),
+                    config: vol.config.clone(),
                     db,
                 }
             })
@@ -323,13 +322,13 @@ impl Infra {
             dbs,
             caches,
             volumes,
-            zones_dark: vec![None; world.zones.len()],
-            externals_down: vec![None; world.externals.len()],
+            zones_dark: vec![None; layout.zones.len()],
+            externals_down: vec![None; layout.externals.len()],
             load_factor: 1.0,
-            class_factor: vec![1.0; world.classes.len()],
+            class_factor: vec![1.0; layout.classes.len()],
             rng,
             dirty: true,
-            tier_component: Vec::new(),
+            tier_component: layout.tier_components(),
         }
     }
 
@@ -626,16 +625,6 @@ impl Infra {
             }
             DnsPhase::Expiring | DnsPhase::Gone => node.phase = DnsPhase::Gone,
         }
-    }
-
-    /// The component index each tier was built from (for hosted databases).
-    pub fn set_tier_components(&mut self, world: &World) {
-        self.tier_component = world
-            .components
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| matches!(c, ComponentRef::Tier(_)).then_some(i))
-            .collect();
     }
 }
 

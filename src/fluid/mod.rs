@@ -33,8 +33,9 @@ mod ledger;
 pub mod queueing;
 mod routing;
 
+use crate::bind::Plan;
 use crate::config::{
-    FaultAction, ModelConfig, Profile, RunError, ScenarioConfig, SourcePos, TargetKind,
+    BindError, FaultAction, ModelConfig, Profile, ScenarioConfig, SourcePos, TargetKind,
 };
 use crate::engine::Engine;
 use crate::fault::hazard::HazardEvent;
@@ -44,7 +45,8 @@ use crate::metrics::{
 };
 use crate::model::id::ServerId;
 use crate::model::node::Cause;
-use crate::model::world::{World, DEFAULT_AVAILABILITY_TARGET};
+use crate::model::workload::Workload;
+use crate::model::world::DEFAULT_AVAILABILITY_TARGET;
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
 
@@ -121,7 +123,7 @@ pub enum FluidEvent {
 /// `dns_stale`, `dependency_slow`, control-plane, capacity and spot faults,
 /// the instance lifecycle actions (terminate, stop, reboot, host failure),
 /// stop conditions, and random failures of load-balancer nodes.
-pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
+pub fn unsupported(scenario: &ScenarioConfig) -> Option<BindError> {
     if let Some(stop) = scenario.stop_conditions.first() {
         return Some(refuse(
             &stop.pos,
@@ -174,10 +176,10 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<RunError> {
 /// - sticky sessions bind users to targets one request at a time (who is
 ///   pinned where, what a failure re-routes, which sessions lose state),
 ///   which a rate cannot express.
-pub fn unsupported_model(model: &ModelConfig) -> Option<RunError> {
+pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
     use crate::config::ComponentKind;
     let refuse = |name: &str, kind: &str, what: &str| {
-        RunError {
+        BindError {
         pos: None,
         message: format!(
             "the fluid fidelity cannot run this model: {kind} `{name}` has {what}, which are simulated at request level only (use --fidelity request)"
@@ -199,8 +201,8 @@ pub fn unsupported_model(model: &ModelConfig) -> Option<RunError> {
     })
 }
 
-fn refuse(pos: &SourcePos, what: &str) -> RunError {
-    RunError {
+fn refuse(pos: &SourcePos, what: &str) -> BindError {
+    BindError {
         pos: Some(pos.clone()),
         message: format!(
             "the fluid fidelity cannot run this scenario: {what} (use --fidelity request)"
@@ -208,47 +210,47 @@ fn refuse(pos: &SourcePos, what: &str) -> RunError {
     }
 }
 
-/// Simulates `model` under `scenario` with `seed` at fluid fidelity.
+/// Simulates `model` under `scenario` with `seed` at fluid fidelity: a
+/// scenario or model this fidelity cannot run is refused first, then the
+/// pair is bound (the request level's checks and messages) and the plan
+/// runs.
 pub fn run_fluid(
     model: &ModelConfig,
     scenario: &ScenarioConfig,
     seed: u64,
-) -> Result<RunSummary, RunError> {
+) -> Result<RunSummary, BindError> {
     if let Some(e) = unsupported(scenario).or_else(|| unsupported_model(model)) {
         return Err(e);
     }
-    // The request-level world is built (not run) for its name checks and
-    // its fault-target selection, so both fidelities pick the same targets.
-    let mut world = World::new(model, scenario, seed).map_err(|e| RunError {
-        pos: e.pos,
-        message: e.message,
-    })?;
-    let fault_error = |e: crate::fault::FaultError| RunError {
-        pos: Some(e.pos),
-        message: e.message,
-    };
-    // Resolving the request level's fault plan checks every name the
-    // scenario uses against the model, with the same errors; the world
-    // itself is never run.
-    crate::fault::FaultPlan::new(&mut world, scenario, seed).map_err(fault_error)?;
-    let world = world;
+    run_plan(crate::bind::bind(model, scenario, seed)?, model, scenario)
+}
+
+/// Simulates `model` under `scenario` at fluid fidelity, from the plan
+/// `bind` made of them (its seed is the run's).
+fn run_plan(
+    plan: Plan,
+    model: &ModelConfig,
+    scenario: &ScenarioConfig,
+) -> Result<RunSummary, BindError> {
+    // The plan's topology and the fault targets it resolved at time 0:
+    // both fidelities pick the same targets. Its request-level world is
+    // not used here.
+    let seed = plan.seed;
+    let workload = Workload::new(&scenario.workload, &[1.0], stream(seed, "workload"));
     let mut engine: Engine<FluidEvent> = Engine::new();
-    let mut infra = infra::Infra::new(&world, model, stream(seed, "fluid/infrastructure"));
-    infra.set_tier_components(&world);
+    let mut infra = infra::Infra::new(&plan.layout, model, stream(seed, "fluid/infrastructure"));
     let mut hazards = faults::Hazards::new(
-        &world,
+        plan.faults.planned.clone(),
         &scenario.random_failures,
         scenario.failure_budget_zones_down,
         seed,
         &mut infra,
         &mut engine,
-    )
-    .map_err(fault_error)?;
-    // Targets resolve against the unrun world, so resolving them at the
-    // start is all the resolving a fluid run does (`fault/resolution.rs`).
-    let start_check = crate::fault::resolution::at_start(&world, scenario);
-    let mut scripted = faults::Scripted::new(&world, scenario, seed, &start_check, &mut engine);
-    let ctx = context::Ctx::new(&world, model, scenario);
+    );
+    // Targets resolve against the topology at time 0, so resolving them at
+    // the start is all the resolving a fluid run does (`fault/resolution.rs`).
+    let mut scripted = faults::Scripted::new(&plan.timeline, &plan.faults.start, &mut engine);
+    let ctx = context::Ctx::new(&plan.layout, model, scenario);
     let paths = latency::Paths::new(model, &ctx, &mut stream(seed, "fluid/latency"));
     schedule_rate_changes(&scenario.workload.profile, scenario.horizon, &mut engine);
 
@@ -258,7 +260,7 @@ pub fn run_fluid(
         .slo
         .availability
         .unwrap_or(DEFAULT_AVAILABILITY_TARGET);
-    let experiment = world.recorder.experiment.summary(None);
+    let experiment = plan.experiment.clone();
     let mut ledger = ledger::Ledger::new(
         target,
         warmup_s,
@@ -266,7 +268,7 @@ pub fn run_fluid(
     );
     let mut book = latency::LatencyBook::default();
     let mut rate = scenario.workload.rate_per_s
-        * rate_factor(&world, &scenario.workload.profile, SimTime::ZERO);
+        * rate_factor(&workload, &scenario.workload.profile, SimTime::ZERO);
     let mut eval = flow::evaluate(&ctx, &infra, rate);
     let mut peak_pending = engine.pending();
     let mut t = SimTime::ZERO;
@@ -285,7 +287,8 @@ pub fn run_fluid(
         while let Some(event) = engine.pop_until(next) {
             handle(
                 event,
-                &world,
+                &plan,
+                &workload,
                 scenario,
                 &mut infra,
                 &mut hazards,
@@ -336,17 +339,18 @@ fn schedule_rate_changes(profile: &Profile, horizon: SimDuration, e: &mut Engine
     }
 }
 
-fn rate_factor(world: &World, profile: &Profile, t: SimTime) -> f64 {
+fn rate_factor(workload: &Workload, profile: &Profile, t: SimTime) -> f64 {
     match profile {
-        Profile::Diurnal { .. } => world.workload.factor_at(t + SimDuration::from_secs(1_800)),
-        _ => world.workload.factor_at(t),
+        Profile::Diurnal { .. } => workload.factor_at(t + SimDuration::from_secs(1_800)),
+        _ => workload.factor_at(t),
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn handle(
     event: FluidEvent,
-    world: &World,
+    plan: &Plan,
+    workload: &Workload,
     scenario: &ScenarioConfig,
     infra: &mut infra::Infra,
     hazards: &mut faults::Hazards,
@@ -357,7 +361,7 @@ fn handle(
     use FluidEvent as F;
     match event {
         F::Hazard(h) => hazards.handle(infra, e, h),
-        F::FaultStart { fault } => scripted.start(world, scenario, infra, e, fault as usize),
+        F::FaultStart { fault } => scripted.start(plan, scenario, infra, e, fault as usize),
         F::FaultEnd { fault } => scripted.end(infra, e, fault as usize),
         F::LbDetect { server, generation } => infra.on_lb_detect(server, generation),
         F::LbAdmit { server, generation } => infra.on_lb_admit(server, generation),
@@ -390,7 +394,7 @@ fn handle(
         }
         F::RateChange => {
             *rate = scenario.workload.rate_per_s
-                * rate_factor(world, &scenario.workload.profile, e.now());
+                * rate_factor(workload, &scenario.workload.profile, e.now());
             infra.dirty = true;
         }
     }

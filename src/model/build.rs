@@ -12,16 +12,16 @@ use super::server::Server;
 use super::tier::Tier;
 use super::volume::{Volume, VolumeOwner};
 use super::workload::Workload;
-use super::world::{BuildError, Class, ComponentRef, ServerRole, World};
+use super::world::{Class, ComponentRef, ServerRole, World};
 use crate::config::{
-    ComponentKind, DownMode, ModelConfig, Op, ScenarioConfig, VolumeConfig, ZoneIndex,
+    BindError, ComponentKind, DownMode, ModelConfig, Op, ScenarioConfig, VolumeConfig, ZoneIndex,
 };
 use crate::dist::Dist;
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
 
 impl World {
-    pub(super) fn build_components(&mut self, model: &ModelConfig) -> Result<(), BuildError> {
+    pub(super) fn build_components(&mut self, model: &ModelConfig) -> Result<(), BindError> {
         // Tiers first: load balancers and hosted databases refer to them.
         let mut refs: Vec<Option<ComponentRef>> = vec![None; model.components.len()];
         for (i, c) in model.components.iter().enumerate() {
@@ -108,7 +108,7 @@ impl World {
                 ComponentKind::Tier(_) => continue,
                 ComponentKind::LoadBalancer(lb) => {
                     let Some(ComponentRef::Tier(t)) = refs[lb.target] else {
-                        return Err(BuildError {
+                        return Err(BindError {
                             pos: None,
                             message: format!("load balancer `{}` must target a tier", c.name),
                         });
@@ -150,7 +150,7 @@ impl World {
                         Some(Some(ComponentRef::Tier(t))) => {
                             let tier = &self.tiers[t];
                             if tier.asg.is_some() {
-                                return Err(BuildError {
+                                return Err(BindError {
                                     pos: None,
                                     message: format!(
                                         "database `{}` is hosted on tier `{}`, which has an Auto Scaling group: a replacement instance would not have the database",
@@ -159,7 +159,7 @@ impl World {
                                 });
                             }
                             if tier.servers.len() != 1 {
-                                return Err(BuildError {
+                                return Err(BindError {
                                     pos: None,
                                     message: format!(
                                         "database `{}` is hosted on tier `{}`, which must have exactly one instance",
@@ -312,7 +312,7 @@ impl World {
         &mut self,
         model: &ModelConfig,
         scenario: &ScenarioConfig,
-    ) -> Result<(), BuildError> {
+    ) -> Result<(), BindError> {
         let mut shares: Vec<f64> = model.request_classes.iter().map(|c| c.share).collect();
         if let Some(mix) = &scenario.workload.mix {
             shares = vec![0.0; shares.len()];
@@ -323,7 +323,7 @@ impl World {
                         .iter()
                         .map(|c| c.name.as_str())
                         .collect();
-                    return Err(BuildError {
+                    return Err(BindError {
                         pos: Some(pos.clone()),
                         message: format!(
                             "workload mix names request class `{name}`, which model `{}` does not have (expected one of: {})",
@@ -336,7 +336,7 @@ impl World {
             }
         }
         if shares.iter().sum::<f64>() <= 0.0 {
-            return Err(BuildError {
+            return Err(BindError {
                 pos: None,
                 message: "request class shares sum to zero".into(),
             });
@@ -344,7 +344,7 @@ impl World {
         for c in &model.request_classes {
             let tiers_in_path = c.steps.iter().filter(|s| s.op == Op::Serve).count();
             if tiers_in_path > MAX_HELD {
-                return Err(BuildError {
+                return Err(BindError {
                     pos: None,
                     message: format!(
                         "request class `{}` passes {tiers_in_path} tiers; at most {MAX_HELD} are supported",

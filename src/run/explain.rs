@@ -1,7 +1,7 @@
 //! `explain`: what a scenario's faults will do against a model with a seed,
 //! resolved but not run.
 
-use super::{RunError, Simulation};
+use super::RunError;
 use crate::config::{ModelConfig, Phase, ScenarioConfig};
 use crate::fault::preview::{self, RandomPreview, ScriptedPreview};
 use crate::time::Timestamp;
@@ -25,15 +25,12 @@ pub fn explain(
     scenario: &ScenarioConfig,
     seed: u64,
 ) -> Result<Explanation, RunError> {
-    // Building the simulation checks every name as a run does; nothing runs.
-    let sim = Simulation::new(model, scenario, seed)?;
-    let random = preview::random(&sim.world, scenario, seed).map_err(|e| RunError {
-        pos: Some(e.pos),
-        message: e.message,
-    })?;
+    // Binding checks every name as a run does; nothing runs.
+    let plan = crate::bind::bind(model, scenario, seed)?;
+    let random = preview::random(&plan.world, scenario, seed)?;
     Ok(Explanation {
         horizon_s: scenario.horizon.as_secs_f64(),
-        scripted: preview::scripted(&sim.world, &scenario.faults, seed),
+        scripted: plan.timeline.into_iter().map(|f| f.preview).collect(),
         random,
         start: scenario.start,
         phases: scenario.phases.clone(),

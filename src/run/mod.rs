@@ -10,15 +10,17 @@ pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};
 pub use explain::{explain, Explanation};
 pub use fidelity::{Fidelity, AUTO_FLUID_HORIZON_S, AUTO_FLUID_REQUESTS};
 
+use crate::bind::{bind, Plan};
 use crate::config::{ModelConfig, ScenarioConfig};
 use crate::fault::FaultPlan;
 use crate::metrics::RunSummary;
 use crate::model::World;
 use crate::time::SimTime;
 
-/// A scenario that does not fit the model it is run against (defined in
-/// `config` so that both fidelities can return it).
-pub use crate::config::RunError;
+/// A scenario that does not fit the model it is run against: the one
+/// binding diagnostic ([`crate::config::BindError`]), under the name the
+/// run API has always used.
+pub use crate::config::BindError as RunError;
 
 /// A run in progress: the world and the faults acting on it. Most callers
 /// want [`run`]; stepping is for tests and for pausing a game day.
@@ -36,21 +38,22 @@ impl<'a> Simulation<'a> {
         scenario: &'a ScenarioConfig,
         seed: u64,
     ) -> Result<Self, RunError> {
-        let mut world = World::new(model, scenario, seed).map_err(|e| RunError {
-            pos: e.pos,
-            message: e.message,
-        })?;
-        let faults = FaultPlan::new(&mut world, scenario, seed).map_err(|e| RunError {
-            pos: Some(e.pos),
-            message: e.message,
-        })?;
-        Ok(Simulation {
-            world,
-            faults,
+        Ok(Self::from_plan(
+            bind(model, scenario, seed)?,
             model,
             scenario,
-            seed,
-        })
+        ))
+    }
+
+    /// The simulation of a plan `bind` made from `model` and `scenario`.
+    pub fn from_plan(plan: Plan, model: &'a ModelConfig, scenario: &'a ScenarioConfig) -> Self {
+        Simulation {
+            world: plan.world,
+            faults: plan.faults,
+            model,
+            scenario,
+            seed: plan.seed,
+        }
     }
 
     /// Simulates up to `until` (never past the horizon).
@@ -86,6 +89,9 @@ pub fn run_with(
     seed: u64,
     fidelity: Fidelity,
 ) -> Result<RunSummary, RunError> {
+    // Both fidelities bind first (after the fluid fidelity refuses what
+    // it cannot run), so a scenario fits, or not with the same message,
+    // whichever runs it.
     match fidelity.resolve_for(model, scenario) {
         Fidelity::Fluid => {
             // The fluid layer does not price designs; the cost is a

@@ -23,17 +23,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "fault",
         &["config", "dist", "metrics", "model", "rng", "time"],
     ),
+    // bind: model + scenario + seed -> the plan every run starts from.
+    ("bind", &["config", "fault", "metrics", "model", "rng"]),
     ("cost", &["catalog", "config", "metrics"]),
     (
         "fluid",
         &[
-            "config", "dist", "engine", "fault", "metrics", "model", "rng", "time",
+            "bind", "config", "dist", "engine", "fault", "metrics", "model", "rng", "time",
         ],
     ),
     (
         "run",
         &[
-            "config", "cost", "fault", "fluid", "metrics", "model", "time",
+            "bind", "config", "cost", "fault", "fluid", "metrics", "model", "time",
         ],
     ),
     ("catalog", &["config", "dist", "time"]),
@@ -51,8 +53,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "check", "compare", "config", "metrics", "report", "run", "spec", "study", "time",
-            "topology",
+            "bind", "check", "compare", "config", "metrics", "report", "run", "spec", "study",
+            "time", "topology",
         ],
     ),
 ];

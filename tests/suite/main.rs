@@ -6,6 +6,7 @@ mod common;
 
 mod auto_scaling;
 mod behaviour;
+mod bind;
 mod check;
 mod cli;
 mod compare;

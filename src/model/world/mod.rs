@@ -30,7 +30,7 @@ use super::server::Server;
 use super::tier::Tier;
 use super::volume::Volume;
 use super::workload::Workload;
-use crate::config::{ModelConfig, ScenarioConfig, SourcePos, Step};
+use crate::config::{BindError, ModelConfig, ScenarioConfig, Step};
 use crate::engine::{Engine, LaneId};
 use crate::metrics::{InfraTime, RandomFailureStats, Recorder};
 use crate::rng::{stream, SimRng};
@@ -67,13 +67,6 @@ pub struct Zone {
 pub struct Class {
     pub name: String,
     pub steps: Vec<Step>,
-}
-
-/// A scenario that does not fit the model.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BuildError {
-    pub pos: Option<SourcePos>,
-    pub message: String,
 }
 
 pub struct World {
@@ -141,7 +134,7 @@ impl World {
         model: &ModelConfig,
         scenario: &ScenarioConfig,
         seed: u64,
-    ) -> Result<World, BuildError> {
+    ) -> Result<World, BindError> {
         let horizon = SimTime(scenario.horizon.as_nanos());
         let warmup_end = SimTime(scenario.warmup.as_nanos());
         let mut engine = Engine::new();
