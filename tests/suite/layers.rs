@@ -10,6 +10,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("time", &[]),
     ("rng", &[]),
     ("ziggurat", &[]),
+    ("input", &[]),
     ("dist", &["rng", "time", "ziggurat"]),
     ("engine", &["time"]),
     ("config", &["dist", "time"]),
@@ -40,7 +41,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("catalog", &["config", "dist", "time"]),
     ("topology", &["config"]),
-    ("spec", &["catalog", "config", "dist", "time", "topology"]),
+    (
+        "spec",
+        &["catalog", "config", "dist", "input", "time", "topology"],
+    ),
     ("study", &["config", "metrics", "run", "time"]),
     ("compare", &["config", "cost", "metrics", "run", "study"]),
     (
@@ -53,8 +57,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "bind", "check", "compare", "config", "metrics", "report", "run", "spec", "study",
-            "time", "topology",
+            "bind", "check", "compare", "config", "input", "metrics", "report", "run", "spec",
+            "study", "time", "topology",
         ],
     ),
 ];
