@@ -71,8 +71,14 @@ pub fn render(e: &Explanation) -> String {
         let start = f.start.map_or("never starts".to_string(), |s| {
             format!("{:>10}", duration(s.as_secs_f64()))
         });
+        // A scheduled end past the horizon never happens in the run.
+        let past_horizon = |t: &SimDuration| t.as_secs_f64() > e.horizon_s;
         let end = match (&f.start, &f.end) {
             (None, _) => String::new(),
+            (_, PreviewEnd::At(t)) if past_horizon(t) => format!(
+                "to the end of the run (it would end at {}, past the horizon)",
+                duration(t.as_secs_f64())
+            ),
             (_, PreviewEnd::At(t)) => format!(
                 "until {} ({})",
                 duration(t.as_secs_f64()),
@@ -84,7 +90,7 @@ pub fn render(e: &Explanation) -> String {
         let _ = writeln!(out, "  {start}  {:<26} {:<16} {end}", f.action, f.id);
         if let (Some(s), Some(_)) = (f.start, e.start) {
             let until = match f.end {
-                PreviewEnd::At(t) => format!(" until{}", absolute(e, t)),
+                PreviewEnd::At(t) if !past_horizon(&t) => format!(" until{}", absolute(e, t)),
                 _ => String::new(),
             };
             let _ = writeln!(out, "              at:{}{until}", absolute(e, s));

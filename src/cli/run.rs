@@ -132,9 +132,11 @@ fn execute_study(
         },
         || {
             format!(
-                "one of the runs with seeds {}..={} (run i: {} + i, with --runs 1)",
-                reproduce.seed,
-                study::run_seed(reproduce.seed, args.runs - 1),
+                "one of the runs with seeds {} (run i: {} + i, with --runs 1)",
+                crate::metrics::study::seed_range(
+                    reproduce.seed,
+                    study::run_seed(reproduce.seed, args.runs - 1)
+                ),
                 reproduce.seed
             )
         },

@@ -101,11 +101,13 @@ pub fn execute(args: &StudyArgs) -> Outcome {
         return Outcome::BadInput;
     }
     println!(
-        "shard {index}/{count}: runs {}..{} of {runs} (seeds {}..={}) in {wall_s:.2} s",
+        "shard {index}/{count}: runs {}..{} of {runs} (seeds {}) in {wall_s:.2} s",
         range.start,
         range.end,
-        study::run_seed(seed, range.start),
-        study::run_seed(seed, range.end.saturating_sub(1).max(range.start)),
+        crate::metrics::study::seed_range(
+            study::run_seed(seed, range.start),
+            study::run_seed(seed, range.end.saturating_sub(1).max(range.start)),
+        ),
     );
     println!("wrote: {}", out.display());
     println!("merge with: firedrill merge part-*-of-{count}.json");

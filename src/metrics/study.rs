@@ -114,3 +114,29 @@ impl StudySummary {
         self.slo.values().all(|v| v.pass)
     }
 }
+
+/// The seeds `first..=last` of consecutive runs as text. Seeds are `u64`
+/// and a study's run `i` uses `first + i` wrapping past the largest, so a
+/// study that starts near `u64::MAX` names both pieces rather than an
+/// empty-looking range (`18446744073709551615..=1`).
+pub fn seed_range(first: u64, last: u64) -> String {
+    if first <= last {
+        format!("{first}..={last}")
+    } else {
+        format!("{first}..={} and 0..={last}", u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod seed_range_tests {
+    use super::seed_range;
+
+    #[test]
+    fn a_wrapped_range_names_both_pieces() {
+        assert_eq!(seed_range(5, 7), "5..=7");
+        assert_eq!(
+            seed_range(u64::MAX, 1),
+            "18446744073709551615..=18446744073709551615 and 0..=1"
+        );
+    }
+}

@@ -153,12 +153,11 @@ fn header(c: &Comparison) -> Section {
         .base_seed
         .wrapping_add(u64::from(c.runs.saturating_sub(1)));
     s.paragraph(format!(
-        "{} runs per design and scenario, seeds {}..={}: run i of every design used seed {} + i, \
+        "{} runs per design and scenario, seeds {}: run i of every design used seed {} + i, \
          so designs are compared run by run (paired). Intervals are 95 %; the first design, \
          `{}`, is the baseline for differences.",
         c.runs,
-        c.base_seed,
-        last_seed,
+        crate::metrics::study::seed_range(c.base_seed, last_seed),
         c.base_seed,
         c.models.first().map_or("", String::as_str)
     ));

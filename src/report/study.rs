@@ -91,8 +91,10 @@ pub fn lines(s: &StudySummary) -> Vec<StudyLine> {
 /// One sentence on how the runs were seeded, for both human reports.
 pub fn seeds_sentence(s: &StudySummary) -> String {
     format!(
-        "{} runs, seeds {}..={}: run i used seed {} + i, so `--seed` replays any run alone.",
-        s.runs, s.first_seed, s.last_seed, s.first_seed
+        "{} runs, seeds {}: run i used seed {} + i, so `--seed` replays any run alone.",
+        s.runs,
+        crate::metrics::study::seed_range(s.first_seed, s.last_seed),
+        s.first_seed
     )
 }
 

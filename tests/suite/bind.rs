@@ -3,10 +3,9 @@
 //! gets the same `file:line:column: message` from `validate`, `run
 //! --fidelity request` and `run --fidelity fluid`.
 
+use crate::common::{firedrill, stderr};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use assert_cmd::Command;
 use firedrill::run::Simulation;
 use firedrill::spec::{load_model, load_scenario};
 
@@ -27,20 +26,6 @@ fn relative(path: &Path) -> String {
         .unwrap()
         .display()
         .to_string()
-}
-
-fn firedrill(args: &[&str]) -> Output {
-    Command::cargo_bin("firedrill")
-        .expect("the firedrill binary is built")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("firedrill starts")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Every bundled model × scenario (`models/`, `scenarios/`,

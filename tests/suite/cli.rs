@@ -1,6 +1,7 @@
 //! The `firedrill` binary end to end, on the bundled models and scenarios
 //! and on broken files written to a temporary directory.
 
+use crate::common::{firedrill, stderr, stdout};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -13,25 +14,6 @@ const STEADY: &str = "scenarios/steady-state.yaml";
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-/// Runs firedrill from the repository root with colour off.
-fn firedrill(args: &[&str]) -> Output {
-    Command::cargo_bin("firedrill")
-        .expect("the firedrill binary is built")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("firedrill starts")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// True when `text` holds `file:LINE:COLUMN:` with numbers for both.
@@ -559,4 +541,30 @@ fn a_run_killed_between_renames_leaves_no_set_that_claims_to_be_whole() {
     assert_eq!(run("2", None).status.code(), Some(0));
     assert_eq!(checksums_hold(&out), Some(true));
     assert_ne!(std::fs::read(out.join("report.md")).unwrap(), first_md);
+}
+
+/// Issue 19 (7): a study whose seeds wrap past u64::MAX names both pieces
+/// of its range (it printed "18446744073709551615..=1").
+#[test]
+fn a_wrapping_seed_range_reads_as_two_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = firedrill(&[
+        "run",
+        MULTI_AZ,
+        "--scenario",
+        STEADY,
+        "--seed",
+        "18446744073709551615",
+        "--runs",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("seeds 18446744073709551615..=18446744073709551615 and 0..=1:"),
+        "{}",
+        stdout(&output)
+    );
 }

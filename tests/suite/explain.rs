@@ -140,3 +140,34 @@ fn explain_refuses_a_scenario_that_does_not_fit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("zone `q`"));
 }
+
+/// Issue 19 (7): a fault whose end falls past the horizon runs to the end
+/// of the run; explain used to print "until 36500.02d" on a 30 m horizon.
+#[test]
+fn an_end_past_the_horizon_is_the_end_of_the_run() {
+    let scenario = "\
+name: short
+horizon: 30m
+workload: { rate: 10/s }
+faults:
+  - { id: long, action: instance_crash, target: { tier: web }, at: 10m, duration: 36500d }
+  - { id: short, action: instance_crash, target: { tier: web }, at: 1m, duration: 5m }
+";
+    let out = explain(scenario, &[]);
+    let t = text(&out);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let long = t.lines().find(|l| l.contains("long")).unwrap();
+    assert!(
+        long.contains("to the end of the run (it would end at 36500.01d, past the horizon)"),
+        "{long}"
+    );
+    let short = t
+        .lines()
+        .find(|l| l.contains("instance_crash") && l.contains(" short "))
+        .unwrap();
+    assert!(short.contains("until"), "{short}");
+}

@@ -1,25 +1,14 @@
 //! `firedrill replay`: the game-day trace, timeline, pause and what-ifs,
 //! end to end through the binary.
 
+use crate::common::firedrill;
 use std::path::Path;
 use std::process::Output;
 use std::sync::OnceLock;
 
-use assert_cmd::Command;
-
 const MULTI_AZ: &str = "models/wordpress-multi-az.yaml";
 const AZ_POWER: &str = "scenarios/az-power-interruption.yaml";
 const DB_FAILURE: &str = "scenarios/db-primary-failure.yaml";
-
-fn firedrill(args: &[&str]) -> Output {
-    Command::cargo_bin("firedrill")
-        .expect("the firedrill binary is built")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("firedrill starts")
-}
 
 /// Replays `scenario` on the multi-AZ model into a fresh directory; the
 /// directory (kept alive) and the output.

@@ -238,3 +238,22 @@ pub fn web_fails(ttf: Dist) -> RandomFailureConfig {
         burst: None,
     }
 }
+
+/// Runs the firedrill binary from the repository root with colour off.
+pub fn firedrill(args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("firedrill")
+        .expect("the firedrill binary is built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("firedrill starts")
+}
+
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
