@@ -130,8 +130,11 @@ impl Replay<'_> {
                 // The scenario has no absolute start yet: `time` stays null
                 // (the writer formats ISO-8601 once one is passed here).
                 let writer = TraceWriter::create(&self.dir, timeline, self.scenario.start);
-                Ok(writer.map(|w| {
+                let mut overflow = None;
+                let done = writer.map(|w| {
                     sim.start_replay(Box::new(w));
+                    sim.run_until(end);
+                    overflow = sim.world.in_flight_overflow;
                     match until {
                         Some(t) => {
                             sim.run_until(t);
@@ -145,7 +148,15 @@ impl Replay<'_> {
                             Done::Finished(Box::new(summary), series, sink)
                         }
                     }
-                }))
+                });
+                // A run past the in-flight bound stopped early: no report.
+                if let Some(overflow) = overflow {
+                    return Err(crate::run::RunError {
+                        pos: None,
+                        message: overflow.message(),
+                    });
+                }
+                Ok(done)
             },
             || self.command(),
         );

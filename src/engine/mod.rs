@@ -58,6 +58,15 @@ impl<E> Engine<E> {
     }
 
     /// Events waiting in every queue (for memory-bound checks).
+    /// Drops every pending event: the run ends at the next pop (a run
+    /// abandoned for a reason its owner reports).
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        for lane in &mut self.lanes {
+            lane.clear();
+        }
+    }
+
     pub fn pending(&self) -> usize {
         self.heap.len() + self.lanes.iter().map(Lane::len).sum::<usize>()
     }

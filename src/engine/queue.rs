@@ -64,6 +64,9 @@ impl<E> TimerHeap<E> {
     pub fn len(&self) -> usize {
         self.heap.len()
     }
+    pub fn clear(&mut self) {
+        self.heap.clear();
+    }
 }
 
 pub struct Lane<E> {
@@ -94,6 +97,9 @@ impl<E> Lane<E> {
     }
     pub fn len(&self) -> usize {
         self.queue.len()
+    }
+    pub fn clear(&mut self) {
+        self.queue.clear();
     }
 }
 

@@ -35,6 +35,7 @@ pub mod external;
 pub mod failure;
 pub mod gray;
 pub mod id;
+pub mod in_flight;
 pub mod layout;
 pub mod lifecycle;
 pub mod load_balancer;

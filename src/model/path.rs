@@ -42,6 +42,9 @@ impl World {
         let request = self
             .requests
             .insert_with(Request::new(class, client, now, measured), next_generation);
+        if request >= super::in_flight::MAX_IN_FLIGHT {
+            return self.overflow_in_flight();
+        }
         self.start_attempt(request);
     }
 
@@ -52,6 +55,11 @@ impl World {
         let attempt = Attempt::new(request, req);
         let (generation, number) = (attempt.generation, attempt.number);
         let a = self.attempts.insert_with(attempt, |_, _| {});
+        if a >= super::in_flight::MAX_IN_FLIGHT {
+            // Attempts outlive their requests in a queue after a client
+            // timeout, so they are bounded too.
+            return self.overflow_in_flight();
+        }
         if let Some(lane) = self.timeout_lane {
             self.engine.schedule_in_lane(
                 lane,

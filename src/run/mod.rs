@@ -78,7 +78,16 @@ pub fn run(
     scenario: &ScenarioConfig,
     seed: u64,
 ) -> Result<RunSummary, RunError> {
-    Ok(Simulation::new(model, scenario, seed)?.finish())
+    let mut simulation = Simulation::new(model, scenario, seed)?;
+    let horizon = simulation.world.horizon;
+    simulation.run_until(horizon);
+    if let Some(overflow) = simulation.world.in_flight_overflow {
+        return Err(RunError {
+            pos: None,
+            message: overflow.message(),
+        });
+    }
+    Ok(simulation.finish())
 }
 
 /// Simulates `model` under `scenario` with `seed` at `fidelity` (`Auto`

@@ -568,3 +568,52 @@ fn a_wrapping_seed_range_reads_as_two_pieces() {
         stdout(&output)
     );
 }
+
+/// Issue 19 (2): a valid but unbounded queue under overload stops at the
+/// in-flight bound with exit 2 instead of growing memory (before: 6.8 GB
+/// in 50 s at `queue_limit: 4294967295`; now ≈ 0.8 GiB at the bound).
+#[test]
+fn an_unbounded_queue_under_overload_stops_at_the_in_flight_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string(repo(SINGLE_INSTANCE))
+        .unwrap()
+        .replace("queue_limit: 128", "queue_limit: 4294967295");
+    assert!(model.contains("4294967295"));
+    let model_path = dir.path().join("huge-queue.yaml");
+    std::fs::write(&model_path, model).unwrap();
+    let scenario_path = dir.path().join("overload.yaml");
+    std::fs::write(
+        &scenario_path,
+        "name: overload\nhorizon: 10m\nworkload: { rate: 100000/s }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = firedrill(&[
+        "run",
+        model_path.to_str().unwrap(),
+        "--scenario",
+        scenario_path.to_str().unwrap(),
+        "--fidelity",
+        "request",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("more than 4,194,304 requests in flight"),
+        "{err}"
+    );
+    assert!(!out.join("report.json").exists());
+    let replay = firedrill(&[
+        "replay",
+        scenario_path.to_str().unwrap(),
+        "--model",
+        model_path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(replay.status.code(), Some(2), "{}", stderr(&replay));
+    assert!(stderr(&replay).contains("requests in flight"));
+    assert!(!out.join("report.json").exists());
+}

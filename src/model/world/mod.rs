@@ -123,6 +123,9 @@ pub struct World {
     pub lifecycle: super::lifecycle::Lifecycle,
     /// The replay trace; `None` (no cost beyond a branch) in every other run.
     pub tracer: Option<Box<super::trace::Tracer>>,
+    /// Set when the run passed the in-flight bound and stopped
+    /// (`in_flight.rs`).
+    pub in_flight_overflow: Option<super::in_flight::Overflow>,
 }
 
 impl World {
@@ -188,6 +191,7 @@ impl World {
             control_plane: ControlPlane::new(model.zones.len()),
             lifecycle: super::lifecycle::Lifecycle::new(stream(seed, "lifecycle")),
             tracer: None,
+            in_flight_overflow: None,
         };
         world.build_components(model)?;
         world.gray.size_for(world.servers.len());
