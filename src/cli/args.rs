@@ -149,6 +149,11 @@ pub struct RunArgs {
     /// or a 7-day horizon when the scenario allows it, else request).
     #[arg(long, value_enum, value_name = "MODE", default_value_t = crate::run::Fidelity::Auto)]
     pub fidelity: crate::run::Fidelity,
+
+    /// Run a request-level run above one billion requests (rate × peak ×
+    /// horizon), which is refused without it (minutes to weeks of CPU).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +214,11 @@ pub struct CompareArgs {
     /// `request`, `fluid` or `auto` (see `firedrill run --help`).
     #[arg(long, value_enum, value_name = "MODE", default_value_t = crate::run::Fidelity::Auto)]
     pub fidelity: crate::run::Fidelity,
+
+    /// Run request-level runs above one billion requests each (see
+    /// `firedrill run --help`).
+    #[arg(long)]
+    pub force: bool,
 
     /// Directory for report.json, report.md and report.html
     /// [default: reports/compare].

@@ -48,6 +48,27 @@ pub fn execute(args: &CompareArgs) -> Outcome {
         return Outcome::BadInput;
     }
 
+    // Each request-level cell's work is known before anything starts
+    // (`run/work.rs`), scenario by scenario over the designs.
+    let runs = u64::from(args.runs) * if args.control { 2 } else { 1 };
+    for scenario in &scenarios {
+        let request_level = models.iter().filter(|m| {
+            args.fidelity.resolve_for(&m.config, &scenario.config) == crate::run::Fidelity::Request
+        });
+        let cells = request_level.count() as u64;
+        if cells == 0 {
+            continue;
+        }
+        match crate::run::work::check(&scenario.config, runs * cells, args.force) {
+            Err(refusal) => {
+                eprintln!("{refusal}");
+                return Outcome::BadInput;
+            }
+            Ok(Some(notice)) => eprintln!("{notice} for `{}`", scenario.config.name),
+            Ok(None) => {}
+        }
+    }
+
     let dir = args
         .out
         .clone()

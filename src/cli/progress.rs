@@ -25,3 +25,15 @@ pub fn bar(total: u64, what: &str) -> ProgressBar {
     bar.set_message(what.to_string());
     bar
 }
+
+/// A bar over one run's simulated time (0 to 1000 ‰), or a hidden one.
+pub fn time_bar(what: &str) -> ProgressBar {
+    let bar = self::bar(1000, what);
+    let style = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {percent}% of simulated time  {elapsed} elapsed, ~{eta} left",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}

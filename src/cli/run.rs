@@ -52,17 +52,45 @@ pub fn execute(args: &RunArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
 
+    // A request-level run's work is known before it starts (`run/work.rs`).
+    let mut large = false;
+    if args.fidelity.resolve_for(&model, &scenario) == run::Fidelity::Request {
+        let runs = u64::from(args.runs) * if args.control { 2 } else { 1 };
+        match run::work::check(&scenario, runs, args.force) {
+            Err(refusal) => {
+                eprintln!("{refusal}");
+                return Outcome::BadInput;
+            }
+            Ok(Some(notice)) => {
+                eprintln!("{notice}");
+                large = true;
+            }
+            Ok(None) => {}
+        }
+    }
+
     if args.runs > 1 || args.control {
         return execute_study(args, &model, &scenario, &reproduce, &out);
     }
 
+    // Progress within the run when it is long (shown only on a terminal).
+    let bar = large.then(|| super::progress::time_bar("simulating"));
     let (summary, wall_s) = match guarded(
-        || run::run_with(&model, &scenario, seed, args.fidelity),
+        || {
+            run::run_with_progress(&model, &scenario, seed, args.fidelity, &|done| {
+                if let Some(bar) = &bar {
+                    bar.set_position((done * 1000.0).round() as u64);
+                }
+            })
+        },
         || reproduce.to_string(),
     ) {
         Ok(done) => done,
         Err(outcome) => return outcome,
     };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
 
     let mut stdout = std::io::stdout().lock();
     finish(&summary, &reproduce, out.path(), wall_s, &mut stdout)

@@ -2,7 +2,7 @@
 //! rate between infrastructure state changes (`fluid`), or the one that
 //! suits the scenario (`auto`).
 
-use crate::config::{ModelConfig, Profile, ScenarioConfig};
+use crate::config::{ModelConfig, ScenarioConfig};
 
 /// `--fidelity`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -28,11 +28,7 @@ impl Fidelity {
         match self {
             Fidelity::Auto => {
                 let horizon_s = scenario.horizon.as_secs_f64();
-                let peak = match &scenario.workload.profile {
-                    Profile::Step { steps } => steps.iter().map(|(_, f)| *f).fold(1.0, f64::max),
-                    _ => 1.0,
-                };
-                let requests = scenario.workload.rate_per_s * peak * horizon_s;
+                let requests = super::work::requests_at_most(scenario);
                 let long = requests > AUTO_FLUID_REQUESTS || horizon_s > AUTO_FLUID_HORIZON_S;
                 if long && crate::fluid::unsupported(scenario).is_none() {
                     Fidelity::Fluid

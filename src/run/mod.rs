@@ -5,6 +5,7 @@ mod explain;
 mod fidelity;
 mod replay;
 mod summarize;
+pub mod work;
 
 pub use crate::fault::preview::{PreviewEnd, RandomPreview, ScriptedPreview};
 pub use explain::{explain, Explanation};
@@ -78,9 +79,26 @@ pub fn run(
     scenario: &ScenarioConfig,
     seed: u64,
 ) -> Result<RunSummary, RunError> {
+    run_observed(model, scenario, seed, &|_| {})
+}
+
+/// [`run`], stepping through the horizon in hundredths and telling
+/// `progress` the fraction done after each (a progress bar for a long
+/// run). The result is the same as [`run`]'s, byte for byte.
+pub fn run_observed(
+    model: &ModelConfig,
+    scenario: &ScenarioConfig,
+    seed: u64,
+    progress: &dyn Fn(f64),
+) -> Result<RunSummary, RunError> {
     let mut simulation = Simulation::new(model, scenario, seed)?;
     let horizon = simulation.world.horizon;
-    simulation.run_until(horizon);
+    const SLICES: u64 = 100;
+    for k in 1..=SLICES {
+        let until = SimTime((u128::from(horizon.0) * u128::from(k) / u128::from(SLICES)) as u64);
+        simulation.run_until(until);
+        progress(k as f64 / SLICES as f64);
+    }
     if let Some(overflow) = simulation.world.in_flight_overflow {
         return Err(RunError {
             pos: None,
@@ -111,5 +129,20 @@ pub fn run_with(
             Ok(summary)
         }
         _ => run(model, scenario, seed),
+    }
+}
+
+/// [`run_with`], reporting a request-level run's progress (the fluid
+/// fidelity takes milliseconds and reports none).
+pub fn run_with_progress(
+    model: &ModelConfig,
+    scenario: &ScenarioConfig,
+    seed: u64,
+    fidelity: Fidelity,
+    progress: &dyn Fn(f64),
+) -> Result<RunSummary, RunError> {
+    match fidelity.resolve_for(model, scenario) {
+        Fidelity::Fluid => run_with(model, scenario, seed, Fidelity::Fluid),
+        _ => run_observed(model, scenario, seed, progress),
     }
 }

@@ -617,3 +617,66 @@ fn an_unbounded_queue_under_overload_stops_at_the_in_flight_bound() {
     assert!(stderr(&replay).contains("requests in flight"));
     assert!(!out.join("report.json").exists());
 }
+
+/// Issue 19 (3): a request-level run's work is estimated before it starts;
+/// past one billion requests it is refused without --force (it was
+/// accepted silently: 500 simulated years, or 10 M requests/s for an hour).
+#[test]
+fn a_huge_request_level_run_is_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "centuries",
+            "horizon: 182500d\nworkload: { rate: 100/s }\n",
+            "trillion",
+        ),
+        (
+            "flood",
+            "horizon: 1h\nworkload: { rate: 10000000/s }\n",
+            "billion",
+        ),
+    ];
+    for (name, body, size) in cases {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, format!("name: {name}\n{body}")).unwrap();
+        let output = firedrill(&[
+            "run",
+            MULTI_AZ,
+            "--scenario",
+            path.to_str().unwrap(),
+            "--fidelity",
+            "request",
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(size) && err.contains("--force"),
+            "{name}: {err}"
+        );
+        assert!(stdout(&output).is_empty(), "{name}: nothing was simulated");
+        let compare = firedrill(&[
+            "compare",
+            MULTI_AZ,
+            SINGLE_INSTANCE,
+            "--scenario",
+            path.to_str().unwrap(),
+            "--fidelity",
+            "request",
+            "--out",
+            dir.path().join("cmp").to_str().unwrap(),
+        ]);
+        assert_eq!(
+            compare.status.code(),
+            Some(2),
+            "{name}: {}",
+            stderr(&compare)
+        );
+        assert!(
+            stderr(&compare).contains(size),
+            "{name}: {}",
+            stderr(&compare)
+        );
+    }
+}
