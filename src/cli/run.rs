@@ -41,17 +41,6 @@ pub fn execute(args: &RunArgs) -> Outcome {
         },
     };
 
-    // Claimed before simulating: an unwritable or busy --out fails now,
-    // not after the run.
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_report_dir(&model.name, &scenario.name));
-    let out = match claim(&dir) {
-        Ok(out) => out,
-        Err(outcome) => return outcome,
-    };
-
     // A request-level run's work is known before it starts (`run/work.rs`).
     let mut large = false;
     if args.fidelity.resolve_for(&model, &scenario) == run::Fidelity::Request {
@@ -68,6 +57,17 @@ pub fn execute(args: &RunArgs) -> Outcome {
             Ok(None) => {}
         }
     }
+
+    // Claimed before simulating: an unwritable or busy --out fails now,
+    // not after the run.
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_report_dir(&model.name, &scenario.name));
+    let out = match claim(&dir) {
+        Ok(out) => out,
+        Err(outcome) => return outcome,
+    };
 
     if args.runs > 1 || args.control {
         return execute_study(args, &model, &scenario, &reproduce, &out);
