@@ -136,8 +136,7 @@ impl Replay<'_> {
                     sim.run_until(end);
                     overflow = sim.world.in_flight_overflow;
                     match until {
-                        Some(t) => {
-                            sim.run_until(t);
+                        Some(_) => {
                             let world_state = sim.state(&self.overrides);
                             let (series, sink) = sim.pause_replay();
                             Done::Paused(Box::new(world_state), series, sink)

@@ -105,10 +105,11 @@ fn write_all(dir: &Path, json: &str, doc: &document::Document) -> std::io::Resul
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
+    let (markdown, html) = (markdown::write(doc), html::write(doc));
     let files = [
-        (JSON_FILE, json.to_owned()),
-        (MARKDOWN_FILE, markdown::write(doc)),
-        (HTML_FILE, html::write(doc)),
+        (JSON_FILE, json),
+        (MARKDOWN_FILE, markdown.as_str()),
+        (HTML_FILE, html.as_str()),
     ];
     let mut sums = String::new();
     let mut paths = Vec::with_capacity(files.len());

@@ -142,7 +142,7 @@ pub fn run_with_progress(
     progress: &dyn Fn(f64),
 ) -> Result<RunSummary, RunError> {
     match fidelity.resolve_for(model, scenario) {
-        Fidelity::Fluid => run_with(model, scenario, seed, Fidelity::Fluid),
+        Fidelity::Fluid => run_with(model, scenario, seed, fidelity),
         _ => run_observed(model, scenario, seed, progress),
     }
 }

@@ -4,21 +4,10 @@
 //! --fidelity request` and `run --fidelity fluid`.
 
 use crate::common::{firedrill, stderr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use firedrill::run::Simulation;
 use firedrill::spec::{load_model, load_scenario};
-
-fn files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    out.sort();
-    out
-}
 
 /// Paths relative to the repository root, as a user types them.
 fn relative(path: &Path) -> String {
@@ -38,9 +27,9 @@ fn relative(path: &Path) -> String {
 /// models × 18 scenarios = 72 pairs; both outcomes occur.
 #[test]
 fn validate_passes_a_scenario_exactly_when_run_starts_it() {
-    let mut scenarios = files("scenarios");
-    scenarios.extend(files("scenarios/incidents"));
-    let models = files("models");
+    let mut scenarios = crate::common::yaml_files("scenarios");
+    scenarios.extend(crate::common::yaml_files("scenarios/incidents"));
+    let models = crate::common::yaml_files("models");
     let (mut fits, mut misfits) = (0, 0);
     for m in &models {
         // Loaded by the relative paths the command line gets (tests run

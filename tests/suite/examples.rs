@@ -15,19 +15,8 @@ use firedrill::time::SimDuration;
 /// Every bundled scenario: `scenarios/` and the incident library in
 /// `scenarios/incidents/`.
 fn scenario_files() -> Vec<PathBuf> {
-    let mut out = files("scenarios");
-    out.extend(files("scenarios/incidents"));
-    out
-}
-
-fn files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    out.sort();
+    let mut out = crate::common::yaml_files("scenarios");
+    out.extend(crate::common::yaml_files("scenarios/incidents"));
     out
 }
 
@@ -58,7 +47,7 @@ const MISMATCHED: &[(&str, &str)] = &[
 
 fn pairs() -> Vec<(String, String, ModelConfig, ScenarioConfig)> {
     let mut out = Vec::new();
-    for m in files("models") {
+    for m in crate::common::yaml_files("models") {
         let model = load_model(&m).unwrap_or_else(|e| panic!("{e}"));
         for s in scenario_files() {
             let scenario = load_scenario(&s).unwrap_or_else(|e| panic!("{e}"));
@@ -122,7 +111,7 @@ fn every_bundled_pair_runs_balances_and_repeats_byte_for_byte() {
         );
         ran += 1;
     }
-    let all = files("models").len() * scenario_files().len();
+    let all = crate::common::yaml_files("models").len() * scenario_files().len();
     assert_eq!(ran, all - MISMATCHED.len(), "every other pair must run");
 }
 
