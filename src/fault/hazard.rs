@@ -30,13 +30,14 @@ use super::target::{self, Candidate};
 use crate::config::BindError;
 use crate::config::{BurstConfig, DownMode, RandomFailureConfig, Selection, TargetKind};
 use crate::dist::Dist;
+use crate::metrics::trace::TraceEvent;
 use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
 use crate::model::node::Cause;
 use crate::model::world::{ServerRole, World};
 use crate::model::Event;
 use crate::rng::{stream, SimRng};
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 /// What a process fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -475,22 +476,7 @@ fn trace_random(
     node: NodeRef,
     repair: Option<SimDuration>,
 ) {
-    world.trace(|w| {
-        let (component, zone, label) = w.node_label(node);
-        let mut detail = label;
-        if let Some(r) = repair {
-            detail.push_str(&format!(" (repair in {:.3} s)", r.as_secs_f64()));
-        }
-        let source = if event.starts_with("burst") {
-            "burst"
-        } else {
-            "random"
-        };
-        crate::model::trace::TraceEvent::new(w.now(), event, component)
-            .zone((!zone.is_empty()).then_some(zone.as_str()))
-            .cause(format!("{source}/{i}"))
-            .detail(detail)
-    });
+    world.trace(|w| random_node_event(w.now(), event, i, w.node_label(node), repair));
 }
 
 fn trace_random_zone(
@@ -500,16 +486,49 @@ fn trace_random_zone(
     z: usize,
     repair: Option<SimDuration>,
 ) {
-    world.trace(|w| {
-        let detail = match repair {
-            Some(r) => format!("zone outage (repair in {:.3} s)", r.as_secs_f64()),
-            None => "zone outage ends".to_string(),
-        };
-        crate::model::trace::TraceEvent::new(w.now(), event, "zone")
-            .zone(w.zone_name(z))
-            .cause(format!("random/{i}"))
-            .detail(detail)
-    });
+    world.trace(|w| random_zone_event(w.now(), event, i, w.zone_name(z).unwrap_or(""), repair));
+}
+
+/// The trace record of a random process (or burst member `i`) acting on a
+/// node labelled `(component, zone, label)`, at either fidelity.
+pub fn random_node_event(
+    at: SimTime,
+    event: &'static str,
+    i: usize,
+    (component, zone, label): (String, String, String),
+    repair: Option<SimDuration>,
+) -> TraceEvent {
+    let mut detail = label;
+    if let Some(r) = repair {
+        detail.push_str(&format!(" (repair in {:.3} s)", r.as_secs_f64()));
+    }
+    let source = if event.starts_with("burst") {
+        "burst"
+    } else {
+        "random"
+    };
+    TraceEvent::new(at, event, component)
+        .zone((!zone.is_empty()).then_some(zone.as_str()))
+        .cause(format!("{source}/{i}"))
+        .detail(detail)
+}
+
+/// The trace record of a random zone event of process `i`.
+pub fn random_zone_event(
+    at: SimTime,
+    event: &'static str,
+    i: usize,
+    zone: &str,
+    repair: Option<SimDuration>,
+) -> TraceEvent {
+    let detail = match repair {
+        Some(r) => format!("zone outage (repair in {:.3} s)", r.as_secs_f64()),
+        None => "zone outage ends".to_string(),
+    };
+    TraceEvent::new(at, event, "zone")
+        .zone(Some(zone))
+        .cause(format!("random/{i}"))
+        .detail(detail)
 }
 
 /// The zone a node lives in.

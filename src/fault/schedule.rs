@@ -397,7 +397,7 @@ fn trace_fault(
     world.trace(|w| {
         let mut zone = config.target.zone.clone();
         let Some(applied) = applied else {
-            return fault_start_event(w, event, config, end);
+            return fault_start_event(w.now(), event, config, end);
         };
         let targets: Vec<String> = match applied {
             Applied::Nodes(nodes) => nodes.iter().map(|&n| w.node_label(n).2).collect(),
@@ -444,8 +444,9 @@ fn trace_fault(
 /// `fault_start`, traced before the action picks its targets: the target
 /// as the scenario selects it (the `node_down` events that follow name the
 /// nodes).
-fn fault_start_event(
-    w: &World,
+/// The `fault_start` record of a scripted action, at either fidelity.
+pub fn fault_start_event(
+    at: SimTime,
     event: &'static str,
     config: &FaultConfig,
     end: Option<SimTime>,
@@ -478,7 +479,7 @@ fn fault_start_event(
         detail.push_str(&format!(" until t={:.3} s", end.as_secs_f64()));
     }
     let component = t.component.clone().unwrap_or_else(|| "scenario".into());
-    let mut e = crate::model::trace::TraceEvent::new(w.now(), event, component)
+    let mut e = crate::model::trace::TraceEvent::new(at, event, component)
         .cause(config.id.clone())
         .detail(detail);
     e.zone = t.zone.clone();

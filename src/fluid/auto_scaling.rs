@@ -10,9 +10,11 @@
 
 use super::infra::Infra;
 use super::FluidEvent;
+use crate::config::DownMode;
 use crate::engine::Engine;
 use crate::model::auto_scaling::{launch_pace, pick_launch_zone, STATUS_CHECK_INTERVAL};
 use crate::model::id::ServerId;
+use crate::model::node::{Cause, Transition};
 
 impl Infra {
     /// An EC2 status check found the instance down: terminate and replace.
@@ -26,6 +28,11 @@ impl Infra {
         let st = &mut self.servers[s];
         st.in_service = false;
         st.in_lb = false;
+        if st.node.set(Cause::NotRunning, DownMode::Refuse) == Transition::WentDown {
+            self.trace_server(e.now(), s, false, Cause::NotRunning);
+        }
+        self.health_register(e, s, false);
+        let st = &mut self.servers[s];
         st.node.reset_for_launch();
         st.generation += 1;
         self.dirty = true;
@@ -52,8 +59,7 @@ impl Infra {
             st.generation += 1;
             self.tiers[t].launching += 1;
             let boot = asg.launch_time.sample(&mut self.rng) + asg.warmup;
-            let check = self.readmit_lag(t, true);
-            e.schedule_after(boot + check, FluidEvent::AsgReady { server: slot });
+            e.schedule_after(boot, FluidEvent::AsgReady { server: slot });
         }
     }
 
@@ -87,6 +93,9 @@ impl Infra {
         let Some(t) = self.servers[s].tier else {
             return;
         };
+        if self.servers[s].node.clear(Cause::NotRunning) == Transition::CameUp {
+            self.trace_server(e.now(), s, true, Cause::NotRunning);
+        }
         let st = &mut self.servers[s];
         st.launching = false;
         st.in_service = true;
@@ -96,10 +105,15 @@ impl Infra {
         // one that failed while launching (a random failure of its slot,
         // its zone going dark) never passes: the next status check
         // replaces it.
-        st.in_lb = st.node.is_up();
+        // Registered: a checked target joins after one passing check
+        // (`health.rs`), an unchecked one at once.
+        let checked = self.lb_checks(t);
+        let st = &mut self.servers[s];
+        st.in_lb = st.node.is_up() && !checked;
         let failed = !st.node.is_up();
         self.tiers[t].launching -= 1;
         self.dirty = true;
+        self.health_register(e, s, true);
         if failed {
             let lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL.as_secs_f64());
             e.schedule_after(

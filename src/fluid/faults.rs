@@ -28,6 +28,7 @@ use crate::config::{DownMode, FaultAction, RandomFailureConfig, ScenarioConfig};
 use crate::engine::Engine;
 use crate::fault::hazard::{self, HazardEvent, HazardHost};
 use crate::fault::preview::{self, PreviewEnd};
+use crate::metrics::trace::TraceEvent;
 use crate::metrics::RandomFailureStats;
 use crate::model::failure::NodeRef;
 use crate::model::id::ServerId;
@@ -75,6 +76,24 @@ impl HazardHost for Host<'_> {
         if let NodeRef::Server(s) = node {
             self.infra.server_up(self.e, s, cause);
         }
+    }
+
+    fn trace_node(
+        &mut self,
+        event: &'static str,
+        i: usize,
+        node: NodeRef,
+        repair: Option<SimDuration>,
+    ) {
+        let at = self.e.now();
+        self.infra
+            .record(|l| hazard::random_node_event(at, event, i, l.node_label(node), repair));
+    }
+
+    fn trace_zone(&mut self, event: &'static str, i: usize, z: usize, repair: Option<SimDuration>) {
+        let at = self.e.now();
+        self.infra
+            .record(|l| hazard::random_zone_event(at, event, i, &l.zones[z], repair));
     }
 }
 
@@ -206,6 +225,17 @@ impl Scripted {
             return;
         }
         let c = &scenario.faults[i];
+        // Traced before it acts, so its consequences follow it, as at
+        // request level.
+        let now = e.now();
+        infra.record(|_| {
+            crate::fault::schedule::fault_start_event(
+                now,
+                "fault_start",
+                c,
+                c.duration.map(|d| now + d),
+            )
+        });
         // Targets as the plan resolved them at time 0, and the action's
         // stream after that selection (`bind::timeline`).
         let planned = &plan.timeline[i];
@@ -295,7 +325,40 @@ impl Scripted {
         self.applied[i] = applied;
     }
 
-    pub fn end(&mut self, infra: &mut Infra, e: &mut Engine<FluidEvent>, i: usize) {
+    pub fn end(
+        &mut self,
+        scenario: &ScenarioConfig,
+        infra: &mut Infra,
+        e: &mut Engine<FluidEvent>,
+        i: usize,
+    ) {
+        let c = &scenario.faults[i];
+        // A primary failure without a duration ends by the node's restart,
+        // not as a fault end (the request level's `db_primary_failure`).
+        let restart =
+            matches!(c.action, FaultAction::DatabasePrimaryFailure) && c.duration.is_none();
+        if !self.skipped[i] && !restart {
+            let zone = match self.applied[i] {
+                Applied::Zone(z) => Some(z),
+                _ => None,
+            };
+            let now = e.now();
+            infra.record(|l| {
+                let component = c
+                    .target
+                    .component
+                    .clone()
+                    .unwrap_or_else(|| "scenario".into());
+                let mut event = TraceEvent::new(now, "fault_end", component)
+                    .cause(c.id.clone())
+                    .detail(c.action.name());
+                event.zone = match zone {
+                    Some(z) => Some(l.zones[z].clone()),
+                    None => c.target.zone.clone(),
+                };
+                event
+            });
+        }
         match std::mem::replace(&mut self.applied[i], Applied::Nothing) {
             Applied::Servers(servers, cause) => {
                 for s in servers {

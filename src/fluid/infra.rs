@@ -9,13 +9,12 @@
 //!
 //! Assumptions and approximations (the request-level model each stands
 //! for is in the named `src/model/` file):
-//! - Load balancer health checks (`load_balancer.rs`): a dead target is
-//!   taken out after U(0, interval) + (unhealthy threshold − 1) × interval
-//!   (+ the check timeout when it blackholes); a repaired one is back after
-//!   U(0, interval) + (healthy threshold − 1) × interval. One load balancer
-//!   per tier is assumed (the first that targets it).
+//! - Load balancer health checks are the request level's, at the same
+//!   times with the same results (`health.rs`); a target gets traffic while
+//!   healthy in its tier's first load balancer's view.
 //! - A load-balancer node in a dark zone (`failure.rs`): clients keep
-//!   reaching it until it leaves DNS (U(64, 94) s), then half as often on
+//!   reaching it until it leaves DNS (U(64, 94) s, drawn from the request
+//!   level's infrastructure stream in its order), then half as often on
 //!   average for one DNS TTL while their cached answers expire.
 //! - Auto Scaling (`auto_scaling.rs`): a down instance is found by the next
 //!   EC2 status check (U(0, 60) s; with ELB checks, the load balancer's
@@ -25,7 +24,8 @@
 //!   plane are not modelled (the fluid mode refuses control-plane faults).
 //! - Databases (`database.rs`): a primary that goes down is replaced by its
 //!   standby (or, if allowed, the least-lagged replica) after detection +
-//!   promotion; callers' cached endpoint answers then expire over one TTL
+//!   promotion, drawn from the database's own stream in the request level's
+//!   order, so both fidelities fail over at the same instants; callers' cached endpoint answers then expire over one TTL
 //!   (half of the callers are stale on average during it). Promoting a
 //!   replica loses the writes inside its lag; losing the primary's volume
 //!   with no failover target loses the writes since the later of the last
@@ -37,19 +37,23 @@
 
 use rand::RngExt;
 
+use super::health::LbHealth;
+use super::trace::Tracer;
 use super::FluidEvent;
 use crate::config::{DownMode, ModelConfig};
+use crate::dist::Dist;
 use crate::engine::Engine;
+use crate::metrics::trace::TraceEvent;
 use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
 use crate::model::database::Role;
-use crate::model::failure::LB_NODE_DNS_REMOVAL;
-use crate::model::id::{Arena, ServerId};
+use crate::model::failure::{LB_NODE_DNS_REMOVAL, LB_NODE_DNS_RETURN};
+use crate::model::id::{Arena, CacheId, LbId, ServerId};
 use crate::model::layout::Layout;
 use crate::model::node::{Cause, NodeState, Transition};
 use crate::model::volume::VolumeOwner;
 use crate::model::world::ServerRole;
-use crate::rng::SimRng;
-use crate::time::SimDuration;
+use crate::rng::{stream, SimRng};
+use crate::time::{SimDuration, SimTime};
 
 pub struct ServerState {
     pub zone: usize,
@@ -105,6 +109,9 @@ pub struct LbNodeState {
     pub zone: usize,
     pub dark: bool,
     pub phase: DnsPhase,
+    /// In the DNS answer (the request level's mask): left after the
+    /// removal window, back after the return window.
+    pub in_dns: bool,
     pub generation: u32,
 }
 
@@ -118,7 +125,12 @@ pub struct LbState {
 pub enum Failover {
     Idle,
     Detecting,
-    Promoting { candidate: usize },
+    /// Promoting `candidate`, whose replication lag was drawn when it was
+    /// chosen.
+    Promoting {
+        candidate: usize,
+        lag: SimDuration,
+    },
 }
 
 pub struct DbState {
@@ -134,6 +146,9 @@ pub struct DbState {
     /// The node stale callers still reach after a failover.
     pub previous_primary: usize,
     pub config: crate::config::DatabaseConfig,
+    /// The database's own stream (`db/<name>`), drawn in the request
+    /// level's order: detection, replica lags, promotion, failure coin.
+    pub rng: SimRng,
     /// Successful writes per second in the current state (set by the flow).
     pub write_rate_per_s: f64,
     pub writes_lost: f64,
@@ -181,11 +196,18 @@ pub struct Infra {
     pub dirty: bool,
     /// The component index of each tier (databases name their host by it).
     pub tier_component: Vec<usize>,
+    /// The request level's infrastructure stream (`infrastructure`), for
+    /// the draws both fidelities make of it in the same order.
+    pub dns_rng: SimRng,
+    /// Each load balancer's health checks (`super::health`).
+    pub health: Vec<Option<LbHealth>>,
+    /// The infrastructure trace, when asked for (`super::trace`).
+    pub trace: Option<Box<Tracer>>,
 }
 
 impl Infra {
     /// The state at the start of a run, read from the plan's topology.
-    pub fn new(layout: &Layout, model: &ModelConfig, rng: SimRng) -> Infra {
+    pub fn new(layout: &Layout, model: &ModelConfig, seed: u64, rng: SimRng) -> Infra {
         let mut servers: Arena<ServerId, ServerState> = layout
             .servers
             .iter()
@@ -204,9 +226,15 @@ impl Infra {
             .collect();
         let mut tiers = Vec::new();
         for t in &layout.tiers {
+            // A group's spare slots hold no running instance (the request
+            // level's `not_running` cause) until a launch fills them.
+            for &s in &t.slots {
+                servers[s].node.set(Cause::NotRunning, DownMode::Refuse);
+            }
             for &s in &t.in_service {
                 servers[s].in_service = true;
                 servers[s].in_lb = true;
+                servers[s].node.clear(Cause::NotRunning);
             }
             // A group's spare slots follow its first ones, zone by zone again.
             let mut zones: Vec<usize> = Vec::new();
@@ -233,6 +261,7 @@ impl Infra {
                 }
             }
         }
+        let health = LbHealth::plan(layout, seed, |s| servers[s].in_service);
         let lbs = layout
             .lbs
             .iter()
@@ -244,6 +273,7 @@ impl Infra {
                         zone,
                         dark: false,
                         phase: DnsPhase::Listed,
+                        in_dns: true,
                         generation: 0,
                     })
                     .collect(),
@@ -274,6 +304,7 @@ impl Infra {
                 endpoint_stale: false,
                 previous_primary: d.primary as usize,
                 config: config.clone(),
+                rng: stream(seed, &format!("db/{}", d.name)),
                 write_rate_per_s: 0.0,
                 writes_lost: 0.0,
                 rpo_s: 0.0,
@@ -329,7 +360,25 @@ impl Infra {
             rng,
             dirty: true,
             tier_component: layout.tier_components(),
+            health,
+            dns_rng: stream(seed, "infrastructure"),
+            trace: None,
         }
+    }
+
+    /// Records the event `make` builds from the topology, if tracing.
+    #[inline]
+    pub(super) fn record(&mut self, make: impl FnOnce(&Layout) -> TraceEvent) {
+        if let Some(t) = &mut self.trace {
+            let event = make(&t.layout);
+            t.events.push(event);
+        }
+    }
+
+    /// `node_down` / `node_up` of a server, as the request level words it.
+    pub(super) fn trace_server(&mut self, at: SimTime, s: ServerId, up: bool, cause: Cause) {
+        let mode = self.servers[s].mode();
+        self.record(|l| node_event(at, l.server_label(s), up, cause, mode, false));
     }
 
     pub(super) fn uniform_s(&mut self, min_s: f64, max_s: f64) -> SimDuration {
@@ -347,7 +396,11 @@ impl Infra {
     ) {
         let was_up = self.servers[s].is_up();
         let st = &mut self.servers[s];
-        st.node.set(cause, mode);
+        if st.node.set(cause, mode) == Transition::WentDown {
+            self.trace_server(e.now(), s, false, cause);
+            self.health_wake(e, s);
+        }
+        let st = &mut self.servers[s];
         if !was_up || st.is_up() {
             return;
         }
@@ -364,7 +417,11 @@ impl Infra {
     pub fn server_up(&mut self, e: &mut Engine<FluidEvent>, s: ServerId, cause: Cause) {
         let was_up = self.servers[s].is_up();
         let st = &mut self.servers[s];
-        st.node.clear(cause);
+        if st.node.clear(cause) == Transition::CameUp {
+            self.trace_server(e.now(), s, true, cause);
+            self.health_wake(e, s);
+        }
+        let st = &mut self.servers[s];
         if was_up || !st.is_up() {
             return;
         }
@@ -372,10 +429,10 @@ impl Infra {
         self.dirty = true;
         let generation = st.generation;
         if let Some(t) = st.tier {
-            if !st.in_lb {
-                let lag = self.readmit_lag(t, false);
+            // A checked target comes back by its checks (`health.rs`).
+            if !st.in_lb && !self.lb_checks(t) {
                 e.schedule_after(
-                    lag,
+                    SimDuration::ZERO,
                     FluidEvent::LbAdmit {
                         server: s,
                         generation,
@@ -397,6 +454,8 @@ impl Infra {
         mode: DownMode,
     ) {
         let server = s;
+        // The Auto Scaling group's ELB health check still uses a drawn
+        // detection time (`auto_scaling.rs`: not yet the shared checks).
         let detect = self.tiers[t]
             .lb
             .and_then(|lb| self.lbs[lb].health.clone())
@@ -409,9 +468,6 @@ impl Infra {
                 };
                 phase + times(hc.interval, hc.unhealthy_threshold.saturating_sub(1)) + timeout
             });
-        if let Some(lag) = detect {
-            e.schedule_after(lag, FluidEvent::LbDetect { server, generation });
-        }
         if let Some(asg) = self.tiers[t].asg.clone() {
             let mut lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL.as_secs_f64());
             if asg.health_check == crate::config::AsgHealthCheck::Elb {
@@ -448,15 +504,6 @@ impl Infra {
         }
     }
 
-    /// The load balancer finished taking a dead target out.
-    pub fn on_lb_detect(&mut self, s: ServerId, generation: u32) {
-        let st = &mut self.servers[s];
-        if st.generation == generation && !st.is_up() && st.in_lb {
-            st.in_lb = false;
-            self.dirty = true;
-        }
-    }
-
     pub fn on_lb_admit(&mut self, s: ServerId, generation: u32) {
         let st = &mut self.servers[s];
         if st.generation == generation && st.is_up() && !st.in_lb {
@@ -465,19 +512,11 @@ impl Infra {
         }
     }
 
-    pub(super) fn readmit_lag(&mut self, t: usize, fresh: bool) -> SimDuration {
-        match self.tiers[t].lb.and_then(|lb| self.lbs[lb].health.clone()) {
-            Some(hc) => {
-                let phase = self.uniform_s(0.0, hc.interval.as_secs_f64());
-                let more = if fresh {
-                    0
-                } else {
-                    hc.healthy_threshold.saturating_sub(1)
-                };
-                phase + times(hc.interval, more)
-            }
-            None => SimDuration::ZERO,
-        }
+    /// Whether tier `t`'s load balancer health-checks its targets.
+    pub(super) fn lb_checks(&self, t: usize) -> bool {
+        self.tiers[t]
+            .lb
+            .is_some_and(|lb| self.health.get(lb).is_some_and(Option::is_some))
     }
 
     /// A cache node is lost; it is replaced, cold, after `replace`.
@@ -489,7 +528,10 @@ impl Infra {
         replace: SimDuration,
     ) {
         let node = &mut self.caches[c].nodes[n];
-        node.node.set(Cause::Crash, DownMode::Refuse);
+        if node.node.set(Cause::Crash, DownMode::Refuse) == Transition::WentDown {
+            self.trace_cache_node(e.now(), c, n, false, Cause::Crash);
+        }
+        let node = &mut self.caches[c].nodes[n];
         node.generation += 1;
         let generation = node.generation;
         self.dirty = true;
@@ -509,6 +551,8 @@ impl Infra {
         if node.node.clear(cause) != Transition::CameUp {
             return;
         }
+        self.trace_cache_node(e.now(), c, n, true, cause);
+        let node = &mut self.caches[c].nodes[n];
         node.cold = true;
         node.generation += 1;
         let generation = node.generation;
@@ -523,6 +567,12 @@ impl Infra {
         );
     }
 
+    fn trace_cache_node(&mut self, at: SimTime, c: usize, n: usize, up: bool, cause: Cause) {
+        let mode = self.caches[c].nodes[n].node.mode();
+        let cache = CacheId(c as u16);
+        self.record(|l| node_event(at, l.cache_node_label(cache, n), up, cause, mode, true));
+    }
+
     pub fn on_cache_warm(&mut self, c: usize, n: usize, generation: u32) {
         let node = &mut self.caches[c].nodes[n];
         if node.generation == generation && node.cold {
@@ -533,8 +583,13 @@ impl Infra {
 
     /// A zone goes dark (`Some(mode)`) or returns (`None`).
     pub fn set_zone_dark(&mut self, e: &mut Engine<FluidEvent>, z: usize, dark: Option<DownMode>) {
+        if self.zones_dark[z] == dark {
+            return;
+        }
         self.zones_dark[z] = dark;
         self.dirty = true;
+        let at = e.now();
+        self.record(|l| zone_event(at, &l.zones[z], dark));
         for s in self.servers.ids() {
             if self.servers[s].zone != z {
                 continue;
@@ -552,8 +607,10 @@ impl Infra {
                 match dark {
                     Some(_) => {
                         let node = &mut self.caches[c].nodes[n];
-                        node.node.set(Cause::Zone, DownMode::Blackhole);
-                        node.generation += 1;
+                        if node.node.set(Cause::Zone, DownMode::Blackhole) == Transition::WentDown {
+                            self.trace_cache_node(at, c, n, false, Cause::Zone);
+                        }
+                        self.caches[c].nodes[n].generation += 1;
                     }
                     None => self.on_cache_back(e, c, n, Cause::Zone),
                 }
@@ -564,15 +621,23 @@ impl Infra {
                 if self.lbs[lb].nodes[n].zone != z {
                     continue;
                 }
-                let removal = self.uniform_s(LB_NODE_DNS_REMOVAL.0, LB_NODE_DNS_REMOVAL.1);
+                // Leaving or rejoining the answer takes a draw from the
+                // infrastructure stream, as at request level
+                // (`LoadBalancer::schedule_dns`).
+                let (min_s, max_s) = match dark {
+                    Some(_) => LB_NODE_DNS_REMOVAL,
+                    None => LB_NODE_DNS_RETURN,
+                };
+                let delay = Dist::Uniform { min_s, max_s }.sample(&mut self.dns_rng);
                 let node = &mut self.lbs[lb].nodes[n];
                 node.generation += 1;
                 let generation = node.generation;
+                let was_dark = node.dark;
                 match dark {
                     Some(_) => {
                         node.dark = true;
                         e.schedule_after(
-                            removal,
+                            delay,
                             FluidEvent::LbNodeDns {
                                 lb: lb as u16,
                                 node: n as u16,
@@ -586,7 +651,29 @@ impl Infra {
                         // which fails nobody.
                         node.dark = false;
                         node.phase = DnsPhase::Listed;
+                        e.schedule_after(
+                            delay,
+                            FluidEvent::LbNodeDnsBack {
+                                lb: lb as u16,
+                                node: n as u16,
+                                generation,
+                            },
+                        );
                     }
+                }
+                if was_dark != dark.is_some() {
+                    let mode = dark.unwrap_or(DownMode::Refuse);
+                    let lb_id = LbId(lb as u16);
+                    self.record(|l| {
+                        node_event(
+                            at,
+                            l.lb_node_label(lb_id, n),
+                            was_dark,
+                            Cause::Zone,
+                            mode,
+                            false,
+                        )
+                    });
                 }
             }
         }
@@ -595,6 +682,31 @@ impl Infra {
                 self.launch_waiting(e, t);
             }
         }
+    }
+
+    /// A node back from a dark zone rejoins the DNS answer (its clients
+    /// reached it again at once: this changes no traffic).
+    pub fn on_lb_node_dns_back(
+        &mut self,
+        e: &mut Engine<FluidEvent>,
+        lb: usize,
+        n: usize,
+        generation: u32,
+    ) {
+        let node = &mut self.lbs[lb].nodes[n];
+        if node.generation != generation || node.dark || node.in_dns {
+            return;
+        }
+        node.in_dns = true;
+        let at = e.now();
+        let lb_id = LbId(lb as u16);
+        self.record(|l| {
+            let (component, zone, label) = l.lb_node_label(lb_id, n);
+            TraceEvent::new(at, "lb_dns_added", component)
+                .zone(Some(&zone))
+                .cause("dns_health_check")
+                .detail(format!("{label} joins the DNS answer"))
+        });
     }
 
     /// A dark node's DNS record moves one phase on.
@@ -614,6 +726,16 @@ impl Infra {
         match node.phase {
             DnsPhase::Listed => {
                 node.phase = DnsPhase::Expiring;
+                node.in_dns = false;
+                let at = e.now();
+                let lb_id = LbId(lb as u16);
+                self.record(|l| {
+                    let (component, zone, label) = l.lb_node_label(lb_id, n);
+                    TraceEvent::new(at, "lb_dns_removed", component)
+                        .zone(Some(&zone))
+                        .cause("dns_health_check")
+                        .detail(format!("{label} leaves the DNS answer"))
+                });
                 e.schedule_after(
                     ttl,
                     FluidEvent::LbNodeDns {
@@ -626,6 +748,46 @@ impl Infra {
             DnsPhase::Expiring | DnsPhase::Gone => node.phase = DnsPhase::Gone,
         }
     }
+}
+
+/// `node_down` / `node_up` of any node, worded as the request level does
+/// (`world/tracing.rs`).
+pub(super) fn node_event(
+    at: SimTime,
+    (component, zone, label): (String, String, String),
+    up: bool,
+    cause: Cause,
+    mode: DownMode,
+    cold: bool,
+) -> TraceEvent {
+    let mode = match (up, mode) {
+        (true, _) => "",
+        (false, DownMode::Blackhole) => " (blackholes)",
+        (false, DownMode::Refuse) => " (refuses)",
+    };
+    let cold = if up && cold { " (cold)" } else { "" };
+    let (event, verb) = if up {
+        ("node_up", "up")
+    } else {
+        ("node_down", "down")
+    };
+    TraceEvent::new(at, event, component)
+        .zone(Some(&zone))
+        .cause(cause.name())
+        .detail(format!("{label} {verb}{mode}{cold}"))
+}
+
+/// `zone_dark` / `zone_restored`, worded as the request level does.
+fn zone_event(at: SimTime, zone: &str, dark: Option<DownMode>) -> TraceEvent {
+    let (event, detail) = match dark {
+        Some(DownMode::Blackhole) => ("zone_dark", "every node blackholes"),
+        Some(DownMode::Refuse) => ("zone_dark", "every node refuses"),
+        None => ("zone_restored", "nodes return (caches cold)"),
+    };
+    TraceEvent::new(at, event, "zone")
+        .zone(Some(zone))
+        .cause("zone")
+        .detail(detail)
 }
 
 fn times(d: SimDuration, n: u32) -> SimDuration {

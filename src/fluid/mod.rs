@@ -27,11 +27,13 @@ mod context;
 mod database;
 mod faults;
 mod flow;
+mod health;
 mod infra;
 mod latency;
 mod ledger;
 pub mod queueing;
 mod routing;
+pub mod trace;
 
 use crate::bind::Plan;
 use crate::config::{
@@ -39,6 +41,7 @@ use crate::config::{
 };
 use crate::engine::Engine;
 use crate::fault::hazard::HazardEvent;
+use crate::metrics::trace::TraceEvent;
 use crate::metrics::{
     AvailabilitySummary, DataLossSummary, EngineStats, ErrorCause, RequestCounts, RunDetail,
     RunSummary,
@@ -61,10 +64,6 @@ pub enum FluidEvent {
     FaultEnd {
         fault: u32,
     },
-    LbDetect {
-        server: ServerId,
-        generation: u32,
-    },
     LbAdmit {
         server: ServerId,
         generation: u32,
@@ -76,7 +75,23 @@ pub enum FluidEvent {
     AsgReady {
         server: ServerId,
     },
+    /// A health check of a target is due (`health.rs`).
+    HealthCheck {
+        lb: u16,
+        target: u16,
+    },
+    /// A blackholed health check timed out.
+    HealthCheckResult {
+        lb: u16,
+        target: u16,
+    },
     LbNodeDns {
+        lb: u16,
+        node: u16,
+        generation: u32,
+    },
+    /// A load-balancer node back from a dark zone rejoins DNS.
+    LbNodeDnsBack {
         lb: u16,
         node: u16,
         generation: u32,
@@ -222,7 +237,23 @@ pub fn run_fluid(
     if let Some(e) = unsupported(scenario).or_else(|| unsupported_model(model)) {
         return Err(e);
     }
-    run_plan(crate::bind::bind(model, scenario, seed)?, model, scenario)
+    let plan = crate::bind::bind(model, scenario, seed)?;
+    Ok(run_plan(plan, model, scenario, false).0)
+}
+
+/// As [`run_fluid`], with the run's infrastructure trace (`trace.rs`): the
+/// request level's vocabulary and labels, for the transitions the fluid
+/// mode simulates.
+pub fn run_fluid_traced(
+    model: &ModelConfig,
+    scenario: &ScenarioConfig,
+    seed: u64,
+) -> Result<(RunSummary, Vec<TraceEvent>), BindError> {
+    if let Some(e) = unsupported(scenario).or_else(|| unsupported_model(model)) {
+        return Err(e);
+    }
+    let plan = crate::bind::bind(model, scenario, seed)?;
+    Ok(run_plan(plan, model, scenario, true))
 }
 
 /// Simulates `model` under `scenario` at fluid fidelity, from the plan
@@ -231,14 +262,23 @@ fn run_plan(
     plan: Plan,
     model: &ModelConfig,
     scenario: &ScenarioConfig,
-) -> Result<RunSummary, BindError> {
+    traced: bool,
+) -> (RunSummary, Vec<TraceEvent>) {
     // The plan's topology and the fault targets it resolved at time 0:
     // both fidelities pick the same targets. Its request-level world is
     // not used here.
     let seed = plan.seed;
     let workload = Workload::new(&scenario.workload, &[1.0], stream(seed, "workload"));
     let mut engine: Engine<FluidEvent> = Engine::new();
-    let mut infra = infra::Infra::new(&plan.layout, model, stream(seed, "fluid/infrastructure"));
+    let mut infra = infra::Infra::new(
+        &plan.layout,
+        model,
+        seed,
+        stream(seed, "fluid/infrastructure"),
+    );
+    if traced {
+        infra.trace = Some(Box::new(trace::Tracer::new(&plan.layout)));
+    }
     let mut hazards = faults::Hazards::new(
         plan.faults.planned.clone(),
         &scenario.random_failures,
@@ -315,7 +355,8 @@ fn run_plan(
         peak_pending,
     );
     summary.experiment = experiment;
-    Ok(summary)
+    let events = infra.trace.take().map_or_else(Vec::new, |t| t.events);
+    (summary, events)
 }
 
 /// Rate steps of the profile: each step of a `step` profile; every hour
@@ -362,11 +403,19 @@ fn handle(
     match event {
         F::Hazard(h) => hazards.handle(infra, e, h),
         F::FaultStart { fault } => scripted.start(plan, scenario, infra, e, fault as usize),
-        F::FaultEnd { fault } => scripted.end(infra, e, fault as usize),
-        F::LbDetect { server, generation } => infra.on_lb_detect(server, generation),
+        F::FaultEnd { fault } => scripted.end(scenario, infra, e, fault as usize),
         F::LbAdmit { server, generation } => infra.on_lb_admit(server, generation),
         F::AsgCheck { server, generation } => infra.on_asg_check(e, server, generation),
         F::AsgReady { server } => infra.on_asg_ready(e, server),
+        F::HealthCheck { lb, target } => infra.on_health_check(e, lb as usize, target as usize),
+        F::HealthCheckResult { lb, target } => {
+            infra.on_health_check_result(e, lb as usize, target as usize)
+        }
+        F::LbNodeDnsBack {
+            lb,
+            node,
+            generation,
+        } => infra.on_lb_node_dns_back(e, lb as usize, node as usize, generation),
         F::LbNodeDns {
             lb,
             node,

@@ -11,6 +11,7 @@
 //!   are its initial instances, every database's primary is its first node.
 
 use super::database::Role;
+use super::failure::NodeRef;
 use super::id::{Arena, CacheId, DbId, LbId, ServerId, TierId, VolumeId};
 use super::volume::VolumeOwner;
 use super::world::{ComponentRef, ServerRole, World};
@@ -206,5 +207,66 @@ impl Layout {
             .enumerate()
             .filter_map(|(i, c)| matches!(c, ComponentRef::Tier(_)).then_some(i))
             .collect()
+    }
+}
+
+impl Layout {
+    /// A server's component name, zone name and label: the request level's
+    /// trace labels (`world/tracing.rs`: `web-a-1` is the component, its
+    /// zone and its position among that component's servers in the zone).
+    pub fn server_label(&self, s: ServerId) -> (String, String, String) {
+        let zone = self.servers[s].zone;
+        let zone_name = self.zones[zone].clone();
+        let (name, k) = match self.servers[s].role {
+            ServerRole::Instance { tier, .. } => {
+                let t = &self.tiers[tier];
+                let k = t
+                    .slots
+                    .iter()
+                    .filter(|&&o| o < s && self.servers[o].zone == zone)
+                    .count();
+                (&t.name, k)
+            }
+            ServerRole::DbNode { db, node } => {
+                let d = &self.dbs[db];
+                let k = d.nodes[..node as usize]
+                    .iter()
+                    .filter(|n| self.servers[n.server].zone == zone)
+                    .count();
+                (&d.name, k)
+            }
+        };
+        let label = format!("{}-{}-{}", name, zone_name, k + 1);
+        (name.clone(), zone_name, label)
+    }
+
+    /// A cache node's component, zone and label.
+    pub fn cache_node_label(&self, c: CacheId, n: usize) -> (String, String, String) {
+        let cache = &self.caches[c];
+        let z = cache.node_zones[n];
+        let k = cache.node_zones[..n].iter().filter(|&&x| x == z).count();
+        let zone = self.zones[z].clone();
+        let label = format!("{}-{}-{}", cache.name, zone, k + 1);
+        (cache.name.clone(), zone, label)
+    }
+
+    /// Component, zone and label of any node (a volume has no zone here).
+    pub fn node_label(&self, node: NodeRef) -> (String, String, String) {
+        match node {
+            NodeRef::Server(s) => self.server_label(s),
+            NodeRef::CacheNode { cache, node } => self.cache_node_label(cache, node as usize),
+            NodeRef::LbNode { lb, node } => self.lb_node_label(lb, node as usize),
+            NodeRef::Volume(v) => {
+                let name = self.volumes[v].name.clone();
+                (name.clone(), String::new(), name)
+            }
+        }
+    }
+
+    /// A load-balancer node's component, zone and label.
+    pub fn lb_node_label(&self, lb: LbId, n: usize) -> (String, String, String) {
+        let b = &self.lbs[lb];
+        let zone = self.zones[b.node_zones[n]].clone();
+        (b.name.clone(), zone.clone(), format!("{}-{}", b.name, zone))
     }
 }

@@ -56,6 +56,46 @@ pub struct TargetHealth {
     pub fresh: bool,
 }
 
+impl TargetHealth {
+    /// Applies one health-check result under `hc`'s thresholds; returns
+    /// true if the target's health flipped. The one rule both fidelities
+    /// follow.
+    pub fn apply(&mut self, hc: &HealthCheckConfig, ok: bool, now: SimTime) -> bool {
+        if self.fresh && !ok {
+            // A new target's failures count towards `unhealthy` (its
+            // `initial` state ends either way): it stays out of rotation.
+            self.streak += 1;
+            if self.streak >= hc.unhealthy_threshold {
+                self.fresh = false;
+                self.streak = 0;
+                self.changed_at = Some(now);
+            }
+            return false;
+        }
+        if ok == self.healthy {
+            self.streak = 0;
+            return false;
+        }
+        self.streak += 1;
+        let threshold = if self.healthy {
+            hc.unhealthy_threshold
+        } else if self.fresh {
+            1
+        } else {
+            hc.healthy_threshold
+        };
+        if self.streak >= threshold {
+            self.healthy = ok;
+            self.fresh = false;
+            self.streak = 0;
+            self.changed_at = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 pub struct LoadBalancer {
     pub name: String,
     pub strategy: Strategy,
@@ -168,40 +208,11 @@ impl LoadBalancer {
         if !self.registered[target] {
             return false;
         }
-        let h = &mut self.health[target];
-        if h.fresh && !ok {
-            // A new target's failures count towards `unhealthy` (its
-            // `initial` state ends either way): it stays out of rotation.
-            h.streak += 1;
-            if h.streak >= hc.unhealthy_threshold {
-                h.fresh = false;
-                h.streak = 0;
-                h.changed_at = Some(now);
-            }
-            return false;
-        }
-        if ok == h.healthy {
-            h.streak = 0;
-            return false;
-        }
-        h.streak += 1;
-        let threshold = if h.healthy {
-            hc.unhealthy_threshold
-        } else if h.fresh {
-            1
-        } else {
-            hc.healthy_threshold
-        };
-        if h.streak >= threshold {
-            h.healthy = ok;
-            h.fresh = false;
-            h.streak = 0;
-            h.changed_at = Some(now);
+        let flipped = self.health[target].apply(hc, ok, now);
+        if flipped {
             self.candidates_dirty = true;
-            true
-        } else {
-            false
         }
+        flipped
     }
 
     fn rebuild_candidates(&mut self) {

@@ -23,6 +23,7 @@ mod fluid;
 mod fuzz_models;
 mod html;
 mod incidents;
+mod infra_trace;
 mod layers;
 mod lifecycle;
 mod queueing;
