@@ -207,6 +207,19 @@ impl Infra {
         });
     }
 
+    /// A volume record, worded as the request level does.
+    fn trace_volume(&mut self, at: SimTime, v: usize, event: &'static str) {
+        let owner = self.volumes[v].owner;
+        let id = crate::model::id::VolumeId(v as u32);
+        self.record(|l| {
+            let (component, zone, _) = l.server_label(owner);
+            TraceEvent::new(at, event, component)
+                .zone(Some(&zone))
+                .cause("volume")
+                .detail(l.volumes[id].name.clone())
+        });
+    }
+
     /// A failover record about node `n` of database `d`, worded as the
     /// request level does.
     fn trace_db(
@@ -254,6 +267,8 @@ impl Infra {
                 db.rpo_s = db.rpo_s.max(rpo_s);
             }
         }
+        let at = e.now();
+        self.trace_volume(at, v, "volume_lost");
         self.server_down(e, owner, Cause::Volume, DownMode::Refuse);
         e.schedule_after(
             restore,
@@ -295,6 +310,8 @@ impl Infra {
         }
         vol.lost = false;
         let owner = vol.owner;
+        let at = e.now();
+        self.trace_volume(at, v, "volume_restored");
         self.server_up(e, owner, Cause::Volume);
     }
 }

@@ -13,8 +13,13 @@
 //! - Scripted actions take their start and end times and their targets
 //!   from the plan's timeline (`bind::timeline`: the request level's
 //!   selection code with the action's own stream, `fault/<id>`, against the
-//!   topology at time 0), and continue that stream for their later draws. Stop conditions are
-//!   not supported (they need the per-second request stream).
+//!   topology at time 0). A primary's restart and a volume's default
+//!   restore are drawn from the request level's infrastructure stream, in
+//!   its order; a cache node's default replacement continues the action's
+//!   stream (the request level draws it from the cache's own stream, which
+//!   its lookups share, so a cache whose replacement time is not constant
+//!   may differ). Stop conditions are not supported (they need the
+//!   per-second request stream).
 //! - Supported actions: `instance_crash`, `zone_outage`,
 //!   `database_primary_failure`, `failover_failure`, `cache_node_loss`,
 //!   `volume_loss`, `traffic_spike`, `class_surge`, `dependency_outage`
@@ -270,7 +275,11 @@ impl Scripted {
                     infra.server_down(e, s, Cause::Crash, DownMode::Refuse);
                     failed.push(s);
                     if end.is_none() {
-                        let restart = infra.dbs[d.index()].config.restart_time.sample(&mut rng);
+                        // From the infrastructure stream, as at request level.
+                        let restart = infra.dbs[d.index()]
+                            .config
+                            .restart_time
+                            .sample(&mut infra.infra_rng);
                         e.schedule_after(restart, FluidEvent::FaultEnd { fault: i as u32 });
                     }
                 }
@@ -295,10 +304,11 @@ impl Scripted {
             }
             (FaultAction::VolumeLoss, Targets::Volumes(volumes)) => {
                 for &v in volumes {
+                    // From the infrastructure stream, as at request level.
                     let restore = infra.volumes[v.index()]
                         .config
                         .restore_time
-                        .sample(&mut rng);
+                        .sample(&mut infra.infra_rng);
                     infra.volume_lost(e, v.index(), restore);
                 }
                 Applied::Nothing

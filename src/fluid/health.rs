@@ -41,6 +41,14 @@ pub struct Target {
     pending: u32,
 }
 
+impl Target {
+    /// The load balancer reports it unhealthy (as `LoadBalancer::
+    /// reports_unhealthy`: registered, past its initial state).
+    pub fn reports_unhealthy(&self) -> bool {
+        self.registered && self.health.reports_unhealthy()
+    }
+}
+
 pub struct LbHealth {
     pub config: HealthCheckConfig,
     pub targets: Vec<Target>,
@@ -95,7 +103,7 @@ impl LbHealth {
 
 /// The first check time at or after `now` of a target checked every
 /// `interval` from `phase`.
-fn next_check(phase: SimTime, interval: SimDuration, now: SimTime) -> SimTime {
+pub(super) fn next_check(phase: SimTime, interval: SimDuration, now: SimTime) -> SimTime {
     if now <= phase {
         return phase;
     }
@@ -204,6 +212,9 @@ impl Infra {
         if self.tiers_lb_of(s) == Some(lb) {
             self.servers[s].in_lb = healthy;
             self.dirty = true;
+        }
+        if let Some(t) = self.servers[s].tier {
+            self.asg_wake(e, t);
         }
         let id = LbId(lb as u16);
         self.record(|l| {

@@ -1,11 +1,13 @@
 //! The infrastructure's state in the fluid mode, and its transitions.
 //!
-//! Only state changes are events here: a failure, a repair, and the few
-//! transitions each one implies (a load balancer taking a dead target out,
-//! an Auto Scaling replacement entering service, a database failover
-//! finishing, DNS caches catching up, a cache node warming). Periodic
-//! activity (health checks, status checks, DNS lookups, snapshots) is never
-//! an event: each enters as a drawn or computed delay.
+//! The infrastructure is the request level's: the same node causes, the
+//! same rules (written once, in `src/model/`, and called from here) and the
+//! same random streams drawn in the same order, so a seed gives both
+//! fidelities the same infrastructure trace record for record
+//! (tests/suite/infra_trace.rs). What differs is only when work is done:
+//! periodic activity (health checks, group status checks) runs only while
+//! it can change something (`health.rs`, `auto_scaling.rs`), and traffic is
+//! a rate (`flow.rs`) instead of requests.
 //!
 //! Assumptions and approximations (the request-level model each stands
 //! for is in the named `src/model/` file):
@@ -16,17 +18,14 @@
 //!   reaching it until it leaves DNS (U(64, 94) s, drawn from the request
 //!   level's infrastructure stream in its order), then half as often on
 //!   average for one DNS TTL while their cached answers expire.
-//! - Auto Scaling (`auto_scaling.rs`): a down instance is found by the next
-//!   EC2 status check (U(0, 60) s; with ELB checks, the load balancer's
-//!   detection if sooner), terminated, and replaced in the healthy zone with
-//!   the fewest instances after launch + warm-up + one passing check; at
-//!   most ⌈10 %⌉ of desired launch at once. Grace periods and the control
-//!   plane are not modelled (the fluid mode refuses control-plane faults).
+//! - Auto Scaling is the request level's group (`auto_scaling.rs`): its
+//!   status checks, grace periods, pacing, zone choice and rebalancing.
 //! - Databases (`database.rs`): a primary that goes down is replaced by its
 //!   standby (or, if allowed, the least-lagged replica) after detection +
-//!   promotion, drawn from the database's own stream in the request level's
-//!   order, so both fidelities fail over at the same instants; callers' cached endpoint answers then expire over one TTL
-//!   (half of the callers are stale on average during it). Promoting a
+//!   promotion, drawn from the database's own stream in the request
+//!   level's order, so both fidelities fail over at the same instants;
+//!   callers' cached endpoint answers then expire over one TTL (half of the
+//!   callers are stale on average during it). Promoting a
 //!   replica loses the writes inside its lag; losing the primary's volume
 //!   with no failover target loses the writes since the later of the last
 //!   completed snapshot and the last shipped logs (writes counted at the
@@ -35,8 +34,7 @@
 //!   node that comes back is cold and warms linearly, taken as half its hit
 //!   ratio for the whole warm-up.
 
-use rand::RngExt;
-
+use super::auto_scaling::Group;
 use super::health::LbHealth;
 use super::trace::Tracer;
 use super::FluidEvent;
@@ -44,7 +42,7 @@ use crate::config::{DownMode, ModelConfig};
 use crate::dist::Dist;
 use crate::engine::Engine;
 use crate::metrics::trace::TraceEvent;
-use crate::model::auto_scaling::STATUS_CHECK_INTERVAL;
+use crate::model::auto_scaling::AutoScaling;
 use crate::model::database::Role;
 use crate::model::failure::{LB_NODE_DNS_REMOVAL, LB_NODE_DNS_RETURN};
 use crate::model::id::{Arena, CacheId, LbId, ServerId};
@@ -68,8 +66,6 @@ pub struct ServerState {
     pub in_service: bool,
     /// The tier's load balancer routes to it.
     pub in_lb: bool,
-    /// Set when the Auto Scaling group terminated it (ignore its repair).
-    pub launching: bool,
     pub tier: Option<usize>,
 }
 
@@ -87,12 +83,8 @@ impl ServerState {
 pub struct TierState {
     pub slots: Vec<ServerId>,
     pub lb: Option<usize>,
-    pub asg: Option<crate::config::AutoScalingConfig>,
-    pub desired: u32,
-    pub launching: u32,
-    /// Terminated instances waiting for a launch slot: the zone to prefer.
-    pub waiting: Vec<usize>,
-    pub zones: Vec<usize>,
+    /// The tier's Auto Scaling group (`auto_scaling.rs`).
+    pub group: Option<Group>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -118,7 +110,6 @@ pub struct LbNodeState {
 pub struct LbState {
     pub nodes: Vec<LbNodeState>,
     pub dns_ttl: SimDuration,
-    pub health: Option<crate::config::HealthCheckConfig>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -190,15 +181,15 @@ pub struct Infra {
     /// Traffic multiplier (spikes) and per-class multipliers (surges).
     pub load_factor: f64,
     pub class_factor: Vec<f64>,
-    /// Draws for derived delays (detection phases, launches, failovers).
-    pub rng: SimRng,
     /// Something changed since the flow was last evaluated.
     pub dirty: bool,
     /// The component index of each tier (databases name their host by it).
     pub tier_component: Vec<usize>,
     /// The request level's infrastructure stream (`infrastructure`), for
-    /// the draws both fidelities make of it in the same order.
-    pub dns_rng: SimRng,
+    /// the draws both fidelities make of it in the same order (DNS windows
+    /// of load-balancer nodes, default volume restores, restarts after a
+    /// scripted primary failure).
+    pub infra_rng: SimRng,
     /// Each load balancer's health checks (`super::health`).
     pub health: Vec<Option<LbHealth>>,
     /// The infrastructure trace, when asked for (`super::trace`).
@@ -207,7 +198,7 @@ pub struct Infra {
 
 impl Infra {
     /// The state at the start of a run, read from the plan's topology.
-    pub fn new(layout: &Layout, model: &ModelConfig, seed: u64, rng: SimRng) -> Infra {
+    pub fn new(layout: &Layout, model: &ModelConfig, seed: u64) -> Infra {
         let mut servers: Arena<ServerId, ServerState> = layout
             .servers
             .iter()
@@ -217,7 +208,6 @@ impl Infra {
                 generation: 0,
                 in_service: matches!(s.role, ServerRole::DbNode { .. }),
                 in_lb: false,
-                launching: false,
                 tier: match s.role {
                     ServerRole::Instance { tier, .. } => Some(tier.index()),
                     ServerRole::DbNode { .. } => None,
@@ -236,22 +226,36 @@ impl Infra {
                 servers[s].in_lb = true;
                 servers[s].node.clear(Cause::NotRunning);
             }
-            // A group's spare slots follow its first ones, zone by zone again.
-            let mut zones: Vec<usize> = Vec::new();
-            for &s in &t.slots {
-                let z = servers[s].zone;
-                if !zones.contains(&z) {
-                    zones.push(z);
+            // The request level's group (`model/build.rs`): its zones in
+            // file order (the order their slots come in), its stream.
+            let group = t.auto_scaling.as_ref().map(|config| {
+                let mut zones: Vec<usize> = Vec::new();
+                for &s in &t.slots {
+                    let z = servers[s].zone;
+                    if !zones.contains(&z) {
+                        zones.push(z);
+                    }
                 }
-            }
+                let in_service = t.slots.iter().map(|s| t.in_service.contains(s)).collect();
+                let mut group = AutoScaling::new(
+                    config.clone(),
+                    zones,
+                    t.slots[0],
+                    in_service,
+                    stream(seed, &format!("asg/{}", t.name)),
+                );
+                group.lbs = layout
+                    .lbs
+                    .iter_enumerated()
+                    .filter(|(_, lb)| lb.targets.first().is_some_and(|x| t.slots.contains(x)))
+                    .map(|(id, _)| id)
+                    .collect();
+                Group::new(group)
+            });
             tiers.push(TierState {
                 slots: t.slots.clone(),
                 lb: None,
-                asg: t.auto_scaling.clone(),
-                desired: t.in_service.len() as u32,
-                launching: 0,
-                waiting: Vec::new(),
-                zones,
+                group,
             });
         }
         for (lb_index, lb) in layout.lbs.iter().enumerate() {
@@ -278,7 +282,6 @@ impl Infra {
                     })
                     .collect(),
                 dns_ttl: lb.dns_ttl,
-                health: lb.health_check.clone(),
             })
             .collect();
         let db_configs: Vec<&crate::config::DatabaseConfig> = model
@@ -357,11 +360,10 @@ impl Infra {
             externals_down: vec![None; layout.externals.len()],
             load_factor: 1.0,
             class_factor: vec![1.0; layout.classes.len()],
-            rng,
             dirty: true,
             tier_component: layout.tier_components(),
             health,
-            dns_rng: stream(seed, "infrastructure"),
+            infra_rng: stream(seed, "infrastructure"),
             trace: None,
         }
     }
@@ -381,11 +383,6 @@ impl Infra {
         self.record(|l| node_event(at, l.server_label(s), up, cause, mode, false));
     }
 
-    pub(super) fn uniform_s(&mut self, min_s: f64, max_s: f64) -> SimDuration {
-        let u: f64 = self.rng.random();
-        SimDuration::from_secs_f64(min_s + u * (max_s - min_s))
-    }
-
     /// Sets down cause(s) on a server and applies the consequences.
     pub fn server_down(
         &mut self,
@@ -399,6 +396,9 @@ impl Infra {
         if st.node.set(cause, mode) == Transition::WentDown {
             self.trace_server(e.now(), s, false, cause);
             self.health_wake(e, s);
+            if let Some(t) = self.servers[s].tier {
+                self.asg_wake(e, t);
+            }
         }
         let st = &mut self.servers[s];
         if !was_up || st.is_up() {
@@ -406,9 +406,8 @@ impl Infra {
         }
         st.generation += 1;
         self.dirty = true;
-        let generation = st.generation;
         match st.tier {
-            Some(t) => self.instance_down(e, s, t, generation, mode),
+            Some(_) => self.host_changed(e, s, true),
             None => self.db_node_down(e, s),
         }
     }
@@ -420,6 +419,9 @@ impl Infra {
         if st.node.clear(cause) == Transition::CameUp {
             self.trace_server(e.now(), s, true, cause);
             self.health_wake(e, s);
+            if let Some(t) = self.servers[s].tier {
+                self.asg_wake(e, t);
+            }
         }
         let st = &mut self.servers[s];
         if was_up || !st.is_up() {
@@ -443,41 +445,6 @@ impl Infra {
         } else {
             self.db_node_up(e, s);
         }
-    }
-
-    fn instance_down(
-        &mut self,
-        e: &mut Engine<FluidEvent>,
-        s: ServerId,
-        t: usize,
-        generation: u32,
-        mode: DownMode,
-    ) {
-        let server = s;
-        // The Auto Scaling group's ELB health check still uses a drawn
-        // detection time (`auto_scaling.rs`: not yet the shared checks).
-        let detect = self.tiers[t]
-            .lb
-            .and_then(|lb| self.lbs[lb].health.clone())
-            .map(|hc| {
-                let phase = self.uniform_s(0.0, hc.interval.as_secs_f64());
-                let timeout = if mode == DownMode::Blackhole {
-                    hc.timeout
-                } else {
-                    SimDuration::ZERO
-                };
-                phase + times(hc.interval, hc.unhealthy_threshold.saturating_sub(1)) + timeout
-            });
-        if let Some(asg) = self.tiers[t].asg.clone() {
-            let mut lag = self.uniform_s(0.0, STATUS_CHECK_INTERVAL.as_secs_f64());
-            if asg.health_check == crate::config::AsgHealthCheck::Elb {
-                if let Some(d) = detect {
-                    lag = lag.min(d);
-                }
-            }
-            e.schedule_after(lag, FluidEvent::AsgCheck { server, generation });
-        }
-        self.host_changed(e, s, true);
     }
 
     /// The nodes in its zone of a database hosted on the instance's tier
@@ -628,7 +595,7 @@ impl Infra {
                     Some(_) => LB_NODE_DNS_REMOVAL,
                     None => LB_NODE_DNS_RETURN,
                 };
-                let delay = Dist::Uniform { min_s, max_s }.sample(&mut self.dns_rng);
+                let delay = Dist::Uniform { min_s, max_s }.sample(&mut self.infra_rng);
                 let node = &mut self.lbs[lb].nodes[n];
                 node.generation += 1;
                 let generation = node.generation;
@@ -677,11 +644,7 @@ impl Infra {
                 }
             }
         }
-        if dark.is_none() {
-            for t in 0..self.tiers.len() {
-                self.launch_waiting(e, t);
-            }
-        }
+        self.asg_wake_all(e);
     }
 
     /// A node back from a dark zone rejoins the DNS answer (its clients
@@ -788,8 +751,4 @@ fn zone_event(at: SimTime, zone: &str, dark: Option<DownMode>) -> TraceEvent {
         .zone(Some(zone))
         .cause("zone")
         .detail(detail)
-}
-
-fn times(d: SimDuration, n: u32) -> SimDuration {
-    SimDuration::from_secs_f64(d.as_secs_f64() * f64::from(n))
 }

@@ -68,12 +68,14 @@ pub enum FluidEvent {
         server: ServerId,
         generation: u32,
     },
+    /// A status check of a tier's Auto Scaling group.
     AsgCheck {
+        tier: u16,
+    },
+    /// A launch finished (`generation` of its slot).
+    InstanceLaunched {
         server: ServerId,
         generation: u32,
-    },
-    AsgReady {
-        server: ServerId,
     },
     /// A health check of a target is due (`health.rs`).
     HealthCheck {
@@ -270,12 +272,7 @@ fn run_plan(
     let seed = plan.seed;
     let workload = Workload::new(&scenario.workload, &[1.0], stream(seed, "workload"));
     let mut engine: Engine<FluidEvent> = Engine::new();
-    let mut infra = infra::Infra::new(
-        &plan.layout,
-        model,
-        seed,
-        stream(seed, "fluid/infrastructure"),
-    );
+    let mut infra = infra::Infra::new(&plan.layout, model, seed);
     if traced {
         infra.trace = Some(Box::new(trace::Tracer::new(&plan.layout)));
     }
@@ -405,8 +402,10 @@ fn handle(
         F::FaultStart { fault } => scripted.start(plan, scenario, infra, e, fault as usize),
         F::FaultEnd { fault } => scripted.end(scenario, infra, e, fault as usize),
         F::LbAdmit { server, generation } => infra.on_lb_admit(server, generation),
-        F::AsgCheck { server, generation } => infra.on_asg_check(e, server, generation),
-        F::AsgReady { server } => infra.on_asg_ready(e, server),
+        F::AsgCheck { tier } => infra.on_asg_check(e, tier as usize),
+        F::InstanceLaunched { server, generation } => {
+            infra.on_instance_launched(e, server, generation)
+        }
         F::HealthCheck { lb, target } => infra.on_health_check(e, lb as usize, target as usize),
         F::HealthCheckResult { lb, target } => {
             infra.on_health_check_result(e, lb as usize, target as usize)

@@ -56,12 +56,8 @@
 
 use rand::RngExt;
 
-use super::event::{Event, LbId, ServerId, TierId};
-use super::failure::NodeRef;
-use super::node::Cause;
-use super::volume::VolumeOwner;
-use super::world::World;
-use crate::config::{AsgHealthCheck, AutoScalingConfig, DownMode, ZoneIndex};
+use super::event::{LbId, ServerId};
+use crate::config::{AsgHealthCheck, AutoScalingConfig, ZoneIndex};
 use crate::dist::Dist;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
@@ -195,83 +191,104 @@ pub fn slots_per_zone(max_size: u32, zones: usize) -> u32 {
     max_size.div_ceil(zones.max(1) as u32)
 }
 
-impl World {
-    /// Schedules each group's first status check at a random phase.
-    pub(super) fn schedule_asg_checks(&mut self) {
-        for t in self.tiers.ids() {
-            if let Some(asg) = &mut self.tiers[t].asg {
-                let phase = Dist::Uniform {
-                    min_s: 0.0,
-                    max_s: STATUS_CHECK_INTERVAL.as_secs_f64(),
-                }
-                .sample(&mut asg.rng);
-                self.engine
-                    .schedule_after(phase, Event::AsgCheck { tier: t });
-            }
-        }
-    }
+/// What a group reads from and does to the rest of the infrastructure, at
+/// either fidelity (`model/world/auto_scaling.rs` for the request level,
+/// `fluid/auto_scaling.rs` for the fluid mode). Slots are the tier's
+/// instance slots (index = load-balancer target index).
+pub trait GroupHost {
+    fn now(&self) -> SimTime;
+    /// The zone slot `k`'s instance lives in.
+    fn slot_zone(&self, k: usize) -> ZoneIndex;
+    /// Slot `k`'s instance is up (no down cause holds).
+    fn slot_up(&self, k: usize) -> bool;
+    /// One of `lbs` reports slot `k`'s target unhealthy (not while new).
+    fn reported_unhealthy(&self, lbs: &[LbId], k: usize) -> bool;
+    fn zone_dark(&self, z: ZoneIndex) -> bool;
+    fn capacity_allows(&self, z: ZoneIndex) -> bool;
+    fn launches_blocked(&self) -> bool;
+    /// Slot `k`'s instance was terminated: deregister it from `lbs`, mark
+    /// it not running, trace `asg_terminate`.
+    fn terminated(&mut self, lbs: &[LbId], k: usize);
+    /// A new instance boots in slot `k` of `zone`, in service after
+    /// `ready` (`InstanceLaunched` with `generation`); trace `asg_launch`.
+    fn launched(&mut self, k: usize, zone: ZoneIndex, ready: SimDuration, generation: u32);
+    /// Slot `k`'s instance entered service: register it with `lbs`, mark it
+    /// running, trace `asg_in_service`.
+    fn in_service(&mut self, lbs: &[LbId], k: usize);
+    /// A trace record about the whole group.
+    fn trace_group(&mut self, event: &'static str, what: String);
+}
 
-    pub fn on_asg_check(&mut self, tier: TierId) {
-        self.engine
-            .schedule_after(STATUS_CHECK_INTERVAL, Event::AsgCheck { tier });
-        self.asg_pass(tier);
-    }
-
-    /// Runs a replacement pass on every group (a blocking fault ended).
-    pub fn asg_pass_all(&mut self) {
-        for t in self.tiers.ids() {
-            self.asg_pass(t);
+impl AutoScaling {
+    /// The delay to the group's first status check: a random phase of the
+    /// interval (the group's first draw).
+    pub fn first_check(&mut self) -> SimDuration {
+        Dist::Uniform {
+            min_s: 0.0,
+            max_s: STATUS_CHECK_INTERVAL.as_secs_f64(),
         }
+        .sample(&mut self.rng)
     }
 
     /// Replaces unhealthy instances, fills any shortfall, removes any
     /// surplus and rebalances zones, within the pacing limit and what can
     /// be launched now.
-    pub fn asg_pass(&mut self, tier: TierId) {
-        let Some(asg) = &self.tiers[tier].asg else {
-            return;
-        };
-        let now = self.now();
-        let unhealthy: Vec<usize> = (0..asg.slots.len())
+    pub fn pass(&mut self, h: &mut impl GroupHost) {
+        let now = h.now();
+        let unhealthy: Vec<usize> = (0..self.slots.len())
             .filter(|&k| {
-                let s = &asg.slots[k];
+                let s = &self.slots[k];
                 s.state == SlotState::InService
                     && !s.rebalancing
                     && s.grace_until <= now
-                    && !self.asg_instance_healthy(tier, k)
+                    && !self.instance_healthy(h, k)
             })
             .collect();
         for k in unhealthy {
-            let preferred = self.servers[self.slot_server(tier, k)].zone;
-            let Some(zone) = self.launch_zone(tier, Some(k), preferred, false) else {
+            let preferred = h.slot_zone(k);
+            let Some(zone) = self.launch_zone(h, Some(k), preferred, false) else {
                 return;
             };
-            self.asg_terminate(tier, k);
-            self.asg_launch(tier, zone);
+            self.terminate(h, k);
+            self.launch(h, zone);
         }
-        self.asg_fill(tier, true);
-        self.asg_scale_in(tier);
-        self.asg_rebalance(tier);
+        self.fill(h, true);
+        self.scale_in(h);
+        self.rebalance(h);
+    }
+
+    /// Whether a pass now would change nothing, whatever the time: every
+    /// in-service instance healthy, nothing launching, the group at its
+    /// desired size and its zones balanced. A host may skip status checks
+    /// while this holds and nothing the group reads changes.
+    pub fn at_rest(&self, h: &impl GroupHost) -> bool {
+        let all_healthy = (0..self.slots.len()).all(|k| {
+            let s = &self.slots[k];
+            s.state != SlotState::InService || s.rebalancing || self.instance_healthy(h, k)
+        });
+        all_healthy
+            && self.launching == 0
+            && self.effective() == self.desired
+            && !self.unbalanced(h)
     }
 
     /// Launches until the group reaches its desired capacity, or no launch
     /// is possible now (`paced`: at most ⌈10 % of desired⌉ at once).
-    fn asg_fill(&mut self, tier: TierId, paced: bool) {
+    fn fill(&mut self, h: &mut impl GroupHost, paced: bool) {
         loop {
-            let asg = self.tiers[tier].asg.as_ref().expect("checked");
-            if asg.effective() >= asg.desired {
+            if self.effective() >= self.desired {
                 return;
             }
-            let preferred = asg.zones[0];
+            let preferred = self.zones[0];
             let zone = if paced {
-                self.launch_zone(tier, None, preferred, false)
+                self.launch_zone(h, None, preferred, false)
             } else {
-                self.launch_zone_in(tier, None, preferred, false)
+                self.launch_zone_in(h, None, preferred, false)
             };
             let Some(zone) = zone else {
                 return;
             };
-            self.asg_launch(tier, zone);
+            self.launch(h, zone);
         }
     }
 
@@ -279,50 +296,44 @@ impl World {
     /// the zone with the most, once no launch is in flight (a launch that
     /// finishes later is then the surplus, as AWS launches before it
     /// terminates when it rebalances).
-    fn asg_scale_in(&mut self, tier: TierId) {
+    fn scale_in(&mut self, h: &mut impl GroupHost) {
         loop {
-            let asg = self.tiers[tier].asg.as_ref().expect("checked");
-            if asg.launching > 0 || asg.effective() <= asg.desired {
+            if self.launching > 0 || self.effective() <= self.desired {
                 return;
             }
-            let counts = self.asg_zone_counts(tier);
+            let counts = self.zone_counts(h);
             let Some(&(_, zone)) = counts
                 .iter()
                 .max_by_key(|&&(n, z)| (n, std::cmp::Reverse(z)))
             else {
                 return;
             };
-            let candidates: Vec<usize> = {
-                let asg = self.tiers[tier].asg.as_ref().expect("checked");
-                (0..asg.slots.len())
-                    .filter(|&k| {
-                        asg.slots[k].state == SlotState::InService
-                            && !asg.slots[k].rebalancing
-                            && self.servers[self.slot_server(tier, k)].zone == zone
-                    })
-                    .collect()
-            };
+            let candidates: Vec<usize> = (0..self.slots.len())
+                .filter(|&k| {
+                    self.slots[k].state == SlotState::InService
+                        && !self.slots[k].rebalancing
+                        && h.slot_zone(k) == zone
+                })
+                .collect();
             if candidates.is_empty() {
                 return;
             }
-            let asg = self.tiers[tier].asg.as_mut().expect("checked");
-            let k = candidates[asg.rng.random_range(0..candidates.len())];
-            self.asg_terminate(tier, k);
+            let k = candidates[self.rng.random_range(0..candidates.len())];
+            self.terminate(h, k);
         }
     }
 
     /// In-service (not being replaced) instances per zone of the group, as
     /// (count, zone) in the group's zone order.
-    fn asg_zone_counts(&self, tier: TierId) -> Vec<(u32, ZoneIndex)> {
-        let asg = self.tiers[tier].asg.as_ref().expect("checked");
-        asg.zones
+    fn zone_counts(&self, h: &impl GroupHost) -> Vec<(u32, ZoneIndex)> {
+        self.zones
             .iter()
             .map(|&z| {
-                let n = (0..asg.slots.len())
+                let n = (0..self.slots.len())
                     .filter(|&k| {
-                        asg.slots[k].state == SlotState::InService
-                            && !asg.slots[k].rebalancing
-                            && self.servers[self.slot_server(tier, k)].zone == z
+                        self.slots[k].state == SlotState::InService
+                            && !self.slots[k].rebalancing
+                            && h.slot_zone(k) == z
                     })
                     .count() as u32;
                 (n, z)
@@ -330,71 +341,74 @@ impl World {
             .collect()
     }
 
+    /// The fullest zone's count and the emptiest launchable zone, if the
+    /// group is at its desired size with nothing launching.
+    fn rebalance_gap(&self, h: &impl GroupHost) -> Option<(u32, u32, ZoneIndex)> {
+        if self.launching > 0 || self.effective() != self.desired {
+            return None;
+        }
+        let counts = self.zone_counts(h);
+        let &(most, _) = counts.iter().max()?;
+        let launchable = |z: ZoneIndex| !h.zone_dark(z) && h.capacity_allows(z);
+        let &(least, zone) = counts
+            .iter()
+            .filter(|&&(_, z)| launchable(z))
+            .min_by_key(|&&(n, z)| (n, z))?;
+        Some((most, least, zone))
+    }
+
+    fn unbalanced(&self, h: &impl GroupHost) -> bool {
+        self.rebalance_gap(h)
+            .is_some_and(|(most, least, _)| most > least + 1)
+    }
+
     /// AZ rebalancing: with the group at its desired capacity and nothing
     /// launching, if two zones that can take a launch differ by more than
     /// one instance, launch one in the emptier; the fuller loses one when
-    /// it comes into service (`asg_scale_in`).
-    fn asg_rebalance(&mut self, tier: TierId) {
-        let asg = self.tiers[tier].asg.as_ref().expect("checked");
-        if asg.launching > 0 || asg.effective() != asg.desired {
-            return;
-        }
-        let counts = self.asg_zone_counts(tier);
-        let Some(&(most, _)) = counts.iter().max() else {
-            return;
-        };
-        let launchable =
-            |z: ZoneIndex| self.zones[z].dark.is_none() && self.control_plane.capacity_allows(z);
-        let fewest = counts
-            .iter()
-            .filter(|&&(_, z)| launchable(z))
-            .min_by_key(|&&(n, z)| (n, z));
-        let Some(&(least, zone)) = fewest else {
+    /// it comes into service (`scale_in`).
+    fn rebalance(&mut self, h: &mut impl GroupHost) {
+        let Some((most, least, zone)) = self.rebalance_gap(h) else {
             return;
         };
         if most <= least + 1 {
             return;
         }
-        if self.launch_zone(tier, None, zone, true) == Some(zone) {
-            self.trace_group(tier, "asg_rebalance", format!("zones differ by {} instances: launching in the emptiest first (AZ rebalancing)", most - least));
-            self.asg_launch(tier, zone);
+        if self.launch_zone(h, None, zone, true) == Some(zone) {
+            h.trace_group(
+                "asg_rebalance",
+                format!(
+                    "zones differ by {} instances: launching in the emptiest first (AZ rebalancing)",
+                    most - least
+                ),
+            );
+            self.launch(h, zone);
         }
     }
 
     /// Sets the desired capacity (a scaling policy acted), clamped to
     /// [min, max], and acts on it at once.
-    pub fn asg_set_desired(&mut self, tier: TierId, desired: u32) {
-        let Some(asg) = &mut self.tiers[tier].asg else {
-            return;
-        };
-        let desired = desired.clamp(asg.config.min_size, asg.config.max_size);
-        if desired == asg.desired {
+    pub fn set_desired(&mut self, h: &mut impl GroupHost, desired: u32) {
+        let desired = desired.clamp(self.config.min_size, self.config.max_size);
+        if desired == self.desired {
             return;
         }
-        let before = asg.desired;
-        asg.desired = desired;
-        self.trace_group(
-            tier,
+        let before = self.desired;
+        self.desired = desired;
+        h.trace_group(
             "asg_desired",
             format!("desired capacity {before} → {desired}"),
         );
         // A scale-out launches every new instance in one activity: the
         // 10 % pacing is for replacing unhealthy instances.
-        self.asg_fill(tier, false);
-        self.asg_pass(tier);
+        self.fill(h, false);
+        self.pass(h);
     }
 
-    fn slot_server(&self, tier: TierId, k: usize) -> ServerId {
-        self.tiers[tier].slots[k]
-    }
-
-    fn asg_instance_healthy(&self, tier: TierId, k: usize) -> bool {
-        let asg = self.tiers[tier].asg.as_ref().expect("checked");
-        if !self.servers[self.slot_server(tier, k)].node.is_up() {
+    fn instance_healthy(&self, h: &impl GroupHost, k: usize) -> bool {
+        if !h.slot_up(k) {
             return false;
         }
-        asg.config.health_check == AsgHealthCheck::Ec2
-            || asg.lbs.iter().all(|&lb| !self.lbs[lb].reports_unhealthy(k))
+        self.config.health_check == AsgHealthCheck::Ec2 || !h.reported_unhealthy(&self.lbs, k)
     }
 
     /// The zone a launch goes to now, if any: `None` while launches are
@@ -403,47 +417,45 @@ impl World {
     /// `rebalancing` allows the 10 % (at least one) margin over `max`.
     fn launch_zone(
         &self,
-        tier: TierId,
+        h: &impl GroupHost,
         replacing: Option<usize>,
         preferred: ZoneIndex,
         rebalancing: bool,
     ) -> Option<ZoneIndex> {
-        let asg = self.tiers[tier].asg.as_ref()?;
-        if asg.launching >= asg.max_launching() {
+        if self.launching >= self.max_launching() {
             return None;
         }
-        self.launch_zone_in(tier, replacing, preferred, rebalancing)
+        self.launch_zone_in(h, replacing, preferred, rebalancing)
     }
 
     /// As `launch_zone`, without the replacement pacing.
     fn launch_zone_in(
         &self,
-        tier: TierId,
+        h: &impl GroupHost,
         replacing: Option<usize>,
         preferred: ZoneIndex,
         rebalancing: bool,
     ) -> Option<ZoneIndex> {
-        let asg = self.tiers[tier].asg.as_ref()?;
-        if self.control_plane.launch_blocked > 0 {
+        if h.launches_blocked() {
             return None;
         }
         let freed = u32::from(replacing.is_some());
         let margin = if rebalancing {
-            asg.config.max_size.div_ceil(10).max(1)
+            self.config.max_size.div_ceil(10).max(1)
         } else {
             0
         };
-        if asg.occupied() - freed >= asg.config.max_size + margin {
+        if self.occupied() - freed >= self.config.max_size + margin {
             return None;
         }
-        let eligible = asg.zones.iter().filter_map(|&z| {
-            if self.zones[z].dark.is_some() || !self.control_plane.capacity_allows(z) {
+        let eligible = self.zones.iter().filter_map(|&z| {
+            if h.zone_dark(z) || !h.capacity_allows(z) {
                 return None;
             }
             let mut free = false;
             let mut count = 0u32;
-            for (k, slot) in asg.slots.iter().enumerate() {
-                if self.servers[self.slot_server(tier, k)].zone != z {
+            for (k, slot) in self.slots.iter().enumerate() {
+                if h.slot_zone(k) != z {
                     continue;
                 }
                 if slot.state == SlotState::Free || Some(k) == replacing {
@@ -458,151 +470,46 @@ impl World {
     }
 
     /// Takes an instance out of service: deregistered, and its slot empty.
-    pub fn asg_terminate(&mut self, tier: TierId, k: usize) {
-        let server = self.slot_server(tier, k);
-        let t = &mut self.tiers[tier];
-        let Some(asg) = &mut t.asg else {
-            return;
-        };
-        if asg.slots[k].state != SlotState::InService {
+    pub fn terminate(&mut self, h: &mut impl GroupHost, k: usize) {
+        if self.slots[k].state != SlotState::InService {
             return;
         }
-        asg.slots[k].state = SlotState::Free;
-        asg.slots[k].rebalancing = false;
-        let zone = self.servers[server].zone;
-        t.servers.retain(|&s| s != server);
-        t.by_zone[zone].retain(|&s| s != server);
-        for lb in asg.lbs.clone() {
-            self.lbs[lb].deregister(k);
-        }
-        self.set_down(NodeRef::Server(server), Cause::NotRunning, DownMode::Refuse);
-        self.trace_asg(
-            server,
-            "asg_terminate",
-            "terminated by its Auto Scaling group",
-        );
-    }
-
-    /// A trace event about the whole group (no one instance).
-    pub(super) fn trace_group(&mut self, tier: TierId, event: &'static str, what: String) {
-        self.trace(|w| {
-            crate::metrics::trace::TraceEvent::new(w.now(), event, w.tiers[tier].name.clone())
-                .cause("auto_scaling")
-                .detail(what)
-        });
-    }
-
-    fn trace_asg(&mut self, server: ServerId, event: &'static str, what: &str) {
-        self.trace(|w| {
-            let (component, zone, label) = w.server_label(server);
-            crate::metrics::trace::TraceEvent::new(w.now(), event, component)
-                .zone(Some(&zone))
-                .cause("auto_scaling")
-                .detail(format!("{label} {what}"))
-        });
+        self.slots[k].state = SlotState::Free;
+        self.slots[k].rebalancing = false;
+        h.terminated(&self.lbs, k);
     }
 
     /// Starts a new instance in a free slot of `zone`.
-    fn asg_launch(&mut self, tier: TierId, zone: ZoneIndex) {
-        let slots = self.tiers[tier].slots.clone();
-        let asg = self.tiers[tier].asg.as_mut().expect("checked");
-        let Some(k) = (0..slots.len()).find(|&k| {
-            asg.slots[k].state == SlotState::Free && self.servers[slots[k]].zone == zone
-        }) else {
+    fn launch(&mut self, h: &mut impl GroupHost, zone: ZoneIndex) {
+        let Some(k) = (0..self.slots.len())
+            .find(|&k| self.slots[k].state == SlotState::Free && h.slot_zone(k) == zone)
+        else {
             return;
         };
-        let slot = &mut asg.slots[k];
+        let slot = &mut self.slots[k];
         slot.state = SlotState::Launching;
         slot.generation = slot.generation.wrapping_add(1);
         let generation = slot.generation;
-        asg.launching += 1;
-        let boot = asg.config.launch_time.sample(&mut asg.rng);
-        let ready = boot + asg.config.warmup;
-        self.control_plane.took_capacity(zone);
-        let server = slots[k];
-        self.servers[server].node.reset_for_launch();
-        // A new instance gets a new volume.
-        for v in &mut self.volumes {
-            if v.owner == VolumeOwner::Instance(server) && v.lost {
-                v.lost = false;
-                v.incarnation = v.incarnation.wrapping_add(1);
-            }
-        }
-        self.engine
-            .schedule_after(ready, Event::InstanceLaunched { server, generation });
-        self.trace_asg(server, "asg_launch", "launching (boot and warm-up)");
+        self.launching += 1;
+        let boot = self.config.launch_time.sample(&mut self.rng);
+        let ready = boot + self.config.warmup;
+        h.launched(k, zone, ready, generation);
     }
 
-    pub fn on_instance_launched(&mut self, server: ServerId, generation: u32) {
-        let Some((tier, k)) = self.asg_slot_of(server) else {
-            return;
-        };
-        let now = self.now();
-        let t = &mut self.tiers[tier];
-        let asg = t.asg.as_mut().expect("slot of a group");
-        let slot = &mut asg.slots[k];
+    /// Slot `k`'s launch `generation` finished: it enters service (if that
+    /// launch is still the slot's) and the group runs a pass, a finished
+    /// launch freeing a pacing place.
+    pub fn on_launched(&mut self, h: &mut impl GroupHost, k: usize, generation: u32) {
+        let now = h.now();
+        let slot = &mut self.slots[k];
         if slot.state != SlotState::Launching || slot.generation != generation {
             return;
         }
         slot.state = SlotState::InService;
-        slot.grace_until = now + asg.config.grace_period;
+        slot.grace_until = now + self.config.grace_period;
         slot.in_service_at = Some(now);
-        asg.launching -= 1;
-        let zone = self.servers[server].zone;
-        let at = t.servers.partition_point(|&s| s < server);
-        t.servers.insert(at, server);
-        let at = t.by_zone[zone].partition_point(|&s| s < server);
-        t.by_zone[zone].insert(at, server);
-        for lb in asg.lbs.clone() {
-            self.lbs[lb].register(k);
-        }
-        self.clear_down(NodeRef::Server(server), Cause::NotRunning);
-        self.trace_asg(server, "asg_in_service", "in service");
-        // A finished launch frees a pacing place.
-        self.asg_pass(tier);
-    }
-
-    /// The (tier, slot) of a server in a tier with a group.
-    pub fn asg_slot_of(&self, server: ServerId) -> Option<(TierId, usize)> {
-        let super::world::ServerRole::Instance { tier, .. } = self.server_roles[server] else {
-            return None;
-        };
-        let asg = self.tiers[tier].asg.as_ref()?;
-        let k = server.0.checked_sub(asg.first_server.0)? as usize;
-        (k < asg.slots.len()).then_some((tier, k))
-    }
-
-    /// A spot interruption notice: the instance is reclaimed after two
-    /// minutes; with `rebalance` its group replaces it now.
-    pub fn spot_notice(&mut self, server: ServerId, rebalance: bool) {
-        let mut generation = 0;
-        if let Some((tier, k)) = self.asg_slot_of(server) {
-            let asg = self.tiers[tier].asg.as_mut().expect("slot of a group");
-            if asg.slots[k].state != SlotState::InService {
-                return;
-            }
-            generation = asg.slots[k].generation;
-            if rebalance {
-                asg.slots[k].rebalancing = true;
-                self.asg_pass(tier);
-            }
-        }
-        self.engine
-            .schedule_after(SPOT_NOTICE, Event::SpotReclaim { server, generation });
-    }
-
-    pub fn on_spot_reclaim(&mut self, server: ServerId, generation: u32) {
-        match self.asg_slot_of(server) {
-            Some((tier, k)) => {
-                let slot = &self.tiers[tier].asg.as_ref().expect("group").slots[k];
-                if slot.generation != generation || slot.state != SlotState::InService {
-                    return;
-                }
-                self.asg_terminate(tier, k);
-                self.asg_pass(tier);
-            }
-            // Without a group the capacity is simply gone.
-            None => self.set_down(NodeRef::Server(server), Cause::NotRunning, DownMode::Refuse),
-        }
+        self.launching -= 1;
+        h.in_service(&self.lbs, k);
+        self.pass(h);
     }
 }

@@ -57,6 +57,11 @@ pub struct TargetHealth {
 }
 
 impl TargetHealth {
+    /// Unhealthy, past the initial state of a new target.
+    pub fn reports_unhealthy(&self) -> bool {
+        !self.fresh && !self.healthy
+    }
+
     /// Applies one health-check result under `hc`'s thresholds; returns
     /// true if the target's health flipped. The one rule both fidelities
     /// follow.
@@ -307,10 +312,7 @@ impl LoadBalancer {
     /// Auto Scaling group with ELB health checks acts on): registered,
     /// checked, and failing. A new target in its `initial` state is not.
     pub fn reports_unhealthy(&self, t: usize) -> bool {
-        self.health_check.is_some()
-            && self.registered[t]
-            && !self.health[t].fresh
-            && !self.health[t].healthy
+        self.health_check.is_some() && self.registered[t] && self.health[t].reports_unhealthy()
     }
 
     /// Whether a sticky cookie naming target `t` is honoured at `node`: the

@@ -15,6 +15,7 @@ use super::event::{
     CacheId, DbId, Event, ExternalId, LbId, ObjectStoreId, ServerId, TierId, VolumeId,
 };
 
+mod auto_scaling;
 mod commands;
 mod dispatch;
 mod nodes;
