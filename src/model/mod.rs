@@ -21,7 +21,6 @@
 
 pub mod auto_scaling;
 pub mod backup;
-mod build;
 pub mod cache;
 pub mod client;
 pub mod control_plane;

@@ -15,9 +15,11 @@ use super::event::{
     CacheId, DbId, Event, ExternalId, LbId, ObjectStoreId, ServerId, TierId, VolumeId,
 };
 
+mod build;
 mod commands;
 mod dispatch;
 mod nodes;
+mod path;
 mod tracing;
 mod traffic;
 use super::gray::Impairments;
