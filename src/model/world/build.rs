@@ -1,5 +1,10 @@
 //! Building the world's arenas from a resolved model and scenario.
 
+use super::{Class, ComponentRef, ServerRole, World};
+use crate::config::{
+    BindError, ComponentKind, DownMode, ModelConfig, Op, ScenarioConfig, VolumeConfig, ZoneIndex,
+};
+use crate::dist::Dist;
 use crate::model::auto_scaling::{slots_per_zone, AutoScaling, SlotState};
 use crate::model::cache::{Cache, CacheNode};
 use crate::model::database::{Database, DbNode, FailoverState, Role, WriteLog};
@@ -12,11 +17,6 @@ use crate::model::server::Server;
 use crate::model::tier::Tier;
 use crate::model::volume::{Volume, VolumeOwner};
 use crate::model::workload::Workload;
-use super::{Class, ComponentRef, ServerRole, World};
-use crate::config::{
-    BindError, ComponentKind, DownMode, ModelConfig, Op, ScenarioConfig, VolumeConfig, ZoneIndex,
-};
-use crate::dist::Dist;
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
 

@@ -2,10 +2,15 @@
 //! client population's DNS caches and the recorder. Built from a model and a
 //! scenario; changed only by events.
 //!
-//! This module holds the struct and its construction; `dispatch.rs` routes
-//! each event to the component that owns its handler and applies the
-//! effects handlers return (the pattern is described there), and
-//! `commands.rs` is the fault layer's entry into the components.
+//! This module holds the struct (`build.rs` builds its arenas);
+//! `dispatch.rs` routes each event to the component that owns its handler
+//! and applies the effects handlers return (the pattern is described
+//! there), and `commands.rs` is the fault layer's entry into the
+//! components. The other files are the dispatcher's side of one family
+//! each: the per-request path (`path.rs`, `traffic.rs`), gray failures and
+//! network faults (`gray.rs`), instance lifecycles (`lifecycle.rs`),
+//! scaling policies (`scaling.rs`), node transitions (`nodes.rs`) and the
+//! replay trace (`tracing.rs`).
 
 use super::cache::Cache;
 use super::client::Client;
@@ -18,8 +23,11 @@ use super::event::{
 mod build;
 mod commands;
 mod dispatch;
+mod gray;
+mod lifecycle;
 mod nodes;
 mod path;
+mod scaling;
 mod tracing;
 mod traffic;
 use super::gray::Impairments;
@@ -100,16 +108,11 @@ pub struct World {
     pub client: Client,
     pub requests: Requests,
     pub attempts: Attempts,
-    /// Per (client, load balancer): cached node set and its expiry.
-    pub lb_dns_cache: Vec<(u64, SimTime)>,
-    /// Per (caller, database): cached endpoint node and its expiry; callers
-    /// are servers first, then clients.
-    pub db_dns_cache: Vec<(u16, SimTime)>,
+    /// Callers' cached DNS answers and the rules that make them stale.
+    pub dns: super::dns::CallerDns,
     /// Users' sessions and cookies for sticky load balancers (`sticky.rs`);
     /// `None` when no load balancer is sticky.
     pub sessions: Option<Box<super::sticky::SessionTable>>,
-    /// Active "callers ignore TTLs" rules.
-    pub dns_stale: Vec<super::dns::StaleRule>,
     /// Draws for things that belong to no single component (DNS delays).
     pub infra_rng: SimRng,
     pub recorder: Recorder,
@@ -181,10 +184,8 @@ impl World {
             client: Client::new(&scenario.client, stream(seed, "client")),
             requests: Requests::default(),
             attempts: Attempts::default(),
-            lb_dns_cache: Vec::new(),
-            db_dns_cache: Vec::new(),
+            dns: super::dns::CallerDns::default(),
             sessions: super::sticky::SessionTable::new(model, scenario, seed),
-            dns_stale: Vec::new(),
             infra_rng: stream(seed, "infrastructure"),
             recorder: Recorder::new(warmup_end, target),
             infra_time: InfraTime::default(),
@@ -203,9 +204,13 @@ impl World {
             .set_stop_conditions(&scenario.stop_conditions);
         world.build_classes(model, scenario)?;
         let clients = scenario.workload.clients.max(1) as usize;
-        world.lb_dns_cache = vec![(0, SimTime::ZERO); clients * world.lbs.len()];
-        world.db_dns_cache =
-            vec![(0, SimTime::ZERO); (world.servers.len() + clients) * world.dbs.len()];
+        world.dns = super::dns::CallerDns::new(
+            clients,
+            world.servers.len(),
+            world.lbs.len(),
+            world.dbs.len(),
+            seed,
+        );
         world.schedule_initial_events();
         Ok(world)
     }

@@ -90,7 +90,8 @@ impl World {
         let (dest, to_zone) = match (component, op) {
             (ComponentRef::Lb(lb), _) => {
                 let client = self.attempts.get(a).client;
-                let answer = self.resolve_lb(client, lb);
+                let now = self.now();
+                let answer = self.dns.resolve_lb(now, client, lb, &self.lbs[lb]);
                 let b = &mut self.lbs[lb];
                 let node = b.pick_node(answer);
                 (node as u32, Some(b.nodes[node].zone))
@@ -123,7 +124,7 @@ impl World {
             return flow;
         }
         let hop = match (from, to_zone) {
-            (Some(f), Some(t)) if f != t => self.network.rtt(from, t) + self.link_extra(f, t),
+            (Some(f), Some(t)) if f != t => self.network.rtt(from, t) + self.gray.link_extra(f, t),
             (_, Some(zone)) => self.network.rtt(from, zone),
             (_, None) => SimDuration::ZERO,
         };
@@ -158,8 +159,11 @@ impl World {
                 let client = self.attempts.get(a).client;
                 let (target, t) = if self.lbs[lb].stickiness.is_none() {
                     self.lbs[lb].choose(node, client)
+                } else if let Some(table) = self.sessions.as_deref_mut() {
+                    let now = self.engine.now();
+                    table.choose(now, lb, &mut self.lbs[lb], node, client, &self.servers)
                 } else {
-                    self.choose_sticky(lb, node, client)
+                    self.lbs[lb].choose(node, client)
                 };
                 let att = self.attempts.get_mut(a);
                 att.routed_by(lb, t);
@@ -235,7 +239,10 @@ impl World {
             Some(server) => server.index(),
             None => self.servers.len() + att.client as usize,
         };
-        let answer = self.resolve_db_endpoint(caller_slot, db);
+        let now = self.now();
+        let answer = self
+            .dns
+            .resolve_db_endpoint(now, caller_slot, db, &self.dbs[db]);
         if op == Op::Write {
             return answer;
         }
@@ -305,7 +312,8 @@ impl World {
                                 && !self.gray.cut(here, self.servers[standby].zone) =>
                         {
                             let there = self.servers[standby].zone;
-                            t + self.network.zone_rtt(here, there) + self.link_extra(here, there)
+                            t + self.network.zone_rtt(here, there)
+                                + self.gray.link_extra(here, there)
                         }
                         _ => t,
                     }
@@ -315,7 +323,7 @@ impl World {
             }
         };
         let took = self.servers[server].io.stretch(took);
-        let took = self.impaired_service(server, took);
+        let took = self.gray.impaired_service(server, took);
         let incarnation = self.servers[server].node.incarnation;
         self.engine.schedule_after(
             took,
@@ -336,7 +344,7 @@ impl World {
         if self.io_intercept(a, server, incarnation) {
             return; // stalled or corrupt volume (`data_faults.rs`)
         }
-        if self.limp_fails(server) {
+        if self.gray.limp_fails(server) {
             // A gray failure: served, then answered with an error.
             self.release_slot(server, incarnation);
             self.fail_attempt(a, ErrorCause::ServerError);
