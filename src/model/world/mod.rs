@@ -80,57 +80,57 @@ pub struct Class {
 }
 
 pub struct World {
-    pub engine: Engine<Event>,
-    pub timeout_lane: Option<LaneId>,
-    pub horizon: SimTime,
-    pub seed: u64,
+    pub(crate) engine: Engine<Event>,
+    pub(crate) timeout_lane: Option<LaneId>,
+    pub(crate) horizon: SimTime,
+    pub(crate) seed: u64,
     pub zones: Vec<Zone>,
-    pub components: Vec<ComponentRef>,
-    pub component_names: Vec<String>,
+    pub(crate) components: Vec<ComponentRef>,
+    pub(crate) component_names: Vec<String>,
     /// Each component's tags (index = component index).
-    pub component_tags: Vec<Vec<String>>,
+    pub(crate) component_tags: Vec<Vec<String>>,
     /// Each component's catalog preset, as written (target filters).
-    pub component_presets: Vec<Option<String>>,
-    pub classes: Vec<Class>,
+    pub(crate) component_presets: Vec<Option<String>>,
+    pub(crate) classes: Vec<Class>,
     pub servers: Arena<ServerId, Server>,
-    pub server_roles: Arena<ServerId, ServerRole>,
+    pub(crate) server_roles: Arena<ServerId, ServerRole>,
     pub tiers: Arena<TierId, Tier>,
     pub lbs: Arena<LbId, LoadBalancer>,
     pub dbs: Arena<DbId, Database>,
-    pub caches: Arena<CacheId, Cache>,
-    pub object_stores: Arena<ObjectStoreId, ObjectStore>,
-    pub externals: Arena<ExternalId, super::external::External>,
-    pub volumes: Arena<VolumeId, Volume>,
-    pub network: Network,
+    pub(crate) caches: Arena<CacheId, Cache>,
+    pub(crate) object_stores: Arena<ObjectStoreId, ObjectStore>,
+    pub(crate) externals: Arena<ExternalId, super::external::External>,
+    pub(crate) volumes: Arena<VolumeId, Volume>,
+    pub(crate) network: Network,
     /// Active gray failures and network faults.
-    pub gray: Impairments,
-    pub workload: Workload,
-    pub client: Client,
-    pub requests: Requests,
-    pub attempts: Attempts,
+    pub(crate) gray: Impairments,
+    pub(crate) workload: Workload,
+    pub(crate) client: Client,
+    pub(crate) requests: Requests,
+    pub(crate) attempts: Attempts,
     /// Callers' cached DNS answers and the rules that make them stale.
-    pub dns: super::dns::CallerDns,
+    pub(crate) dns: super::dns::CallerDns,
     /// Users' sessions and cookies for sticky load balancers (`sticky.rs`);
     /// `None` when no load balancer is sticky.
-    pub sessions: Option<Box<super::sticky::SessionTable>>,
+    pub(crate) sessions: Option<Box<super::sticky::SessionTable>>,
     /// Draws for things that belong to no single component (DNS delays).
-    pub infra_rng: SimRng,
-    pub recorder: Recorder,
+    pub(crate) infra_rng: SimRng,
+    pub(crate) recorder: Recorder,
     /// Node up-time, folded on transitions (see `metrics::infra`).
-    pub infra_time: InfraTime,
+    pub(crate) infra_time: InfraTime,
     /// Counted by the random failure processes.
-    pub random_stats: RandomFailureStats,
-    pub peak_pending_events: usize,
+    pub(crate) random_stats: RandomFailureStats,
+    pub(crate) peak_pending_events: usize,
     /// What the control plane can do now, and the zones' spare capacity.
-    pub control_plane: ControlPlane,
+    pub(crate) control_plane: ControlPlane,
     /// Instances stopped, rebooted, terminated or recovered, and public
     /// addresses that moved (`lifecycle.rs`).
-    pub lifecycle: super::lifecycle::Lifecycle,
+    pub(crate) lifecycle: super::lifecycle::Lifecycle,
     /// The replay trace; `None` (no cost beyond a branch) in every other run.
-    pub tracer: Option<Box<super::trace::Tracer>>,
+    pub(crate) tracer: Option<Box<super::trace::Tracer>>,
     /// Set when the run passed the in-flight bound and stopped
     /// (`in_flight.rs`).
-    pub in_flight_overflow: Option<super::in_flight::Overflow>,
+    pub(crate) in_flight_overflow: Option<super::in_flight::Overflow>,
 }
 
 impl World {
