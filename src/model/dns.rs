@@ -11,9 +11,10 @@
 //!   the fault's `keep` time instead of the TTL — also after the fault
 //!   ends, for answers cached during it.
 
+use super::database::Database;
 use super::event::{DbId, LbId};
-use super::world::World;
-use crate::time::SimDuration;
+use super::load_balancer::LoadBalancer;
+use crate::time::{SimDuration, SimTime};
 
 /// An active "callers ignore TTLs" rule.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,10 +32,42 @@ pub(super) fn mix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-impl World {
+/// The DNS answers every caller holds: the client population's cached
+/// load-balancer answers and every caller's cached database endpoint, and
+/// the active "callers ignore TTLs" rules.
+#[derive(Default)]
+pub struct CallerDns {
+    /// Per (client, load balancer): cached node set and its expiry.
+    pub lb_cache: Vec<(u64, SimTime)>,
+    /// Per (caller, database): cached endpoint node and its expiry; callers
+    /// are servers first, then clients.
+    pub db_cache: Vec<(u16, SimTime)>,
+    /// Active "callers ignore TTLs" rules.
+    stale: Vec<StaleRule>,
+    servers: usize,
+    lbs: usize,
+    dbs: usize,
+    seed: u64,
+}
+
+impl CallerDns {
+    /// Empty caches (every answer expired) for `clients` clients and
+    /// `servers` servers calling `lbs` load balancers and `dbs` databases.
+    pub fn new(clients: usize, servers: usize, lbs: usize, dbs: usize, seed: u64) -> Self {
+        CallerDns {
+            lb_cache: vec![(0, SimTime::ZERO); clients * lbs],
+            db_cache: vec![(0, SimTime::ZERO); (servers + clients) * dbs],
+            stale: Vec::new(),
+            servers,
+            lbs,
+            dbs,
+            seed,
+        }
+    }
+
     /// How long caller `slot` keeps an answer to a record with `ttl`.
-    pub(super) fn cache_time(&self, slot: usize, ttl: SimDuration) -> SimDuration {
-        self.dns_stale
+    pub(crate) fn cache_time(&self, slot: usize, ttl: SimDuration) -> SimDuration {
+        self.stale
             .iter()
             .filter(|rule| {
                 let u = mix64(slot as u64 ^ rule.salt) as f64 / 18_446_744_073_709_551_616.0;
@@ -45,39 +78,49 @@ impl World {
     }
 
     /// The caller slot of a client (servers come first).
-    pub(super) fn client_slot(&self, client: u32) -> usize {
-        self.servers.len() + client as usize
+    pub(crate) fn client_slot(&self, client: u32) -> usize {
+        self.servers + client as usize
     }
 
-    /// The node set a client's cached DNS answer gives for `lb`.
-    pub(super) fn resolve_lb(&mut self, client: u32, lb: LbId) -> u64 {
-        let now = self.now();
-        let idx = client as usize * self.lbs.len() + lb.index();
-        if now >= self.lb_dns_cache[idx].1 {
-            let keep = self.cache_time(self.client_slot(client), self.lbs[lb].dns_ttl);
-            self.lb_dns_cache[idx] = (self.lbs[lb].dns_answer(), now + keep);
+    /// The node set a client's cached DNS answer gives for load balancer
+    /// `lb` (`b`); refreshed when the cached answer has expired.
+    pub(crate) fn resolve_lb(
+        &mut self,
+        now: SimTime,
+        client: u32,
+        lb: LbId,
+        b: &LoadBalancer,
+    ) -> u64 {
+        let idx = client as usize * self.lbs + lb.index();
+        if now >= self.lb_cache[idx].1 {
+            let keep = self.cache_time(self.client_slot(client), b.dns_ttl);
+            self.lb_cache[idx] = (b.dns_answer(), now + keep);
         }
-        self.lb_dns_cache[idx].0
+        self.lb_cache[idx].0
     }
 
-    /// The node a caller's cached DNS answer names for the database
-    /// endpoint; refreshed when the cached answer has expired.
-    pub(super) fn resolve_db_endpoint(&mut self, caller_slot: usize, db: DbId) -> u16 {
-        let now = self.now();
-        let idx = caller_slot * self.dbs.len() + db.index();
-        if now >= self.db_dns_cache[idx].1 {
-            let d = &self.dbs[db];
+    /// The node a caller's cached DNS answer names for the endpoint of
+    /// database `db` (`d`); refreshed when the cached answer has expired.
+    pub(crate) fn resolve_db_endpoint(
+        &mut self,
+        now: SimTime,
+        caller_slot: usize,
+        db: DbId,
+        d: &Database,
+    ) -> u16 {
+        let idx = caller_slot * self.dbs + db.index();
+        if now >= self.db_cache[idx].1 {
             let keep = self.cache_time(caller_slot, d.endpoint_ttl);
-            self.db_dns_cache[idx] = (self.dbs[db].endpoint, now + keep);
+            self.db_cache[idx] = (d.endpoint, now + keep);
         }
-        self.db_dns_cache[idx].0
+        self.db_cache[idx].0
     }
 
     /// Starts (`Some`) or ends (`None`) a `dns_stale` rule for `fault`.
-    pub fn set_dns_stale(&mut self, fault: u16, rule: Option<(f64, SimDuration)>) {
-        self.dns_stale.retain(|r| r.fault != fault);
+    pub(crate) fn set_stale(&mut self, fault: u16, rule: Option<(f64, SimDuration)>) {
+        self.stale.retain(|r| r.fault != fault);
         if let Some((fraction, keep)) = rule {
-            self.dns_stale.push(StaleRule {
+            self.stale.push(StaleRule {
                 fault,
                 fraction,
                 keep,

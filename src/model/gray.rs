@@ -57,12 +57,12 @@
 
 use rand::RngExt;
 
-use super::event::{AttemptId, DbId, ErrorCause, LbId, ServerId};
+use super::database::Database;
+use super::event::ServerId;
 use super::id::Arena;
-use super::node::Cause;
-use super::path::{Flow, INTERNAL_CONNECT_TIMEOUT};
-use super::world::{ComponentRef, ServerRole, World};
-use crate::config::{DownMode, Op, ZoneIndex};
+use super::server::Server;
+use super::world::ComponentRef;
+use crate::config::{DownMode, ZoneIndex};
 use crate::dist::Dist;
 use crate::rng::SimRng;
 use crate::time::SimDuration;
@@ -159,35 +159,41 @@ impl Impairments {
     }
 }
 
-impl World {
-    /// Applies `effect` to `servers` until `unimpair_servers(token)`.
-    pub fn impair_servers(&mut self, token: u32, servers: &[ServerId], effect: ServerEffect) {
-        for &s in servers {
-            self.gray.impaired[s] += 1;
-            self.gray.server_effects.push((token, s, effect.clone()));
-            if matches!(effect, ServerEffect::CapacityLoss(_)) {
-                self.recompute_concurrency(s);
-            }
-        }
+/// The faults' own state: what the fault layer starts and ends (through
+/// `world/commands.rs`) and what a request's service and hops meet (the
+/// per-request path, `world/path.rs`, calls these directly).
+impl Impairments {
+    /// `effect` now acts on server `s`, until `unimpair_servers(token)`.
+    /// True if it changes the server's concurrency.
+    pub(crate) fn impair_server(&mut self, token: u32, s: ServerId, effect: ServerEffect) -> bool {
+        self.impaired[s] += 1;
+        let capacity = matches!(effect, ServerEffect::CapacityLoss(_));
+        self.server_effects.push((token, s, effect));
+        capacity
     }
 
-    pub fn unimpair_servers(&mut self, token: u32) {
-        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.gray.server_effects)
+    /// Ends fault `token`'s per-server effects; returns, in order, the
+    /// servers whose concurrency changes.
+    pub(crate) fn unimpair_servers(&mut self, token: u32) -> Vec<ServerId> {
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.server_effects)
             .into_iter()
             .partition(|(t, _, _)| *t == token);
-        self.gray.server_effects = kept;
+        self.server_effects = kept;
+        let mut changed = Vec::new();
         for (_, s, effect) in gone {
-            self.gray.impaired[s] -= 1;
+            self.impaired[s] -= 1;
             if matches!(effect, ServerEffect::CapacityLoss(_)) {
-                self.recompute_concurrency(s);
+                changed.push(s);
             }
         }
+        changed
     }
 
-    fn recompute_concurrency(&mut self, s: ServerId) {
-        let base = *self.gray.base_concurrency[s].get_or_insert(self.servers[s].concurrency);
+    /// Server `s`'s concurrency under its active capacity losses;
+    /// `current` is its concurrency now (its base, the first time).
+    pub(crate) fn concurrency(&mut self, s: ServerId, current: u32) -> u32 {
+        let base = *self.base_concurrency[s].get_or_insert(current);
         let lost: f64 = self
-            .gray
             .server_effects
             .iter()
             .filter_map(|(_, server, e)| match e {
@@ -196,26 +202,22 @@ impl World {
             })
             .sum();
         let removed = (f64::from(base) * lost.min(1.0)).floor() as u32;
-        self.servers[s].concurrency = base - removed.min(base);
-        // Slots that came back take queued requests at once.
-        while let Some(a) = self.servers[s].admit_queued() {
-            self.start_service(a, s);
-        }
+        base - removed.min(base)
     }
 
     /// The service time of one request on `server`, after gray faults.
-    pub(super) fn impaired_service(&mut self, server: ServerId, took: SimDuration) -> SimDuration {
-        if self.gray.impaired[server] == 0 {
+    pub(crate) fn impaired_service(&mut self, server: ServerId, took: SimDuration) -> SimDuration {
+        if self.impaired[server] == 0 {
             return took;
         }
         let mut factor = 1.0;
         let mut extra = SimDuration::ZERO;
-        for (_, s, effect) in &self.gray.server_effects {
+        for (_, s, effect) in &self.server_effects {
             if *s != server {
                 continue;
             }
             match effect {
-                ServerEffect::Latency(d) => extra = extra + d.sample(&mut self.gray.rng),
+                ServerEffect::Latency(d) => extra = extra + d.sample(&mut self.rng),
                 ServerEffect::Slowdown(f) | ServerEffect::Limp { factor: f, .. } => factor *= f,
                 ServerEffect::CapacityLoss(_) => {}
             }
@@ -224,46 +226,45 @@ impl World {
     }
 
     /// Whether a limping `server` answers this request with an error.
-    pub(super) fn limp_fails(&mut self, server: ServerId) -> bool {
-        if self.gray.impaired[server] == 0 {
+    #[inline]
+    pub(crate) fn limp_fails(&mut self, server: ServerId) -> bool {
+        if self.impaired[server] == 0 {
             return false;
         }
         let mut ok = 1.0;
-        for (_, s, effect) in &self.gray.server_effects {
+        for (_, s, effect) in &self.server_effects {
             if let (true, ServerEffect::Limp { fraction, .. }) = (*s == server, effect) {
                 ok *= 1.0 - fraction;
             }
         }
-        ok < 1.0 && self.gray.rng.random::<f64>() >= ok
+        ok < 1.0 && self.rng.random::<f64>() >= ok
     }
 
-    pub fn impair_links(&mut self, token: u32, zone: Option<ZoneIndex>, effect: LinkEffect) {
-        self.gray.links.push((token, zone, effect));
+    pub(crate) fn impair_links(&mut self, token: u32, zone: Option<ZoneIndex>, effect: LinkEffect) {
+        self.links.push((token, zone, effect));
     }
 
-    pub fn unimpair_links(&mut self, token: u32) {
-        self.gray.links.retain(|(t, _, _)| *t != token);
+    pub(crate) fn unimpair_links(&mut self, token: u32) {
+        self.links.retain(|(t, _, _)| *t != token);
     }
 
     /// Extra time on a hop between two different zones: link latency, and
     /// retransmission timeouts for lost packets.
-    pub(super) fn link_extra(&mut self, a: ZoneIndex, b: ZoneIndex) -> SimDuration {
-        if self.gray.links.is_empty() || a == b {
+    pub(crate) fn link_extra(&mut self, a: ZoneIndex, b: ZoneIndex) -> SimDuration {
+        if self.links.is_empty() || a == b {
             return SimDuration::ZERO;
         }
         let mut extra = SimDuration::ZERO;
         let mut rto = INITIAL_RTO;
         let mut retransmissions = 0;
-        for (_, zone, effect) in &self.gray.links {
+        for (_, zone, effect) in &self.links {
             if zone.is_some_and(|z| z != a && z != b) {
                 continue;
             }
             match effect {
-                LinkEffect::Latency(d) => extra = extra + d.sample(&mut self.gray.rng),
+                LinkEffect::Latency(d) => extra = extra + d.sample(&mut self.rng),
                 LinkEffect::Loss(p) => {
-                    while retransmissions < MAX_RETRANSMISSIONS
-                        && self.gray.rng.random::<f64>() < *p
-                    {
+                    while retransmissions < MAX_RETRANSMISSIONS && self.rng.random::<f64>() < *p {
                         extra = extra + rto;
                         rto = (rto + rto).min(MAX_RTO);
                         retransmissions += 1;
@@ -274,189 +275,55 @@ impl World {
         extra
     }
 
-    /// Cuts a zone off from the others (`on`) or reconnects it.
-    pub fn isolate_zone(&mut self, zone: ZoneIndex, on: bool) {
-        let g = &mut self.gray;
+    /// Cuts `zone` off from the others (`on`) or reconnects it (one
+    /// isolation fault's share).
+    pub(crate) fn isolate(&mut self, zone: ZoneIndex, on: bool) {
         if on {
-            g.isolated[zone] += 1;
+            self.isolated[zone] += 1;
         } else {
-            g.isolated[zone] = g.isolated[zone].saturating_sub(1);
+            self.isolated[zone] = self.isolated[zone].saturating_sub(1);
         }
-        g.any_isolated = g.isolated.iter().any(|&n| n > 0);
-        // Route 53-style checks from outside the zone fail for its load
-        // balancer nodes while it is cut off: they leave the DNS answer and
-        // rejoin after, as when the zone goes dark.
-        let lb_nodes: Vec<(LbId, u16)> = self
-            .lbs
-            .iter_enumerated()
-            .flat_map(|(l, b)| {
-                b.nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| n.zone == zone)
-                    .map(move |(n, _)| (l, n as u16))
-            })
-            .collect();
-        for (lb, node) in lb_nodes {
-            self.lb_dns_change(lb, node, !on);
-        }
-        for db in self.dbs.ids() {
-            let d = &self.dbs[db];
-            let primary = d.nodes[d.primary as usize].server;
-            if self.servers[primary].zone != zone {
-                continue;
-            }
-            if on {
-                self.db_primary_unreachable(db);
-            } else if self.servers[primary].node.is_up() {
-                // Reconnected before promotion began: nothing to fail over.
-                self.db_node_changed(db, self.dbs[db].primary, true);
-            }
-        }
+        self.any_isolated = self.isolated.iter().any(|&n| n > 0);
     }
 
-    /// The database's regional monitor lost its primary (which may still
-    /// be up in an isolated zone): it starts failover detection.
-    fn db_primary_unreachable(&mut self, db: DbId) {
-        let primary = self.dbs[db].primary;
-        let server = self.dbs[db].nodes[primary as usize].server;
-        if self.servers[server].node.is_up() {
-            self.db_node_changed(db, primary, false);
-        }
-    }
-
-    /// The database's primary is cut off from the rest of the region.
-    pub(super) fn db_primary_isolated(&self, db: DbId) -> bool {
-        if !self.gray.any_isolated {
+    /// Whether the primary of `d` is cut off from the rest of the region.
+    pub(crate) fn primary_isolated(&self, d: &Database, servers: &Arena<ServerId, Server>) -> bool {
+        if !self.any_isolated {
             return false;
         }
-        let d = &self.dbs[db];
         let primary = d.nodes[d.primary as usize].server;
-        self.gray.is_isolated(self.servers[primary].zone)
+        self.is_isolated(servers[primary].zone)
     }
 
-    pub fn block_path(&mut self, token: u32, from: usize, to: usize, mode: DownMode) {
-        let (from, to) = (self.components[from], self.components[to]);
-        self.gray.blocks.push((token, from, to, mode));
-    }
-
-    pub fn unblock_path(&mut self, token: u32) {
-        self.gray.blocks.retain(|(t, _, _, _)| *t != token);
-    }
-
-    /// Takes the whole region down (`on`) or brings it back.
-    pub fn set_region_down(&mut self, on: bool) {
-        let g = &mut self.gray;
-        let was = g.region_down > 0;
-        g.region_down = if on {
-            g.region_down + 1
-        } else {
-            g.region_down.saturating_sub(1)
-        };
-        if was == (g.region_down > 0) {
-            return;
-        }
-        for zone in 0..self.zones.len() {
-            for node in self.nodes_in_zone(zone) {
-                if on {
-                    self.set_down(node, Cause::Region, DownMode::Blackhole);
-                } else {
-                    self.clear_down(node, Cause::Region);
-                }
-            }
-        }
-    }
-
-    /// Applies network faults to a step about to go from zone `from` to
-    /// `to`: `Some(flow)` if the call cannot get through (it fails, waits
-    /// or, for a cache, misses); `None` if it goes ahead.
-    pub(super) fn gray_blocks(
+    pub(crate) fn block_path(
         &mut self,
-        a: AttemptId,
-        component: ComponentRef,
-        op: Op,
-        from: Option<ZoneIndex>,
-        to: Option<ZoneIndex>,
-    ) -> Option<Flow> {
-        if self.gray.region_down > 0 && matches!(component, ComponentRef::ObjectStore(_)) {
-            self.fail_attempt(a, ErrorCause::DependencyDown);
-            return Some(Flow::Wait);
-        }
-        let mut mode = None;
-        if let (Some(f), Some(t)) = (from, to) {
-            if self.gray.cut(f, t) {
-                mode = Some(DownMode::Blackhole);
-            }
-        }
-        if mode.is_none() && !self.gray.blocks.is_empty() {
-            let caller = self.caller_component(a, component);
-            mode = self
-                .gray
-                .blocks
-                .iter()
-                .find(|(_, f, t, _)| Some(*f) == caller && *t == component)
-                .map(|b| b.3);
-        }
-        let Some(mode) = mode else {
-            return self.isolated_commit(a, component, op);
-        };
-        if let ComponentRef::Cache(_) = component {
-            let att = self.attempts.get_mut(a);
-            att.cache_missed = true;
-            att.step += 1;
-            return Some(Flow::Continue);
-        }
-        let timeout = match (component, self.attempts.get(a).via_lb) {
-            (ComponentRef::Tier(_), Some(lb)) => self.lbs[lb].connect_timeout,
-            _ => INTERNAL_CONNECT_TIMEOUT,
-        };
-        let cause = ErrorCause::reaching_down_node(mode);
-        Some(self.fail_reaching(a, mode, timeout, Some(cause)))
+        token: u32,
+        from: ComponentRef,
+        to: ComponentRef,
+        mode: DownMode,
+    ) {
+        self.blocks.push((token, from, to, mode));
     }
 
-    /// A write to a primary that is isolated from its standby cannot
-    /// commit: the caller waits for its connect timeout.
-    fn isolated_commit(&mut self, a: AttemptId, component: ComponentRef, op: Op) -> Option<Flow> {
-        let ComponentRef::Db(db) = component else {
-            return None;
-        };
-        if op != Op::Write || !self.db_primary_isolated(db) {
-            return None;
-        }
-        let d = &self.dbs[db];
-        let dest = self.attempts.get(a).dest as u16;
-        let primary_zone = self.servers[d.nodes[d.primary as usize].server].zone;
-        let standby_across = d
-            .standby_server()
-            .is_some_and(|s| self.servers[s].zone != primary_zone);
-        if dest != d.primary || !standby_across {
-            return None;
-        }
-        let cause = if d.failover_state == super::database::FailoverState::Idle {
-            ErrorCause::DependencyDown
+    pub(crate) fn unblock_path(&mut self, token: u32) {
+        self.blocks.retain(|(t, _, _, _)| *t != token);
+    }
+
+    /// Whether any `path_block` fault is active.
+    pub(crate) fn any_block(&self) -> bool {
+        !self.blocks.is_empty()
+    }
+
+    /// One region outage starts (`on`) or ends; true if the region's state
+    /// (down or not) changes.
+    pub(crate) fn region(&mut self, on: bool) -> bool {
+        let was = self.region_down > 0;
+        self.region_down = if on {
+            self.region_down + 1
         } else {
-            ErrorCause::FailoverInProgress
+            self.region_down.saturating_sub(1)
         };
-        Some(self.fail_reaching(
-            a,
-            DownMode::Blackhole,
-            INTERNAL_CONNECT_TIMEOUT,
-            Some(cause),
-        ))
-    }
-
-    /// The component making the call to `callee`: the load balancer that
-    /// routed the attempt to a tier, else the tier instance it is on
-    /// (`None`: the client).
-    fn caller_component(&self, a: AttemptId, callee: ComponentRef) -> Option<ComponentRef> {
-        let att = self.attempts.get(a);
-        if let (ComponentRef::Tier(_), Some(lb)) = (callee, att.via_lb) {
-            return Some(ComponentRef::Lb(lb));
-        }
-        match self.server_roles[att.caller()?] {
-            ServerRole::Instance { tier, .. } => Some(ComponentRef::Tier(tier)),
-            ServerRole::DbNode { db, .. } => Some(ComponentRef::Db(db)),
-        }
+        was != (self.region_down > 0)
     }
 }
 

@@ -18,9 +18,9 @@
 //! - Requests and attempts are both bounded: an attempt stays queued at
 //!   a server after its client timed out and moved on.
 //! - The check costs a comparison per arrival and per attempt: a slot
-//!   number passes the bound only when its table grows past it.
+//!   number passes the bound only when its table grows past it (the stop
+//!   is `World::overflow_in_flight`, in `world/path.rs`).
 
-use super::world::World;
 use crate::time::SimTime;
 
 /// The most requests a run keeps in flight.
@@ -46,18 +46,5 @@ impl Overflow {
             self.at.as_secs_f64(),
             self.queued
         )
-    }
-}
-
-impl World {
-    /// Stops the run: too many requests are in flight.
-    #[cold]
-    pub(super) fn overflow_in_flight(&mut self) {
-        let queued = self.servers.iter().map(|s| s.queue.len()).sum();
-        self.in_flight_overflow = Some(Overflow {
-            at: self.now(),
-            queued,
-        });
-        self.engine.clear();
     }
 }

@@ -61,12 +61,10 @@
 use rand::RngExt;
 
 use super::auto_scaling::STATUS_CHECK_INTERVAL;
-use super::event::{Event, ServerId, TierId};
-use super::failure::NodeRef;
+use super::dns::CallerDns;
+use super::event::ServerId;
 use super::id::Arena;
-use super::node::Cause;
-use super::world::{ComponentRef, ServerRole, World};
-use crate::config::{DownMode, InstanceConfig};
+use crate::config::InstanceConfig;
 use crate::dist::Dist;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
@@ -142,29 +140,49 @@ impl Lifecycle {
     }
 }
 
-impl World {
+/// Which instance a lifecycle action is about: its server, the world's
+/// server count (the table grows to it on first use) and the launch
+/// generation of its Auto Scaling slot (`None` outside a group).
+#[derive(Clone, Copy, Debug)]
+pub struct Instance {
+    pub server: ServerId,
+    pub servers: usize,
+    pub slot_generation: Option<u32>,
+}
+
+/// What the dispatcher does after a lifecycle step took effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepDone {
+    /// The instance stopped; `start`: its start was asked for meanwhile.
+    Stopped {
+        start: bool,
+    },
+    Booted,
+    /// The recovery alarm's status check is due.
+    StatusCheck,
+    AddressPublished,
+}
+
+/// The lifecycle's own state changes; the dispatcher (`world/lifecycle.rs`)
+/// applies what they mean to the instance's node, its group and the trace.
+impl Lifecycle {
     /// The instance's lifecycle state. An instance its Auto Scaling group
     /// replaced since is a new instance: running, its address unchanged,
     /// and events about the old one stale.
-    fn life(&mut self, s: ServerId) -> &mut InstanceLife {
-        let slot_generation = self.asg_slot_of(s).and_then(|(tier, k)| {
-            let asg = self.tiers[tier].asg.as_ref()?;
-            Some(asg.slots[k].generation)
-        });
-        let n = self.servers.len();
-        let instances = &mut self.lifecycle.instances;
-        if instances.len() < n {
+    fn life(&mut self, i: Instance) -> &mut InstanceLife {
+        let instances = &mut self.instances;
+        if instances.len() < i.servers {
             instances.resize(
-                n,
+                i.servers,
                 InstanceLife {
                     published_at: Some(SimTime::ZERO),
                     ..InstanceLife::default()
                 },
             );
         }
-        let life = &mut instances[s];
-        if life.slot_generation != slot_generation {
-            life.slot_generation = slot_generation;
+        let life = &mut instances[i.server];
+        if life.slot_generation != i.slot_generation {
+            life.slot_generation = i.slot_generation;
             life.generation = life.generation.wrapping_add(1);
             life.state = LifeState::Running;
             life.start_requested = false;
@@ -173,276 +191,145 @@ impl World {
         life
     }
 
-    /// The lifecycle settings of the tier an instance belongs to.
-    fn instance_config(&self, s: ServerId) -> Option<&InstanceConfig> {
-        match self.server_roles[s] {
-            ServerRole::Instance { tier, .. } => Some(&self.tiers[tier].instance),
-            ServerRole::DbNode { .. } => None,
-        }
-    }
-
-    fn draw(&mut self, pick: impl Fn(&InstanceConfig) -> Dist, s: ServerId) -> SimDuration {
-        let d = self.instance_config(s).map(pick);
-        d.map_or(SimDuration::ZERO, |d| d.sample(&mut self.lifecycle.rng))
-    }
-
-    fn schedule_step(&mut self, s: ServerId, after: SimDuration, step: LifecycleStep) {
-        let generation = match step {
-            LifecycleStep::AddressPublished => self.life(s).address_epoch,
-            _ => self.life(s).generation,
-        };
-        self.engine.schedule_after(
-            after,
-            Event::Lifecycle {
-                server: s,
-                generation,
-                step,
-            },
-        );
-    }
-
-    fn bump(&mut self, s: ServerId, state: LifeState) {
-        let life = self.life(s);
+    fn bump(&mut self, i: Instance, state: LifeState) {
+        let life = self.life(i);
         life.generation = life.generation.wrapping_add(1);
         life.state = state;
         life.start_requested = false;
     }
 
-    /// `instance_terminate`: the instance is gone (and its root volume with
-    /// it when `delete_on_termination`). Returns whether it was running.
-    pub fn instance_terminate(&mut self, s: ServerId) -> bool {
-        let Some(config) = self.instance_config(s) else {
+    /// A draw from the lifecycle's stream (zero without a setting).
+    pub(crate) fn draw(&mut self, d: Option<Dist>) -> SimDuration {
+        d.map_or(SimDuration::ZERO, |d| d.sample(&mut self.rng))
+    }
+
+    /// The generation a `Lifecycle` event for `step` carries now.
+    pub(crate) fn step_generation(&mut self, i: Instance, step: LifecycleStep) -> u32 {
+        match step {
+            LifecycleStep::AddressPublished => self.life(i).address_epoch,
+            _ => self.life(i).generation,
+        }
+    }
+
+    /// Terminates the instance; false if it already was.
+    pub(crate) fn terminate(&mut self, i: Instance) -> bool {
+        if self.life(i).state == LifeState::Terminated {
             return false;
-        };
-        let delete = config.delete_on_termination;
-        if self.life(s).state == LifeState::Terminated {
-            return false;
         }
-        self.bump(s, LifeState::Terminated);
-        self.trace_life(s, "instance_terminated", "terminated");
-        match self.asg_slot_of(s) {
-            Some((tier, k)) => self.asg_terminate(tier, k),
-            None => self.set_down(NodeRef::Server(s), Cause::NotRunning, DownMode::Refuse),
-        }
-        if delete {
-            self.delete_hosted_data(s);
-        }
+        self.bump(i, LifeState::Terminated);
         true
     }
 
-    /// The hosted database's data lived on the deleted root volume.
-    fn delete_hosted_data(&mut self, s: ServerId) {
-        let ServerRole::Instance {
-            hosts: Some(db), ..
-        } = self.server_roles[s]
-        else {
-            return;
-        };
-        let zone = self.servers[s].zone;
-        for n in 0..self.dbs[db].nodes.len() {
-            let node = &self.dbs[db].nodes[n];
-            if self.servers[node.server].zone != zone {
-                continue;
+    /// A terminated instance outside a group (`in_group` false) is
+    /// replaced: it runs again. False if there was nothing to replace.
+    pub(crate) fn replace(&mut self, i: Instance, in_group: bool) -> bool {
+        if self.life(i).state != LifeState::Terminated || in_group {
+            return false;
+        }
+        self.bump(i, LifeState::Running);
+        true
+    }
+
+    /// Whether the instance is running (a stop or a reboot applies).
+    pub(crate) fn running(&mut self, i: Instance) -> bool {
+        self.life(i).state == LifeState::Running
+    }
+
+    /// The instance starts stopping.
+    pub(crate) fn stop(&mut self, i: Instance) {
+        self.bump(i, LifeState::Stopping);
+    }
+
+    /// The stop's duration is over: true if the instance boots now (it
+    /// has stopped); while it is still stopping, it boots once stopped.
+    pub(crate) fn start(&mut self, i: Instance) -> bool {
+        match self.life(i).state {
+            LifeState::Stopping => {
+                self.life(i).start_requested = true;
+                false
             }
-            match node.volume {
-                Some(v) => self.volume_lost(v, None),
-                // No snapshots: only shipped logs (if any) survive.
-                None => {
-                    let now = self.now();
-                    self.dbs[db].on_volume_lost(n as u16, None, now)
-                }
-            }
+            LifeState::Stopped => true,
+            _ => false,
         }
     }
 
-    /// An operator's replacement for a terminated instance outside an Auto
-    /// Scaling group serves now, with a new public address.
-    pub fn instance_replaced(&mut self, s: ServerId) {
-        if self.life(s).state != LifeState::Terminated || self.asg_slot_of(s).is_some() {
-            return;
-        }
-        self.bump(s, LifeState::Running);
-        self.servers[s].node.reset_for_launch();
-        self.address_changed(s);
-        self.trace_life(s, "instance_replaced", "replaced by a new instance");
-        self.clear_down(NodeRef::Server(s), Cause::NotRunning);
+    /// The instance starts booting.
+    pub(crate) fn boot(&mut self, i: Instance) {
+        self.bump(i, LifeState::Booting);
     }
 
-    /// `instance_stop`: returns whether the instance was running.
-    pub fn instance_stop(&mut self, s: ServerId) -> bool {
-        if self.instance_config(s).is_none() || self.life(s).state != LifeState::Running {
-            return false;
-        }
-        self.bump(s, LifeState::Stopping);
-        let took = self.draw(|c| c.stop_time, s);
-        self.trace_life(s, "instance_stopping", "stopping");
-        self.set_down(NodeRef::Server(s), Cause::Stopped, DownMode::Refuse);
-        self.schedule_step(s, took, LifecycleStep::Stopped);
-        true
+    /// When the recovery alarm fires after a host failure: the first
+    /// failed check comes at a random phase of the minute; the alarm needs
+    /// `RECOVERY_FAILED_CHECKS` of them in a row.
+    pub(crate) fn recovery_detection(&mut self) -> SimDuration {
+        let phase = self.rng.random::<f64>() * STATUS_CHECK_INTERVAL.as_secs_f64();
+        let phase = SimDuration::from_secs_f64(phase);
+        phase + SimDuration(STATUS_CHECK_INTERVAL.as_nanos() * (RECOVERY_FAILED_CHECKS - 1))
     }
 
-    /// The end of an `instance_stop`: start now, or once stopped.
-    pub fn instance_start(&mut self, s: ServerId) {
-        match self.life(s).state {
-            LifeState::Stopping => self.life(s).start_requested = true,
-            LifeState::Stopped => self.boot(s, true),
-            _ => {}
-        }
+    /// The instance's public address moves: clients fail until the record
+    /// names the new one.
+    pub(crate) fn move_address(&mut self, i: Instance) {
+        let life = self.life(i);
+        life.address_epoch = life.address_epoch.wrapping_add(1);
+        life.published_at = None;
+        self.addresses_moved = true;
     }
 
-    /// `instance_reboot`: returns whether the instance was running.
-    pub fn instance_reboot(&mut self, s: ServerId) -> bool {
-        if self.instance_config(s).is_none() || self.life(s).state != LifeState::Running {
-            return false;
-        }
-        self.trace_life(s, "instance_rebooting", "rebooting");
-        self.set_down(NodeRef::Server(s), Cause::Stopped, DownMode::Refuse);
-        self.boot(s, false);
-        true
-    }
-
-    /// Boots (after a start, a reboot or a recovery); a start from
-    /// `stopped` moves the public address.
-    fn boot(&mut self, s: ServerId, new_address: bool) {
-        self.bump(s, LifeState::Booting);
-        if new_address {
-            self.address_changed(s);
-        }
-        let took = self.draw(|c| c.boot_time, s);
-        self.schedule_step(s, took, LifecycleStep::Booted);
-    }
-
-    /// `instance_host_failure`: the host under the instance fails; with
-    /// automatic recovery, status checks start counting.
-    pub fn instance_host_failure(&mut self, s: ServerId) -> bool {
-        let Some(config) = self.instance_config(s) else {
-            return false;
-        };
-        let recover = config.auto_recovery;
-        if self.servers[s].node.has(Cause::Host) {
-            return false;
-        }
-        self.set_down(NodeRef::Server(s), Cause::Host, DownMode::Blackhole);
-        if recover {
-            // The first failed check comes at a random phase of the minute;
-            // the alarm needs RECOVERY_FAILED_CHECKS of them in a row.
-            let phase = self.lifecycle.rng.random::<f64>() * STATUS_CHECK_INTERVAL.as_secs_f64();
-            let phase = SimDuration::from_secs_f64(phase);
-            let detect = phase
-                + SimDuration(STATUS_CHECK_INTERVAL.as_nanos() * (RECOVERY_FAILED_CHECKS - 1));
-            self.schedule_step(s, detect, LifecycleStep::StatusCheck);
-        }
-        true
-    }
-
-    /// The end of a host failure: the host is back (if recovery did not
-    /// move the instance already).
-    pub fn instance_host_repaired(&mut self, s: ServerId) {
-        self.clear_down(NodeRef::Server(s), Cause::Host);
-    }
-
-    pub fn on_lifecycle(&mut self, s: ServerId, generation: u32, step: LifecycleStep) {
-        let life = *self.life(s);
+    /// A `Lifecycle` event: takes the step unless the event is stale.
+    pub(crate) fn on_step(
+        &mut self,
+        i: Instance,
+        generation: u32,
+        step: LifecycleStep,
+        now: SimTime,
+    ) -> Option<StepDone> {
+        let life = *self.life(i);
         let current = match step {
             LifecycleStep::AddressPublished => life.address_epoch,
             _ => life.generation,
         };
         if current != generation {
-            return;
+            return None;
         }
         match step {
             LifecycleStep::Stopped => {
                 if life.state != LifeState::Stopping {
-                    return;
+                    return None;
                 }
-                self.life(s).state = LifeState::Stopped;
-                self.trace_life(s, "instance_stopped", "stopped (volumes kept)");
-                // Nothing answers at a stopped instance's address.
-                self.set_down(NodeRef::Server(s), Cause::Stopped, DownMode::Blackhole);
-                if life.start_requested {
-                    self.boot(s, true);
-                }
+                self.life(i).state = LifeState::Stopped;
+                Some(StepDone::Stopped {
+                    start: life.start_requested,
+                })
             }
             LifecycleStep::Booted => {
                 if life.state != LifeState::Booting {
-                    return;
+                    return None;
                 }
-                self.life(s).state = LifeState::Running;
-                self.trace_life(s, "instance_booted", "booted, serving");
-                self.clear_down(NodeRef::Server(s), Cause::Stopped);
+                self.life(i).state = LifeState::Running;
+                Some(StepDone::Booted)
             }
-            LifecycleStep::StatusCheck => self.on_status_check(s),
+            LifecycleStep::StatusCheck => Some(StepDone::StatusCheck),
             LifecycleStep::AddressPublished => {
-                self.life(s).published_at = Some(self.now());
-                self.trace_life(
-                    s,
-                    "address_published",
-                    "the DNS record names its new address",
-                );
+                self.life(i).published_at = Some(now);
+                Some(StepDone::AddressPublished)
             }
         }
-    }
-
-    /// The recovery alarm fires: move the instance to a new host, unless
-    /// the host came back or a service event blocks recovery for now.
-    fn on_status_check(&mut self, s: ServerId) {
-        if !self.servers[s].node.has(Cause::Host) {
-            return;
-        }
-        let zone = self.servers[s].zone;
-        let blocked = self.zones[zone].dark.is_some()
-            || self.control_plane.launch_blocked > 0
-            || !self.control_plane.capacity_allows(zone);
-        if blocked {
-            self.schedule_step(s, STATUS_CHECK_INTERVAL, LifecycleStep::StatusCheck);
-            return;
-        }
-        self.trace_life(
-            s,
-            "instance_recovering",
-            "recovered onto a new host (same volumes and addresses), booting",
-        );
-        // Down for the boot on the new host; the failed host no longer matters.
-        self.set_down(NodeRef::Server(s), Cause::Stopped, DownMode::Refuse);
-        self.clear_down(NodeRef::Server(s), Cause::Host);
-        self.boot(s, false);
-    }
-
-    /// The instance's public address changed: clients that reach it
-    /// directly fail until the DNS record and their cached answer follow.
-    fn address_changed(&mut self, s: ServerId) {
-        let Some(config) = self.instance_config(s) else {
-            return;
-        };
-        let (elastic, update) = (config.elastic_ip, config.dns_update_time);
-        let ServerRole::Instance { tier, .. } = self.server_roles[s] else {
-            return;
-        };
-        if elastic || !self.reached_by_clients(tier) {
-            return;
-        }
-        let life = self.life(s);
-        life.address_epoch = life.address_epoch.wrapping_add(1);
-        life.published_at = None;
-        self.lifecycle.addresses_moved = true;
-        self.trace_life(s, "address_changed", "new public address");
-        self.schedule_step(s, update, LifecycleStep::AddressPublished);
-    }
-
-    /// Whether some request path starts at this tier (clients call it by
-    /// its public address, not through a load balancer).
-    fn reached_by_clients(&self, tier: TierId) -> bool {
-        self.classes.iter().any(|c| {
-            c.steps
-                .first()
-                .is_some_and(|s| self.components[s.component] == ComponentRef::Tier(tier))
-        })
     }
 
     /// Whether `client`'s cached DNS answer misses `server`'s current
-    /// public address (only asked once some address moved).
-    pub(super) fn stale_address(&self, client: u32, server: ServerId) -> bool {
-        let Some(life) = self.lifecycle.instances.get(server) else {
+    /// public address (only asked once some address moved); `config` is
+    /// the instance's tier's lifecycle settings.
+    pub(crate) fn stale_address(
+        &self,
+        client: u32,
+        server: ServerId,
+        config: Option<&InstanceConfig>,
+        dns: &CallerDns,
+        seed: u64,
+        now: SimTime,
+    ) -> bool {
+        let Some(life) = self.instances.get(server) else {
             return false;
         };
         let published = match life.published_at {
@@ -450,29 +337,19 @@ impl World {
             Some(t) => t,
             None => return true,
         };
-        let Some(config) = self.instance_config(server) else {
+        let Some(config) = config else {
             return false;
         };
-        let slot = self.client_slot(client);
-        let period = self.cache_time(slot, config.dns_ttl).as_nanos().max(1);
-        let salt = u64::from(client) ^ (u64::from(server.0) << 32) ^ self.seed;
+        let slot = dns.client_slot(client);
+        let period = dns.cache_time(slot, config.dns_ttl).as_nanos().max(1);
+        let salt = u64::from(client) ^ (u64::from(server.0) << 32) ^ seed;
         let phase = super::dns::mix64(salt) % period;
         // The client refreshed at phase + k·period; its last refresh:
-        let now = self.now().0;
+        let now = now.0;
         if now < phase {
             return true;
         }
         let last = now - (now - phase) % period;
         SimTime(last) < published
-    }
-
-    fn trace_life(&mut self, s: ServerId, event: &'static str, what: &str) {
-        self.trace(|w| {
-            let (component, zone, label) = w.server_label(s);
-            crate::metrics::trace::TraceEvent::new(w.now(), event, component)
-                .zone(Some(&zone))
-                .cause("lifecycle")
-                .detail(format!("{label} {what}"))
-        });
     }
 }

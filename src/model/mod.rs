@@ -2,8 +2,8 @@
 //!
 //! The world holds every component in arenas indexed by small typed ids and
 //! the engine that orders their events. Each component kind lives in its own
-//! file with its state, parameters and handlers; `path.rs` moves requests
-//! from one component to the next along their class's call path.
+//! file with its state, parameters and handlers; `world/path.rs` moves
+//! requests from one component to the next along their class's call path.
 //!
 //! Assumptions shared by every component:
 //! - A node (instance, database node, cache node, load-balancer node) is up
@@ -21,7 +21,6 @@
 
 pub mod auto_scaling;
 pub mod backup;
-mod build;
 pub mod cache;
 pub mod client;
 pub mod control_plane;

@@ -1,7 +1,8 @@
 //! Dynamic scaling of an Auto Scaling group: target tracking, simple and
 //! step scaling policies on CloudWatch-style metric alarms. The group
 //! itself (placement, launches, terminations) is `auto_scaling.rs`; this
-//! file only decides the desired capacity.
+//! file only decides the desired capacity (the dispatcher samples the
+//! group and applies it, `world/scaling.rs`).
 //!
 //! Assumptions (EC2 Auto Scaling User Guide, "Target tracking scaling
 //! policies", "Step and simple scaling policies", "Scaling cooldowns";
@@ -40,8 +41,10 @@
 //!   `min_magnitude` instances; the result is clamped to [min, max].
 
 use super::auto_scaling::SlotState;
-use super::event::{Event, TierId};
-use super::world::World;
+use super::event::ServerId;
+use super::id::Arena;
+use super::server::Server;
+use super::tier::Tier;
 use crate::config::{
     Adjustment, AlarmConfig, ScalingMetric, ScalingPolicyConfig, Statistic, StepConfig,
 };
@@ -190,98 +193,86 @@ fn breached(alarm: &AlarmConfig, value: f64) -> bool {
     alarm.comparison.breached(value, alarm.threshold)
 }
 
-impl World {
-    /// Starts the metric sampling of every group with policies.
-    pub(super) fn schedule_scaling_samples(&mut self) {
-        for t in self.tiers.ids() {
-            let has = self.tiers[t]
-                .asg
-                .as_ref()
-                .is_some_and(|a| a.scaling.is_some());
-            if has {
-                self.engine
-                    .schedule_after(SAMPLE_INTERVAL, Event::ScalingSample { tier: t });
-            }
+/// Utilization (percent) of the group's in-service instances now, their
+/// count, and the requests they have admitted in total.
+pub(crate) fn group_metrics(t: &Tier, servers: &Arena<ServerId, Server>) -> (f64, u32, u64) {
+    let Some(asg) = &t.asg else {
+        return (0.0, 0, 0);
+    };
+    let mut busy = 0.0;
+    let mut n = 0u32;
+    let mut admitted = 0u64;
+    for (k, &s) in t.slots.iter().enumerate() {
+        let server = &servers[s];
+        admitted += server.admitted;
+        if asg.slots[k].state != SlotState::InService {
+            continue;
         }
+        n += 1;
+        let c = server.concurrency.max(1);
+        busy += f64::from(server.busy.min(c)) / f64::from(c);
+    }
+    let utilization = if n == 0 {
+        0.0
+    } else {
+        100.0 * busy / f64::from(n)
+    };
+    (utilization, n, admitted)
+}
+
+impl Scaling {
+    /// How many policies the group has.
+    pub(crate) fn policies(&self) -> usize {
+        self.policies.len()
     }
 
-    /// Utilization (percent) of the group's in-service instances now, their
-    /// count, and the requests they have admitted in total.
-    fn group_metrics(&self, tier: TierId) -> (f64, u32, u64) {
-        let t = &self.tiers[tier];
-        let Some(asg) = &t.asg else {
-            return (0.0, 0, 0);
-        };
-        let mut busy = 0.0;
-        let mut n = 0u32;
-        let mut admitted = 0u64;
-        for (k, &s) in t.slots.iter().enumerate() {
-            let server = &self.servers[s];
-            admitted += server.admitted;
-            if asg.slots[k].state != SlotState::InService {
-                continue;
-            }
-            n += 1;
-            let c = server.concurrency.max(1);
-            busy += f64::from(server.busy.min(c)) / f64::from(c);
+    /// One metric sample (`group_metrics`) for policy `p`: if its
+    /// datapoint's period ended, closes it and returns the desired capacity
+    /// its alarm asks for, given the group's `desired` and `launching`
+    /// counts now.
+    pub(crate) fn sample(
+        &mut self,
+        p: usize,
+        now: SimTime,
+        (utilization, in_service, admitted): (f64, u32, u64),
+        desired: u32,
+        launching: u32,
+    ) -> Option<u32> {
+        let state = &mut self.policies[p];
+        state.open.add(utilization, in_service);
+        let period = period_of(&state.config);
+        if now.since(state.open.start) < period {
+            return None;
         }
-        let utilization = if n == 0 {
-            0.0
-        } else {
-            100.0 * busy / f64::from(n)
+        let (metric, statistic) = metric_of(&state.config);
+        let value = state.open.value(metric, statistic, admitted, in_service);
+        let mean_in_service =
+            state.open.in_service_sum as f64 / f64::from(state.open.samples.max(1));
+        state.open = Datapoint {
+            start: now,
+            admitted_at_start: admitted,
+            ..Datapoint::default()
         };
-        (utilization, n, admitted)
+        let wanted = state.on_datapoint(now, value, mean_in_service, desired, launching)?;
+        Some(wanted.clamp(0, i64::from(u32::MAX)) as u32)
     }
+}
 
-    /// One metric sample; closes the datapoints whose period ended and
-    /// lets their policies act.
-    pub fn on_scaling_sample(&mut self, tier: TierId) {
-        self.engine
-            .schedule_after(SAMPLE_INTERVAL, Event::ScalingSample { tier });
-        let now = self.now();
-        let (utilization, in_service, admitted) = self.group_metrics(tier);
-        let Some(count) = self.tiers[tier]
-            .asg
-            .as_ref()
-            .and_then(|a| a.scaling.as_ref())
-            .map(|s| s.policies.len())
-        else {
-            return;
-        };
-        for p in 0..count {
-            let closed = {
-                let asg = self.tiers[tier].asg.as_mut().expect("checked");
-                let state = &mut asg.scaling.as_mut().expect("checked").policies[p];
-                state.open.add(utilization, in_service);
-                let period = period_of(&state.config);
-                if now.since(state.open.start) < period {
-                    continue;
-                }
-                let (metric, statistic) = metric_of(&state.config);
-                let value = state.open.value(metric, statistic, admitted, in_service);
-                let mean_in_service =
-                    state.open.in_service_sum as f64 / f64::from(state.open.samples.max(1));
-                state.open = Datapoint {
-                    start: now,
-                    admitted_at_start: admitted,
-                    ..Datapoint::default()
-                };
-                (value, mean_in_service)
-            };
-            self.on_datapoint(tier, p, closed.0, closed.1);
-        }
-    }
-
-    /// A policy's datapoint closed with `value`: update its alarm and act.
-    /// `in_service` is the mean number of in-service instances over the
-    /// datapoint's period: the capacity that produced the value.
-    fn on_datapoint(&mut self, tier: TierId, p: usize, value: f64, in_service: f64) {
-        let now = self.now();
-        let asg = self.tiers[tier].asg.as_mut().expect("checked");
-        let desired = asg.desired;
-        let launching = asg.launching;
-        let state = &mut asg.scaling.as_mut().expect("checked").policies[p];
-        let wanted: Option<i64> = match &state.config {
+impl PolicyState {
+    /// The policy's datapoint closed with `value`: update its alarm and
+    /// return the desired capacity it asks for. `in_service` is the mean
+    /// number of in-service instances over the datapoint's period: the
+    /// capacity that produced the value.
+    fn on_datapoint(
+        &mut self,
+        now: SimTime,
+        value: f64,
+        in_service: f64,
+        desired: u32,
+        launching: u32,
+    ) -> Option<i64> {
+        let state = self;
+        match &state.config {
             ScalingPolicyConfig::TargetTracking {
                 target,
                 instance_warmup,
@@ -364,10 +355,6 @@ impl World {
                     None
                 }
             }
-        };
-        if let Some(wanted) = wanted {
-            let wanted = wanted.clamp(0, i64::from(u32::MAX)) as u32;
-            self.asg_set_desired(tier, wanted);
         }
     }
 }

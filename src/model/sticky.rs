@@ -51,7 +51,8 @@
 
 use super::event::{LbId, ServerId};
 use super::id::Arena;
-use super::world::World;
+use super::load_balancer::LoadBalancer;
+use super::server::Server;
 use crate::config::{ComponentKind, ModelConfig, ScenarioConfig, SessionState};
 use crate::dist::Dist;
 use crate::rng::{stream, SimRng};
@@ -173,15 +174,23 @@ impl SessionTable {
     }
 }
 
-impl World {
-    /// Chooses a target at sticky load balancer `lb` for a request of
-    /// `client` arriving at `node`: the cookie's, else the strategy's.
-    /// Counts the request as outstanding there, like `LoadBalancer::choose`.
-    pub(super) fn choose_sticky(&mut self, lb: LbId, node: usize, client: u32) -> (ServerId, u16) {
-        let now = self.now();
-        let balancer = &mut self.lbs[lb];
-        let (Some(table), Some(config)) = (self.sessions.as_deref_mut(), balancer.stickiness)
-        else {
+impl SessionTable {
+    /// Chooses a target at sticky load balancer `lb` (`balancer`) for a
+    /// request of `client` arriving at `node`: the cookie's, else the
+    /// strategy's. Counts the request as outstanding there, like
+    /// `LoadBalancer::choose`. `servers` tells whether the chosen instance
+    /// is up and which incarnation holds the session's state.
+    pub(crate) fn choose(
+        &mut self,
+        now: SimTime,
+        lb: LbId,
+        balancer: &mut LoadBalancer,
+        node: usize,
+        client: u32,
+        servers: &Arena<ServerId, Server>,
+    ) -> (ServerId, u16) {
+        let table = self;
+        let Some(config) = balancer.stickiness else {
             return balancer.choose(node, client);
         };
         let Some(column) = table.column.get(lb).copied().flatten() else {
@@ -205,14 +214,14 @@ impl World {
         let binding = &mut table.bindings[slot];
         binding.target = t;
         binding.expires = now + config.duration;
-        let s = &self.servers[server];
+        let s = &servers[server];
         if table.local_state[column as usize] && s.node.is_up() {
             // A request to a dead instance fails and builds no state: the
             // loss, if any, shows at the next request that lands.
             let incarnation = s.node.incarnation;
             let home = binding.home;
             if home != NO_HOME && (home != server || binding.home_incarnation != incarnation) {
-                let restarted = self.servers[home].node.incarnation != binding.home_incarnation;
+                let restarted = servers[home].node.incarnation != binding.home_incarnation;
                 if measured {
                     if valid || restarted {
                         table.counts.lost_state_target_failed += 1;

@@ -229,7 +229,7 @@ fn lb_state(w: &World, l: LbId) -> LbState {
             since_s: b.health[t].changed_at.map(SimTime::as_secs_f64),
         })
         .collect();
-    let callers = w.lb_dns_cache.len() / w.lbs.len().max(1);
+    let callers = w.dns.lb_cache.len() / w.lbs.len().max(1);
     let mut dns = DnsView {
         ttl_s: b.dns_ttl.as_secs_f64(),
         callers: callers as u32,
@@ -237,7 +237,7 @@ fn lb_state(w: &World, l: LbId) -> LbState {
         stale_for_s_max: 0.0,
     };
     for c in 0..callers {
-        let (mask, expiry) = w.lb_dns_cache[c * w.lbs.len() + l.index()];
+        let (mask, expiry) = w.dns.lb_cache[c * w.lbs.len() + l.index()];
         if expiry > now && mask != answer {
             dns.stale += 1;
             dns.stale_for_s_max = dns.stale_for_s_max.max(expiry.since(now).as_secs_f64());
@@ -277,7 +277,7 @@ fn db_state(w: &World, d: DbId) -> DbState {
             lag: n.lag.as_ref().map(|l| format!("{l:?}")),
         })
         .collect();
-    let callers = w.db_dns_cache.len() / w.dbs.len().max(1);
+    let callers = w.dns.db_cache.len() / w.dbs.len().max(1);
     let mut dns = DnsView {
         ttl_s: db.endpoint_ttl.as_secs_f64(),
         callers: callers as u32,
@@ -285,7 +285,7 @@ fn db_state(w: &World, d: DbId) -> DbState {
         stale_for_s_max: 0.0,
     };
     for c in 0..callers {
-        let (node, expiry) = w.db_dns_cache[c * w.dbs.len() + d.index()];
+        let (node, expiry) = w.dns.db_cache[c * w.dbs.len() + d.index()];
         if expiry > now && node != db.endpoint {
             dns.stale += 1;
             dns.stale_for_s_max = dns.stale_for_s_max.max(expiry.since(now).as_secs_f64());

@@ -2,10 +2,15 @@
 //! client population's DNS caches and the recorder. Built from a model and a
 //! scenario; changed only by events.
 //!
-//! This module holds the struct and its construction; `dispatch.rs` routes
-//! each event to the component that owns its handler and applies the
-//! effects handlers return (the pattern is described there), and
-//! `commands.rs` is the fault layer's entry into the components.
+//! This module holds the struct (`build.rs` builds its arenas);
+//! `dispatch.rs` routes each event to the component that owns its handler
+//! and applies the effects handlers return (the pattern is described
+//! there), and `commands.rs` is the fault layer's entry into the
+//! components. The other files are the dispatcher's side of one family
+//! each: the per-request path (`path.rs`, `traffic.rs`), gray failures and
+//! network faults (`gray.rs`), instance lifecycles (`lifecycle.rs`),
+//! scaling policies (`scaling.rs`), node transitions (`nodes.rs`) and the
+//! replay trace (`tracing.rs`).
 
 use super::cache::Cache;
 use super::client::Client;
@@ -16,9 +21,14 @@ use super::event::{
 };
 
 mod auto_scaling;
+mod build;
 mod commands;
 mod dispatch;
+mod gray;
+mod lifecycle;
 mod nodes;
+mod path;
+mod scaling;
 mod tracing;
 mod traffic;
 use super::gray::Impairments;
@@ -71,62 +81,57 @@ pub struct Class {
 }
 
 pub struct World {
-    pub engine: Engine<Event>,
-    pub timeout_lane: Option<LaneId>,
-    pub horizon: SimTime,
-    pub seed: u64,
+    pub(crate) engine: Engine<Event>,
+    pub(crate) timeout_lane: Option<LaneId>,
+    pub(crate) horizon: SimTime,
+    pub(crate) seed: u64,
     pub zones: Vec<Zone>,
-    pub components: Vec<ComponentRef>,
-    pub component_names: Vec<String>,
+    pub(crate) components: Vec<ComponentRef>,
+    pub(crate) component_names: Vec<String>,
     /// Each component's tags (index = component index).
-    pub component_tags: Vec<Vec<String>>,
+    pub(crate) component_tags: Vec<Vec<String>>,
     /// Each component's catalog preset, as written (target filters).
-    pub component_presets: Vec<Option<String>>,
-    pub classes: Vec<Class>,
+    pub(crate) component_presets: Vec<Option<String>>,
+    pub(crate) classes: Vec<Class>,
     pub servers: Arena<ServerId, Server>,
-    pub server_roles: Arena<ServerId, ServerRole>,
+    pub(crate) server_roles: Arena<ServerId, ServerRole>,
     pub tiers: Arena<TierId, Tier>,
     pub lbs: Arena<LbId, LoadBalancer>,
     pub dbs: Arena<DbId, Database>,
-    pub caches: Arena<CacheId, Cache>,
-    pub object_stores: Arena<ObjectStoreId, ObjectStore>,
-    pub externals: Arena<ExternalId, super::external::External>,
-    pub volumes: Arena<VolumeId, Volume>,
-    pub network: Network,
+    pub(crate) caches: Arena<CacheId, Cache>,
+    pub(crate) object_stores: Arena<ObjectStoreId, ObjectStore>,
+    pub(crate) externals: Arena<ExternalId, super::external::External>,
+    pub(crate) volumes: Arena<VolumeId, Volume>,
+    pub(crate) network: Network,
     /// Active gray failures and network faults.
-    pub gray: Impairments,
-    pub workload: Workload,
-    pub client: Client,
-    pub requests: Requests,
-    pub attempts: Attempts,
-    /// Per (client, load balancer): cached node set and its expiry.
-    pub lb_dns_cache: Vec<(u64, SimTime)>,
-    /// Per (caller, database): cached endpoint node and its expiry; callers
-    /// are servers first, then clients.
-    pub db_dns_cache: Vec<(u16, SimTime)>,
+    pub(crate) gray: Impairments,
+    pub(crate) workload: Workload,
+    pub(crate) client: Client,
+    pub(crate) requests: Requests,
+    pub(crate) attempts: Attempts,
+    /// Callers' cached DNS answers and the rules that make them stale.
+    pub(crate) dns: super::dns::CallerDns,
     /// Users' sessions and cookies for sticky load balancers (`sticky.rs`);
     /// `None` when no load balancer is sticky.
-    pub sessions: Option<Box<super::sticky::SessionTable>>,
-    /// Active "callers ignore TTLs" rules.
-    pub dns_stale: Vec<super::dns::StaleRule>,
+    pub(crate) sessions: Option<Box<super::sticky::SessionTable>>,
     /// Draws for things that belong to no single component (DNS delays).
-    pub infra_rng: SimRng,
-    pub recorder: Recorder,
+    pub(crate) infra_rng: SimRng,
+    pub(crate) recorder: Recorder,
     /// Node up-time, folded on transitions (see `metrics::infra`).
-    pub infra_time: InfraTime,
+    pub(crate) infra_time: InfraTime,
     /// Counted by the random failure processes.
-    pub random_stats: RandomFailureStats,
-    pub peak_pending_events: usize,
+    pub(crate) random_stats: RandomFailureStats,
+    pub(crate) peak_pending_events: usize,
     /// What the control plane can do now, and the zones' spare capacity.
-    pub control_plane: ControlPlane,
+    pub(crate) control_plane: ControlPlane,
     /// Instances stopped, rebooted, terminated or recovered, and public
     /// addresses that moved (`lifecycle.rs`).
-    pub lifecycle: super::lifecycle::Lifecycle,
+    pub(crate) lifecycle: super::lifecycle::Lifecycle,
     /// The replay trace; `None` (no cost beyond a branch) in every other run.
-    pub tracer: Option<Box<super::trace::Tracer>>,
+    pub(crate) tracer: Option<Box<super::trace::Tracer>>,
     /// Set when the run passed the in-flight bound and stopped
     /// (`in_flight.rs`).
-    pub in_flight_overflow: Option<super::in_flight::Overflow>,
+    pub(crate) in_flight_overflow: Option<super::in_flight::Overflow>,
 }
 
 impl World {
@@ -180,10 +185,8 @@ impl World {
             client: Client::new(&scenario.client, stream(seed, "client")),
             requests: Requests::default(),
             attempts: Attempts::default(),
-            lb_dns_cache: Vec::new(),
-            db_dns_cache: Vec::new(),
+            dns: super::dns::CallerDns::default(),
             sessions: super::sticky::SessionTable::new(model, scenario, seed),
-            dns_stale: Vec::new(),
             infra_rng: stream(seed, "infrastructure"),
             recorder: Recorder::new(warmup_end, target),
             infra_time: InfraTime::default(),
@@ -202,9 +205,13 @@ impl World {
             .set_stop_conditions(&scenario.stop_conditions);
         world.build_classes(model, scenario)?;
         let clients = scenario.workload.clients.max(1) as usize;
-        world.lb_dns_cache = vec![(0, SimTime::ZERO); clients * world.lbs.len()];
-        world.db_dns_cache =
-            vec![(0, SimTime::ZERO); (world.servers.len() + clients) * world.dbs.len()];
+        world.dns = super::dns::CallerDns::new(
+            clients,
+            world.servers.len(),
+            world.lbs.len(),
+            world.dbs.len(),
+            seed,
+        );
         world.schedule_initial_events();
         Ok(world)
     }

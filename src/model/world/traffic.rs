@@ -1,10 +1,12 @@
 //! The dispatcher's traffic side: load faults (spikes and surges change
-//! the arrival rate, see the assumptions in `workload.rs`) and the data
-//! faults a finished service meets (`data_faults.rs`).
+//! the arrival rate, see the assumptions in `workload.rs`; callers that
+//! ignore DNS TTLs, `dns.rs`) and the data faults a finished service
+//! meets (`data_faults.rs`).
 
 use super::{ServerRole, World};
 use crate::config::ClassIndex;
 use crate::model::event::{AttemptId, ErrorCause, Event, ServerId};
+use crate::time::SimDuration;
 
 impl World {
     /// Starts (`Some(factor)`) or ends (`None`) load fault `fault` on one
@@ -17,6 +19,11 @@ impl World {
                 self.engine.schedule_at(next, Event::Arrival { epoch });
             }
         }
+    }
+
+    /// Starts (`Some`) or ends (`None`) a `dns_stale` rule for `fault`.
+    pub fn set_dns_stale(&mut self, fault: u16, rule: Option<(f64, SimDuration)>) {
+        self.dns.set_stale(fault, rule);
     }
 
     /// The index of the request class called `name`.

@@ -1,22 +1,22 @@
 //! Building the world's arenas from a resolved model and scenario.
 
-use super::auto_scaling::{slots_per_zone, AutoScaling, SlotState};
-use super::cache::{Cache, CacheNode};
-use super::database::{Database, DbNode, FailoverState, Role, WriteLog};
-use super::event::{Event, ServerId, VolumeId};
-use super::load_balancer::LoadBalancer;
-use super::node::{Cause, NodeState};
-use super::object_store::ObjectStore;
-use super::request::MAX_HELD;
-use super::server::Server;
-use super::tier::Tier;
-use super::volume::{Volume, VolumeOwner};
-use super::workload::Workload;
-use super::world::{Class, ComponentRef, ServerRole, World};
+use super::{Class, ComponentRef, ServerRole, World};
 use crate::config::{
     BindError, ComponentKind, DownMode, ModelConfig, Op, ScenarioConfig, VolumeConfig, ZoneIndex,
 };
 use crate::dist::Dist;
+use crate::model::auto_scaling::{slots_per_zone, AutoScaling, SlotState};
+use crate::model::cache::{Cache, CacheNode};
+use crate::model::database::{Database, DbNode, FailoverState, Role, WriteLog};
+use crate::model::event::{Event, ServerId, VolumeId};
+use crate::model::load_balancer::LoadBalancer;
+use crate::model::node::{Cause, NodeState};
+use crate::model::object_store::ObjectStore;
+use crate::model::request::MAX_HELD;
+use crate::model::server::Server;
+use crate::model::tier::Tier;
+use crate::model::volume::{Volume, VolumeOwner};
+use crate::model::workload::Workload;
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
 
@@ -270,7 +270,7 @@ impl World {
                     }))
                 }
                 ComponentKind::External(x) => {
-                    ComponentRef::External(self.externals.push(super::external::External {
+                    ComponentRef::External(self.externals.push(crate::model::external::External {
                         name: c.name.clone(),
                         service_time: x.service_time,
                         rng: stream(self.seed, &format!("external/{}", c.name)),
