@@ -25,6 +25,7 @@ mod build;
 mod commands;
 mod dispatch;
 mod gray;
+mod hazard;
 mod lifecycle;
 mod nodes;
 mod path;
