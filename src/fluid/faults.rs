@@ -15,10 +15,8 @@
 //!   selection code with the action's own stream, `fault/<id>`, against the
 //!   topology at time 0). A primary's restart and a volume's default
 //!   restore are drawn from the request level's infrastructure stream, in
-//!   its order; a cache node's default replacement continues the action's
-//!   stream (the request level draws it from the cache's own stream, which
-//!   its lookups share, so a cache whose replacement time is not constant
-//!   may differ). Stop conditions are not supported (they need the
+//!   its order; a cache node's default replacement from the cache's
+//!   replacement stream (`cache/<name>/replace`). Stop conditions are not supported (they need the
 //!   per-second request stream).
 //! - Supported actions: `instance_crash`, `zone_outage`,
 //!   `database_primary_failure`, `failover_failure`, `cache_node_loss`,
@@ -241,10 +239,8 @@ impl Scripted {
                 c.duration.map(|d| now + d),
             )
         });
-        // Targets as the plan resolved them at time 0, and the action's
-        // stream after that selection (`bind::timeline`).
+        // Targets as the plan resolved them at time 0 (`bind::timeline`).
         let planned = &plan.timeline[i];
-        let mut rng = planned.rng.clone();
         let end = match self.ends[i] {
             PreviewEnd::At(d) => Some(SimTime(d.as_nanos())),
             _ => None,
@@ -296,7 +292,10 @@ impl Scripted {
                 for &(cache, node) in nodes {
                     let replace = match c.duration {
                         Some(d) => d,
-                        None => plan.layout.caches[cache].replace_time.sample(&mut rng),
+                        // The cache's replacement stream, as at request level.
+                        None => plan.layout.caches[cache]
+                            .replace_time
+                            .sample(&mut infra.caches[cache.index()].replace_rng),
                     };
                     infra.cache_node_lost(e, cache.index(), node as usize, replace);
                 }

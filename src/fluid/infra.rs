@@ -156,6 +156,8 @@ pub struct CacheNodeState {
 
 pub struct CacheState {
     pub nodes: Vec<CacheNodeState>,
+    /// The request level's replacement stream (`cache/<name>/replace`).
+    pub replace_rng: SimRng,
     pub hit_ratio: f64,
     pub warmup: SimDuration,
 }
@@ -329,6 +331,7 @@ impl Infra {
                     .collect(),
                 hit_ratio: c.hit_ratio,
                 warmup: c.warmup,
+                replace_rng: stream(seed, &format!("cache/{}/replace", c.name)),
             })
             .collect();
         let volumes = layout

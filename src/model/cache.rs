@@ -41,7 +41,11 @@ pub struct Cache {
     pub warmup: SimDuration,
     pub service_time: Dist,
     pub replace_time: Dist,
+    /// Lookups' draws (node, hit, service time).
     pub rng: SimRng,
+    /// Replacement draws (`cache/<name>/replace`): the infrastructure's
+    /// own, so both fidelities draw the same replacement times.
+    pub replace_rng: SimRng,
 }
 
 /// The outcome of one lookup.
@@ -103,10 +107,10 @@ impl Cache {
         n.warmup = None;
     }
 
-    /// How long replacing a lost node takes (its draw from this cache's
-    /// stream).
+    /// How long replacing a lost node takes (a draw from the cache's
+    /// replacement stream).
     pub fn replace_after(&mut self) -> SimDuration {
-        self.replace_time.sample(&mut self.rng)
+        self.replace_time.sample(&mut self.replace_rng)
     }
 
     /// The replacement for node `node` is in service, unless the node came

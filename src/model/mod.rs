@@ -33,6 +33,7 @@ pub mod event;
 pub mod external;
 pub mod failure;
 pub mod gray;
+pub mod hazard_host;
 pub mod id;
 pub mod in_flight;
 pub mod layout;

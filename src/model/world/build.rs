@@ -267,6 +267,7 @@ impl World {
                         service_time: cc.service_time,
                         replace_time: cc.replace_time,
                         rng: stream(self.seed, &format!("cache/{}", c.name)),
+                        replace_rng: stream(self.seed, &format!("cache/{}/replace", c.name)),
                     }))
                 }
                 ComponentKind::External(x) => {

@@ -1,12 +1,13 @@
 //! The dispatcher's side of random failures: the world as the host of the
-//! random-failure loop (`fault/hazard.rs`), which both fidelities run.
+//! random-failure loop (`fault/hazard.rs`; the trait is `model/hazard_host.rs`), which both fidelities run.
 
 use super::World;
 use crate::config::DownMode;
-use crate::fault::hazard::{random_node_event, random_zone_event, HazardEvent, HazardHost};
 use crate::metrics::RandomFailureStats;
 use crate::model::event::Event;
+use crate::model::event::HazardEvent;
 use crate::model::failure::NodeRef;
+use crate::model::hazard_host::{random_node_event, random_zone_event, HazardHost};
 use crate::model::node::Cause;
 use crate::time::SimDuration;
 
