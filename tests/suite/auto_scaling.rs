@@ -16,7 +16,7 @@ fn at_s(s: u64) -> SimTime {
 /// Launches the group made over the run: each launch bumps its slot's
 /// generation.
 fn launches(sim: &Simulation) -> u32 {
-    let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+    let asg = sim.world.tiers()[firedrill::model::id::TierId(0)]
         .asg
         .as_ref()
         .unwrap();
@@ -26,9 +26,9 @@ fn launches(sim: &Simulation) -> u32 {
 /// In-service instances per zone name.
 fn placement(sim: &Simulation) -> Vec<(String, u32)> {
     let w = &sim.world;
-    let t = &w.tiers[firedrill::model::id::TierId(0)];
+    let t = &w.tiers()[firedrill::model::id::TierId(0)];
     let asg = t.asg.as_ref().unwrap();
-    w.zones
+    w.zones()
         .iter()
         .enumerate()
         .map(|(z, zone)| {
@@ -37,7 +37,7 @@ fn placement(sim: &Simulation) -> Vec<(String, u32)> {
                 .iter()
                 .enumerate()
                 .filter(|&(k, &s)| {
-                    asg.slots[k].state == SlotState::InService && w.servers[s].zone == z
+                    asg.slots[k].state == SlotState::InService && w.servers()[s].zone == z
                 })
                 .count() as u32;
             (zone.name.clone(), n)
@@ -168,7 +168,7 @@ fn desired_capacity_spreads_over_zones_and_rebalances_after_a_zone_returns() {
     assert_eq!(placement(&sim), vec![("a".into(), 0), ("b".into(), 4)]);
     sim.run_until(at_s(110 * 60));
     assert_eq!(placement(&sim), vec![("a".into(), 2), ("b".into(), 2)]);
-    let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+    let asg = sim.world.tiers()[firedrill::model::id::TierId(0)]
         .asg
         .as_ref()
         .unwrap();
@@ -236,7 +236,7 @@ fn scaling_model(policy: &str) -> firedrill::config::ModelConfig {
 }
 
 fn desired(sim: &Simulation) -> u32 {
-    sim.world.tiers[firedrill::model::id::TierId(0)]
+    sim.world.tiers()[firedrill::model::id::TierId(0)]
         .asg
         .as_ref()
         .unwrap()

@@ -65,7 +65,7 @@ fn alb_default_health_checks_remove_a_dead_target_35_to_65_s_after_death() {
         let s = one_instance_crashes(secs(500), 50.0, DownMode::Blackhole, crash_at, None);
         let mut sim = Simulation::new(&m, &s, seed).unwrap();
         sim.run_until(SimTime(secs(500).as_nanos()));
-        let lb = &sim.world.lbs[firedrill::model::id::LbId(0)];
+        let lb = &sim.world.lbs()[firedrill::model::id::LbId(0)];
         let dead: Vec<_> = lb.health.iter().filter(|h| !h.healthy).collect();
         assert_eq!(
             dead.len(),

@@ -121,13 +121,13 @@ fn explain_shows_the_targets_a_run_crashes() {
         let mut sim = Simulation::new(&model, &scenario, seed).unwrap();
         sim.run_until(SimTime(601 * 1_000_000_000));
         let w = &sim.world;
-        let web = w.tiers.iter().find(|t| t.name == "web").unwrap();
+        let web = w.tiers().iter().find(|t| t.name == "web").unwrap();
         let down: Vec<String> = web
             .servers
             .iter()
             .enumerate()
-            .filter(|(_, &s)| !w.servers[s].node.is_up())
-            .map(|(k, &s)| format!("web/{}#{}", w.zones[w.servers[s].zone].name, k + 1))
+            .filter(|(_, &s)| !w.servers()[s].node.is_up())
+            .map(|(k, &s)| format!("web/{}#{}", w.zones()[w.servers()[s].zone].name, k + 1))
             .collect();
         assert_eq!(explained, down, "seed {seed}");
     }

@@ -95,7 +95,7 @@ fn control_plane(s: &mut ScenarioConfig, launch: bool, attach: bool, dns: bool) 
 /// When the group's replacement (the slot that was not in service at the
 /// start) came into service, in seconds.
 fn replacement_in_service_s(sim: &Simulation) -> Option<f64> {
-    let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+    let asg = sim.world.tiers()[firedrill::model::id::TierId(0)]
         .asg
         .as_ref()
         .unwrap();
@@ -125,9 +125,9 @@ fn a_crashed_instance_is_replaced_after_detection_launch_and_warmup() {
             (390.0..=450.0).contains(&t),
             "seed {seed}: in service at {t}"
         );
-        let tier = &sim.world.tiers[firedrill::model::id::TierId(0)];
+        let tier = &sim.world.tiers()[firedrill::model::id::TierId(0)];
         assert_eq!(tier.servers.len(), 1, "one instance in service");
-        assert!(sim.world.servers[tier.servers[0]].node.is_up());
+        assert!(sim.world.servers()[tier.servers[0]].node.is_up());
         ready.push(t);
         let r = sim.finish();
         let expected = 1.0 - (t - 300.0) / 1200.0;
@@ -162,7 +162,7 @@ fn a_new_target_needs_one_passing_check_before_traffic() {
         crash_one(&mut s, secs(300));
         let mut sim = Simulation::new(&m, &s, seed).unwrap();
         sim.run_until(at(secs(800)));
-        let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+        let asg = sim.world.tiers()[firedrill::model::id::TierId(0)]
             .asg
             .as_ref()
             .unwrap();
@@ -170,12 +170,12 @@ fn a_new_target_needs_one_passing_check_before_traffic() {
             .find(|&k| asg.slots[k].in_service_at.is_some())
             .unwrap();
         let joined = asg.slots[k].in_service_at.unwrap();
-        let healthy = sim.world.lbs[firedrill::model::id::LbId(0)].health[k]
+        let healthy = sim.world.lbs()[firedrill::model::id::LbId(0)].health[k]
             .changed_at
             .unwrap();
         let wait = healthy.since(joined).as_secs_f64();
         assert!((0.0..=10.0).contains(&wait), "seed {seed}: {wait} s");
-        assert!(sim.world.lbs[firedrill::model::id::LbId(0)].health[k].healthy);
+        assert!(sim.world.lbs()[firedrill::model::id::LbId(0)].health[k].healthy);
     }
 }
 
@@ -237,14 +237,14 @@ fn an_attach_outage_holds_a_volume_restore_until_it_ends() {
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(799)));
     assert!(
-        !sim.world.servers[firedrill::model::id::ServerId(0)]
+        !sim.world.servers()[firedrill::model::id::ServerId(0)]
             .node
             .is_up(),
         "restore must wait"
     );
     sim.run_until(at(secs(801)));
     assert!(
-        sim.world.servers[firedrill::model::id::ServerId(0)]
+        sim.world.servers()[firedrill::model::id::ServerId(0)]
             .node
             .is_up(),
         "restored at the end"
@@ -253,7 +253,7 @@ fn an_attach_outage_holds_a_volume_restore_until_it_ends() {
     s.faults.pop();
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(361)));
-    assert!(sim.world.servers[firedrill::model::id::ServerId(0)]
+    assert!(sim.world.servers()[firedrill::model::id::ServerId(0)]
         .node
         .is_up());
 }
@@ -285,17 +285,17 @@ fn a_dns_outage_keeps_the_database_endpoint_on_the_old_primary() {
     let mut sim = Simulation::new(&m, &s, 2).unwrap();
     sim.run_until(at(secs(700)));
     assert_eq!(
-        sim.world.dbs[firedrill::model::id::DbId(0)].primary,
+        sim.world.dbs()[firedrill::model::id::DbId(0)].primary,
         1,
         "failover completed"
     );
     assert_eq!(
-        sim.world.dbs[firedrill::model::id::DbId(0)].endpoint,
+        sim.world.dbs()[firedrill::model::id::DbId(0)].endpoint,
         0,
         "record still names node 1"
     );
     sim.run_until(at(secs(801)));
-    assert_eq!(sim.world.dbs[firedrill::model::id::DbId(0)].endpoint, 1);
+    assert_eq!(sim.world.dbs()[firedrill::model::id::DbId(0)].endpoint, 1);
     let r = sim.finish();
     let failed_s = r.requests.failed as f64 / 100.0;
     eprintln!("DNS frozen during failover: {failed_s:.1} s of writes failed (expected ≈ 505)");
@@ -320,9 +320,15 @@ fn a_dns_outage_keeps_a_dark_zones_lb_node_in_dns() {
     control_plane(&mut s, false, false, true);
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(700)));
-    assert_eq!(sim.world.lbs[firedrill::model::id::LbId(0)].dns_mask, 0b11);
+    assert_eq!(
+        sim.world.lbs()[firedrill::model::id::LbId(0)].dns_mask,
+        0b11
+    );
     sim.run_until(at(secs(801)));
-    assert_eq!(sim.world.lbs[firedrill::model::id::LbId(0)].dns_mask, 0b01);
+    assert_eq!(
+        sim.world.lbs()[firedrill::model::id::LbId(0)].dns_mask,
+        0b01
+    );
 }
 
 #[test]
@@ -353,16 +359,19 @@ fn a_capacity_limit_sends_replacements_elsewhere_or_nowhere() {
         let mut sim = Simulation::new(&m, &s, 4).unwrap();
         sim.run_until(at(secs(1200)));
         let w = &sim.world;
-        let asg = w.tiers[firedrill::model::id::TierId(0)]
+        let asg = w.tiers()[firedrill::model::id::TierId(0)]
             .asg
             .as_ref()
             .unwrap();
         let k = (0..asg.slots.len())
             .find(|&k| asg.slots[k].in_service_at.is_some())
             .unwrap();
-        let server = w.tiers[firedrill::model::id::TierId(0)].slots[k];
+        let server = w.tiers()[firedrill::model::id::TierId(0)].slots[k];
         assert_eq!(asg.slots[k].state, SlotState::InService);
-        (w.servers[server].zone, asg.slots[k].in_service_at.unwrap())
+        (
+            w.servers()[server].zone,
+            asg.slots[k].in_service_at.unwrap(),
+        )
     };
     let (zone, t) = zone_of_replacement(Some("c"), 5);
     assert_eq!(zone, 1, "b, the first of the tied zones");
@@ -431,7 +440,7 @@ fn replacement_is_paced_at_ten_percent_of_desired() {
     ));
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(at(secs(1500)));
-    let asg = sim.world.tiers[firedrill::model::id::TierId(0)]
+    let asg = sim.world.tiers()[firedrill::model::id::TierId(0)]
         .asg
         .as_ref()
         .unwrap();
@@ -448,7 +457,7 @@ fn replacement_is_paced_at_ten_percent_of_desired() {
     for w in times.windows(3).step_by(2) {
         assert!((w[2] - w[0] - 90.0).abs() < 1e-6, "{w:?}");
     }
-    let tier = &sim.world.tiers[firedrill::model::id::TierId(0)];
+    let tier = &sim.world.tiers()[firedrill::model::id::TierId(0)];
     assert_eq!(tier.by_zone[1].len(), 20);
 }
 

@@ -383,10 +383,10 @@ fn cache_flush_sends_every_read_to_the_database_and_warms_back() {
         None,
     ));
     let mut sim = Simulation::new(&m, &s, 11).unwrap();
-    let db_server = sim.world.dbs[firedrill::model::id::DbId(0)].nodes[0].server;
+    let db_server = sim.world.dbs()[firedrill::model::id::DbId(0)].nodes[0].server;
     let reads_at = |sim: &mut Simulation, t: u64| {
         sim.run_until(SimTime(secs(t).as_nanos()));
-        sim.world.servers[db_server].admitted as f64
+        sim.world.servers()[db_server].admitted as f64
     };
     let r100 = reads_at(&mut sim, 100);
     let r200 = reads_at(&mut sim, 200);

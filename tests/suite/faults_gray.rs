@@ -91,11 +91,11 @@ fn capacity_comes_back_when_the_fault_ends() {
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(SimTime(secs(29).as_nanos()));
     assert_eq!(
-        sim.world.servers[firedrill::model::id::ServerId(0)].concurrency,
+        sim.world.servers()[firedrill::model::id::ServerId(0)].concurrency,
         0
     );
     assert!(
-        sim.world.servers[firedrill::model::id::ServerId(0)]
+        sim.world.servers()[firedrill::model::id::ServerId(0)]
             .queue
             .len()
             > 800,
@@ -103,7 +103,7 @@ fn capacity_comes_back_when_the_fault_ends() {
     );
     sim.run_until(SimTime(secs(31).as_nanos()));
     assert_eq!(
-        sim.world.servers[firedrill::model::id::ServerId(0)].concurrency,
+        sim.world.servers()[firedrill::model::id::ServerId(0)].concurrency,
         4
     );
     let r = sim.finish();
@@ -182,7 +182,7 @@ fn limp_fails_a_fraction_that_health_checks_never_see() {
     ));
     let mut sim = Simulation::new(&m, &s, 4).unwrap();
     sim.run_until(SimTime(secs(599).as_nanos()));
-    assert!(sim.world.lbs[firedrill::model::id::LbId(0)]
+    assert!(sim.world.lbs()[firedrill::model::id::LbId(0)]
         .health
         .iter()
         .all(|h| h.healthy));
@@ -294,17 +294,17 @@ fn zone_isolation_of_the_primary_zone_fails_over_and_cuts_the_zone_off() {
     let mut sim = Simulation::new(&m, &s, 9).unwrap();
     sim.run_until(SimTime(secs(274).as_nanos()));
     assert_eq!(
-        sim.world.dbs[firedrill::model::id::DbId(0)].primary,
+        sim.world.dbs()[firedrill::model::id::DbId(0)].primary,
         0,
         "still promoting at 274 s"
     );
     sim.run_until(SimTime(secs(276).as_nanos()));
     assert_eq!(
-        sim.world.dbs[firedrill::model::id::DbId(0)].primary,
+        sim.world.dbs()[firedrill::model::id::DbId(0)].primary,
         1,
         "standby promoted at 275 s"
     );
-    assert!(sim.world.servers.iter().all(|s| s.node.is_up()));
+    assert!(sim.world.servers().iter().all(|s| s.node.is_up()));
     let r = sim.finish();
     eprintln!(
         "zone_isolation: {} failed (expected ≈ 18,900), lost {}",
@@ -342,7 +342,7 @@ fn zone_isolation_fails_health_checks_across_the_cut_only() {
     ));
     let mut sim = Simulation::new(&m, &s, 1).unwrap();
     sim.run_until(SimTime(secs(170).as_nanos()));
-    let healthy: Vec<bool> = sim.world.lbs[firedrill::model::id::LbId(0)]
+    let healthy: Vec<bool> = sim.world.lbs()[firedrill::model::id::LbId(0)]
         .health
         .iter()
         .map(|h| h.healthy)

@@ -153,13 +153,13 @@ fn sessions_stay_with_their_new_target_when_the_failed_one_returns() {
         sim.run_until(SimTime(330 * 1_000_000_000));
         let (restored, before) = sim
             .world
-            .servers
+            .servers()
             .iter_enumerated()
             .find(|(_, server)| server.node.incarnation > 0)
             .map(|(i, server)| (i, server.admitted))
             .expect("the crashed instance");
         sim.run_until(SimTime(600 * 1_000_000_000));
-        sim.world.servers[restored].admitted - before
+        sim.world.servers()[restored].admitted - before
     };
     let sticky = served_after_return(&model("round_robin", 2, "stickiness: { duration: 1d }", ""));
     let plain = served_after_return(&model("round_robin", 2, "", ""));
@@ -175,7 +175,7 @@ fn spread(m: &ModelConfig, s: &ScenarioConfig) -> f64 {
     sim.run_until(SimTime(120 * 1_000_000_000));
     let counts: Vec<f64> = sim
         .world
-        .servers
+        .servers()
         .iter()
         .map(|server| server.admitted as f64)
         .collect();

@@ -86,7 +86,7 @@ pub struct World {
     pub(crate) timeout_lane: Option<LaneId>,
     pub(crate) horizon: SimTime,
     pub(crate) seed: u64,
-    pub zones: Vec<Zone>,
+    pub(crate) zones: Vec<Zone>,
     pub(crate) components: Vec<ComponentRef>,
     pub(crate) component_names: Vec<String>,
     /// Each component's tags (index = component index).
@@ -94,11 +94,11 @@ pub struct World {
     /// Each component's catalog preset, as written (target filters).
     pub(crate) component_presets: Vec<Option<String>>,
     pub(crate) classes: Vec<Class>,
-    pub servers: Arena<ServerId, Server>,
+    pub(crate) servers: Arena<ServerId, Server>,
     pub(crate) server_roles: Arena<ServerId, ServerRole>,
-    pub tiers: Arena<TierId, Tier>,
-    pub lbs: Arena<LbId, LoadBalancer>,
-    pub dbs: Arena<DbId, Database>,
+    pub(crate) tiers: Arena<TierId, Tier>,
+    pub(crate) lbs: Arena<LbId, LoadBalancer>,
+    pub(crate) dbs: Arena<DbId, Database>,
     pub(crate) caches: Arena<CacheId, Cache>,
     pub(crate) object_stores: Arena<ObjectStoreId, ObjectStore>,
     pub(crate) externals: Arena<ExternalId, super::external::External>,
@@ -136,6 +136,28 @@ pub struct World {
 }
 
 impl World {
+    /// Read-only views of the arenas, for tests and tools outside the
+    /// crate (targeting and replay read the fields inside it).
+    pub fn zones(&self) -> &[Zone] {
+        &self.zones
+    }
+
+    pub fn servers(&self) -> &Arena<ServerId, Server> {
+        &self.servers
+    }
+
+    pub fn tiers(&self) -> &Arena<TierId, Tier> {
+        &self.tiers
+    }
+
+    pub fn lbs(&self) -> &Arena<LbId, LoadBalancer> {
+        &self.lbs
+    }
+
+    pub fn dbs(&self) -> &Arena<DbId, Database> {
+        &self.dbs
+    }
+
     pub fn now(&self) -> SimTime {
         self.engine.now()
     }
