@@ -215,29 +215,18 @@ impl Layout {
     /// trace labels (`world/tracing.rs`: `web-a-1` is the component, its
     /// zone and its position among that component's servers in the zone).
     pub fn server_label(&self, s: ServerId) -> (String, String, String) {
-        let zone = self.servers[s].zone;
-        let zone_name = self.zones[zone].clone();
-        let (name, k) = match self.servers[s].role {
+        let zone_of = |o: ServerId| self.servers[o].zone;
+        let zone = &self.zones[zone_of(s)];
+        match self.servers[s].role {
             ServerRole::Instance { tier, .. } => {
                 let t = &self.tiers[tier];
-                let k = t
-                    .slots
-                    .iter()
-                    .filter(|&&o| o < s && self.servers[o].zone == zone)
-                    .count();
-                (&t.name, k)
+                ordinal_label(&t.name, zone, s, t.slots.iter().copied(), zone_of)
             }
-            ServerRole::DbNode { db, node } => {
+            ServerRole::DbNode { db, .. } => {
                 let d = &self.dbs[db];
-                let k = d.nodes[..node as usize]
-                    .iter()
-                    .filter(|n| self.servers[n.server].zone == zone)
-                    .count();
-                (&d.name, k)
+                ordinal_label(&d.name, zone, s, d.nodes.iter().map(|n| n.server), zone_of)
             }
-        };
-        let label = format!("{}-{}-{}", name, zone_name, k + 1);
-        (name.clone(), zone_name, label)
+        }
     }
 
     /// A cache node's component, zone and label.
@@ -269,4 +258,25 @@ impl Layout {
         let zone = self.zones[b.node_zones[n]].clone();
         (b.name.clone(), zone.clone(), format!("{}-{}", b.name, zone))
     }
+}
+
+/// A server's trace label, as both fidelities write it: its component, its
+/// zone and its position among `peers` (the component's servers in order:
+/// a tier's slots, a database's nodes) in the same zone, from 1
+/// (`web-a-1`).
+pub fn ordinal_label(
+    component: &str,
+    zone: &str,
+    s: ServerId,
+    peers: impl IntoIterator<Item = ServerId>,
+    zone_of: impl Fn(ServerId) -> ZoneIndex,
+) -> (String, String, String) {
+    let z = zone_of(s);
+    let k = peers
+        .into_iter()
+        .take_while(|&o| o != s)
+        .filter(|&o| zone_of(o) == z)
+        .count();
+    let label = format!("{component}-{zone}-{}", k + 1);
+    (component.to_string(), zone.to_string(), label)
 }

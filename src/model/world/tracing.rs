@@ -10,6 +10,7 @@ use super::{ServerRole, World};
 use crate::metrics::trace::{RetryStormWatch, StormChange, TraceEvent, TraceSink};
 use crate::model::event::{LbId, ServerId};
 use crate::model::failure::NodeRef;
+use crate::model::layout::ordinal_label;
 use crate::model::node::Cause;
 use crate::model::trace::Tracer;
 
@@ -81,27 +82,16 @@ impl World {
     /// component, its zone and its position among that component's
     /// servers in the zone; `db-b` for database nodes).
     pub fn server_label(&self, s: ServerId) -> (String, String, String) {
-        let zone = self.servers[s].zone;
-        let zone_name = self.zones[zone].name.clone();
+        let zone_of = |o: ServerId| self.servers[o].zone;
+        let zone = &self.zones[zone_of(s)].name;
         match self.server_roles[s] {
             ServerRole::Instance { tier, .. } => {
                 let t = &self.tiers[tier];
-                let k = t
-                    .slots
-                    .iter()
-                    .filter(|&&o| o < s && self.servers[o].zone == zone)
-                    .count();
-                let label = format!("{}-{}-{}", t.name, zone_name, k + 1);
-                (t.name.clone(), zone_name, label)
+                ordinal_label(&t.name, zone, s, t.slots.iter().copied(), zone_of)
             }
-            ServerRole::DbNode { db, node } => {
+            ServerRole::DbNode { db, .. } => {
                 let d = &self.dbs[db];
-                let k = d.nodes[..node as usize]
-                    .iter()
-                    .filter(|n| self.servers[n.server].zone == zone)
-                    .count();
-                let label = format!("{}-{}-{}", d.name, zone_name, k + 1);
-                (d.name.clone(), zone_name, label)
+                ordinal_label(&d.name, zone, s, d.nodes.iter().map(|n| n.server), zone_of)
             }
         }
     }
