@@ -81,6 +81,8 @@ pub struct TierConfig {
     pub concurrency: u32,
     /// Requests one instance holds waiting; `None` = unbounded.
     pub queue_limit: Option<u32>,
+    /// Service slows down under a backlog (`model/overload.rs`).
+    pub overload: Option<OverloadConfig>,
     /// Service time for each request class (index = `ClassIndex`), already
     /// filled with the tier's default where a class has no override.
     pub service_time_by_class: Vec<Dist>,
@@ -363,6 +365,8 @@ pub struct DatabaseConfig {
     pub host: Option<ComponentIndex>,
     pub concurrency: u32,
     pub queue_limit: Option<u32>,
+    /// Service slows down under a backlog (`model/overload.rs`).
+    pub overload: Option<OverloadConfig>,
     pub read_time: Dist,
     pub write_time: Dist,
     /// Where reads go.
@@ -560,4 +564,14 @@ pub enum Op {
     ObjectPut,
     /// A call to an external service.
     Call,
+}
+
+/// How a server's service time grows with its backlog
+/// (`model/overload.rs`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OverloadConfig {
+    /// Extra service time per waiting request per slot (0.25 = +25 %).
+    pub slope: f64,
+    /// The most the service time is stretched (≥ 1).
+    pub max_factor: f64,
 }

@@ -192,7 +192,8 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<BindError> {
 ///   layer does not keep (it holds every group at its desired capacity);
 /// - sticky sessions bind users to targets one request at a time (who is
 ///   pinned where, what a failure re-routes, which sessions lose state),
-///   which a rate cannot express.
+///   which a rate cannot express;
+/// - an overload curve slows service with the backlog, which needs queues.
 pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
     use crate::config::ComponentKind;
     let refuse = |name: &str, kind: &str, what: &str| {
@@ -213,6 +214,12 @@ pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
         }
         ComponentKind::LoadBalancer(lb) if lb.stickiness.is_some() => {
             Some(refuse(&c.name, "load balancer", "sticky sessions"))
+        }
+        ComponentKind::Tier(t) if t.overload.is_some() => {
+            Some(refuse(&c.name, "tier", "an overload curve"))
+        }
+        ComponentKind::Database(d) if d.overload.is_some() => {
+            Some(refuse(&c.name, "database", "an overload curve"))
         }
         _ => None,
     })

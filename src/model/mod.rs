@@ -43,6 +43,7 @@ mod load_balancer_events;
 pub mod network;
 pub mod node;
 pub mod object_store;
+pub mod overload;
 pub mod path;
 pub mod request;
 pub mod scaling_policy;

@@ -35,6 +35,8 @@ pub struct Server {
     pub admitted_after_wait: u64,
     /// Faults on the node's volume (stall, slowdown, corruption).
     pub io: super::data_faults::IoFaults,
+    /// Service slows down under a backlog (`overload.rs`).
+    pub overload: Option<crate::config::OverloadConfig>,
 }
 
 /// What happened to a request offered to a server.
@@ -60,7 +62,14 @@ impl Server {
             admitted: 0,
             admitted_after_wait: 0,
             io: Default::default(),
+            overload: None,
         }
+    }
+
+    /// The same server, its service slowed under a backlog by `curve`.
+    pub fn with_overload(mut self, curve: Option<crate::config::OverloadConfig>) -> Self {
+        self.overload = curve;
+        self
     }
 
     pub fn offer(&mut self, attempt: AttemptId) -> Admission {

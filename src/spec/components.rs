@@ -30,6 +30,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "per_zone",
             "concurrency",
             "queue_limit",
+            "overload",
             "service_time",
             "service_time_by_class",
             "volume",
@@ -68,6 +69,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "host",
             "concurrency",
             "queue_limit",
+            "overload",
             "read_time",
             "write_time",
             "read_from",
@@ -97,6 +99,7 @@ fn present_fields(c: &RawComponent) -> Vec<(&'static str, Location)> {
         per_zone,
         concurrency,
         queue_limit,
+        overload,
         service_time,
         service_time_by_class,
         volume,
@@ -371,6 +374,7 @@ fn tier(
                 .as_ref()
                 .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value),
         ),
+        overload: super::overload::overload(ctx, &c.overload)?,
         service_time_by_class: by_class,
         volume: match &c.volume {
             Some(v) => Some(resolve_volume(ctx, v)?),

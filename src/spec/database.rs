@@ -94,6 +94,7 @@ pub fn resolve(
                 .as_ref()
                 .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value),
         ),
+        overload: super::overload::overload(ctx, &c.overload)?,
         read_time: required(&c.read_time, "read_time", p.map(|p| p.read_time))?,
         write_time: required(&c.write_time, "write_time", p.map(|p| p.write_time))?,
         read_from: match &c.read_from {

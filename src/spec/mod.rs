@@ -21,6 +21,7 @@ mod lifecycle_faults;
 mod load;
 mod model;
 mod nested;
+mod overload;
 pub mod overrides;
 mod path;
 pub mod raw;

@@ -98,6 +98,8 @@ pub struct RawComponent {
     pub connect_timeout: Option<Spanned<Duration>>,
     pub dns_ttl: Option<Spanned<Duration>>,
     pub stickiness: Option<Spanned<RawStickiness>>,
+    // Tier and database.
+    pub overload: Option<Spanned<RawOverload>>,
     // Tier (beside the load balancer's stickiness).
     pub session_state: Option<Spanned<String>>,
     // Cache.
@@ -281,4 +283,12 @@ impl<'de> Deserialize<'de> for RawVolume {
 pub struct RawRequest {
     pub share: Spanned<f64>,
     pub path: Spanned<Vec<Spanned<String>>>,
+}
+
+/// A server's overload curve (`model/overload.rs`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverload {
+    pub slope: Option<Spanned<f64>>,
+    pub max_factor: Option<Spanned<f64>>,
 }

@@ -62,6 +62,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 } else {
                     None
                 },
+                overload: None,
                 service_time_by_class: (0..classes).map(|_| dist(rng, 20)).collect(),
                 volume: rng.random_bool(0.3).then(|| VolumeConfig {
                     volume_type: None,
@@ -226,6 +227,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 host: host.map(|(i, _)| i),
                 concurrency: rng.random_range(1..=16),
                 queue_limit: Some(rng.random_range(0..100)),
+                overload: None,
                 read_time: dist(rng, 5),
                 write_time: dist(rng, 10),
                 read_from: if rng.random_bool(0.5) {

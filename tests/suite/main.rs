@@ -26,6 +26,7 @@ mod incidents;
 mod infra_trace;
 mod layers;
 mod lifecycle;
+mod overload;
 mod queueing;
 mod rds_actions;
 mod replay;

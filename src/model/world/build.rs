@@ -58,7 +58,7 @@ impl World {
                 for (i, k) in layout {
                     let zone = t.zones[i];
                     let sid = self.add_server(
-                        Server::new(zone, t.concurrency, t.queue_limit),
+                        Server::new(zone, t.concurrency, t.queue_limit).with_overload(t.overload),
                         ServerRole::Instance {
                             tier: tier_id,
                             hosts: None,
@@ -182,7 +182,8 @@ impl World {
                     let mut nodes = Vec::new();
                     for (n, (zone, role, lag)) in layout.into_iter().enumerate() {
                         let server = self.add_server(
-                            Server::new(zone, d.concurrency, d.queue_limit),
+                            Server::new(zone, d.concurrency, d.queue_limit)
+                                .with_overload(d.overload),
                             ServerRole::DbNode {
                                 db: db_id,
                                 node: n as u16,

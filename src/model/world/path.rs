@@ -322,6 +322,13 @@ impl World {
                 }
             }
         };
+        let s = &self.servers[server];
+        let took = match &s.overload {
+            None => took,
+            Some(curve) => {
+                super::super::overload::stretch(curve, took, s.queue.len(), s.concurrency)
+            }
+        };
         let took = self.servers[server].io.stretch(took);
         let took = self.gray.impaired_service(server, took);
         let incarnation = self.servers[server].node.incarnation;
