@@ -13,8 +13,8 @@
 //!   `State.Name`), as FIS does; these resolutions are what a run that
 //!   never changes the topology before the action (the fluid fidelity,
 //!   `explain`) uses.
-//! - `rng` is the action's stream after its selection, so the draws that
-//!   follow it (restart, replacement times) come out as at request level.
+//! - Later draws (restarts, restores, replacements) come from the
+//!   infrastructure's own streams at both fidelities, not the action's.
 
 use crate::config::{FaultAction, FaultConfig, TargetKind, ZoneIndex};
 use crate::fault::preview::{self, ScriptedPreview};
@@ -44,8 +44,6 @@ pub enum Targets {
 pub struct PlannedFault {
     pub preview: ScriptedPreview,
     pub targets: Targets,
-    /// The action's stream (`fault/<id>`) after its selection.
-    pub rng: SimRng,
 }
 
 /// The scripted timeline, in the order of the scenario file.
@@ -56,11 +54,7 @@ pub fn plan(world: &World, configs: &[FaultConfig], seed: u64) -> Vec<PlannedFau
         .map(|(preview, c)| {
             let mut rng = stream(seed, &format!("fault/{}", c.id));
             let targets = resolve(world, c, seed, &mut rng);
-            PlannedFault {
-                preview,
-                targets,
-                rng,
-            }
+            PlannedFault { preview, targets }
         })
         .collect()
 }

@@ -26,6 +26,7 @@ use crate::metrics::trace::TraceEvent;
 use crate::model::database::{failover_candidate, Role};
 use crate::model::id::ServerId;
 use crate::model::node::Cause;
+use crate::model::trace_records::volume_event;
 use crate::time::{SimDuration, SimTime};
 
 impl Infra {
@@ -211,13 +212,7 @@ impl Infra {
     fn trace_volume(&mut self, at: SimTime, v: usize, event: &'static str) {
         let owner = self.volumes[v].owner;
         let id = crate::model::id::VolumeId(v as u32);
-        self.record(|l| {
-            let (component, zone, _) = l.server_label(owner);
-            TraceEvent::new(at, event, component)
-                .zone(Some(&zone))
-                .cause("volume")
-                .detail(l.volumes[id].name.clone())
-        });
+        self.record(|l| volume_event(at, event, l.server_label(owner), &l.volumes[id].name));
     }
 
     /// A failover record about node `n` of database `d`, worded as the

@@ -22,10 +22,10 @@ use super::FluidEvent;
 use crate::config::{DownMode, HealthCheckConfig};
 use crate::dist::Dist;
 use crate::engine::Engine;
-use crate::metrics::trace::TraceEvent;
 use crate::model::id::{LbId, ServerId};
 use crate::model::layout::Layout;
 use crate::model::load_balancer::TargetHealth;
+use crate::model::trace_records::target_health_event;
 use crate::rng::stream;
 use crate::time::{SimDuration, SimTime};
 
@@ -218,19 +218,7 @@ impl Infra {
         }
         let id = LbId(lb as u16);
         self.record(|l| {
-            let name = &l.lbs[id].name;
-            let (component, zone, label) = l.server_label(s);
-            let (event, state) = if ok {
-                ("target_healthy", "healthy")
-            } else {
-                ("target_unhealthy", "unhealthy")
-            };
-            TraceEvent::new(now, event, component)
-                .zone(Some(&zone))
-                .cause(name.clone())
-                .detail(format!(
-                    "{label} {state} in {name}'s view (threshold {threshold})"
-                ))
+            target_health_event(now, l.server_label(s), &l.lbs[id].name, ok, threshold)
         });
     }
 

@@ -48,6 +48,7 @@ use crate::model::failure::{LB_NODE_DNS_REMOVAL, LB_NODE_DNS_RETURN};
 use crate::model::id::{Arena, CacheId, LbId, ServerId};
 use crate::model::layout::Layout;
 use crate::model::node::{Cause, NodeState, Transition};
+use crate::model::trace_records::{lb_dns_event, node_event, zone_event};
 use crate::model::volume::VolumeOwner;
 use crate::model::world::ServerRole;
 use crate::rng::{stream, SimRng};
@@ -665,14 +666,13 @@ impl Infra {
         }
         node.in_dns = true;
         let at = e.now();
-        let lb_id = LbId(lb as u16);
-        self.record(|l| {
-            let (component, zone, label) = l.lb_node_label(lb_id, n);
-            TraceEvent::new(at, "lb_dns_added", component)
-                .zone(Some(&zone))
-                .cause("dns_health_check")
-                .detail(format!("{label} joins the DNS answer"))
-        });
+        self.trace_lb_dns(at, lb, n, true);
+    }
+
+    fn trace_lb_dns(&mut self, at: SimTime, lb: usize, n: usize, in_dns: bool) {
+        let (z, ttl) = (self.lbs[lb].nodes[n].zone, self.lbs[lb].dns_ttl);
+        let id = LbId(lb as u16);
+        self.record(|l| lb_dns_event(at, &l.lbs[id].name, &l.zones[z], in_dns, ttl));
     }
 
     /// A dark node's DNS record moves one phase on.
@@ -694,14 +694,7 @@ impl Infra {
                 node.phase = DnsPhase::Expiring;
                 node.in_dns = false;
                 let at = e.now();
-                let lb_id = LbId(lb as u16);
-                self.record(|l| {
-                    let (component, zone, label) = l.lb_node_label(lb_id, n);
-                    TraceEvent::new(at, "lb_dns_removed", component)
-                        .zone(Some(&zone))
-                        .cause("dns_health_check")
-                        .detail(format!("{label} leaves the DNS answer"))
-                });
+                self.trace_lb_dns(at, lb, n, false);
                 e.schedule_after(
                     ttl,
                     FluidEvent::LbNodeDns {
@@ -714,44 +707,4 @@ impl Infra {
             DnsPhase::Expiring | DnsPhase::Gone => node.phase = DnsPhase::Gone,
         }
     }
-}
-
-/// `node_down` / `node_up` of any node, worded as the request level does
-/// (`world/tracing.rs`).
-pub(super) fn node_event(
-    at: SimTime,
-    (component, zone, label): (String, String, String),
-    up: bool,
-    cause: Cause,
-    mode: DownMode,
-    cold: bool,
-) -> TraceEvent {
-    let mode = match (up, mode) {
-        (true, _) => "",
-        (false, DownMode::Blackhole) => " (blackholes)",
-        (false, DownMode::Refuse) => " (refuses)",
-    };
-    let cold = if up && cold { " (cold)" } else { "" };
-    let (event, verb) = if up {
-        ("node_up", "up")
-    } else {
-        ("node_down", "down")
-    };
-    TraceEvent::new(at, event, component)
-        .zone(Some(&zone))
-        .cause(cause.name())
-        .detail(format!("{label} {verb}{mode}{cold}"))
-}
-
-/// `zone_dark` / `zone_restored`, worded as the request level does.
-fn zone_event(at: SimTime, zone: &str, dark: Option<DownMode>) -> TraceEvent {
-    let (event, detail) = match dark {
-        Some(DownMode::Blackhole) => ("zone_dark", "every node blackholes"),
-        Some(DownMode::Refuse) => ("zone_dark", "every node refuses"),
-        None => ("zone_restored", "nodes return (caches cold)"),
-    };
-    TraceEvent::new(at, event, "zone")
-        .zone(Some(zone))
-        .cause("zone")
-        .detail(detail)
 }

@@ -10,7 +10,7 @@ use super::load_balancer::LoadBalancer;
 use super::world::{ComponentRef, Cx, Effect, ServerRole};
 use crate::config::DownMode;
 use crate::dist::Dist;
-use crate::metrics::trace::TraceEvent;
+use crate::model::trace_records::lb_dns_event;
 
 impl LoadBalancer {
     /// Schedules node `node`'s DNS change after the Route 53 window for
@@ -47,22 +47,9 @@ impl LoadBalancer {
             self.dns_mask &= !bit;
         }
         if self.dns_mask != before && cx.tracing() {
-            let zone = cx.zones[self.nodes[node as usize].zone].name.clone();
-            let label = format!("{}-{}", self.name, zone);
-            let (event, verb) = if in_dns {
-                ("lb_dns_added", "joins")
-            } else {
-                ("lb_dns_removed", "leaves")
-            };
-            cx.trace(
-                TraceEvent::new(cx.now, event, self.name.clone())
-                    .zone(Some(&zone))
-                    .cause("dns_health_check")
-                    .detail(format!(
-                        "{label} {verb} the DNS answer (TTL {} s)",
-                        self.dns_ttl.as_secs_f64()
-                    )),
-            );
+            let zone = &cx.zones[self.nodes[node as usize].zone].name;
+            let event = lb_dns_event(cx.now, &self.name, zone, in_dns, self.dns_ttl);
+            cx.trace(event);
         }
     }
 

@@ -52,6 +52,7 @@ pub mod snapshot_time;
 pub mod sticky;
 pub mod tier;
 pub mod trace;
+pub mod trace_records;
 pub mod volume;
 pub mod workload;
 pub mod world;

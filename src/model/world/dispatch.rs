@@ -454,12 +454,6 @@ impl World {
         self.trace(|w| {
             let b = &w.lbs[lb];
             let server = b.targets[target as usize];
-            let (component, zone, label) = w.server_label(server);
-            let (event, state) = if ok {
-                ("target_healthy", "healthy")
-            } else {
-                ("target_unhealthy", "unhealthy")
-            };
             let threshold = b.health_check.as_ref().map_or(0, |hc| {
                 if ok {
                     hc.healthy_threshold
@@ -467,13 +461,13 @@ impl World {
                     hc.unhealthy_threshold
                 }
             });
-            TraceEvent::new(w.now(), event, component)
-                .zone(Some(&zone))
-                .cause(b.name.clone())
-                .detail(format!(
-                    "{label} {state} in {}'s view (threshold {threshold})",
-                    b.name
-                ))
+            crate::model::trace_records::target_health_event(
+                w.now(),
+                w.server_label(server),
+                &b.name,
+                ok,
+                threshold,
+            )
         });
     }
 
@@ -487,11 +481,7 @@ impl World {
                     w.dbs[db].nodes[node as usize].server
                 }
             };
-            let (component, zone, _) = w.server_label(s);
-            TraceEvent::new(w.now(), event, component)
-                .zone(Some(&zone))
-                .cause("volume")
-                .detail(vol.name.clone())
+            crate::model::trace_records::volume_event(w.now(), event, w.server_label(s), &vol.name)
         });
     }
 }

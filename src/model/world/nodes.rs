@@ -6,7 +6,6 @@
 
 use super::{ServerRole, World};
 use crate::config::{DownMode, ZoneIndex};
-use crate::metrics::trace::TraceEvent;
 use crate::metrics::{InfraTime, NodeKind};
 use crate::model::event::{ErrorCause, Event, VolumeId};
 use crate::model::failure::NodeRef;
@@ -64,17 +63,7 @@ impl World {
             return;
         }
         self.zones[zone].dark = dark;
-        self.trace(|w| {
-            let (event, detail) = match dark {
-                Some(DownMode::Blackhole) => ("zone_dark", "every node blackholes"),
-                Some(DownMode::Refuse) => ("zone_dark", "every node refuses"),
-                None => ("zone_restored", "nodes return (caches cold)"),
-            };
-            TraceEvent::new(w.now(), event, "zone")
-                .zone(w.zone_name(zone))
-                .cause("zone")
-                .detail(detail)
-        });
+        self.trace(|w| crate::model::trace_records::zone_event(w.now(), &w.zones[zone].name, dark));
         for node in self.nodes_in_zone(zone) {
             match dark {
                 Some(mode) => self.set_down(node, Cause::Zone, mode),

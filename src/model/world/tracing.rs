@@ -13,6 +13,7 @@ use crate::model::failure::NodeRef;
 use crate::model::layout::ordinal_label;
 use crate::model::node::Cause;
 use crate::model::trace::Tracer;
+use crate::model::trace_records::node_event;
 
 impl World {
     /// Starts tracing into `sink`.
@@ -128,29 +129,15 @@ impl World {
     /// `node_down` / `node_up` for `node`, with the cause set or cleared.
     pub(crate) fn trace_node(&mut self, node: NodeRef, up: bool, cause: Cause) {
         self.trace(|w| {
-            let (component, zone, label) = w.node_label(node);
-            let mode = if up {
-                String::new()
-            } else {
-                match w.node_mode(node) {
-                    crate::config::DownMode::Blackhole => " (blackholes)".to_string(),
-                    crate::config::DownMode::Refuse => " (refuses)".to_string(),
-                }
-            };
-            let cold = if up && matches!(node, NodeRef::CacheNode { .. }) {
-                " (cold)"
-            } else {
-                ""
-            };
-            let (event, verb) = if up {
-                ("node_up", "up")
-            } else {
-                ("node_down", "down")
-            };
-            TraceEvent::new(w.now(), event, component)
-                .zone(Some(&zone))
-                .cause(cause.name())
-                .detail(format!("{label} {verb}{mode}{cold}"))
+            let cold = matches!(node, NodeRef::CacheNode { .. });
+            node_event(
+                w.now(),
+                w.node_label(node),
+                up,
+                cause,
+                w.node_mode(node),
+                cold,
+            )
         });
     }
 
