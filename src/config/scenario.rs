@@ -31,6 +31,33 @@ pub struct ScenarioConfig {
     pub start: Option<Timestamp>,
     /// Named phases of the scenario, in time order, inside the horizon.
     pub phases: Vec<Phase>,
+    /// `goodput:`: keep offered load, attempts and goodput per second and
+    /// judge whether goodput came back after the scripted faults
+    /// (`metrics/load_series.rs`); `None`: not kept, no cost.
+    pub goodput: Option<GoodputWatch>,
+}
+
+/// How a run judges recovery from its scripted faults (`goodput:`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GoodputWatch {
+    /// The pre-trigger level is the mean goodput over this window before
+    /// the first scripted fault starts.
+    pub baseline: SimDuration,
+    /// Goodput is back when it reaches this fraction of that level...
+    pub threshold: f64,
+    /// ...averaged over this many seconds in a row, after the last
+    /// scripted fault ended.
+    pub hold: SimDuration,
+}
+
+impl Default for GoodputWatch {
+    fn default() -> Self {
+        GoodputWatch {
+            baseline: SimDuration::from_secs(60),
+            threshold: 0.95,
+            hold: SimDuration::from_secs(10),
+        }
+    }
 }
 
 /// AWS FIS `emptyTargetResolutionMode` ("Experiment options for AWS FIS").
@@ -118,6 +145,61 @@ pub struct ClientConfig {
     /// Per-attempt timeout; `None` waits forever.
     pub timeout: Option<SimDuration>,
     pub retries: RetryConfig,
+    /// A cap on retries (`model/retry_budget.rs`); `None`: every failure
+    /// may be retried up to `max_attempts`.
+    pub retry_budget: Option<RetryBudgetConfig>,
+}
+
+/// `retry_budget:` of a client (`model/retry_budget.rs` states the rules).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryBudgetConfig {
+    pub kind: RetryBudgetKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RetryBudgetKind {
+    /// The AWS SDKs' retry quota: a token bucket per client.
+    TokenBucket {
+        tokens: u32,
+        retry_cost: u32,
+        timeout_cost: u32,
+        success_refund: u32,
+    },
+    /// Finagle's `RetryBudget`: retries at most `ratio` × requests plus
+    /// `min_per_second` over the last `window`.
+    Ratio {
+        ratio: f64,
+        min_per_second: f64,
+        window: SimDuration,
+    },
+}
+
+impl RetryBudgetConfig {
+    /// AWS SDK standard retry mode: 500 tokens, 5 per retry, 10 per retry
+    /// after a timeout, 1 back per first-attempt success ("Retry
+    /// behavior", AWS SDKs and Tools Reference Guide).
+    pub fn aws_sdk() -> RetryBudgetConfig {
+        RetryBudgetConfig {
+            kind: RetryBudgetKind::TokenBucket {
+                tokens: 500,
+                retry_cost: 5,
+                timeout_cost: 10,
+                success_refund: 1,
+            },
+        }
+    }
+
+    /// Finagle `RetryBudget` defaults: 20 % of requests, 10 retries a
+    /// second, over 10 s (Finagle user guide, "Retries").
+    pub fn finagle() -> RetryBudgetConfig {
+        RetryBudgetConfig {
+            kind: RetryBudgetKind::Ratio {
+                ratio: 0.2,
+                min_per_second: 10.0,
+                window: SimDuration::from_secs(10),
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

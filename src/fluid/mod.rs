@@ -141,6 +141,18 @@ pub enum FluidEvent {
 /// the instance lifecycle actions (terminate, stop, reboot, host failure),
 /// stop conditions, and random failures of load-balancer nodes.
 pub fn unsupported(scenario: &ScenarioConfig) -> Option<BindError> {
+    if scenario.client.retry_budget.is_some() {
+        return Some(BindError {
+            pos: None,
+            message: "the fluid fidelity cannot run this scenario: a client `retry_budget` depends on which requests fail when, which is simulated at request level only (use --fidelity request)".into(),
+        });
+    }
+    if scenario.goodput.is_some() {
+        return Some(BindError {
+            pos: None,
+            message: "the fluid fidelity cannot run this scenario: `goodput:` needs offered load, attempts and goodput per second, which are simulated at request level only (use --fidelity request)".into(),
+        });
+    }
     if let Some(stop) = scenario.stop_conditions.first() {
         return Some(refuse(
             &stop.pos,
@@ -572,6 +584,7 @@ fn summarize(
         cost: Default::default(),
         timeline: Default::default(),
         sessions: None,
+        load: None,
         experiment: Default::default(),
         firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name.clone(),

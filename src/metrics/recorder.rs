@@ -22,11 +22,12 @@ use hdrhistogram::Histogram;
 use super::cause::ErrorCause;
 use super::failed_action::FailedAction;
 use super::infra::StopRecord;
+use super::load_series::{LoadSummary, LoadWatch};
 use super::stop::StopWatch;
 use super::summary::{LatencySummary, Recovery};
 use super::timeline::Timeline;
 use super::trace::MinuteSeries;
-use crate::config::StopCondition;
+use crate::config::{GoodputWatch, StopCondition};
 use crate::time::{SimDuration, SimTime, NANOS_PER_SECOND};
 
 /// Good seconds in a row that count as recovered (both fidelities).
@@ -85,6 +86,10 @@ pub struct Recorder {
     failed_action: Option<FailedAction>,
     /// Experiment failures and skipped actions (empty targets).
     pub experiment: super::ExperimentLog,
+    /// Offered load, attempts and goodput per second (`goodput:`).
+    load: Option<Box<LoadWatch>>,
+    /// What the load watch found, once the run is finished.
+    load_summary: Option<LoadSummary>,
 }
 
 /// The minute being filled and the bounded series of closed minutes.
@@ -122,6 +127,44 @@ impl Recorder {
             minutes: None,
             failed_action: None,
             experiment: super::ExperimentLog::default(),
+            load: None,
+            load_summary: None,
+        }
+    }
+
+    /// Keeps offered load, attempts and goodput per second and judges
+    /// recovery (`load_series.rs`).
+    pub fn keep_load_series(&mut self, config: GoodputWatch) {
+        self.load = Some(Box::new(LoadWatch::new(config, self.warmup_end)));
+    }
+
+    /// What the load watch found (after [`Recorder::finish`]), if kept.
+    pub fn load_summary(&self) -> Option<&LoadSummary> {
+        self.load_summary.as_ref()
+    }
+
+    /// A measured request's client started an attempt (a first try or a
+    /// retry).
+    #[inline]
+    pub fn attempt(&mut self, now: SimTime) {
+        if let Some(l) = &mut self.load {
+            l.attempt(now);
+        }
+    }
+
+    /// The scripted faults' span changed: the load watch's trigger.
+    fn update_trigger(&mut self, now: SimTime) {
+        let Some(load) = &mut self.load else {
+            return;
+        };
+        let start = self.faults.iter().map(|f| f.start_s).min();
+        let end = self
+            .faults
+            .iter()
+            .map(|f| f.cut_s.or(f.end_s).unwrap_or(f.start_s))
+            .max();
+        if let (Some(start), Some(end)) = (start, end) {
+            load.trigger(now, start, end.max(start));
         }
     }
 
@@ -160,8 +203,11 @@ impl Recorder {
         arrived >= self.warmup_end
     }
 
-    pub fn arrival(&mut self) {
+    pub fn arrival(&mut self, now: SimTime) {
         self.total += 1;
+        if let Some(l) = &mut self.load {
+            l.offered(now);
+        }
     }
 
     pub fn success(&mut self, now: SimTime, latency: SimDuration) {
@@ -176,6 +222,9 @@ impl Recorder {
         }
         if let Some(m) = &mut self.minutes {
             m.latency_us.saturating_record(us);
+        }
+        if let Some(l) = &mut self.load {
+            l.goodput(now);
         }
     }
 
@@ -201,6 +250,7 @@ impl Recorder {
             done: false,
             failed: None,
         });
+        self.update_trigger(at);
     }
 
     /// The scripted action `name` failed at `at` (the cloud refused it):
@@ -235,6 +285,7 @@ impl Recorder {
                 f.cut_s = Some(at_s);
             }
         }
+        self.update_trigger(at);
     }
 
     /// Closes every second before the one containing `now`.
@@ -354,6 +405,9 @@ impl Recorder {
             self.close_minute(self.second / 60 * 60);
         }
         self.timeline.cover(last);
+        if let Some(load) = &mut self.load {
+            self.load_summary = Some(load.finish(last));
+        }
     }
 
     /// Finished requests over time (complete after [`Recorder::finish`]).

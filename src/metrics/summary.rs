@@ -32,6 +32,10 @@ pub struct RunSummary {
     /// Sticky sessions: written to report.json under `sessions` only when
     /// a load balancer of the model is sticky.
     pub sessions: Option<SessionSummary>,
+    /// Offered load, attempts and goodput per second and the recovery
+    /// verdict: written to report.json under `load` only when the
+    /// scenario has a `goodput:` block.
+    pub load: Option<super::LoadSummary>,
     /// Not part of report.json: facts about the simulation itself.
     pub engine: EngineStats,
     /// Not part of report.json: figures for validation against closed forms.

@@ -7,19 +7,24 @@
 //!   `min(cap, base·2^(n-1))` (exponential) or `base` (constant), then
 //!   jittered: none, full `U(0, v)`, equal `v/2 + U(0, v/2)`, or decorrelated
 //!   `min(cap, U(base, 3·previous))` (Brooker, AWS Architecture Blog 2015).
+//! - With a `retry_budget`, a retry is made only if the budget allows it
+//!   (`retry_budget.rs`); otherwise the request fails with its last error.
 //! - A timed-out attempt is abandoned by the client but keeps running on the
 //!   servers (they cannot know); a request's latency spans every attempt
 //!   and backoff.
 
 use rand::RngExt;
 
+use super::retry_budget::RetryBudget;
 use crate::config::{Backoff, ClientConfig, Jitter, RetryConfig};
 use crate::rng::SimRng;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 pub struct Client {
     pub timeout: Option<SimDuration>,
     pub retries: RetryConfig,
+    /// The cap on retries, if any (`retry_budget.rs`).
+    pub budget: Option<RetryBudget>,
     rng: SimRng,
 }
 
@@ -28,6 +33,7 @@ impl Client {
         Client {
             timeout: config.timeout,
             retries: config.retries.clone(),
+            budget: config.retry_budget.map(|b| RetryBudget::new(b, 0)),
             rng,
         }
     }
@@ -35,6 +41,14 @@ impl Client {
     /// Whether a request that has made `attempts` attempts may try again.
     pub fn may_retry(&self, attempts: u32) -> bool {
         attempts < self.retries.max_attempts
+    }
+
+    /// Whether the retry budget, if any, lets `client` retry now after a
+    /// failure (`timed_out`: a timeout); a retry it allows is paid for.
+    pub fn budget_allows(&mut self, now: SimTime, client: u32, timed_out: bool) -> bool {
+        self.budget
+            .as_mut()
+            .is_none_or(|b| b.try_retry(now, client, timed_out))
     }
 
     /// The wait before retry number `retry` (1-based), given the previous
@@ -107,6 +121,7 @@ mod tests {
                     cap: SimDuration::from_millis(500),
                     jitter,
                 },
+                retry_budget: None,
             },
             stream(1, "client-test"),
         )

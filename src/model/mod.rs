@@ -46,6 +46,7 @@ pub mod object_store;
 pub mod overload;
 pub mod path;
 pub mod request;
+pub mod retry_budget;
 pub mod scaling_policy;
 pub mod server;
 pub mod snapshot_time;

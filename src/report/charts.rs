@@ -3,6 +3,8 @@
 //!
 //! * [`availability`]: availability per time bucket, 0–100 %, fault windows
 //!   shaded, the SLO target dashed, time in minutes, hours or days.
+//! * [`load`]: offered load, attempts and goodput per second, fault
+//!   windows shaded, the recovery marked.
 //! * [`latency_cdf`]: the latency CDF of each design on a log-scaled axis.
 //! * [`errors`]: failed requests by cause, horizontal bars per design.
 //! * [`comparison_bars`]: availability per design per scenario with 95 %
@@ -25,7 +27,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::document::{Chart, FaultWindow};
 use super::format;
-use crate::metrics::{Estimate, Timeline};
+use crate::metrics::{Estimate, LoadSeries, Timeline};
 
 const WIDTH: u32 = 880;
 const HEIGHT: u32 = 380;
@@ -49,6 +51,7 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(214, 39, 40),
 ];
 const FAULT_COLOR: RGBColor = RGBColor(214, 39, 40);
+const RECOVERY_COLOR: RGBColor = RGBColor(44, 160, 44);
 
 type Drawn = Result<(), Box<dyn Error>>;
 /// A design's index (for its colour), name and CDF points.
@@ -69,6 +72,13 @@ pub fn svg(chart: &Chart) -> String {
             horizon_s,
             target,
         } => availability(title, series, faults, *horizon_s, *target),
+        Chart::Load {
+            title,
+            series,
+            faults,
+            horizon_s,
+            recovered_at_s,
+        } => load(title, series, faults, *horizon_s, *recovered_at_s),
         Chart::LatencyCdf { title, series } => latency_cdf(title, series),
         Chart::Errors { title, series } => errors(title, series),
         Chart::AvailabilityBars {
@@ -215,51 +225,24 @@ pub fn availability(
         let x_max = horizon_s / unit_s;
         let (plot, key) = split(root);
         let mut entries: Vec<(String, Mark)> = Vec::new();
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(title, (FONT, CAPTION_PX))
-            .margin(12)
-            .margin_right(36)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..x_max, 0f64..100f64)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("simulated time ({unit})"))
-            .y_desc("requests succeeded (%)")
-            .label_style(label_font())
-            .axis_desc_style(label_font())
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
+        let mut chart = time_axes(
+            &plot,
+            title,
+            (x_max, unit),
+            100.0,
+            "requests succeeded (%)",
+            &|v| format!("{v:.0}"),
+        )?;
 
-        let band = FAULT_COLOR.mix(0.15).filled();
-        if !faults.is_empty() {
-            entries.push(("scripted fault window".into(), Mark::Box(band)));
-        }
-        for fault in faults {
-            let start = (fault.start_s / unit_s).min(x_max);
-            if let Some(end) = fault.end_s.filter(|&end| end > fault.start_s) {
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(start, 0.0), ((end / unit_s).min(x_max), 100.0)],
-                    band,
-                )))?;
-            }
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(start, 0.0), (start, 100.0)],
-                FAULT_COLOR.stroke_width(1),
-            )))?;
-            // The fault's name just inside its band, below the 100 % line
-            // where the availability lines usually run.
-            let at = chart.backend_coord(&(start, 100.0));
-            plot.draw(&Text::new(
-                fault.label.clone(),
-                (at.0 + 4, at.1 + 18),
-                TextStyle::from((FONT, 12).into_font())
-                    .color(&FAULT_COLOR)
-                    .pos(Pos::new(HPos::Left, VPos::Top)),
-            ))?;
-        }
+        fault_windows(
+            &mut chart,
+            &plot,
+            faults,
+            unit_s,
+            x_max,
+            100.0,
+            &mut entries,
+        )?;
 
         if let Some(target) = target.filter(|t| t.is_finite()) {
             let y = (target * 100.0).clamp(0.0, 100.0);
@@ -283,6 +266,157 @@ pub fn availability(
                 chart.draw_series(LineSeries::new(segment, style))?;
             }
             entries.push((name.to_string(), Mark::Line(style)));
+        }
+        legend(&key, &entries)?;
+        Ok(())
+    })
+}
+
+type Plot<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart over simulated time: `x` is the axis length in `unit`s, `y_max`
+/// the top of a linear axis from 0.
+fn time_axes<'a, 'b>(
+    plot: &'a Area<'b>,
+    title: &str,
+    (x_max, unit): (f64, &str),
+    y_max: f64,
+    y_desc: &str,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<Plot<'a, 'b>, Box<dyn Error>> {
+    let mut chart = ChartBuilder::on(plot)
+        .caption(title, (FONT, CAPTION_PX))
+        .margin(12)
+        .margin_right(36)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("simulated time ({unit})"))
+        .y_desc(y_desc)
+        .label_style(label_font())
+        .axis_desc_style(label_font())
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(y_label)
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()?;
+    Ok(chart)
+}
+
+/// Shades each fault window from 0 to `y_max`, marks its start and names
+/// it just inside its band (below the top, where lines usually run).
+fn fault_windows(
+    chart: &mut Plot,
+    plot: &Area,
+    faults: &[FaultWindow],
+    unit_s: f64,
+    x_max: f64,
+    y_max: f64,
+    entries: &mut Vec<(String, Mark)>,
+) -> Drawn {
+    let band = FAULT_COLOR.mix(0.15).filled();
+    if !faults.is_empty() {
+        entries.push(("scripted fault window".into(), Mark::Box(band)));
+    }
+    for fault in faults {
+        let start = (fault.start_s / unit_s).min(x_max);
+        if let Some(end) = fault.end_s.filter(|&end| end > fault.start_s) {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(start, 0.0), ((end / unit_s).min(x_max), y_max)],
+                band,
+            )))?;
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(start, 0.0), (start, y_max)],
+            FAULT_COLOR.stroke_width(1),
+        )))?;
+        let at = chart.backend_coord(&(start, y_max));
+        plot.draw(&Text::new(
+            fault.label.clone(),
+            (at.0 + 4, at.1 + 18),
+            TextStyle::from((FONT, 12).into_font())
+                .color(&FAULT_COLOR)
+                .pos(Pos::new(HPos::Left, VPos::Top)),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Offered load, attempts and goodput per second (one point per bucket),
+/// fault windows shaded, the recovery marked by a green vertical line.
+/// The time axis is in seconds up to 15 minutes, then as [`time_unit`].
+pub fn load(
+    title: &str,
+    series: &LoadSeries,
+    faults: &[FaultWindow],
+    horizon_s: f64,
+    recovered_at_s: Option<f64>,
+) -> String {
+    render(|root| {
+        let [offered, attempts, goodput] = series.totals();
+        if offered + attempts + goodput == 0 || !horizon_s.is_finite() || horizon_s <= 0.0 {
+            return empty(root, title, "No measured request: nothing to plot.");
+        }
+        let (unit_s, unit) = if horizon_s <= 900.0 {
+            (1.0, "s")
+        } else {
+            time_unit(horizon_s)
+        };
+        let x_max = horizon_s / unit_s;
+        let columns: [(&str, Vec<f64>); 3] = [
+            ("offered load", series.offered_per_s().collect()),
+            ("attempts", series.attempts_per_s().collect()),
+            ("goodput", series.goodput_per_s().collect()),
+        ];
+        let peak = columns
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(0.0f64, f64::max);
+        let y_max = (peak * 1.1).max(1.0);
+        let (plot, key) = split(root);
+        let mut entries: Vec<(String, Mark)> = Vec::new();
+        let mut chart = time_axes(
+            &plot,
+            title,
+            (x_max, unit),
+            y_max,
+            "requests per second",
+            &|v| format::quantity(*v),
+        )?;
+        fault_windows(
+            &mut chart,
+            &plot,
+            faults,
+            unit_s,
+            x_max,
+            y_max,
+            &mut entries,
+        )?;
+        let width = series.bucket_s as f64 / unit_s;
+        for (index, (name, values)) in columns.iter().enumerate() {
+            let style = color(index).stroke_width(if index == 2 { 3 } else { 2 });
+            let points = values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| ((i as f64 + 0.5) * width, v));
+            chart.draw_series(LineSeries::new(points, style))?;
+            entries.push((name.to_string(), Mark::Line(style)));
+        }
+        if let Some(at) = recovered_at_s {
+            let x = (at / unit_s).min(x_max);
+            let style = RECOVERY_COLOR.stroke_width(2);
+            chart.draw_series(DashedLineSeries::new(
+                vec![(x, 0.0), (x, y_max)],
+                6,
+                4,
+                style,
+            ))?;
+            entries.push(("goodput recovered".into(), Mark::Line(style)));
         }
         legend(&key, &entries)?;
         Ok(())

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 
-use crate::metrics::{Estimate, Timeline};
+use crate::metrics::{Estimate, LoadSeries, Timeline};
 
 /// A column's alignment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,6 +207,15 @@ pub enum Chart<'a> {
         faults: Vec<FaultWindow>,
         horizon_s: f64,
         target: Option<f64>,
+    },
+    /// Offered load, attempts and goodput per second, with fault windows
+    /// and the moment goodput recovered.
+    Load {
+        title: String,
+        series: &'a LoadSeries,
+        faults: Vec<FaultWindow>,
+        horizon_s: f64,
+        recovered_at_s: Option<f64>,
     },
     /// The latency CDF of each named histogram.
     LatencyCdf {

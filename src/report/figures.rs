@@ -22,16 +22,7 @@ pub struct Design<'a> {
 /// under one scenario; `run` supplies the horizon, SLO target and fault
 /// windows (scripted faults happen at the same times in every run).
 pub fn designs<'a>(designs: &[Design<'a>], run: &RunSummary, context: &str) -> Vec<Figure<'a>> {
-    let faults: Vec<FaultWindow> = run
-        .availability
-        .recoveries
-        .iter()
-        .map(|r| FaultWindow {
-            label: r.fault.clone(),
-            start_s: r.start_s,
-            end_s: r.end_s,
-        })
-        .collect();
+    let faults = fault_windows(run);
     let target = run.slo.get("availability").map(|v| v.target);
     let bucket_s = designs.first().map_or(60, |d| d.timeline.bucket_s);
     vec![
@@ -71,6 +62,19 @@ pub fn designs<'a>(designs: &[Design<'a>], run: &RunSummary, context: &str) -> V
             },
         },
     ]
+}
+
+/// The run's scripted faults as windows on a time axis.
+pub fn fault_windows(run: &RunSummary) -> Vec<FaultWindow> {
+    run.availability
+        .recoveries
+        .iter()
+        .map(|r| FaultWindow {
+            label: r.fault.clone(),
+            start_s: r.start_s,
+            end_s: r.end_s,
+        })
+        .collect()
 }
 
 /// A bucket width in words: `1 min`, `8 h 32 min`.

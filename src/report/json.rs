@@ -47,9 +47,28 @@ pub const TOP_LEVEL_KEYS: [&str; 14] = [
 ];
 
 /// Keys written after [`TOP_LEVEL_KEYS`] only when the run has them, in
-/// this order: `sessions` (a model with a sticky load balancer) and
-/// `timeline` (the scenario's wall-clock start and phases).
-pub const OPTIONAL_KEYS: [&str; 2] = ["sessions", "timeline"];
+/// this order: `sessions` (a model with a sticky load balancer), `load`
+/// (a scenario with a `goodput:` block) and `timeline` (the scenario's
+/// wall-clock start and phases).
+pub const OPTIONAL_KEYS: [&str; 3] = ["sessions", "load", "timeline"];
+
+/// The keys of `load`, in order.
+pub const LOAD_KEYS: [&str; 14] = [
+    "baseline_s",
+    "threshold",
+    "hold_s",
+    "trigger_start_s",
+    "trigger_end_s",
+    "baseline_goodput_per_s",
+    "recovered",
+    "recovered_at_s",
+    "recovered_after_s",
+    "final_goodput_fraction",
+    "offered",
+    "attempts",
+    "amplification",
+    "series",
+];
 
 /// The keys of `sessions`, in order.
 pub const SESSION_KEYS: [&str; 7] = [
@@ -125,7 +144,76 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     sessions: Option<Sessions>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    load: Option<LoadDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<TimelineDoc<'a>>,
+}
+
+/// Offered load, attempts and goodput ([`LOAD_KEYS`]): the watch's
+/// settings, the trigger (`null` without scripted faults), the verdict
+/// (`recovered` is `null` without a trigger), totals, and the series in
+/// counts per bucket of `bucket_s` seconds.
+#[derive(Serialize)]
+struct LoadDoc {
+    baseline_s: Fixed,
+    threshold: Fixed,
+    hold_s: Fixed,
+    trigger_start_s: Option<u64>,
+    trigger_end_s: Option<u64>,
+    baseline_goodput_per_s: Option<Fixed>,
+    recovered: Option<bool>,
+    recovered_at_s: Option<Fixed>,
+    recovered_after_s: Option<Fixed>,
+    final_goodput_fraction: Option<Fixed>,
+    offered: u64,
+    attempts: u64,
+    amplification: Option<Fixed>,
+    series: LoadSeriesDoc,
+}
+
+#[derive(Serialize)]
+struct LoadSeriesDoc {
+    bucket_s: u64,
+    offered: Vec<u64>,
+    attempts: Vec<u64>,
+    goodput: Vec<u64>,
+}
+
+impl From<&crate::metrics::LoadSummary> for LoadDoc {
+    fn from(l: &crate::metrics::LoadSummary) -> Self {
+        use crate::metrics::RecoveryVerdict;
+        let [offered, attempts, _] = l.series.totals();
+        let verdict = l.verdict();
+        let column = |i: usize| l.series.buckets.iter().map(|b| b[i]).collect();
+        LoadDoc {
+            baseline_s: Fixed(l.baseline_s),
+            threshold: Fixed(l.threshold),
+            hold_s: Fixed(l.hold_s),
+            trigger_start_s: l.trigger.map(|t| t.start_s),
+            trigger_end_s: l.trigger.map(|t| t.end_s),
+            baseline_goodput_per_s: l.baseline_goodput_per_s.map(Fixed),
+            recovered: match verdict {
+                RecoveryVerdict::NoTrigger => None,
+                RecoveryVerdict::Recovered { .. } => Some(true),
+                RecoveryVerdict::NotRecovered => Some(false),
+            },
+            recovered_at_s: l.recovered_at_s.map(Fixed),
+            recovered_after_s: match verdict {
+                RecoveryVerdict::Recovered { after_s } => Some(Fixed(after_s)),
+                _ => None,
+            },
+            final_goodput_fraction: l.final_fraction().map(Fixed),
+            offered,
+            attempts,
+            amplification: l.amplification().map(Fixed),
+            series: LoadSeriesDoc {
+                bucket_s: l.series.bucket_s,
+                offered: column(0),
+                attempts: column(1),
+                goodput: column(2),
+            },
+        }
+    }
 }
 
 /// Sticky sessions ([`SESSION_KEYS`]).
@@ -396,6 +484,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
                 .collect(),
             cost: Cost::from(&summary.cost),
             sessions: summary.sessions.as_ref().map(Sessions::from),
+            load: summary.load.as_ref().map(LoadDoc::from),
             experiment: Experiment::from(&summary.experiment),
             timeline: timeline(summary),
         }

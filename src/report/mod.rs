@@ -33,6 +33,7 @@ pub mod figures;
 pub mod format;
 pub mod html;
 pub mod json;
+pub mod load;
 pub mod markdown;
 pub mod out_dir;
 pub mod reproduce;

@@ -3,7 +3,7 @@
 //! so both always carry the same tables and numbers. The terminal's
 //! shorter view is [`super::run_digest`].
 
-use super::document::{Align::*, Document, Section, Table};
+use super::document::{Align::*, Document, Figure, Section, Table};
 use super::figures::{self, Design};
 use super::format;
 use super::reproduce::Reproduce;
@@ -22,6 +22,7 @@ pub fn document<'a>(summary: &'a RunSummary, reproduce: &Reproduce) -> Document<
         summary,
         &format!("run with seed {}", summary.seed),
     );
+    let figures = with_load(figures, summary);
     Document {
         title: title(summary),
         sections: sections(summary, reproduce, None),
@@ -45,12 +46,23 @@ pub fn study_document<'a>(study: &'a StudySummary, reproduce: &Reproduce) -> Doc
         first,
         &format!("all {} runs pooled", study.runs),
     );
+    let figures = with_load(figures, first);
     Document {
         title: title(first),
         sections: sections(first, reproduce, Some(study)),
         figures,
         work: String::new(),
     }
+}
+
+/// The goodput chart (a scenario with `goodput:`) goes first: it is the
+/// question such a scenario asks. A study charts its first run.
+fn with_load<'a>(figures: Vec<Figure<'a>>, summary: &'a RunSummary) -> Vec<Figure<'a>> {
+    let context = format!("run with seed {}", summary.seed);
+    super::load::figure(summary, &context)
+        .into_iter()
+        .chain(figures)
+        .collect()
 }
 
 fn title(summary: &RunSummary) -> String {
@@ -88,6 +100,7 @@ fn sections(
     out.push(requests(summary));
     out.push(availability(summary));
     out.extend(recoveries(summary));
+    out.extend(super::load::section(summary));
     out.push(data_loss(summary));
     out.extend(sessions(summary));
     out.push(latency(summary));

@@ -38,6 +38,9 @@ pub fn document(
     if let Some(sessions) = &summary.sessions {
         groups.insert(4, ("sticky sessions".into(), session_rows(sessions)));
     }
+    if let Some(load) = &summary.load {
+        groups.push(("load and goodput".into(), super::load::digest_rows(load)));
+    }
     let errors = error_rows(summary);
     if !errors.is_empty() {
         groups.push(("errors by cause".into(), errors));

@@ -95,6 +95,7 @@ pub fn summarize(
                 lost_state_cookie_expired: c.lost_state_cookie_expired,
             }
         }),
+        load: r.load_summary().cloned(),
         engine: EngineStats {
             events: world.engine.events_processed(),
             peak_pending_events: world.peak_pending_events as u64,

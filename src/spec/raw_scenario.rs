@@ -37,6 +37,18 @@ pub struct RawScenario {
     /// AWS FIS `experimentOptions`.
     pub experiment_options: Option<RawExperimentOptions>,
     pub slo: Option<RawSlo>,
+    /// Offered load, attempts and goodput per second, and the recovery
+    /// verdict.
+    pub goodput: Option<Spanned<RawGoodput>>,
+}
+
+/// `goodput: { baseline: 60s, threshold: 95%, hold: 10s }` (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGoodput {
+    pub baseline: Option<Spanned<Duration>>,
+    pub threshold: Option<Spanned<Probability>>,
+    pub hold: Option<Spanned<Duration>>,
 }
 
 /// `experiment_options: { empty_target_resolution_mode: fail | skip }`.
@@ -94,6 +106,22 @@ pub struct RawStep {
 pub struct RawClient {
     pub timeout: Option<Duration>,
     pub retries: Option<RawRetries>,
+    pub retry_budget: Option<Spanned<RawRetryBudget>>,
+}
+
+/// `retry_budget: { kind: token_bucket | ratio, ... }`: the fields of the
+/// other kind are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetryBudget {
+    pub kind: Option<Spanned<String>>,
+    pub tokens: Option<Spanned<u32>>,
+    pub retry_cost: Option<Spanned<u32>>,
+    pub timeout_cost: Option<Spanned<u32>>,
+    pub success_refund: Option<Spanned<u32>>,
+    pub ratio: Option<Spanned<Probability>>,
+    pub min_per_second: Option<Spanned<f64>>,
+    pub window: Option<Spanned<Duration>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -61,6 +61,52 @@ pub fn validate(file: &str, raw: RawScenario) -> Result<ScenarioConfig, Diagnost
         }),
         start: clock.start,
         phases: clock.phases,
+        goodput: raw
+            .goodput
+            .as_ref()
+            .map(|g| goodput(file, &g.value))
+            .transpose()?,
+    })
+}
+
+/// The longest `baseline` or `hold` a goodput watch keeps (one counter per
+/// second of it).
+const MAX_GOODPUT_WINDOW_S: u64 = 3_600;
+
+/// `goodput:`, with the defaults of [`GoodputWatch`].
+fn goodput(file: &str, raw: &RawGoodput) -> Result<GoodputWatch, Diagnostic> {
+    let defaults = GoodputWatch::default();
+    let window = |field: &Option<Spanned<super::units::Duration>>, name: &str, default| {
+        let Some(d) = field else {
+            return Ok(default);
+        };
+        let whole = d.value.0.as_nanos() % crate::time::NANOS_PER_SECOND == 0;
+        let s = d.value.0.as_secs_f64();
+        if whole && (1.0..=MAX_GOODPUT_WINDOW_S as f64).contains(&s) {
+            Ok(d.value.0)
+        } else {
+            Err(Diagnostic::at(
+                file,
+                &d.referenced,
+                format!(
+                    "goodput.{name} must be a whole number of seconds from 1s to {MAX_GOODPUT_WINDOW_S}s"
+                ),
+            ))
+        }
+    };
+    let threshold = match &raw.threshold {
+        None => defaults.threshold,
+        Some(t) if t.value.0 > 0.0 => t.value.0,
+        Some(t) => return Err(Diagnostic::at(
+            file,
+            &t.referenced,
+            "goodput.threshold must be above 0 (a fraction of the pre-trigger goodput, e.g. 95%)",
+        )),
+    };
+    Ok(GoodputWatch {
+        baseline: window(&raw.baseline, "baseline", defaults.baseline)?,
+        threshold,
+        hold: window(&raw.hold, "hold", defaults.hold)?,
     })
 }
 
@@ -222,6 +268,10 @@ fn client(file: &str, raw: Option<&RawClient>) -> Result<ClientConfig, Diagnosti
         },
     };
     Ok(ClientConfig {
+        retry_budget: raw
+            .and_then(|c| c.retry_budget.as_ref())
+            .map(|b| retry_budget(file, b))
+            .transpose()?,
         timeout: raw
             .and_then(|c| c.timeout)
             .map(|d| d.0)
@@ -240,6 +290,148 @@ fn client(file: &str, raw: Option<&RawClient>) -> Result<ClientConfig, Diagnosti
             jitter,
         },
     })
+}
+
+/// `client.retry_budget`: a token bucket (AWS SDK defaults) or a ratio
+/// (Finagle defaults), each field optional.
+fn retry_budget(
+    file: &str,
+    raw: &Spanned<RawRetryBudget>,
+) -> Result<RetryBudgetConfig, Diagnostic> {
+    let b = &raw.value;
+    let Some(kind) = &b.kind else {
+        return Err(Diagnostic::at(
+            file,
+            &raw.referenced,
+            "retry_budget needs `kind: token_bucket` (the AWS SDK retry quota) or `kind: ratio` (Finagle's retry budget)",
+        ));
+    };
+    // A field of the other kind is a mistake worth naming.
+    let stray = |fields: &[(&str, Option<&serde_saphyr::Location>)], kind: &str| {
+        fields.iter().find_map(|(name, at)| {
+            at.map(|at| {
+                Diagnostic::at(
+                    file,
+                    at,
+                    format!("`{name}` does not apply to a retry budget of kind `{kind}`"),
+                )
+            })
+        })
+    };
+    let count =
+        |field: &Option<Spanned<u32>>, default: u32| field.as_ref().map_or(default, |v| v.value);
+    match kind.value.as_str() {
+        "token_bucket" => {
+            if let Some(e) = stray(
+                &[
+                    ("ratio", b.ratio.as_ref().map(|v| &v.referenced)),
+                    (
+                        "min_per_second",
+                        b.min_per_second.as_ref().map(|v| &v.referenced),
+                    ),
+                    ("window", b.window.as_ref().map(|v| &v.referenced)),
+                ],
+                "token_bucket",
+            ) {
+                return Err(e);
+            }
+            let RetryBudgetKind::TokenBucket {
+                tokens,
+                retry_cost,
+                timeout_cost,
+                success_refund,
+            } = RetryBudgetConfig::aws_sdk().kind
+            else {
+                unreachable!("the AWS SDK preset is a token bucket")
+            };
+            for field in [&b.retry_cost, &b.timeout_cost] {
+                if let Some(v) = field.as_ref().filter(|v| v.value == 0) {
+                    return Err(Diagnostic::at(
+                        file,
+                        &v.referenced,
+                        "a retry's cost must be at least 1 token",
+                    ));
+                }
+            }
+            Ok(RetryBudgetConfig {
+                kind: RetryBudgetKind::TokenBucket {
+                    tokens: count(&b.tokens, tokens),
+                    retry_cost: count(&b.retry_cost, retry_cost),
+                    timeout_cost: count(&b.timeout_cost, timeout_cost),
+                    success_refund: count(&b.success_refund, success_refund),
+                },
+            })
+        }
+        "ratio" => {
+            if let Some(e) = stray(
+                &[
+                    ("tokens", b.tokens.as_ref().map(|v| &v.referenced)),
+                    ("retry_cost", b.retry_cost.as_ref().map(|v| &v.referenced)),
+                    (
+                        "timeout_cost",
+                        b.timeout_cost.as_ref().map(|v| &v.referenced),
+                    ),
+                    (
+                        "success_refund",
+                        b.success_refund.as_ref().map(|v| &v.referenced),
+                    ),
+                ],
+                "ratio",
+            ) {
+                return Err(e);
+            }
+            let RetryBudgetKind::Ratio {
+                ratio,
+                min_per_second,
+                window,
+            } = RetryBudgetConfig::finagle().kind
+            else {
+                unreachable!("the Finagle preset is a ratio")
+            };
+            if let Some(m) = b
+                .min_per_second
+                .as_ref()
+                .filter(|m| !(m.value.is_finite() && (0.0..=1e6).contains(&m.value)))
+            {
+                return Err(Diagnostic::at(
+                    file,
+                    &m.referenced,
+                    "min_per_second must be a number from 0 to 1000000",
+                ));
+            }
+            let window = match &b.window {
+                None => window,
+                Some(w) => {
+                    let d = w.value.0;
+                    if d.as_nanos() % crate::time::NANOS_PER_SECOND != 0
+                        || !(1.0..=3_600.0).contains(&d.as_secs_f64())
+                    {
+                        return Err(Diagnostic::at(
+                            file,
+                            &w.referenced,
+                            "window must be a whole number of seconds from 1s to 3600s",
+                        ));
+                    }
+                    d
+                }
+            };
+            Ok(RetryBudgetConfig {
+                kind: RetryBudgetKind::Ratio {
+                    ratio: b.ratio.as_ref().map_or(ratio, |r| r.value.0),
+                    min_per_second: b
+                        .min_per_second
+                        .as_ref()
+                        .map_or(min_per_second, |m| m.value),
+                    window,
+                },
+            })
+        }
+        other => Err(Diagnostic::at(
+            file,
+            &kind.referenced,
+            format!("unknown retry budget kind `{other}`: expected token_bucket or ratio"),
+        )),
+    }
 }
 
 pub fn down_mode(

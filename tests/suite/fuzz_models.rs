@@ -655,6 +655,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
                 cap: secs(rng.random_range(1..=20)),
                 jitter: jitters[rng.random_range(0..jitters.len())],
             },
+            retry_budget: None,
         },
         faults,
         random_failures,
@@ -668,6 +669,7 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         },
         start: None,
         phases: Vec::new(),
+        goodput: None,
     }
 }
 

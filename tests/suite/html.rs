@@ -311,3 +311,46 @@ fn write_sample_comparison() {
         assert!(status.success());
     }
 }
+
+/// The metastable pair's run reports: the goodput chart (offered load,
+/// attempts, goodput) comes first and renders in Chromium; the recovered
+/// run's chart also draws the recovery line and names it in its legend.
+#[test]
+fn the_goodput_chart_of_the_metastable_pair_renders_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pages = Vec::new();
+    for scenario in [
+        "scenarios/metastable-retry-storm.yaml",
+        "scenarios/metastable-retry-budget.yaml",
+    ] {
+        let (m, s) = load("models/retry-storm.yaml", scenario);
+        let summary = firedrill::run::run_with(&m, &s, 1, Fidelity::Request).unwrap();
+        let page = html::render_run(&summary, &reproduce("models/retry-storm.yaml", scenario, 1));
+        assert_self_contained(&page);
+        let path = dir.path().join(format!("{}.html", s.name));
+        std::fs::write(&path, &page).unwrap();
+        pages.push((path, summary.load.unwrap().recovered_at_s.is_some()));
+    }
+    assert_eq!(
+        pages.iter().map(|p| p.1).collect::<Vec<_>>(),
+        [false, true],
+        "the storm does not recover, the budget does"
+    );
+    let Some(chromium) = chromium() else { return };
+    for (path, recovered) in pages {
+        let dom = dump_dom(&chromium, &path);
+        assert!(
+            dom.contains("<h2>Load and goodput</h2>"),
+            "{}",
+            path.display()
+        );
+        // Goodput first, then availability, latency and errors.
+        assert_charts(&dom, 4, "metastable run");
+        let goodput = svgs(&dom)[0];
+        for legend in ["offered load", "attempts", "goodput"] {
+            assert!(goodput.contains(legend), "legend lacks {legend}");
+        }
+        assert!(goodput.matches("<polyline").count() >= 3);
+        assert_eq!(goodput.contains("goodput recovered"), recovered);
+    }
+}

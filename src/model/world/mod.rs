@@ -211,7 +211,13 @@ impl World {
             dns: super::dns::CallerDns::default(),
             sessions: super::sticky::SessionTable::new(model, scenario, seed),
             infra_rng: stream(seed, "infrastructure"),
-            recorder: Recorder::new(warmup_end, target),
+            recorder: {
+                let mut r = Recorder::new(warmup_end, target);
+                if let Some(g) = scenario.goodput {
+                    r.keep_load_series(g);
+                }
+                r
+            },
             infra_time: InfraTime::default(),
             random_stats: RandomFailureStats::default(),
             peak_pending_events: 0,

@@ -26,9 +26,12 @@ impl World {
         }
         self.trace_offered(false);
         let (class, client) = self.workload.draw_request();
+        if let Some(budget) = &mut self.client.budget {
+            budget.on_request(now);
+        }
         let measured = self.recorder.is_measured(now);
         if measured {
-            self.recorder.arrival();
+            self.recorder.arrival(now);
         }
         let request = self
             .requests
@@ -43,7 +46,11 @@ impl World {
         let req = self.requests.get_mut(request);
         req.attempts += 1;
         req.awaiting = true;
+        let measured = req.measured;
         let attempt = Attempt::new(request, req);
+        if measured {
+            self.recorder.attempt(self.engine.now());
+        }
         let (generation, number) = (attempt.generation, attempt.number);
         let a = self.attempts.insert_with(attempt, |_, _| {});
         if a >= crate::model::in_flight::MAX_IN_FLIGHT {
@@ -451,6 +458,9 @@ impl World {
         let now = self.now();
         let req = self.requests.get(request);
         let (measured, arrived) = (req.measured, req.arrived);
+        if let Some(budget) = &mut self.client.budget {
+            budget.on_success(req.client, req.attempts > 1);
+        }
         if measured {
             if let Some(db) = wrote {
                 self.dbs[db].record_write_ack(now, divergent);
@@ -493,7 +503,13 @@ impl World {
         let req = self.requests.get_mut(request);
         req.awaiting = false;
         let (attempts, previous, generation) = (req.attempts, req.last_backoff, req.generation);
-        if self.client.may_retry(attempts) {
+        let client = req.client;
+        let now = self.now();
+        if self.client.may_retry(attempts)
+            && self
+                .client
+                .budget_allows(now, client, cause == ErrorCause::Timeout)
+        {
             let wait = self.client.backoff(attempts, previous);
             self.requests.get_mut(request).last_backoff = wait;
             self.engine.schedule_after(
@@ -504,7 +520,6 @@ impl World {
                 },
             );
         } else {
-            let now = self.now();
             if self.requests.get(request).measured {
                 self.recorder.failure(now, cause);
             }

@@ -148,6 +148,7 @@ pub fn scenario(horizon: SimDuration, rate_per_s: f64) -> ScenarioConfig {
                 cap: secs(20),
                 jitter: Jitter::Full,
             },
+            retry_budget: None,
         },
         faults: Vec::new(),
         random_failures: Vec::new(),
@@ -157,6 +158,7 @@ pub fn scenario(horizon: SimDuration, rate_per_s: f64) -> ScenarioConfig {
         slo: SloConfig::default(),
         start: None,
         phases: Vec::new(),
+        goodput: None,
     }
 }
 
