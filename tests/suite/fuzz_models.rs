@@ -63,6 +63,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     None
                 },
                 overload: None,
+                admission: None,
                 service_time_by_class: (0..classes).map(|_| dist(rng, 20)).collect(),
                 volume: rng.random_bool(0.3).then(|| VolumeConfig {
                     volume_type: None,
@@ -228,6 +229,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 concurrency: rng.random_range(1..=16),
                 queue_limit: Some(rng.random_range(0..100)),
                 overload: None,
+                admission: None,
                 read_time: dist(rng, 5),
                 write_time: dist(rng, 10),
                 read_from: if rng.random_bool(0.5) {
@@ -339,6 +341,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 name: format!("class{c}"),
                 share: rng.random_range(0.1..1.0),
                 steps,
+                priority: Priority::Normal,
             }
         })
         .collect();
