@@ -32,6 +32,7 @@ mod rds_actions;
 mod replay;
 mod report;
 mod shard;
+mod shedding;
 mod statistics;
 mod stickiness;
 mod stop_conditions;
