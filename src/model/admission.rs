@@ -33,7 +33,8 @@
 //!   rejected at once with `throttled` (HTTP 429) before it takes a slot or
 //!   a place in the queue. Defaults 10,000/s and burst 5,000: API
 //!   Gateway's default account-level throttle (AWS docs "Throttle requests
-//!   to your REST APIs for better throughput in API Gateway").
+//!   to your REST APIs for better throughput in API Gateway"), filled in by
+//!   the spec from `catalog::generic`.
 //! - Priority classes: a request class is `high`, `normal` (default) or
 //!   `low`. With `shed_low_priority_above: f`, a low-priority arrival that
 //!   finds at least ⌈f × queue_limit⌉ requests waiting is shed
@@ -51,11 +52,6 @@ use super::server::Server;
 use crate::config::{AdmissionConfig, Discipline, Priority, TokenBucketConfig};
 pub use crate::metrics::AdmissionStats;
 use crate::time::SimTime;
-
-/// API Gateway's default account-level throttle (AWS docs "Throttle
-/// requests to your REST APIs for better throughput in API Gateway").
-pub const DEFAULT_RATE_PER_S: f64 = 10_000.0;
-pub const DEFAULT_BURST: u32 = 5_000;
 
 /// One server's admission state. Its `entered` deque moves in lockstep
 /// with the server's queue: every push and pop of one is a push and pop of

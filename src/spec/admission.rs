@@ -9,8 +9,10 @@ use super::context::{list, ModelContext};
 use super::diagnostics::Diagnostic;
 use super::raw::Entries;
 use super::units::{Duration, Probability, Rate};
+use crate::catalog::generic::{
+    RATE_LIMIT_BURST as DEFAULT_BURST, RATE_LIMIT_PER_S as DEFAULT_RATE_PER_S,
+};
 use crate::config::{AdmissionConfig, Discipline, Priority, TokenBucketConfig};
-use crate::model::admission::{DEFAULT_BURST, DEFAULT_RATE_PER_S};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
