@@ -14,6 +14,12 @@ pub const TIER_PER_ZONE: u32 = 1;
 /// kernel 5.4. Beyond it a request is refused (shed), so an overloaded tier
 /// never queues without bound.
 pub const TIER_QUEUE_LIMIT: u32 = 4096;
+/// An `admission.rate_limit` bucket given without figures: API Gateway's
+/// default account-level throttle, 10,000 requests per second with a
+/// bucket of 5,000 (AWS docs "Throttle requests to your REST APIs for
+/// better throughput in API Gateway"); `model/admission.rs`.
+pub const RATE_LIMIT_PER_S: f64 = 10_000.0;
+pub const RATE_LIMIT_BURST: u32 = 5_000;
 /// Assumption: a 100 GB volume when the file gives no `size_gb` (only the
 /// storage price depends on it).
 pub const VOLUME_SIZE_GB: u32 = 100;

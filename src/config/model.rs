@@ -83,6 +83,9 @@ pub struct TierConfig {
     pub queue_limit: Option<u32>,
     /// Service slows down under a backlog (`model/overload.rs`).
     pub overload: Option<OverloadConfig>,
+    /// Queue timeouts, queue discipline, rate limits and priority shedding
+    /// (`model/admission.rs`); `None` = one FIFO queue that serves everything.
+    pub admission: Option<AdmissionConfig>,
     /// Service time for each request class (index = `ClassIndex`), already
     /// filled with the tier's default where a class has no override.
     pub service_time_by_class: Vec<Dist>,
@@ -367,6 +370,8 @@ pub struct DatabaseConfig {
     pub queue_limit: Option<u32>,
     /// Service slows down under a backlog (`model/overload.rs`).
     pub overload: Option<OverloadConfig>,
+    /// Admission control at each node (`model/admission.rs`).
+    pub admission: Option<AdmissionConfig>,
     pub read_time: Dist,
     pub write_time: Dist,
     /// Where reads go.
@@ -535,6 +540,9 @@ pub struct RequestClassConfig {
     /// Share of traffic, normalised so all classes sum to 1.
     pub share: f64,
     pub steps: Vec<Step>,
+    /// Who is shed first when a queue with `shed_low_priority_above` fills
+    /// (`model/admission.rs`).
+    pub priority: Priority,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -574,4 +582,61 @@ pub struct OverloadConfig {
     pub slope: f64,
     /// The most the service time is stretched (≥ 1).
     pub max_factor: f64,
+}
+
+/// A server's admission control (`model/admission.rs`): what it drops at
+/// the head of its queue, in which order it serves, what it throttles and
+/// whom it sheds first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdmissionConfig {
+    /// Work that waited longer than this is dropped when it reaches the
+    /// head of the queue (`queue_timeout`); `None` = never.
+    pub queue_timeout: Option<SimDuration>,
+    /// Work whose caller already gave up is dropped at the head.
+    pub drop_abandoned: bool,
+    pub discipline: Discipline,
+    /// A token bucket per request class (index = `ClassIndex`); `None` =
+    /// that class is not limited.
+    pub rate_limit: Vec<Option<TokenBucketConfig>>,
+    /// Above this fraction of `queue_limit` queued, low-priority arrivals
+    /// are shed; a full queue lets an arrival evict the newest queued
+    /// request of a lower priority. `None` = priorities are ignored.
+    pub shed_low_priority_above: Option<f64>,
+}
+
+/// The order a server takes queued work in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discipline {
+    /// Oldest first (today's behaviour).
+    Fifo,
+    /// Newest first.
+    Lifo,
+    /// Oldest first while at most `lifo_above` wait, newest first beyond.
+    AdaptiveLifo { lifo_above: u32 },
+}
+
+/// A token bucket: `rate_per_s` tokens a second, holding at most `burst`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TokenBucketConfig {
+    pub rate_per_s: f64,
+    pub burst: u32,
+}
+
+/// A request class's priority for load shedding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+}
+
+impl Priority {
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+        }
+    }
 }

@@ -205,7 +205,9 @@ pub fn unsupported(scenario: &ScenarioConfig) -> Option<BindError> {
 /// - sticky sessions bind users to targets one request at a time (who is
 ///   pinned where, what a failure re-routes, which sessions lose state),
 ///   which a rate cannot express;
-/// - an overload curve slows service with the backlog, which needs queues.
+/// - an overload curve slows service with the backlog, which needs queues;
+/// - admission control (queue timeouts, disciplines, rate limits, priority
+///   shedding) acts on individual queued requests and their callers.
 pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
     use crate::config::ComponentKind;
     let refuse = |name: &str, kind: &str, what: &str| {
@@ -233,6 +235,14 @@ pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
         ComponentKind::Database(d) if d.overload.is_some() => {
             Some(refuse(&c.name, "database", "an overload curve"))
         }
+        ComponentKind::Tier(t) if t.admission.is_some() => {
+            Some(refuse(&c.name, "tier", "admission control (`admission:`)"))
+        }
+        ComponentKind::Database(d) if d.admission.is_some() => Some(refuse(
+            &c.name,
+            "database",
+            "admission control (`admission:`)",
+        )),
         _ => None,
     })
 }
@@ -572,6 +582,7 @@ fn summarize(
     let latency_ms = crate::metrics::latency_of(&histogram);
     let errors_by_cause = ErrorCause::ALL
         .iter()
+        .filter(|c| c.listed(errors[**c as usize]))
         .map(|c| (c.name().to_string(), errors[*c as usize]))
         .collect();
     let slo = crate::metrics::slo_verdicts(
@@ -613,6 +624,7 @@ fn summarize(
                 0.0
             },
             peak_live_requests: 0,
+            admission: None,
             writes_conflicting: 0,
             infrastructure: Default::default(),
             random_failures: hazards.stats,

@@ -30,10 +30,16 @@ pub enum ErrorCause {
     /// The node served the request and answered with an error (a 5xx from
     /// a limping node whose health checks pass: a gray failure).
     ServerError,
+    /// It waited in a queue longer than the server's `queue_timeout` and
+    /// was dropped when it reached the head (`model/admission.rs`).
+    QueueTimeout,
+    /// A rate limit's token bucket was empty: rejected at once (an HTTP
+    /// 429 from Envoy's local rate limit or API Gateway throttling).
+    Throttled,
 }
 
 impl ErrorCause {
-    pub const ALL: [ErrorCause; 10] = [
+    pub const ALL: [ErrorCause; 12] = [
         ErrorCause::Timeout,
         ErrorCause::ConnectionRefused,
         ErrorCause::ConnectTimeout,
@@ -44,6 +50,8 @@ impl ErrorCause {
         ErrorCause::StaleAddress,
         ErrorCause::DependencyDown,
         ErrorCause::ServerError,
+        ErrorCause::QueueTimeout,
+        ErrorCause::Throttled,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,7 +66,17 @@ impl ErrorCause {
             ErrorCause::StaleAddress => "stale_address",
             ErrorCause::DependencyDown => "dependency_down",
             ErrorCause::ServerError => "server_error",
+            ErrorCause::QueueTimeout => "queue_timeout",
+            ErrorCause::Throttled => "throttled",
         }
+    }
+
+    /// Whether reports list the cause when no request failed of it. The
+    /// admission-control causes (`model/admission.rs`) appear only once
+    /// they happen, so the reports of models without admission control
+    /// keep their bytes.
+    pub fn listed(self, count: u64) -> bool {
+        count > 0 || !matches!(self, ErrorCause::QueueTimeout | ErrorCause::Throttled)
     }
 
     /// The failure a caller sees when it reaches a node that is down.

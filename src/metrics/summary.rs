@@ -18,7 +18,9 @@ pub struct RunSummary {
     pub data_loss: DataLossSummary,
     /// `None` when no request succeeded.
     pub latency_ms: Option<LatencySummary>,
-    /// Final outcome of each failed request, by cause; every cause is listed.
+    /// Final outcome of each failed request, by cause; every cause is listed
+    /// but the admission-control ones, which appear once they happen
+    /// (`ErrorCause::listed`).
     pub errors_by_cause: BTreeMap<String, u64>,
     /// SLO name (`availability`, `latency_p99`, `writes_lost`) to verdict.
     pub slo: BTreeMap<String, SloVerdict>,
@@ -112,6 +114,8 @@ pub struct RunDetail {
     pub timeline: super::timeline::Timeline,
     /// What-if overrides (`firedrill replay --set`) the model ran with.
     pub overrides: Vec<String>,
+    /// What admission control did; `None` when no server has it.
+    pub admission: Option<AdmissionStats>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -237,4 +241,31 @@ pub fn slo_verdicts(
         );
     }
     slo
+}
+
+/// What admission control (`model/admission.rs`) did, summed over the
+/// servers that have it, over the whole run (warm-up included). Counts attempts, not final outcomes: a dropped
+/// attempt may be retried and succeed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AdmissionStats {
+    /// Dropped at the head after waiting longer than `queue_timeout`.
+    pub dropped_expired: u64,
+    /// Dropped at the head because their caller had given up.
+    pub dropped_abandoned: u64,
+    /// Rejected by a rate limit.
+    pub throttled: u64,
+    /// Low-priority arrivals shed above `shed_low_priority_above`.
+    pub shed_low_priority: u64,
+    /// Queued requests evicted by a higher-priority arrival.
+    pub evicted: u64,
+}
+
+impl AdmissionStats {
+    pub fn add(&mut self, other: &AdmissionStats) {
+        self.dropped_expired += other.dropped_expired;
+        self.dropped_abandoned += other.dropped_abandoned;
+        self.throttled += other.throttled;
+        self.shed_low_priority += other.shed_low_priority;
+        self.evicted += other.evicted;
+    }
 }

@@ -19,6 +19,7 @@
 //! - Network hops add one round-trip time, drawn when the request crosses
 //!   the hop; the response's return trip is folded into it.
 
+pub mod admission;
 pub mod auto_scaling;
 pub mod backup;
 pub mod cache;

@@ -13,6 +13,9 @@
 //! - `concurrency` can shrink while requests are in service (a
 //!   `capacity_loss` fault): they finish, and the queue moves again only
 //!   when fewer slots are busy than the new concurrency.
+//! - With an `admission:` block, `admission.rs` decides instead what is
+//!   throttled, shed, dropped at the head and in which order the queue is
+//!   served (the world checks `control` where it offers and takes work).
 
 use std::collections::VecDeque;
 
@@ -37,6 +40,8 @@ pub struct Server {
     pub io: super::data_faults::IoFaults,
     /// Service slows down under a backlog (`overload.rs`).
     pub overload: Option<crate::config::OverloadConfig>,
+    /// Admission control (`admission.rs`); `None` = FIFO, serve everything.
+    pub control: Option<Box<super::admission::AdmissionControl>>,
 }
 
 /// What happened to a request offered to a server.
@@ -63,12 +68,31 @@ impl Server {
             admitted_after_wait: 0,
             io: Default::default(),
             overload: None,
+            control: None,
         }
     }
 
     /// The same server, its service slowed under a backlog by `curve`.
     pub fn with_overload(mut self, curve: Option<crate::config::OverloadConfig>) -> Self {
         self.overload = curve;
+        self
+    }
+
+    /// The same server under admission control (`admission.rs`), if the
+    /// model gives it any.
+    pub fn with_admission(
+        mut self,
+        config: Option<&crate::config::AdmissionConfig>,
+        classes: &[crate::config::RequestClassConfig],
+    ) -> Self {
+        self.control = config.map(|c| {
+            let priorities = classes.iter().map(|k| k.priority).collect();
+            Box::new(super::admission::AdmissionControl::new(
+                c.clone(),
+                priorities,
+                self.queue_limit,
+            ))
+        });
         self
     }
 
@@ -116,6 +140,9 @@ impl Server {
     /// queued requests, which fail.
     pub fn drain(&mut self) -> Vec<AttemptId> {
         self.busy = 0;
+        if let Some(c) = self.control.as_deref_mut() {
+            super::admission::clear(c);
+        }
         self.queue.drain(..).collect()
     }
 }

@@ -49,6 +49,7 @@ pub fn summarize(
     let latency_ms = r.latency();
     let errors_by_cause: BTreeMap<String, u64> = ErrorCause::ALL
         .iter()
+        .filter(|c| c.listed(r.errors[**c as usize]))
         .map(|c| (c.name().to_string(), r.errors[*c as usize]))
         .collect();
     let slo = crate::metrics::slo_verdicts(
@@ -109,6 +110,7 @@ pub fn summarize(
                 0.0
             },
             peak_live_requests: world.requests.capacity_used() as u64,
+            admission: crate::model::admission::summed(world.servers.iter()),
             writes_conflicting: world.dbs.iter().map(|d| d.log.conflicting_total).sum(),
             infrastructure: world.infra_time.summary(world.horizon),
             random_failures: world.random_stats,

@@ -31,6 +31,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "concurrency",
             "queue_limit",
             "overload",
+            "admission",
             "service_time",
             "service_time_by_class",
             "volume",
@@ -70,6 +71,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "concurrency",
             "queue_limit",
             "overload",
+            "admission",
             "read_time",
             "write_time",
             "read_from",
@@ -100,6 +102,7 @@ fn present_fields(c: &RawComponent) -> Vec<(&'static str, Location)> {
         concurrency,
         queue_limit,
         overload,
+        admission,
         service_time,
         service_time_by_class,
         volume,
@@ -365,16 +368,17 @@ fn tier(
         )?),
         None => None,
     };
+    let queue_limit = c
+        .queue_limit
+        .as_ref()
+        .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value);
     Ok(TierConfig {
         zones,
         per_zone,
         concurrency,
-        queue_limit: Some(
-            c.queue_limit
-                .as_ref()
-                .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value),
-        ),
+        queue_limit: Some(queue_limit),
         overload: super::overload::overload(ctx, &c.overload)?,
+        admission: super::admission::admission(ctx, &c.admission, concurrency, queue_limit)?,
         service_time_by_class: by_class,
         volume: match &c.volume {
             Some(v) => Some(resolve_volume(ctx, v)?),

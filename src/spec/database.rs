@@ -81,6 +81,10 @@ pub fn resolve(
             None => ctx.error(name, message),
         });
     }
+    let queue_limit = c
+        .queue_limit
+        .as_ref()
+        .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value);
     Ok(DatabaseConfig {
         primary_zone,
         standby_zone,
@@ -89,12 +93,9 @@ pub fn resolve(
         host: None,
         concurrency,
         // Connections waiting beyond the backlog are refused, as for tiers.
-        queue_limit: Some(
-            c.queue_limit
-                .as_ref()
-                .map_or(generic::TIER_QUEUE_LIMIT, |q| q.value),
-        ),
+        queue_limit: Some(queue_limit),
         overload: super::overload::overload(ctx, &c.overload)?,
+        admission: super::admission::admission(ctx, &c.admission, concurrency, queue_limit)?,
         read_time: required(&c.read_time, "read_time", p.map(|p| p.read_time))?,
         write_time: required(&c.write_time, "write_time", p.map(|p| p.write_time))?,
         read_from: match &c.read_from {

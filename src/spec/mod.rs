@@ -5,6 +5,7 @@
 //! column and what was expected; nothing here panics on user input.
 //! The syntax is documented in docs/file-format.md.
 
+mod admission;
 mod auto_scaling;
 mod capacity_faults;
 mod components;

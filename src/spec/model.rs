@@ -210,6 +210,7 @@ fn requests(
             name: name.value.clone(),
             share,
             steps,
+            priority: super::admission::priority(ctx, &request.priority)?,
         });
     }
     let total: f64 = classes.iter().map(|c| c.share).sum();

@@ -100,6 +100,7 @@ pub struct RawComponent {
     pub stickiness: Option<Spanned<RawStickiness>>,
     // Tier and database.
     pub overload: Option<Spanned<RawOverload>>,
+    pub admission: Option<Spanned<super::admission::RawAdmission>>,
     // Tier (beside the load balancer's stickiness).
     pub session_state: Option<Spanned<String>>,
     // Cache.
@@ -283,6 +284,8 @@ impl<'de> Deserialize<'de> for RawVolume {
 pub struct RawRequest {
     pub share: Spanned<f64>,
     pub path: Spanned<Vec<Spanned<String>>>,
+    /// `high`, `normal` (default) or `low` (`model/admission.rs`).
+    pub priority: Option<Spanned<String>>,
 }
 
 /// A server's overload curve (`model/overload.rs`).

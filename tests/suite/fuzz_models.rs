@@ -63,6 +63,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     None
                 },
                 overload: None,
+                admission: None,
                 service_time_by_class: (0..classes).map(|_| dist(rng, 20)).collect(),
                 volume: rng.random_bool(0.3).then(|| VolumeConfig {
                     volume_type: None,
@@ -228,6 +229,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 concurrency: rng.random_range(1..=16),
                 queue_limit: Some(rng.random_range(0..100)),
                 overload: None,
+                admission: None,
                 read_time: dist(rng, 5),
                 write_time: dist(rng, 10),
                 read_from: if rng.random_bool(0.5) {
@@ -339,6 +341,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 name: format!("class{c}"),
                 share: rng.random_range(0.1..1.0),
                 steps,
+                priority: Priority::Normal,
             }
         })
         .collect();
@@ -673,11 +676,60 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
     }
 }
 
+/// Gives some tiers and databases an `admission:` block and the classes
+/// random priorities (`model/admission.rs`).
+fn add_admission(rng: &mut ChaCha8Rng, model: &mut ModelConfig) {
+    let classes = model.request_classes.len();
+    for class in &mut model.request_classes {
+        class.priority = match rng.random_range(0..3) {
+            0 => Priority::Low,
+            1 => Priority::Normal,
+            _ => Priority::High,
+        };
+    }
+    for c in &mut model.components {
+        let slot = match &mut c.kind {
+            ComponentKind::Tier(t) => &mut t.admission,
+            ComponentKind::Database(d) => &mut d.admission,
+            _ => continue,
+        };
+        if !rng.random_bool(0.4) {
+            continue;
+        }
+        *slot = Some(AdmissionConfig {
+            queue_timeout: rng.random_bool(0.5).then(|| ms(rng.random_range(1..=500))),
+            drop_abandoned: rng.random_bool(0.5),
+            discipline: match rng.random_range(0..3) {
+                0 => Discipline::Fifo,
+                1 => Discipline::Lifo,
+                _ => Discipline::AdaptiveLifo {
+                    lifo_above: rng.random_range(0..10),
+                },
+            },
+            rate_limit: (0..classes)
+                .map(|_| {
+                    rng.random_bool(0.3).then(|| TokenBucketConfig {
+                        rate_per_s: rng.random_range(1.0..200.0),
+                        burst: rng.random_range(1..=50),
+                    })
+                })
+                .collect(),
+            shed_low_priority_above: rng.random_bool(0.5).then(|| rng.random_range(0.05..=1.0)),
+        });
+    }
+}
+
 /// Builds the model and scenario from `generator` and checks one run.
 fn check(generator: u64, seed: u64) -> Result<(), TestCaseError> {
     let mut rng = ChaCha8Rng::seed_from_u64(generator);
     let classes = rng.random_range(1..=3);
-    let model = random_model(&mut rng, classes);
+    let mut model = random_model(&mut rng, classes);
+    // Admission control from a stream of its own, so the other draws (and
+    // the designs earlier generator seeds built) stay as they were.
+    add_admission(
+        &mut ChaCha8Rng::seed_from_u64(generator ^ 0xad_0155),
+        &mut model,
+    );
     let scenario = random_scenario(&mut rng, &model);
     let first = match run(&model, &scenario, seed) {
         Ok(r) => r,

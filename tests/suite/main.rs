@@ -34,6 +34,7 @@ mod replay;
 mod report;
 mod retry_budget;
 mod shard;
+mod shedding;
 mod statistics;
 mod stickiness;
 mod stop_conditions;

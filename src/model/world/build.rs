@@ -58,7 +58,9 @@ impl World {
                 for (i, k) in layout {
                     let zone = t.zones[i];
                     let sid = self.add_server(
-                        Server::new(zone, t.concurrency, t.queue_limit).with_overload(t.overload),
+                        Server::new(zone, t.concurrency, t.queue_limit)
+                            .with_overload(t.overload)
+                            .with_admission(t.admission.as_ref(), &model.request_classes),
                         ServerRole::Instance {
                             tier: tier_id,
                             hosts: None,
@@ -183,7 +185,8 @@ impl World {
                     for (n, (zone, role, lag)) in layout.into_iter().enumerate() {
                         let server = self.add_server(
                             Server::new(zone, d.concurrency, d.queue_limit)
-                                .with_overload(d.overload),
+                                .with_overload(d.overload)
+                                .with_admission(d.admission.as_ref(), &model.request_classes),
                             ServerRole::DbNode {
                                 db: db_id,
                                 node: n as u16,

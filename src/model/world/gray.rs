@@ -34,6 +34,9 @@ impl World {
     fn recompute_concurrency(&mut self, s: ServerId) {
         self.servers[s].concurrency = self.gray.concurrency(s, self.servers[s].concurrency);
         // Slots that came back take queued requests at once.
+        if self.servers[s].control.is_some() {
+            return self.admit_controlled(s); // world/admission.rs
+        }
         while let Some(a) = self.servers[s].admit_queued() {
             self.start_service(a, s);
         }

@@ -20,6 +20,7 @@ use super::event::{
     CacheId, DbId, Event, ExternalId, LbId, ObjectStoreId, ServerId, TierId, VolumeId,
 };
 
+mod admission;
 mod auto_scaling;
 mod build;
 mod commands;

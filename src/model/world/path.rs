@@ -289,6 +289,9 @@ impl World {
     }
 
     fn offer(&mut self, a: AttemptId, server: ServerId) -> Flow {
+        if self.servers[server].control.is_some() {
+            return self.offer_controlled(a, server); // world/admission.rs
+        }
         match self.servers[server].offer(a) {
             Admission::Start => self.start_service(a, server),
             Admission::Queued => {}
@@ -396,6 +399,9 @@ impl World {
 
     /// Frees a server slot and starts the next queued request on it.
     fn release_slot(&mut self, server: ServerId, incarnation: u32) {
+        if self.servers[server].control.is_some() {
+            return self.release_controlled(server, incarnation); // world/admission.rs
+        }
         if let Some(next) = self.servers[server].release(incarnation) {
             self.start_service(next, server);
         }
@@ -428,7 +434,7 @@ impl World {
         Flow::Wait
     }
 
-    fn is_live(&self, att: &Attempt) -> bool {
+    pub(super) fn is_live(&self, att: &Attempt) -> bool {
         let req = self.requests.get(att.request);
         req.open && req.awaiting && req.generation == att.generation && req.attempts == att.number
     }

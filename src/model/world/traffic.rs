@@ -53,7 +53,11 @@ impl World {
             }
         }
         self.servers[server].io.corrupt = None;
-        self.servers[server].release(incarnation);
+        if self.servers[server].control.is_some() {
+            self.release_controlled(server, incarnation); // world/admission.rs
+        } else {
+            self.servers[server].release(incarnation);
+        }
         self.fail_attempt(a, ErrorCause::InFlightLost);
         self.volume_lost(v, None);
         true

@@ -33,6 +33,7 @@ pub fn tier(zones: Vec<usize>, per_zone: u32, concurrency: u32, service: Dist) -
         concurrency,
         queue_limit: None,
         overload: None,
+        admission: None,
         service_time_by_class: vec![service; 4],
         volume: None,
         auto_scaling: None,
@@ -72,6 +73,7 @@ pub fn database(
         concurrency: 64,
         queue_limit: None,
         overload: None,
+        admission: None,
         read_time: Dist::Constant(ms(2)),
         write_time: Dist::Constant(ms(5)),
         read_from: ReadFrom::Primary,
@@ -109,6 +111,7 @@ pub fn class(name: &str, share: f64, steps: &[(usize, Op)]) -> RequestClassConfi
             .iter()
             .map(|&(component, op)| Step { component, op })
             .collect(),
+        priority: Priority::Normal,
     }
 }
 
