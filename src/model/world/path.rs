@@ -398,7 +398,7 @@ impl World {
     }
 
     /// Frees a server slot and starts the next queued request on it.
-    fn release_slot(&mut self, server: ServerId, incarnation: u32) {
+    pub(super) fn release_slot(&mut self, server: ServerId, incarnation: u32) {
         if self.servers[server].control.is_some() {
             return self.release_controlled(server, incarnation); // world/admission.rs
         }

@@ -53,11 +53,8 @@ impl World {
             }
         }
         self.servers[server].io.corrupt = None;
-        if self.servers[server].control.is_some() {
-            self.release_controlled(server, incarnation); // world/admission.rs
-        } else {
-            self.servers[server].release(incarnation);
-        }
+        // The slot goes to the next queued request, as after any service.
+        self.release_slot(server, incarnation);
         self.fail_attempt(a, ErrorCause::InFlightLost);
         self.volume_lost(v, None);
         true
