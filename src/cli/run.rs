@@ -300,6 +300,7 @@ mod tests {
             experiment: Default::default(),
             timeline: Default::default(),
             sessions: None,
+            amplification: None,
             engine: EngineStats::default(),
             detail: RunDetail::default(),
         }

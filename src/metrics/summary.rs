@@ -32,6 +32,10 @@ pub struct RunSummary {
     /// Sticky sessions: written to report.json under `sessions` only when
     /// a load balancer of the model is sticky.
     pub sessions: Option<SessionSummary>,
+    /// Attempts per client request at each component: written to
+    /// report.json under `amplification` only when the model has per-hop
+    /// call policies.
+    pub amplification: Option<super::AmplificationSummary>,
     /// Not part of report.json: facts about the simulation itself.
     pub engine: EngineStats,
     /// Not part of report.json: figures for validation against closed forms.

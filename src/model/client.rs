@@ -11,6 +11,7 @@
 //!   servers (they cannot know); a request's latency spans every attempt
 //!   and backoff.
 
+#[cfg(test)]
 use rand::RngExt;
 
 use crate::config::{Backoff, ClientConfig, Jitter, RetryConfig};
@@ -32,14 +33,16 @@ impl Client {
         }
     }
 
-    /// Whether a request that has made `attempts` attempts may try again.
-    pub fn may_retry(&self, attempts: u32) -> bool {
-        attempts < self.retries.max_attempts
+    /// Whether a request whose attempt number `attempts` failed may try
+    /// again, and after what wait (given the previous wait, for
+    /// decorrelated jitter): the client is hop 0 of the per-hop policy
+    /// (`hop_policy::retry_after`).
+    pub fn retry_after(&mut self, attempts: u32, previous: SimDuration) -> Option<SimDuration> {
+        super::hop_policy::retry_after(&self.retries, attempts, previous, &mut self.rng)
     }
 
-    /// The wait before retry number `retry` (1-based), given the previous
-    /// wait (for decorrelated jitter).
-    pub fn backoff(&mut self, retry: u32, previous: SimDuration) -> SimDuration {
+    #[cfg(test)]
+    fn backoff(&mut self, retry: u32, previous: SimDuration) -> SimDuration {
         let u: f64 = self.rng.random();
         SimDuration::from_secs_f64(jittered_wait_s(&self.retries, retry, previous, u))
     }
@@ -58,7 +61,7 @@ fn backoff_ceiling_s(r: &RetryConfig, retry: u32) -> f64 {
 }
 
 /// The wait before retry `retry` for a uniform draw `u` in [0, 1).
-fn jittered_wait_s(r: &RetryConfig, retry: u32, previous: SimDuration, u: f64) -> f64 {
+pub(crate) fn jittered_wait_s(r: &RetryConfig, retry: u32, previous: SimDuration, u: f64) -> f64 {
     let v = backoff_ceiling_s(r, retry);
     let base = r.base.as_secs_f64();
     match r.jitter {

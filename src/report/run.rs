@@ -90,6 +90,12 @@ fn sections(
     out.extend(recoveries(summary));
     out.push(data_loss(summary));
     out.extend(sessions(summary));
+    out.extend(
+        summary
+            .amplification
+            .as_ref()
+            .map(super::amplification::section),
+    );
     out.push(latency(summary));
     out.push(cost(summary));
     out.push(errors(summary));

@@ -95,6 +95,7 @@ pub fn summarize(
                 lost_state_cookie_expired: c.lost_state_cookie_expired,
             }
         }),
+        amplification: world.hops.as_deref().map(|h| h.amplification.summary()),
         engine: EngineStats {
             events: world.engine.events_processed(),
             peak_pending_events: world.peak_pending_events as u64,

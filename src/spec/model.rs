@@ -205,11 +205,12 @@ fn requests(
                 format!("share must be a number > 0, got {share}"),
             ));
         }
-        let steps = super::path::steps(ctx, &request.path, components)?;
+        let (steps, hops) = super::path::steps(ctx, &request.path, components)?;
         classes.push(RequestClassConfig {
             name: name.value.clone(),
             share,
             steps,
+            hops,
         });
     }
     let total: f64 = classes.iter().map(|c| c.share).sum();

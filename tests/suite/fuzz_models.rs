@@ -339,6 +339,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                 name: format!("class{c}"),
                 share: rng.random_range(0.1..1.0),
                 steps,
+                hops: Vec::new(),
             }
         })
         .collect();

@@ -109,6 +109,7 @@ pub fn class(name: &str, share: f64, steps: &[(usize, Op)]) -> RequestClassConfi
             .iter()
             .map(|&(component, op)| Step { component, op })
             .collect(),
+        hops: Vec::new(),
     }
 }
 
