@@ -107,6 +107,7 @@ fn sample() -> RunSummary {
         experiment: Default::default(),
         timeline: Default::default(),
         sessions: None,
+        amplification: None,
         engine: EngineStats {
             events: 12_345_678,
             peak_pending_events: 999,
