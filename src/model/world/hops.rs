@@ -199,7 +199,7 @@ impl World {
             return;
         }
         hops.states.retry_serial[a as usize] = 0;
-        self.trace_offered(true);
+        // Not a client offer: the retry-storm watch counts the client's.
         self.advance(a);
     }
 
