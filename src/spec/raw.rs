@@ -290,7 +290,7 @@ pub struct RawRequest {
 #[derive(Debug)]
 pub enum RawPathStep {
     Name(String),
-    Call(RawCall),
+    Call(Box<RawCall>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -316,7 +316,7 @@ impl<'de> Deserialize<'de> for RawPathStep {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPathStep, A::Error> {
                 RawCall::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawPathStep::Call)
+                    .map(|call| RawPathStep::Call(Box::new(call)))
             }
         }
         deserializer.deserialize_any(StepVisitor)

@@ -367,11 +367,13 @@ fn random_hops(rng: &mut ChaCha8Rng, steps: &[Step]) -> Vec<HopPolicyConfig> {
         if steps[k - 1].op == Op::Route || !rng.random_bool(0.3) {
             continue;
         }
-        let timeout = rng
-            .random_bool(0.6)
-            .then(|| ms(rng.random_range(1..=300)));
-        let jitter = [Jitter::None, Jitter::Full, Jitter::Equal, Jitter::Decorrelated]
-            [rng.random_range(0..4)];
+        let timeout = rng.random_bool(0.6).then(|| ms(rng.random_range(1..=300)));
+        let jitter = [
+            Jitter::None,
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+        ][rng.random_range(0..4)];
         let backoff = if rng.random_bool(0.5) {
             Backoff::Exponential
         } else {
@@ -733,7 +735,10 @@ fn check(generator: u64, seed: u64) -> Result<(), TestCaseError> {
         prop_assert!(a.requests <= q.total);
         prop_assert!(a.components.iter().map(|c| c.attempts).sum::<u64>() >= a.requests);
         for (i, c) in a.components.iter().enumerate() {
-            prop_assert_eq!(a.buckets.iter().map(|b| b.attempts[i]).sum::<u64>(), c.attempts);
+            prop_assert_eq!(
+                a.buckets.iter().map(|b| b.attempts[i]).sum::<u64>(),
+                c.attempts
+            );
         }
     }
     prop_assert_eq!(first.errors_by_cause.values().sum::<u64>(), q.failed);

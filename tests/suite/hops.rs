@@ -53,7 +53,9 @@ fn three_layers_of_three_attempts_send_27_to_a_dead_database() {
     // client's 3 attempts sent 3 to each component.
     let r = run_yaml(LAYERS, DEAD_DB, 1);
     assert_eq!(r.requests.succeeded, 0);
-    let a = r.amplification.expect("a model with hop policies reports amplification");
+    let a = r
+        .amplification
+        .expect("a model with hop policies reports amplification");
     assert_eq!(a.requests, r.requests.total);
     let attempts: Vec<u64> = a.components.iter().map(|c| c.attempts).collect();
     let n = a.requests;
@@ -136,7 +138,12 @@ fn a_per_hop_timeout_frees_the_caller_while_the_callee_keeps_working() {
         sim.run_until(SimTime(600 * 1_000_000_000));
         let (web, app) = (admitted(&sim, "web"), admitted(&sim, "app"));
         let summary = sim.finish();
-        (web as f64 / summary.requests.total as f64, web, app, summary)
+        (
+            web as f64 / summary.requests.total as f64,
+            web,
+            app,
+            summary,
+        )
     };
     let (held, _, _, _) = share("app");
     assert!((held - 0.1665).abs() < 0.03, "{held}");
@@ -186,10 +193,12 @@ fn full_jitter_makes_fewer_calls_than_retrying_at_once_under_contention() {
     let scenario = "name: c\nhorizon: 10m\nseed: 2\nworkload: { rate: 60/s }\n";
     let calls = |retries: &str| {
         let r = run_yaml(&contended(retries), scenario, 2);
-        (r.amplification.as_ref().unwrap().per_request("db").unwrap(), r)
+        (
+            r.amplification.as_ref().unwrap().per_request("db").unwrap(),
+            r,
+        )
     };
-    let (at_once, r0) =
-        calls("{ max_attempts: 5, backoff: constant, base: 0s, jitter: none }");
+    let (at_once, r0) = calls("{ max_attempts: 5, backoff: constant, base: 0s, jitter: none }");
     let (jittered, r1) =
         calls("{ max_attempts: 5, backoff: exponential, base: 100ms, jitter: full }");
     assert!((at_once - 2.5).abs() < 0.05, "{at_once}");
@@ -258,7 +267,10 @@ faults:
                 assert_eq!((s.busy, s.queue.len()), (0, 0), "rate {rate} seed {seed}");
             }
             for lb in sim.world.lbs().iter() {
-                assert!(lb.outstanding.iter().all(|&o| o == 0), "rate {rate} seed {seed}");
+                assert!(
+                    lb.outstanding.iter().all(|&o| o == 0),
+                    "rate {rate} seed {seed}"
+                );
             }
             let r = sim.finish();
             let q = r.requests;
@@ -304,7 +316,10 @@ fn step_policies_are_validated_with_their_position() {
     // Behind a load balancer the policy goes on the load balancer step.
     let lb = NESTED.replace("      - app\n", "      - { to: app, timeout: 1s }\n");
     let e = load_model_str(&lb, "m.yaml").unwrap_err().to_string();
-    assert!(e.contains("put its timeout and retries on the `app-lb` step"), "{e}");
+    assert!(
+        e.contains("put its timeout and retries on the `app-lb` step"),
+        "{e}"
+    );
     // Defaults: a `retries:` block alone makes 3 attempts (AWS SDK
     // standard mode); a timeout alone makes 1.
     let m = load_model_str(NESTED, "m.yaml").unwrap();
@@ -319,7 +334,9 @@ fn step_policies_are_validated_with_their_position() {
 fn the_fluid_fidelity_refuses_hop_policies_and_auto_runs_them_at_request_level() {
     let m = load_model_str(LAYERS, "m.yaml").unwrap();
     let s = load_scenario_str(FIVE_PER_S, "s.yaml").unwrap();
-    let e = run_with(&m, &s, 1, Fidelity::Fluid).unwrap_err().to_string();
+    let e = run_with(&m, &s, 1, Fidelity::Fluid)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("per-hop timeouts or retries"), "{e}");
     let auto = run_with(&m, &s, 1, Fidelity::Auto).unwrap();
     assert_eq!(auto.fidelity, "request");

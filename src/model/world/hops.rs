@@ -32,9 +32,7 @@ impl World {
     /// attempt stops here.
     pub(super) fn hop_step_starts(&mut self, a: AttemptId) -> Option<Flow> {
         let now = self.now();
-        let Some(hops) = self.hops.as_deref_mut() else {
-            return None;
-        };
+        let hops = self.hops.as_deref_mut()?;
         hops.states.ensure(a);
         let att = self.attempts.get(a);
         let (class, step) = (att.class, att.step as usize);
@@ -55,7 +53,7 @@ impl World {
             return None;
         }
         let s = self.classes[class].steps[step];
-        if !(s.op == Op::ReadOnMiss && !att.cache_missed) {
+        if s.op != Op::ReadOnMiss || att.cache_missed {
             hops.amplification.received(now, s.component);
         }
         let shape = hops.table.shape(class, step);
