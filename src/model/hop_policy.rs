@@ -113,7 +113,11 @@ impl HopTable {
             let (mut held, mut routed) = (0u8, 0u8);
             for (k, step) in c.steps.iter().enumerate() {
                 let after_lb = k > 0 && c.steps[k - 1].op == Op::Route;
-                let policy = c.hops.iter().find(|h| h.step == k).map(|h| {
+                // The first step is the client's call and a tier behind a
+                // load balancer shares its call: spec/path.rs rejects
+                // policies there, and a config built in code gets none.
+                let own_call = k > 0 && !after_lb;
+                let policy = c.hops.iter().find(|h| h.step == k && own_call).map(|h| {
                     table.policies.push(HopPolicy {
                         timeout: h.timeout,
                         retries: h.retries.clone(),

@@ -30,6 +30,7 @@ impl World {
     /// A step starts (`dispatch`): a fresh attempt's state, a zombie whose
     /// call ended, the counts and the step's per-try timer. `Some` when the
     /// attempt stops here.
+    #[inline(never)]
     pub(super) fn hop_step_starts(&mut self, a: AttemptId) -> Option<Flow> {
         let now = self.now();
         let hops = self.hops.as_deref_mut()?;
@@ -53,9 +54,10 @@ impl World {
             return None;
         }
         let s = self.classes[class].steps[step];
-        if s.op != Op::ReadOnMiss || att.cache_missed {
-            hops.amplification.received(now, s.component);
+        if s.op == Op::ReadOnMiss && !att.cache_missed {
+            return None; // the cache answered: no call, no timer
         }
+        hops.amplification.received(now, s.component);
         let shape = hops.table.shape(class, step);
         if let Some(timeout) = shape
             .policy
@@ -81,6 +83,7 @@ impl World {
     /// policy allows another try backs off and tries again (true). False
     /// when the failure reaches the client (its retry decides, as without
     /// policies); a zombie's failure ends at the call it was abandoned in.
+    #[inline(never)]
     pub(super) fn hop_failed(&mut self, a: AttemptId) -> bool {
         let Some(hops) = self.hops.as_deref_mut() else {
             return false;
