@@ -161,3 +161,52 @@ impl AmplificationSummary {
             .map(|c| per_request(c.attempts, self.requests))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SimDuration;
+
+    fn at_s(s: u64) -> SimTime {
+        SimTime(SimDuration::from_secs(s).as_nanos())
+    }
+
+    #[test]
+    fn buckets_are_minutes_widened_to_fit_a_long_horizon() {
+        let used = vec![Some("web".to_string()), None, Some("db".to_string())];
+        // One hour: 60 one-minute buckets (plus the horizon's own).
+        let c = AmplificationCounter::new(&used, SimTime::ZERO, at_s(3_600));
+        assert_eq!(
+            (c.bucket_ns / 1_000_000_000, c.bucket_requests.len()),
+            (60, 61)
+        );
+        // A year: 525,600 minutes → buckets of ceil(525,600 / 1,024) = 514
+        // minutes, 1,023 of them.
+        let c = AmplificationCounter::new(&used, SimTime::ZERO, at_s(365 * 86_400));
+        assert_eq!(c.bucket_ns / 1_000_000_000, 514 * 60);
+        assert!(c.bucket_requests.len() as u64 <= MAX_BUCKETS);
+    }
+
+    #[test]
+    fn attempts_are_counted_per_request_after_the_warm_up() {
+        let used = vec![Some("web".to_string()), None, Some("db".to_string())];
+        let mut c = AmplificationCounter::new(&used, at_s(60), at_s(600));
+        c.request(at_s(30)); // warm-up: not counted
+        c.received(at_s(30), 0);
+        c.request(at_s(61));
+        c.received(at_s(61), 0);
+        for _ in 0..27 {
+            c.received(at_s(62), 2);
+        }
+        c.received(at_s(62), 1); // no path uses it
+        let s = c.summary();
+        assert_eq!(s.requests, 1);
+        assert_eq!(s.per_request("web"), Some(1.0));
+        assert_eq!(s.per_request("db"), Some(27.0));
+        assert_eq!(s.buckets.len(), 1);
+        assert_eq!(
+            (s.buckets[0].start_s, s.buckets[0].attempts.clone()),
+            (60, vec![1, 27])
+        );
+    }
+}
