@@ -342,3 +342,45 @@ fn the_fluid_fidelity_refuses_hop_policies_and_auto_runs_them_at_request_level()
     assert_eq!(auto.fidelity, "request");
     assert!(auto.amplification.is_some());
 }
+
+#[test]
+fn timed_out_tries_are_retried_and_each_leaves_a_zombie_working_at_the_callee() {
+    // app takes 1 s; web's call to it times out after 100 ms and is tried
+    // 3 times (constant 10 ms backoff): every try times out, so app gets
+    // exactly 3 calls per request, each served in full by a zombie, and
+    // web's slot is held 1 + 3 × 100 + 2 × 10 = 321 ms, not 3 s.
+    let text = one_slot_web(
+        "{ to: app, timeout: 100ms, retries: { max_attempts: 3, backoff: constant, base: 10ms, jitter: none } }",
+    )
+    .replace("concurrency: 1, queue_limit: 0", "concurrency: 1000");
+    let m = load_model_str(&text, "m.yaml").unwrap();
+    let s = load_scenario_str(FIVE_PER_S, "s.yaml").unwrap();
+    let mut sim = Simulation::new(&m, &s, 1).unwrap();
+    sim.run_until(SimTime(600 * 1_000_000_000));
+    let (web, app) = (admitted(&sim, "web"), admitted(&sim, "app"));
+    let r = sim.finish();
+    let a = r.amplification.as_ref().unwrap();
+    assert_eq!(a.per_request("web"), Some(1.0));
+    // The last requests may not have made all 3 tries by the horizon.
+    assert!(app <= 3 * web && app + 6 >= 3 * web, "{web} {app}");
+    let ratio = a.per_request("app").unwrap();
+    assert!((ratio - 3.0).abs() < 0.002, "{ratio}");
+    assert_eq!(r.requests.succeeded, 0);
+    // Every failure is the third timeout, and its latency would be 321 ms:
+    // none is still open 321 ms after it arrived, so few are in flight.
+    assert!(
+        r.requests.in_flight_end <= 3,
+        "{}",
+        r.requests.in_flight_end
+    );
+    // report.json carries the figures under `amplification`, keys in order.
+    let text = firedrill::report::json::render(&r);
+    let block = &text[text.find("\"amplification\": {").unwrap()..];
+    let at: Vec<usize> = firedrill::report::json::AMPLIFICATION_KEYS
+        .iter()
+        .map(|k| block.find(&format!("\"{k}\":")).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["amplification"]["components"][1]["component"], "app");
+}
