@@ -301,6 +301,7 @@ mod tests {
             timeline: Default::default(),
             sessions: None,
             load: None,
+            amplification: None,
             engine: EngineStats::default(),
             detail: RunDetail::default(),
         }

@@ -543,6 +543,21 @@ pub struct RequestClassConfig {
     /// Who is shed first when a queue with `shed_low_priority_above` fills
     /// (`model/admission.rs`).
     pub priority: Priority,
+    /// The call steps that carry their own timeout and retries, in path
+    /// order (`model/hop_policy.rs`); empty for most models.
+    pub hops: Vec<HopPolicyConfig>,
+}
+
+/// One call step's policy: `{ to: db.read, timeout: 1s, retries: {..} }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HopPolicyConfig {
+    /// The step (index in the class's path) whose call this governs: a
+    /// load balancer step's policy covers the call through it to its tier.
+    pub step: usize,
+    /// Per-try timeout (Envoy's `per_try_timeout`); `None` waits forever.
+    pub timeout: Option<SimDuration>,
+    /// `max_attempts: 1` when only a timeout is given.
+    pub retries: crate::config::RetryConfig,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -245,6 +245,17 @@ pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
         )),
         _ => None,
     })
+    .or_else(|| {
+        // Per-hop timeouts and retries multiply attempts and leave zombies
+        // in queues: request level only (`model/hop_policy.rs`).
+        model.request_classes.iter().find(|c| !c.hops.is_empty()).map(|c| BindError {
+            pos: None,
+            message: format!(
+                "the fluid fidelity cannot run this model: request class `{}` has per-hop timeouts or retries, which are simulated at request level only (use --fidelity request)",
+                c.name
+            ),
+        })
+    })
 }
 
 fn refuse(pos: &SourcePos, what: &str) -> BindError {
@@ -596,6 +607,7 @@ fn summarize(
         timeline: Default::default(),
         sessions: None,
         load: None,
+        amplification: None,
         experiment: Default::default(),
         firedrill_version: env!("CARGO_PKG_VERSION").to_string(),
         model: model.name.clone(),

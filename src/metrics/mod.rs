@@ -2,6 +2,7 @@
 //! latency histograms. Memory is bounded by the number of components, never
 //! by the horizon.
 
+pub mod amplification;
 pub mod cause;
 pub mod compare;
 pub mod cost;
@@ -18,6 +19,7 @@ pub mod summary;
 pub mod timeline;
 pub mod trace;
 
+pub use amplification::AmplificationSummary;
 pub use cause::ErrorCause;
 pub use compare::{
     Cell, Comparison, ControlDelta, CostOfNines, Difference, RankEntry, Ranking, DIFFERENCE_METRICS,

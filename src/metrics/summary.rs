@@ -38,6 +38,10 @@ pub struct RunSummary {
     /// verdict: written to report.json under `load` only when the
     /// scenario has a `goodput:` block.
     pub load: Option<super::LoadSummary>,
+    /// Attempts per client request at each component: written to
+    /// report.json under `amplification` only when the model has per-hop
+    /// call policies.
+    pub amplification: Option<super::AmplificationSummary>,
     /// Not part of report.json: facts about the simulation itself.
     pub engine: EngineStats,
     /// Not part of report.json: figures for validation against closed forms.

@@ -13,6 +13,7 @@
 //!   servers (they cannot know); a request's latency spans every attempt
 //!   and backoff.
 
+#[cfg(test)]
 use rand::RngExt;
 
 use super::retry_budget::RetryBudget;
@@ -38,22 +39,35 @@ impl Client {
         }
     }
 
-    /// Whether a request that has made `attempts` attempts may try again.
-    pub fn may_retry(&self, attempts: u32) -> bool {
-        attempts < self.retries.max_attempts
+    /// Whether a request whose attempt number `attempts` failed may try
+    /// again, and after what wait (given the previous wait, for
+    /// decorrelated jitter): the client is hop 0 of the per-hop policy
+    /// (`hop_policy::retry_after`), and a retry it allows must then be paid
+    /// for by the retry budget, if any (`timed_out`: the failure was a
+    /// timeout, which costs more).
+    pub fn retry_after(
+        &mut self,
+        attempts: u32,
+        previous: SimDuration,
+        now: SimTime,
+        client: u32,
+        timed_out: bool,
+    ) -> Option<SimDuration> {
+        let wait =
+            super::hop_policy::retry_after(&self.retries, attempts, previous, &mut self.rng)?;
+        self.budget_allows(now, client, timed_out).then_some(wait)
     }
 
     /// Whether the retry budget, if any, lets `client` retry now after a
     /// failure (`timed_out`: a timeout); a retry it allows is paid for.
-    pub fn budget_allows(&mut self, now: SimTime, client: u32, timed_out: bool) -> bool {
+    fn budget_allows(&mut self, now: SimTime, client: u32, timed_out: bool) -> bool {
         self.budget
             .as_mut()
             .is_none_or(|b| b.try_retry(now, client, timed_out))
     }
 
-    /// The wait before retry number `retry` (1-based), given the previous
-    /// wait (for decorrelated jitter).
-    pub fn backoff(&mut self, retry: u32, previous: SimDuration) -> SimDuration {
+    #[cfg(test)]
+    fn backoff(&mut self, retry: u32, previous: SimDuration) -> SimDuration {
         let u: f64 = self.rng.random();
         SimDuration::from_secs_f64(jittered_wait_s(&self.retries, retry, previous, u))
     }
@@ -72,7 +86,7 @@ fn backoff_ceiling_s(r: &RetryConfig, retry: u32) -> f64 {
 }
 
 /// The wait before retry `retry` for a uniform draw `u` in [0, 1).
-fn jittered_wait_s(r: &RetryConfig, retry: u32, previous: SimDuration, u: f64) -> f64 {
+pub(crate) fn jittered_wait_s(r: &RetryConfig, retry: u32, previous: SimDuration, u: f64) -> f64 {
     let v = backoff_ceiling_s(r, retry);
     let base = r.base.as_secs_f64();
     match r.jitter {

@@ -61,6 +61,18 @@ pub enum Event {
         request: RequestId,
         generation: u32,
     },
+    /// A call step's per-try timeout (`hop_policy.rs`); stale unless
+    /// `serial` is still the step's armed timer.
+    HopTimeout {
+        attempt: AttemptId,
+        step: u8,
+        serial: u32,
+    },
+    /// A call step is tried again after its backoff.
+    HopRetry {
+        attempt: AttemptId,
+        serial: u32,
+    },
     /// A load balancer checks one target.
     HealthCheck {
         lb: LbId,

@@ -35,6 +35,7 @@ pub mod external;
 pub mod failure;
 pub mod gray;
 pub mod hazard_host;
+pub mod hop_policy;
 pub mod id;
 pub mod in_flight;
 pub mod layout;

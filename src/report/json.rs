@@ -47,10 +47,14 @@ pub const TOP_LEVEL_KEYS: [&str; 14] = [
 ];
 
 /// Keys written after [`TOP_LEVEL_KEYS`] only when the run has them, in
-/// this order: `sessions` (a model with a sticky load balancer), `load`
-/// (a scenario with a `goodput:` block) and `timeline` (the scenario's
+/// this order: `sessions` (a model with a sticky load balancer),
+/// `amplification` (a model with per-hop call policies), `load` (a
+/// scenario with a `goodput:` block) and `timeline` (the scenario's
 /// wall-clock start and phases).
-pub const OPTIONAL_KEYS: [&str; 3] = ["sessions", "load", "timeline"];
+pub const OPTIONAL_KEYS: [&str; 4] = ["sessions", "amplification", "load", "timeline"];
+
+/// The keys of `amplification`, in order.
+pub const AMPLIFICATION_KEYS: [&str; 4] = ["requests", "components", "bucket_s", "buckets"];
 
 /// The keys of `load`, in order.
 pub const LOAD_KEYS: [&str; 14] = [
@@ -144,6 +148,7 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     sessions: Option<Sessions>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    amplification: Option<Amplification<'a>>,
     load: Option<LoadDoc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<TimelineDoc<'a>>,
@@ -226,6 +231,66 @@ struct Sessions {
     lost_state: u64,
     lost_state_target_failed: u64,
     lost_state_cookie_expired: u64,
+}
+
+/// Attempts per client request ([`AMPLIFICATION_KEYS`]): each component in
+/// path order, then per bucket (`bucket_s` wide, one minute unless the
+/// horizon is long) with traffic.
+#[derive(Serialize)]
+struct Amplification<'a> {
+    requests: u64,
+    components: Vec<AmplifiedComponent<'a>>,
+    bucket_s: u64,
+    buckets: Vec<AmplifiedBucket>,
+}
+
+#[derive(Serialize)]
+struct AmplifiedComponent<'a> {
+    component: &'a str,
+    attempts: u64,
+    per_request: Fixed,
+}
+
+#[derive(Serialize)]
+struct AmplifiedBucket {
+    start_s: u64,
+    requests: u64,
+    /// Attempts per component, in `components` order.
+    attempts: Vec<u64>,
+    per_request: Vec<Fixed>,
+}
+
+impl<'a> From<&'a crate::metrics::AmplificationSummary> for Amplification<'a> {
+    fn from(a: &'a crate::metrics::AmplificationSummary) -> Self {
+        use crate::metrics::amplification::per_request;
+        Amplification {
+            requests: a.requests,
+            components: a
+                .components
+                .iter()
+                .map(|c| AmplifiedComponent {
+                    component: &c.name,
+                    attempts: c.attempts,
+                    per_request: Fixed(per_request(c.attempts, a.requests)),
+                })
+                .collect(),
+            bucket_s: a.bucket_s,
+            buckets: a
+                .buckets
+                .iter()
+                .map(|b| AmplifiedBucket {
+                    start_s: b.start_s,
+                    requests: b.requests,
+                    attempts: b.attempts.clone(),
+                    per_request: b
+                        .attempts
+                        .iter()
+                        .map(|&x| Fixed(per_request(x, b.requests)))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl From<&crate::metrics::SessionSummary> for Sessions {
@@ -484,6 +549,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
                 .collect(),
             cost: Cost::from(&summary.cost),
             sessions: summary.sessions.as_ref().map(Sessions::from),
+            amplification: summary.amplification.as_ref().map(Amplification::from),
             load: summary.load.as_ref().map(LoadDoc::from),
             experiment: Experiment::from(&summary.experiment),
             timeline: timeline(summary),

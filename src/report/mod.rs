@@ -25,6 +25,7 @@
 //! Files are written with [`write_atomic`], so a report directory never
 //! holds a half-written file even if the process is killed mid-write.
 
+pub mod amplification;
 pub mod charts;
 pub mod comparison;
 pub mod comparison_digest;

@@ -103,6 +103,12 @@ fn sections(
     out.extend(super::load::section(summary));
     out.push(data_loss(summary));
     out.extend(sessions(summary));
+    out.extend(
+        summary
+            .amplification
+            .as_ref()
+            .map(super::amplification::section),
+    );
     out.push(latency(summary));
     out.push(cost(summary));
     out.push(errors(summary));

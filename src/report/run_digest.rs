@@ -38,6 +38,16 @@ pub fn document(
     if let Some(sessions) = &summary.sessions {
         groups.insert(4, ("sticky sessions".into(), session_rows(sessions)));
     }
+    if let Some(a) = &summary.amplification {
+        let at = groups.len() - 2; // before latency and cost
+        groups.insert(
+            at,
+            (
+                "amplification (attempts per client request)".into(),
+                super::amplification::rows(a),
+            ),
+        );
+    }
     if let Some(load) = &summary.load {
         groups.push(("load and goodput".into(), super::load::digest_rows(load)));
     }

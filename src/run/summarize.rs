@@ -97,6 +97,7 @@ pub fn summarize(
             }
         }),
         load: r.load_summary().cloned(),
+        amplification: world.hops.as_deref().map(|h| h.amplification.summary()),
         engine: EngineStats {
             events: world.engine.events_processed(),
             peak_pending_events: world.peak_pending_events as u64,

@@ -205,12 +205,13 @@ fn requests(
                 format!("share must be a number > 0, got {share}"),
             ));
         }
-        let steps = super::path::steps(ctx, &request.path, components)?;
+        let (steps, hops) = super::path::steps(ctx, &request.path, components)?;
         classes.push(RequestClassConfig {
             name: name.value.clone(),
             share,
             steps,
             priority: super::admission::priority(ctx, &request.priority)?,
+            hops,
         });
     }
     let total: f64 = classes.iter().map(|c| c.share).sum();

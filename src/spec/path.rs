@@ -1,12 +1,20 @@
 //! Request paths: `[lb, web, cache, db.read_on_miss]` → steps, with the
 //! rules that make a path meaningful (ops fit kinds, a load balancer is
-//! followed by its target, `read_on_miss` follows a cache, no repeats).
+//! followed by its target, `read_on_miss` follows a cache, no repeats),
+//! and the call steps' own policies (`{ to, timeout, retries }`,
+//! `model/hop_policy.rs`).
 
 use serde_saphyr::Spanned;
 
 use super::context::ModelContext;
 use super::diagnostics::Diagnostic;
-use crate::config::{ComponentConfig, ComponentKind, Op, Step, MAX_TIERS_IN_PATH};
+use super::raw::{RawCall, RawPathStep};
+use crate::config::{ComponentConfig, ComponentKind, HopPolicyConfig, Op, Step, MAX_TIERS_IN_PATH};
+
+/// A hop's `retries:` block without `max_attempts` makes 3 attempts: the
+/// AWS SDK standard retry mode's default ("Retry behavior", AWS SDKs and
+/// Tools Reference Guide).
+pub const HOP_DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
 /// The ops a component kind accepts, as written, default first.
 fn ops_of(kind: &ComponentKind) -> &'static [(&'static str, Op)] {
@@ -24,16 +32,29 @@ fn ops_of(kind: &ComponentKind) -> &'static [(&'static str, Op)] {
     }
 }
 
+/// The path's steps and the policies of the call steps that carry one.
 pub fn steps(
     ctx: &ModelContext,
-    path: &Spanned<Vec<Spanned<String>>>,
+    path: &Spanned<Vec<Spanned<RawPathStep>>>,
     components: &[ComponentConfig],
-) -> Result<Vec<Step>, Diagnostic> {
+) -> Result<(Vec<Step>, Vec<HopPolicyConfig>), Diagnostic> {
     if path.value.is_empty() {
         return Err(ctx.error(path, "a request path needs at least one step"));
     }
     let mut steps: Vec<Step> = Vec::with_capacity(path.value.len());
-    for text in &path.value {
+    let mut hops = Vec::new();
+    let mut names: Vec<Spanned<String>> = Vec::with_capacity(path.value.len());
+    for raw in &path.value {
+        let text = match &raw.value {
+            RawPathStep::Name(name) => Spanned {
+                value: name.clone(),
+                referenced: raw.referenced,
+                defined: raw.defined,
+            },
+            RawPathStep::Call(call) => call.to.clone(),
+        };
+        let text = &text;
+        names.push(text.clone());
         let (component_name, op_name) = match text.value.split_once('.') {
             Some((c, o)) => (c, Some(o)),
             None => (text.value.as_str(), None),
@@ -78,6 +99,11 @@ pub fn steps(
         if let Some(previous) = steps.last() {
             check_after_load_balancer(ctx, text, previous, component, components)?;
         }
+        if let RawPathStep::Call(call) = &raw.value {
+            if let Some(policy) = hop_policy(ctx, call, steps.len(), &steps, components)? {
+                hops.push(policy);
+            }
+        }
         steps.push(Step { component, op });
         let tiers = steps.iter().filter(|s| s.op == Op::Serve).count();
         if tiers > MAX_TIERS_IN_PATH {
@@ -93,7 +119,7 @@ pub fn steps(
         if let ComponentKind::LoadBalancer(lb) = &components[last.component].kind {
             let target = &components[lb.target].name;
             return Err(ctx.error(
-                path.value.last().unwrap_or(&Spanned {
+                names.last().unwrap_or(&Spanned {
                     value: String::new(),
                     referenced: path.referenced,
                     defined: path.defined,
@@ -102,7 +128,62 @@ pub fn steps(
             ));
         }
     }
-    Ok(steps)
+    Ok((steps, hops))
+}
+
+/// The policy of call step `index` (`steps` are the ones before it), or
+/// `None` for `{ to }` alone.
+fn hop_policy(
+    ctx: &ModelContext,
+    call: &RawCall,
+    index: usize,
+    steps: &[Step],
+    components: &[ComponentConfig],
+) -> Result<Option<HopPolicyConfig>, Diagnostic> {
+    if call.timeout.is_none() && call.retries.is_none() {
+        return Ok(None);
+    }
+    if index == 0 {
+        return Err(ctx.error(
+            &call.to,
+            "the first step is the client's call: its timeout and retries are the scenario's `client:` block (`timeout`, `retries`), not a step policy",
+        ));
+    }
+    if let Some(previous) = steps.last() {
+        if matches!(
+            components[previous.component].kind,
+            ComponentKind::LoadBalancer(_)
+        ) {
+            return Err(ctx.error(
+                &call.to,
+                format!(
+                    "`{}` is reached through load balancer `{}`: the call crosses both, so put its timeout and retries on the `{}` step",
+                    call.to.value,
+                    components[previous.component].name,
+                    components[previous.component].name
+                ),
+            ));
+        }
+    }
+    let timeout = match &call.timeout {
+        None => None,
+        Some(t) if t.value.0.is_zero() => {
+            return Err(ctx.error(
+                t,
+                "a step's timeout must be > 0 (leave `timeout` out to wait forever)",
+            ))
+        }
+        Some(t) => Some(t.value.0),
+    };
+    let retries = match &call.retries {
+        None => super::scenario::retries(ctx.file, None, 1)?,
+        Some(r) => super::scenario::retries(ctx.file, Some(&r.value), HOP_DEFAULT_MAX_ATTEMPTS)?,
+    };
+    Ok(Some(HopPolicyConfig {
+        step: index,
+        timeout,
+        retries,
+    }))
 }
 
 fn check_after_load_balancer(

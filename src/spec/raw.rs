@@ -283,9 +283,47 @@ impl<'de> Deserialize<'de> for RawVolume {
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
     pub share: Spanned<f64>,
-    pub path: Spanned<Vec<Spanned<String>>>,
+    pub path: Spanned<Vec<Spanned<RawPathStep>>>,
     /// `high`, `normal` (default) or `low` (`model/admission.rs`).
     pub priority: Option<Spanned<String>>,
+}
+
+/// A path step: `db.read`, or a call with its own policy
+/// `{ to: db.read, timeout: 1s, retries: { max_attempts: 3 } }`.
+#[derive(Debug)]
+pub enum RawPathStep {
+    Name(String),
+    Call(Box<RawCall>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCall {
+    pub to: Spanned<String>,
+    pub timeout: Option<Spanned<Duration>>,
+    pub retries: Option<Spanned<super::raw_scenario::RawRetries>>,
+}
+
+impl<'de> Deserialize<'de> for RawPathStep {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StepVisitor;
+        impl<'de> Visitor<'de> for StepVisitor {
+            type Value = RawPathStep;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a step such as `db.read`, or a map `{ to: db.read, timeout, retries }`",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawPathStep, E> {
+                Ok(RawPathStep::Name(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawPathStep, A::Error> {
+                RawCall::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|call| RawPathStep::Call(Box::new(call)))
+            }
+        }
+        deserializer.deserialize_any(StepVisitor)
+    }
 }
 
 /// A server's overload curve (`model/overload.rs`).

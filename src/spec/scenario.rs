@@ -225,7 +225,26 @@ fn workload(file: &str, raw: &RawWorkload) -> Result<WorkloadConfig, Diagnostic>
 }
 
 fn client(file: &str, raw: Option<&RawClient>) -> Result<ClientConfig, Diagnostic> {
-    let retries = raw.and_then(|c| c.retries.as_ref());
+    Ok(ClientConfig {
+        timeout: raw
+            .and_then(|c| c.timeout)
+            .map(|d| d.0)
+            .filter(|d| !d.is_zero()),
+        retries: retries(file, raw.and_then(|c| c.retries.as_ref()), 1)?,
+        retry_budget: raw
+            .and_then(|c| c.retry_budget.as_ref())
+            .map(|b| retry_budget(file, b))
+            .transpose()?,
+    })
+}
+
+/// A `retries:` block (the client's, or a call step's in a model file),
+/// with `max_attempts` defaulting to `default_max_attempts` when absent.
+pub(super) fn retries(
+    file: &str,
+    retries: Option<&RawRetries>,
+    default_max_attempts: u32,
+) -> Result<RetryConfig, Diagnostic> {
     let max_attempts = match retries.and_then(|r| r.max_attempts.as_ref()) {
         Some(m) if m.value == 0 => {
             return Err(Diagnostic::at(
@@ -235,7 +254,7 @@ fn client(file: &str, raw: Option<&RawClient>) -> Result<ClientConfig, Diagnosti
             ))
         }
         Some(m) => m.value,
-        None => 1,
+        None => default_max_attempts,
     };
     let backoff = match retries.and_then(|r| r.backoff.as_ref()) {
         None => Backoff::Exponential,
@@ -267,28 +286,18 @@ fn client(file: &str, raw: Option<&RawClient>) -> Result<ClientConfig, Diagnosti
             }
         },
     };
-    Ok(ClientConfig {
-        retry_budget: raw
-            .and_then(|c| c.retry_budget.as_ref())
-            .map(|b| retry_budget(file, b))
-            .transpose()?,
-        timeout: raw
-            .and_then(|c| c.timeout)
-            .map(|d| d.0)
-            .filter(|d| !d.is_zero()),
-        retries: RetryConfig {
-            max_attempts,
-            backoff,
-            // AWS SDK standard mode: base 100 ms (assumption, common SDK
-            // value), cap 20 s ("Retry behavior", AWS SDKs and Tools Reference).
-            base: retries
-                .and_then(|r| r.base)
-                .map_or(SimDuration::from_millis(100), |d| d.0),
-            cap: retries
-                .and_then(|r| r.cap)
-                .map_or(SimDuration::from_secs(20), |d| d.0),
-            jitter,
-        },
+    Ok(RetryConfig {
+        max_attempts,
+        backoff,
+        // AWS SDK standard mode: base 100 ms (assumption, common SDK
+        // value), cap 20 s ("Retry behavior", AWS SDKs and Tools Reference).
+        base: retries
+            .and_then(|r| r.base)
+            .map_or(SimDuration::from_millis(100), |d| d.0),
+        cap: retries
+            .and_then(|r| r.cap)
+            .map_or(SimDuration::from_secs(20), |d| d.0),
+        jitter,
     })
 }
 

@@ -337,11 +337,14 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
                     op,
                 });
             }
+            let share = rng.random_range(0.1..1.0);
+            let hops = random_hops(rng, &steps);
             RequestClassConfig {
                 name: format!("class{c}"),
-                share: rng.random_range(0.1..1.0),
+                share,
                 steps,
                 priority: Priority::Normal,
+                hops,
             }
         })
         .collect();
@@ -356,6 +359,42 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
         components,
         request_classes,
     }
+}
+
+/// Per-hop policies on some call steps (not the first, which is the
+/// client's, nor a tier behind a load balancer, whose call is the load
+/// balancer step's): timeouts, retries or both (`model/hop_policy.rs`).
+fn random_hops(rng: &mut ChaCha8Rng, steps: &[Step]) -> Vec<HopPolicyConfig> {
+    let mut hops = Vec::new();
+    for k in 1..steps.len() {
+        if steps[k - 1].op == Op::Route || !rng.random_bool(0.3) {
+            continue;
+        }
+        let timeout = rng.random_bool(0.6).then(|| ms(rng.random_range(1..=300)));
+        let jitter = [
+            Jitter::None,
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+        ][rng.random_range(0..4)];
+        let backoff = if rng.random_bool(0.5) {
+            Backoff::Exponential
+        } else {
+            Backoff::Constant
+        };
+        hops.push(HopPolicyConfig {
+            step: k,
+            timeout,
+            retries: RetryConfig {
+                max_attempts: rng.random_range(1..=4),
+                backoff,
+                base: ms(rng.random_range(0..=100)),
+                cap: ms(rng.random_range(100..=2_000)),
+                jitter,
+            },
+        });
+    }
+    hops
 }
 
 fn random_target(
@@ -744,6 +783,18 @@ fn check(generator: u64, seed: u64) -> Result<(), TestCaseError> {
     };
     let q = first.requests;
     prop_assert_eq!(q.total, q.succeeded + q.failed + q.in_flight_end);
+    if let Some(a) = &first.amplification {
+        // Every client request that started sent its first attempt to its
+        // class's first step; the buckets add up to the run.
+        prop_assert!(a.requests <= q.total);
+        prop_assert!(a.components.iter().map(|c| c.attempts).sum::<u64>() >= a.requests);
+        for (i, c) in a.components.iter().enumerate() {
+            prop_assert_eq!(
+                a.buckets.iter().map(|b| b.attempts[i]).sum::<u64>(),
+                c.attempts
+            );
+        }
+    }
     prop_assert_eq!(first.errors_by_cause.values().sum::<u64>(), q.failed);
     prop_assert!(first.data_loss.writes_lost <= first.data_loss.writes_acknowledged);
     if let Some(x) = first.sessions {

@@ -21,6 +21,7 @@ mod faults_gray;
 mod faults_load;
 mod fluid;
 mod fuzz_models;
+mod hops;
 mod html;
 mod incidents;
 mod infra_trace;

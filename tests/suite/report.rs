@@ -108,6 +108,7 @@ fn sample() -> RunSummary {
         timeline: Default::default(),
         sessions: None,
         load: None,
+        amplification: None,
         engine: EngineStats {
             events: 12_345_678,
             peak_pending_events: 999,

@@ -363,6 +363,26 @@ impl World {
             });
         }
         self.workload = Workload::new(&scenario.workload, &shares, stream(self.seed, "workload"));
+        if let Some(table) =
+            crate::model::hop_policy::HopTable::new(&model.request_classes, self.seed)
+        {
+            let mut used: Vec<Option<String>> = vec![None; model.components.len()];
+            for c in &model.request_classes {
+                for s in &c.steps {
+                    used[s.component] = Some(model.components[s.component].name.clone());
+                }
+            }
+            let warmup_end = SimTime(scenario.warmup.as_nanos());
+            self.hops = Some(Box::new(super::hops::Hops {
+                states: crate::model::hop_policy::HopStates::new(table.stride),
+                table,
+                amplification: crate::metrics::amplification::AmplificationCounter::new(
+                    &used,
+                    warmup_end,
+                    self.horizon,
+                ),
+            }));
+        }
         Ok(())
     }
 

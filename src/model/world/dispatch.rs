@@ -354,6 +354,12 @@ impl World {
                 request,
                 generation,
             } => self.on_retry(request, generation),
+            Event::HopTimeout {
+                attempt,
+                step,
+                serial,
+            } => self.on_hop_timeout(attempt, step, serial),
+            Event::HopRetry { attempt, serial } => self.on_hop_retry(attempt, serial),
             Event::HealthCheck { lb, target } => {
                 self.with_lb(lb, |b, cx| b.on_health_check(lb, target, cx))
             }

@@ -27,6 +27,7 @@ mod commands;
 mod dispatch;
 mod gray;
 mod hazard;
+mod hops;
 mod lifecycle;
 mod nodes;
 mod path;
@@ -134,6 +135,9 @@ pub struct World {
     /// Set when the run passed the in-flight bound and stopped
     /// (`in_flight.rs`).
     pub(crate) in_flight_overflow: Option<super::in_flight::Overflow>,
+    /// Per-hop call policies (`hop_policy.rs`); `None` (one branch where a
+    /// step starts and where one fails) for a model without them.
+    pub(crate) hops: Option<Box<hops::Hops>>,
 }
 
 impl World {
@@ -226,6 +230,7 @@ impl World {
             lifecycle: super::lifecycle::Lifecycle::new(stream(seed, "lifecycle")),
             tracer: None,
             in_flight_overflow: None,
+            hops: None,
         };
         world.build_components(model)?;
         world.gray.size_for(world.servers.len());

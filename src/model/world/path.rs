@@ -72,7 +72,7 @@ impl World {
     }
 
     /// Runs steps until the attempt has to wait for an event.
-    fn advance(&mut self, a: AttemptId) {
+    pub(super) fn advance(&mut self, a: AttemptId) {
         while let Flow::Continue = self.dispatch(a) {}
     }
 
@@ -89,6 +89,12 @@ impl World {
     }
 
     fn dispatch(&mut self, a: AttemptId) -> Flow {
+        // Cold flag: only models with per-hop policies (`world/hops.rs`).
+        if self.hops.is_some() {
+            if let Some(flow) = self.hop_step_starts(a) {
+                return flow;
+            }
+        }
         let Some((component, op)) = self.current_step(a) else {
             self.complete_attempt(a);
             return Flow::Wait;
@@ -495,6 +501,10 @@ impl World {
     /// The attempt failed with `cause`: free what it holds and let the
     /// client decide (retry or give up), unless the client already left.
     pub(crate) fn fail_attempt(&mut self, a: AttemptId, cause: ErrorCause) {
+        // Cold flag: a call's own policy may retry it (`world/hops.rs`).
+        if self.hops.is_some() && self.hop_failed(a) {
+            return;
+        }
         self.release_held(a);
         let att = self.attempts.get(a);
         let live = self.is_live(att);
@@ -511,12 +521,11 @@ impl World {
         let (attempts, previous, generation) = (req.attempts, req.last_backoff, req.generation);
         let client = req.client;
         let now = self.now();
-        if self.client.may_retry(attempts)
-            && self
-                .client
-                .budget_allows(now, client, cause == ErrorCause::Timeout)
+        let timed_out = cause == ErrorCause::Timeout;
+        if let Some(wait) = self
+            .client
+            .retry_after(attempts, previous, now, client, timed_out)
         {
-            let wait = self.client.backoff(attempts, previous);
             self.requests.get_mut(request).last_backoff = wait;
             self.engine.schedule_after(
                 wait,

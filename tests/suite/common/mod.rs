@@ -112,6 +112,7 @@ pub fn class(name: &str, share: f64, steps: &[(usize, Op)]) -> RequestClassConfi
             .map(|&(component, op)| Step { component, op })
             .collect(),
         priority: Priority::Normal,
+        hops: Vec::new(),
     }
 }
 
