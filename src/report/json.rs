@@ -149,6 +149,7 @@ struct Document<'a> {
     sessions: Option<Sessions>,
     #[serde(skip_serializing_if = "Option::is_none")]
     amplification: Option<Amplification<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     load: Option<LoadDoc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<TimelineDoc<'a>>,

@@ -275,6 +275,7 @@ fn every_bundled_pair_the_fluid_mode_supports_runs_and_balances() {
             let s = load_scenario(&sp).unwrap();
             let name = format!("{} × {}", mp.display(), sp.display());
             if firedrill::fluid::unsupported(&s).is_some()
+                || firedrill::fluid::unsupported_model(&m).is_some()
                 || firedrill::run::explain(&m, &s, 1).is_err()
             {
                 continue; // refused, or the scenario does not fit the model
