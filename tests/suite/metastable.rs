@@ -83,7 +83,7 @@ fn the_same_trigger_at_lower_load_recovers_without_help() {
 /// out, clients send max_attempts = 3 attempts per request, and the fleet
 /// serves at most 6 × 8 / (20 ms × 1.5) = 1,600 req/s on its overload
 /// curve: a storm can sustain itself only above 1,600 / 3 ≈ 533 req/s.
-/// Measured (seed 1): 510 req/s recovers (in 1 min 44 s: near the boundary
+/// Measured (seed 1): 520 req/s recovers (in 2 min 54 s: near the boundary
 /// the backlog drains slowly), 530 does not; the sweep asserts the
 /// boundary within 10 % of 533.
 #[test]
