@@ -558,6 +558,44 @@ pub struct HopPolicyConfig {
     pub timeout: Option<SimDuration>,
     /// `max_attempts: 1` when only a timeout is given.
     pub retries: crate::config::RetryConfig,
+    /// A circuit breaker on this call (`model/breaker.rs`); `None` for none.
+    pub breaker: Option<BreakerConfig>,
+}
+
+/// A call step's circuit breaker: `breaker: { failure_rate: 50%, .. }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakerConfig {
+    /// What trips it.
+    pub threshold: BreakerThreshold,
+    /// How long it stays open before letting probes through.
+    pub open_for: SimDuration,
+    /// Probes let through while half-open.
+    pub half_open_calls: u32,
+    /// What a refused call returns.
+    pub fallback: Fallback,
+}
+
+/// A breaker's trip rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BreakerThreshold {
+    /// At least `minimum_calls` outcomes in the last `window_s` whole
+    /// seconds, of which a share ≥ `failure_rate` failed.
+    FailureRate {
+        failure_rate: f64,
+        window_s: u32,
+        minimum_calls: u32,
+    },
+    /// `n` failures in a row.
+    ConsecutiveFailures(u32),
+}
+
+/// What a call refused by an open breaker returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    /// It fails at once with cause `circuit_open`.
+    FailFast,
+    /// It "succeeds" with a degraded answer, counted apart.
+    Degraded,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -251,7 +251,7 @@ pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
         model.request_classes.iter().find(|c| !c.hops.is_empty()).map(|c| BindError {
             pos: None,
             message: format!(
-                "the fluid fidelity cannot run this model: request class `{}` has per-hop timeouts or retries, which are simulated at request level only (use --fidelity request)",
+                "the fluid fidelity cannot run this model: request class `{}` has per-hop timeouts or retries (or a circuit breaker), which are simulated at request level only (use --fidelity request)",
                 c.name
             ),
         })
@@ -564,6 +564,7 @@ fn summarize(
         total: succeeded + failed,
         succeeded,
         failed,
+        degraded: None,
         in_flight_end: 0,
     };
     let horizon_s = scenario.horizon.as_secs_f64();

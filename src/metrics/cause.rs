@@ -36,10 +36,13 @@ pub enum ErrorCause {
     /// A rate limit's token bucket was empty: rejected at once (an HTTP
     /// 429 from Envoy's local rate limit or API Gateway throttling).
     Throttled,
+    /// An open circuit breaker refused the call without making it
+    /// (`model/breaker.rs`, fallback `fail_fast`).
+    CircuitOpen,
 }
 
 impl ErrorCause {
-    pub const ALL: [ErrorCause; 12] = [
+    pub const ALL: [ErrorCause; 13] = [
         ErrorCause::Timeout,
         ErrorCause::ConnectionRefused,
         ErrorCause::ConnectTimeout,
@@ -52,6 +55,7 @@ impl ErrorCause {
         ErrorCause::ServerError,
         ErrorCause::QueueTimeout,
         ErrorCause::Throttled,
+        ErrorCause::CircuitOpen,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,15 +72,20 @@ impl ErrorCause {
             ErrorCause::ServerError => "server_error",
             ErrorCause::QueueTimeout => "queue_timeout",
             ErrorCause::Throttled => "throttled",
+            ErrorCause::CircuitOpen => "circuit_open",
         }
     }
 
     /// Whether reports list the cause when no request failed of it. The
-    /// admission-control causes (`model/admission.rs`) appear only once
-    /// they happen, so the reports of models without admission control
-    /// keep their bytes.
+    /// admission-control causes (`model/admission.rs`) and `circuit_open`
+    /// (`model/breaker.rs`) appear only once they happen, so the reports of
+    /// models without them keep their bytes.
     pub fn listed(self, count: u64) -> bool {
-        count > 0 || !matches!(self, ErrorCause::QueueTimeout | ErrorCause::Throttled)
+        count > 0
+            || !matches!(
+                self,
+                ErrorCause::QueueTimeout | ErrorCause::Throttled | ErrorCause::CircuitOpen
+            )
     }
 
     /// The failure a caller sees when it reaches a node that is down.

@@ -61,6 +61,10 @@ pub struct Recorder {
     pub total: u64,
     pub succeeded: u64,
     pub failed: u64,
+    /// Requests answered by a circuit breaker's degraded fallback
+    /// (`model/breaker.rs`): answered, so good for availability, but
+    /// neither succeeded nor failed, and without a latency sample.
+    pub degraded: u64,
     pub errors: [u64; ErrorCause::ALL.len()],
     latency_us: Histogram<u64>,
     latency_sum_ns: u128,
@@ -107,6 +111,7 @@ impl Recorder {
             total: 0,
             succeeded: 0,
             failed: 0,
+            degraded: 0,
             errors: [0; ErrorCause::ALL.len()],
             latency_us: Histogram::new_with_bounds(1, LATENCY_MAX_US, 3)
                 .expect("static histogram bounds are valid"),
@@ -226,6 +231,13 @@ impl Recorder {
         if let Some(l) = &mut self.load {
             l.goodput(now);
         }
+    }
+
+    /// A request completed with a breaker's degraded answer.
+    pub fn degraded(&mut self, now: SimTime) {
+        self.advance_to(now);
+        self.degraded += 1;
+        self.second_ok += 1;
     }
 
     pub fn failure(&mut self, now: SimTime, cause: ErrorCause) {

@@ -127,12 +127,16 @@ pub struct RequestCounts {
     pub total: u64,
     pub succeeded: u64,
     pub failed: u64,
+    /// Answered by a breaker's `degraded` fallback (`model/breaker.rs`);
+    /// `None` for a model without one, whose report keeps its bytes.
+    pub degraded: Option<u64>,
     pub in_flight_end: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AvailabilitySummary {
-    /// succeeded / (succeeded + failed): the client's view after retries.
+    /// succeeded / (succeeded + failed): the client's view after retries
+    /// (a degraded answer counts as answered on both sides).
     pub request: f64,
     /// Fraction of whole minutes whose requests met the availability SLO.
     pub time: f64,

@@ -29,11 +29,12 @@
 //! - When a call's tries are spent, the caller's own try fails and its
 //!   caller's policy decides, up to the client, whose retries are this
 //!   rule's hop 0 (`Client::retry_after`).
-//! - Retry budgets and circuit breakers are not modelled yet: they will gate
-//!   [`retry_after`], the single place a retry is decided.
+//! - A step's `breaker:` (`model/breaker.rs`) gates the call before it is
+//!   made; a call it refuses is not retried at its own hop.
 
 use rand::RngExt;
 
+use super::breaker::Breaker;
 use crate::config::{ClassIndex, Op, RequestClassConfig, RetryConfig};
 use crate::rng::{stream, SimRng};
 use crate::time::{SimDuration, SimTime};
@@ -63,6 +64,8 @@ pub struct HopPolicy {
     pub retries: RetryConfig,
     /// Backoff draws for this (class, step): `hop/<class>/<step>`.
     pub rng: SimRng,
+    /// This call's circuit breaker, if it has one.
+    pub breaker: Option<Breaker>,
 }
 
 /// What the path engine needs about one (class, step), precomputed.
@@ -122,6 +125,7 @@ impl HopTable {
                         timeout: h.timeout,
                         retries: h.retries.clone(),
                         rng: stream(seed, &format!("hop/{}/{k}", c.name)),
+                        breaker: h.breaker.clone().map(Breaker::new),
                     });
                     (table.policies.len() - 1) as u16
                 });
@@ -174,6 +178,11 @@ pub struct StepTries {
     pub armed: u32,
     /// When that timer fires.
     pub deadline: SimTime,
+    /// This call's current try was let through by its breaker and its
+    /// outcome is not counted yet.
+    pub breaker_pending: bool,
+    /// This call's current try was refused by its open breaker.
+    pub refused: bool,
 }
 
 /// Per-attempt state, in flat tables indexed by attempt slot (grown with
@@ -187,6 +196,8 @@ pub struct HopStates {
     pub root: Vec<u8>,
     /// The serial of the attempt's pending retry (0: none).
     pub retry_serial: Vec<u32>,
+    /// The attempt got a breaker's degraded answer (`model/breaker.rs`).
+    pub degraded: Vec<bool>,
     next_serial: u32,
 }
 
@@ -206,6 +217,7 @@ impl HopStates {
             let n = n.max(self.root.len() * 2).max(64);
             self.root.resize(n, 0);
             self.retry_serial.resize(n, 0);
+            self.degraded.resize(n, false);
             self.steps.resize(n * self.stride, StepTries::default());
         }
     }
@@ -214,6 +226,7 @@ impl HopStates {
     pub fn reset(&mut self, a: u32) {
         self.root[a as usize] = 0;
         self.retry_serial[a as usize] = 0;
+        self.degraded[a as usize] = false;
         self.all_mut(a).fill(StepTries::default());
     }
 
@@ -235,6 +248,7 @@ impl HopStates {
         let (f, t) = (from as usize * self.stride, to as usize * self.stride);
         self.steps.copy_within(f..f + self.stride, t);
         self.root[to as usize] = self.root[from as usize];
+        self.degraded[to as usize] = self.degraded[from as usize];
         self.retry_serial[to as usize] = 0;
     }
 

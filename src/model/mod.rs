@@ -22,6 +22,7 @@
 pub mod admission;
 pub mod auto_scaling;
 pub mod backup;
+pub mod breaker;
 pub mod cache;
 pub mod client;
 pub mod control_plane;

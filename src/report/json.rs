@@ -444,6 +444,9 @@ struct Requests {
     total: u64,
     succeeded: u64,
     failed: u64,
+    /// Only for a model with a breaker's `degraded` fallback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    degraded: Option<u64>,
     in_flight_end: u64,
 }
 
@@ -510,6 +513,7 @@ impl<'a> From<&'a RunSummary> for Document<'a> {
                 total: summary.requests.total,
                 succeeded: summary.requests.succeeded,
                 failed: summary.requests.failed,
+                degraded: summary.requests.degraded,
                 in_flight_end: summary.requests.in_flight_end,
             },
             availability: Availability {

@@ -17,16 +17,25 @@ pub fn summarize(
     seed: u64,
 ) -> RunSummary {
     let r = &world.recorder;
+    let degraded_fallback = model.request_classes.iter().any(|c| {
+        c.hops.iter().any(|h| {
+            h.breaker
+                .as_ref()
+                .is_some_and(|b| b.fallback == crate::config::Fallback::Degraded)
+        })
+    });
     let requests = RequestCounts {
         total: r.total,
         succeeded: r.succeeded,
         failed: r.failed,
-        in_flight_end: r.total - r.succeeded - r.failed,
+        degraded: degraded_fallback.then_some(r.degraded),
+        in_flight_end: r.total - r.succeeded - r.failed - r.degraded,
     };
-    let finished = r.succeeded + r.failed;
+    let answered = r.succeeded + r.degraded;
+    let finished = answered + r.failed;
     let availability = AvailabilitySummary {
         request: if finished > 0 {
-            r.succeeded as f64 / finished as f64
+            answered as f64 / finished as f64
         } else if r.total > 0 {
             0.0
         } else {

@@ -7,6 +7,7 @@
 
 mod admission;
 mod auto_scaling;
+mod breaker;
 mod capacity_faults;
 mod components;
 mod context;

@@ -1,8 +1,8 @@
 //! Request paths: `[lb, web, cache, db.read_on_miss]` → steps, with the
 //! rules that make a path meaningful (ops fit kinds, a load balancer is
 //! followed by its target, `read_on_miss` follows a cache, no repeats),
-//! and the call steps' own policies (`{ to, timeout, retries }`,
-//! `model/hop_policy.rs`).
+//! and the call steps' own policies (`{ to, timeout, retries, breaker }`,
+//! `model/hop_policy.rs`, `model/breaker.rs`).
 
 use serde_saphyr::Spanned;
 
@@ -140,13 +140,13 @@ fn hop_policy(
     steps: &[Step],
     components: &[ComponentConfig],
 ) -> Result<Option<HopPolicyConfig>, Diagnostic> {
-    if call.timeout.is_none() && call.retries.is_none() {
+    if call.timeout.is_none() && call.retries.is_none() && call.breaker.is_none() {
         return Ok(None);
     }
     if index == 0 {
         return Err(ctx.error(
             &call.to,
-            "the first step is the client's call: its timeout and retries are the scenario's `client:` block (`timeout`, `retries`), not a step policy",
+            "the first step is the client's call: its timeout and retries are the scenario's `client:` block (`timeout`, `retries`), not a step policy; a breaker goes on a later call step",
         ));
     }
     if let Some(previous) = steps.last() {
@@ -179,10 +179,15 @@ fn hop_policy(
         None => super::scenario::retries(ctx.file, None, 1)?,
         Some(r) => super::scenario::retries(ctx.file, Some(&r.value), HOP_DEFAULT_MAX_ATTEMPTS)?,
     };
+    let breaker = match &call.breaker {
+        None => None,
+        Some(b) => Some(super::breaker::breaker(ctx, b)?),
+    };
     Ok(Some(HopPolicyConfig {
         step: index,
         timeout,
         retries,
+        breaker,
     }))
 }
 

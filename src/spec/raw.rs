@@ -302,6 +302,20 @@ pub struct RawCall {
     pub to: Spanned<String>,
     pub timeout: Option<Spanned<Duration>>,
     pub retries: Option<Spanned<super::raw_scenario::RawRetries>>,
+    pub breaker: Option<Spanned<RawBreaker>>,
+}
+
+/// A call step's `breaker:` block (`model/breaker.rs`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreaker {
+    pub failure_rate: Option<Spanned<Probability>>,
+    pub window: Option<Spanned<Duration>>,
+    pub minimum_calls: Option<Spanned<u32>>,
+    pub consecutive_failures: Option<Spanned<u32>>,
+    pub open_for: Option<Spanned<Duration>>,
+    pub half_open_calls: Option<Spanned<u32>>,
+    pub fallback: Option<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for RawPathStep {
@@ -311,7 +325,7 @@ impl<'de> Deserialize<'de> for RawPathStep {
             type Value = RawPathStep;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str(
-                    "a step such as `db.read`, or a map `{ to: db.read, timeout, retries }`",
+                    "a step such as `db.read`, or a map `{ to: db.read, timeout, retries, breaker }`",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawPathStep, E> {

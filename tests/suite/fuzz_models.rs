@@ -392,9 +392,34 @@ fn random_hops(rng: &mut ChaCha8Rng, steps: &[Step]) -> Vec<HopPolicyConfig> {
                 cap: ms(rng.random_range(100..=2_000)),
                 jitter,
             },
+            breaker: rng.random_bool(0.4).then(|| random_breaker(rng)),
         });
     }
     hops
+}
+
+/// A circuit breaker (`model/breaker.rs`): either threshold, short windows
+/// and open times so its states turn over within a fuzz run.
+fn random_breaker(rng: &mut ChaCha8Rng) -> BreakerConfig {
+    let threshold = if rng.random_bool(0.5) {
+        BreakerThreshold::FailureRate {
+            failure_rate: rng.random_range(0.05..=1.0),
+            window_s: rng.random_range(1..=30),
+            minimum_calls: rng.random_range(1..=50),
+        }
+    } else {
+        BreakerThreshold::ConsecutiveFailures(rng.random_range(1..=10))
+    };
+    BreakerConfig {
+        threshold,
+        open_for: ms(rng.random_range(1..=20_000)),
+        half_open_calls: rng.random_range(1..=10),
+        fallback: if rng.random_bool(0.5) {
+            Fallback::FailFast
+        } else {
+            Fallback::Degraded
+        },
+    }
 }
 
 fn random_target(
@@ -782,7 +807,10 @@ fn check(generator: u64, seed: u64) -> Result<(), TestCaseError> {
         }
     };
     let q = first.requests;
-    prop_assert_eq!(q.total, q.succeeded + q.failed + q.in_flight_end);
+    prop_assert_eq!(
+        q.total,
+        q.succeeded + q.failed + q.degraded.unwrap_or(0) + q.in_flight_end
+    );
     if let Some(a) = &first.amplification {
         // Every client request that started sent its first attempt to its
         // class's first step; the buckets add up to the run.

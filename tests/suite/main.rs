@@ -7,6 +7,7 @@ mod common;
 mod auto_scaling;
 mod behaviour;
 mod bind;
+mod breaker;
 mod check;
 mod cli;
 mod compare;

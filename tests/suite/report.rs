@@ -60,6 +60,7 @@ fn sample() -> RunSummary {
             total: 1_441_237,
             succeeded: 1_440_000,
             failed: 1_237,
+            degraded: None,
             in_flight_end: 0,
         },
         availability: AvailabilitySummary {

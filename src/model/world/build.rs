@@ -381,6 +381,10 @@ impl World {
                     warmup_end,
                     self.horizon,
                 ),
+                has_breakers: model
+                    .request_classes
+                    .iter()
+                    .any(|c| c.hops.iter().any(|h| h.breaker.is_some())),
             }));
         }
         Ok(())

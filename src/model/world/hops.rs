@@ -24,6 +24,8 @@ pub struct Hops {
     pub table: HopTable,
     pub states: HopStates,
     pub amplification: AmplificationCounter,
+    /// Some step has a breaker (`world/breaker.rs`).
+    pub has_breakers: bool,
 }
 
 impl World {
@@ -50,6 +52,9 @@ impl World {
             self.attempts.remove(a);
             return Some(Flow::Wait);
         }
+        if hops.has_breakers {
+            hops.breaker_successes(a, class, step, now);
+        }
         if step >= hops.table.lens[class] as usize {
             return None;
         }
@@ -57,8 +62,14 @@ impl World {
         if s.op == Op::ReadOnMiss && !att.cache_missed {
             return None; // the cache answered: no call, no timer
         }
-        hops.amplification.received(now, s.component);
         let shape = hops.table.shape(class, step);
+        if hops.has_breakers {
+            if let Some(flow) = self.breaker_gate(a, step, shape) {
+                return Some(flow);
+            }
+        }
+        let hops = self.hops.as_deref_mut()?;
+        hops.amplification.received(now, s.component);
         if let Some(timeout) = shape
             .policy
             .and_then(|p| hops.table.policies[p as usize].timeout)
@@ -85,6 +96,7 @@ impl World {
     /// policies); a zombie's failure ends at the call it was abandoned in.
     #[inline(never)]
     pub(super) fn hop_failed(&mut self, a: AttemptId) -> bool {
+        let now = self.now();
         let Some(hops) = self.hops.as_deref_mut() else {
             return false;
         };
@@ -125,7 +137,8 @@ impl World {
             let caller = depth.checked_sub(1).map(|i| att.held[i]);
             let caller_alive =
                 caller.is_none_or(|(s, inc)| self.servers[s].node.incarnation == inc);
-            if caller_alive {
+            let refused = hops.has_breakers && hops.breaker_failed(a, shape.policy, start, now);
+            if caller_alive && !refused {
                 if let Some(p) = shape.policy {
                     let tries = *hops.states.step(a, start);
                     let policy = &mut hops.table.policies[p as usize];
@@ -275,7 +288,11 @@ impl World {
         // The caller's timers for the calls around this one move with it.
         for k in 0..=j {
             let t = *hops.states.step(b, k);
-            hops.states.step_mut(a, k).armed = 0;
+            // The caller's calls (and their breakers' pending outcomes)
+            // move to the fork; the zombie keeps only the sub-call's own.
+            let z = hops.states.step_mut(a, k);
+            z.armed = 0;
+            z.breaker_pending = false;
             if t.armed != 0 && k < j {
                 let serial = hops.states.serial();
                 hops.states.step_mut(b, k).armed = serial;

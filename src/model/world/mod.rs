@@ -22,6 +22,7 @@ use super::event::{
 
 mod admission;
 mod auto_scaling;
+mod breaker;
 mod build;
 mod commands;
 mod dispatch;

@@ -463,6 +463,8 @@ impl World {
         let att = self.attempts.get(a);
         let live = self.is_live(att);
         let (request, wrote, divergent) = (att.request, att.wrote, att.wrote_divergent);
+        // Cold flag: a breaker's degraded answer (`world/breaker.rs`).
+        let degraded = self.hops.is_some() && self.hop_degraded(a);
         self.attempts.remove(a);
         if !live {
             return; // a zombie: the client stopped waiting for it
@@ -477,7 +479,11 @@ impl World {
             if let Some(db) = wrote {
                 self.dbs[db].record_write_ack(now, divergent);
             }
-            self.recorder.success(now, now.since(arrived));
+            if degraded {
+                self.recorder.degraded(now);
+            } else {
+                self.recorder.success(now, now.since(arrived));
+            }
         }
         self.close_request(request);
     }
