@@ -11,15 +11,18 @@
 //!   is `batch: 50%`, AllAtOnce is `batch: 100%` ("Working with deployment
 //!   configurations in CodeDeploy").
 //! - Rolling and canary batches restart in place (CodeDeploy's in-place
-//!   deployment): each instance of a batch goes down (refusing) and comes
-//!   back after a `restart` draw (default: the tier's `boot_time`, the
-//!   catalog's instance launch figure) running the new version.
-//!   Simplification: connection draining is not modelled; requests in
-//!   service on the instance when it goes down are lost (`in_flight_lost`)
-//!   and its load balancer stops routing to it at its next failed health
-//!   check, so even a good version costs a bounded number of failures per
-//!   batch. The next batch starts `wait` after the last instance of a
-//!   batch is back (after `max(wait, bake)` for a canary).
+//!   deployment, which deregisters an instance from its load balancer
+//!   before the update, "Integrating CodeDeploy with Elastic Load
+//!   Balancing"): each instance of a batch is deregistered from every load
+//!   balancer in front of it (no new work; requests in service finish: the
+//!   drain) and registered again after a `restart` draw (default: the
+//!   tier's `boot_time`, the catalog's instance launch figure) running the
+//!   new version; it takes traffic after its first passing health check.
+//!   The instance stays up meanwhile, so an Auto Scaling group does not
+//!   replace it. An instance with no load balancer in front (called
+//!   directly) goes down (refusing) for the restart instead: its requests
+//!   in service are lost. The next batch starts `wait` after the last
+//!   instance of a batch is back (after `max(wait, bake)` for a canary).
 //! - `blue_green` is modelled as a switch of every instance's behaviour at
 //!   once, after one `restart` draw (the new fleet's launch time), with no
 //!   downtime: the old fleet serves until the switch (simplification: no
@@ -283,7 +286,7 @@ impl Deployment {
             self.version[i] = Version::ToNew;
             self.restarting += 1;
             let took = self.restart_time(world, s, rng);
-            world.set_down(NodeRef::Server(s), Cause::Reboot, DownMode::Refuse);
+            out_of_service(world, s);
             self.schedule(world, took, DeployStep::Back(s));
         }
         Outcome::Running
@@ -328,7 +331,7 @@ impl Deployment {
             Version::ToOld => self.version[i] = Version::Old,
             Version::Old | Version::New => return Outcome::Running,
         }
-        world.clear_down(NodeRef::Server(s), Cause::Reboot);
+        in_service(world, s);
         self.restarting -= 1;
         if self.restarting > 0 {
             return Outcome::Running;
@@ -429,7 +432,7 @@ impl Deployment {
                     self.version[i] = Version::ToOld;
                     self.restarting += 1;
                     let took = self.restart_time(world, s, rng);
-                    world.set_down(NodeRef::Server(s), Cause::Reboot, DownMode::Refuse);
+                    out_of_service(world, s);
                     self.schedule(world, took, DeployStep::Back(s));
                 }
                 // Its restart is under way; it comes back old.
@@ -463,4 +466,38 @@ pub fn check(world: &World, config: &FaultConfig) -> Result<(), crate::config::B
         });
     }
     Ok(())
+}
+
+/// The load-balancer target slots that hold server `s`.
+fn slots(world: &World, s: ServerId) -> Vec<(crate::model::event::LbId, usize)> {
+    let mut out = Vec::new();
+    for lb in world.lbs.ids() {
+        if let Some(k) = world.lbs[lb].targets.iter().position(|&t| t == s) {
+            out.push((lb, k));
+        }
+    }
+    out
+}
+
+/// Takes `s` out of service for its restart: deregistered (drained) where
+/// a load balancer fronts it, down (refusing) otherwise.
+fn out_of_service(world: &mut World, s: ServerId) {
+    let slots = slots(world, s);
+    if slots.is_empty() {
+        world.set_down(NodeRef::Server(s), Cause::Reboot, DownMode::Refuse);
+    }
+    for (lb, k) in slots {
+        world.lbs[lb].deregister(k);
+    }
+}
+
+/// Puts `s` back in service after its restart.
+fn in_service(world: &mut World, s: ServerId) {
+    let slots = slots(world, s);
+    if slots.is_empty() {
+        world.clear_down(NodeRef::Server(s), Cause::Reboot);
+    }
+    for (lb, k) in slots {
+        world.lbs[lb].register(k);
+    }
 }
