@@ -46,7 +46,7 @@ fn rolling_with_rollback_bounds_a_bad_version_to_one_batch() {
     // to 12 min: ≈ 0.5 × 200 × 570 s ≈ 57,000.
     let all = failed("strategy: rolling, batch: 100%, version: { error_rate: 50% }");
     assert!(contained > 0 && contained <= 2_000, "{contained}");
-    assert!((45_000..=62_000).contains(&all), "{all}");
+    assert!((50_000..=66_000).contains(&all), "{all}"); // measured 61,770
 }
 
 #[test]
