@@ -261,6 +261,8 @@ pub enum FaultStart {
 /// Not `Copy`: gray failures carry distributions and component names.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultAction {
+    /// A new version rolled over a tier's instances (`fault/deploy.rs`).
+    Deployment(Box<DeploymentConfig>),
     InstanceCrash {
         mode: DownMode,
     },
@@ -389,6 +391,43 @@ pub enum FaultAction {
     Gray(GrayFault),
 }
 
+/// How a deployment replaces the old version (`fault/deploy.rs`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DeployStrategy {
+    /// Batches of `batch` of the instances, `wait` apart.
+    Rolling { batch: f64 },
+    /// Every instance switches at once after the new fleet's launch time.
+    BlueGreen,
+    /// `canary` of the instances, a `bake`, then the rest at once.
+    Canary { fraction: f64, bake: SimDuration },
+}
+
+/// What rolls a deployment back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rollback {
+    /// Its own alarm on the request stream (a CloudWatch alarm watched by
+    /// CodeDeploy), armed while the deployment runs.
+    Alarm(StopCondition),
+    /// The scenario's stop conditions.
+    StopConditions,
+}
+
+/// `action: deployment`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeploymentConfig {
+    pub strategy: DeployStrategy,
+    /// Health-check grace between batches (after a batch is back).
+    pub wait: SimDuration,
+    /// Restart time of one instance; `None`: the tier's boot time.
+    pub restart: Option<Dist>,
+    /// The new version: share of requests answered with an error, service
+    /// time multiplier (1: unchanged) and latency added.
+    pub error_rate: f64,
+    pub slowdown: f64,
+    pub latency: Option<Dist>,
+    pub rollback: Option<Rollback>,
+}
+
 /// Gray failures (the node stays up and passes health checks but serves
 /// badly) and network faults; behaviour in `model/gray.rs`.
 #[derive(Clone, Debug, PartialEq)]
@@ -469,7 +508,8 @@ impl FaultAction {
             | A::InstanceHostFailure
             | A::DatabaseReboot { .. }
             | A::DatabaseClusterFailover
-            | A::ReplicaPromotion => true,
+            | A::ReplicaPromotion
+            | A::Deployment(_) => true,
             A::Gray(g) => matches!(
                 g,
                 GrayFault::Latency { .. }
@@ -517,6 +557,7 @@ impl FaultAction {
             FaultAction::DataWipe => "data_wipe",
             FaultAction::CacheFlush { .. } => "cache_flush",
             FaultAction::Gray(gray) => gray.name(),
+            FaultAction::Deployment(_) => "deployment",
             FaultAction::ControlPlaneOutage { .. } => "control_plane_outage",
             FaultAction::CapacityLimit { .. } => "capacity_limit",
             FaultAction::SpotInterruption { .. } => "spot_interruption",

@@ -6,6 +6,7 @@ pub mod attributes;
 pub mod capacity;
 pub mod data;
 pub mod database_actions;
+pub mod deploy;
 pub mod gray;
 pub mod hazard;
 pub mod lifecycle;
@@ -76,6 +77,8 @@ impl FaultPlan {
             Event::FaultEnd { fault } => self.scripted.end(world, fault as usize),
             Event::Hazard(h) => self.random.handle(world, h),
             Event::StopConditionTripped => self.scripted.stop(world),
+            Event::Deploy { fault, step } => self.scripted.deploy_step(world, fault as usize, step),
+            Event::DeployAlarm { fault } => self.scripted.deploy_alarm(world, fault as usize),
             _ => {}
         }
     }

@@ -104,6 +104,7 @@ fn own_recovery(action: &FaultAction) -> bool {
             | FaultAction::CacheNodeLoss
             | FaultAction::VolumeLoss
             | FaultAction::InstanceReboot
+            | FaultAction::Deployment(_)
             | FaultAction::DatabaseReboot { .. }
             | FaultAction::DatabaseClusterFailover
             | FaultAction::ReplicaPromotion
@@ -119,7 +120,8 @@ fn targets(world: &World, c: &FaultConfig, rng: &mut crate::rng::SimRng) -> Vec<
         | FaultAction::InstanceTerminate
         | FaultAction::InstanceStop
         | FaultAction::InstanceReboot
-        | FaultAction::InstanceHostFailure => labels(chosen(world, c, TargetKind::Instance, rng)),
+        | FaultAction::InstanceHostFailure
+        | FaultAction::Deployment(_) => labels(chosen(world, c, TargetKind::Instance, rng)),
         FaultAction::ZoneOutage { .. } => {
             c.target.zone.iter().map(|z| format!("zone {z}")).collect()
         }

@@ -50,7 +50,8 @@ pub fn kinds(action: &FaultAction, t: &TargetConfig) -> Vec<TargetKind> {
         | A::InstanceTerminate
         | A::InstanceStop
         | A::InstanceReboot
-        | A::InstanceHostFailure => vec![TargetKind::Instance],
+        | A::InstanceHostFailure
+        | A::Deployment(_) => vec![TargetKind::Instance],
         A::CacheNodeLoss | A::CacheFlush { .. } => vec![TargetKind::Cache],
         A::VolumeLoss | A::VolumeIoStall | A::VolumeDegraded { .. } | A::VolumeCorruption => {
             vec![TargetKind::Volume]
@@ -75,7 +76,8 @@ pub fn count(world: &World, config: &FaultConfig) -> Option<usize> {
         | A::InstanceTerminate
         | A::InstanceStop
         | A::InstanceReboot
-        | A::InstanceHostFailure => nodes(TargetKind::Instance),
+        | A::InstanceHostFailure
+        | A::Deployment(_) => nodes(TargetKind::Instance),
         A::CacheNodeLoss => nodes(TargetKind::Cache),
         A::CacheFlush { .. } => super::data::caches(world, config).len(),
         A::VolumeLoss | A::VolumeIoStall | A::VolumeDegraded { .. } | A::VolumeCorruption => {

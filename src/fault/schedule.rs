@@ -74,6 +74,8 @@ enum Applied {
     Gray(super::gray::GrayApplied),
     Capacity(capacity::Applied),
     Lifecycle(super::lifecycle::Applied),
+    /// A deployment runs (its state is in `Schedule::deploys`).
+    Deploy,
     /// The cloud refused the action (why): it changed nothing.
     Failed(String),
     Nothing,
@@ -100,6 +102,7 @@ pub struct Schedule {
     /// any more.
     stopped: bool,
     mode: EmptyTargetResolution,
+    deploys: super::deploy::Deployments,
 }
 
 impl Schedule {
@@ -159,6 +162,9 @@ impl Schedule {
             if let FaultAction::Gray(gray) = &c.action {
                 super::gray::check(world, c, gray)?;
             }
+            if let FaultAction::Deployment(_) = &c.action {
+                super::deploy::check(world, c)?;
+            }
             if database_actions::is_api_action(&c.action) {
                 database_actions::check(world, c)?;
             }
@@ -181,6 +187,7 @@ impl Schedule {
             faults,
             stopped: false,
             mode,
+            deploys: Default::default(),
         })
     }
 
@@ -254,9 +261,21 @@ impl Schedule {
             .fault_started(&f.config.id, f.config.action.name(), now, end);
         // Traced before it acts, so its consequences follow it in the trace.
         trace_fault(world, "fault_start", &f.config, None, end);
-        f.applied = apply(world, i as u16, &f.config, &mut f.rng);
+        let mut outcome = super::deploy::Outcome::Running;
+        f.applied = match &f.config.action {
+            FaultAction::Deployment(d) => {
+                let d = d.as_ref().clone();
+                outcome = self.deploys.start(world, i, &f.config, &d, &mut f.rng);
+                Applied::Deploy
+            }
+            _ => apply(world, i as u16, &f.config, &mut f.rng),
+        };
         f.active = true;
         f.started_at = now;
+        if outcome == super::deploy::Outcome::Finished {
+            self.end(world, i);
+            return;
+        }
         if let Applied::Failed(reason) = &f.applied {
             let reason = reason.clone();
             self.fail(world, i, &reason);
@@ -327,9 +346,39 @@ impl Schedule {
             if std::mem::take(&mut f.active) {
                 world.recorder.fault_cut_short(&f.config.id, now);
                 let applied = std::mem::replace(&mut f.applied, Applied::Nothing);
+                if applied == Applied::Deploy {
+                    self.deploys.stopped(world, i, &mut f.rng);
+                }
                 trace_fault(world, "fault_end", &f.config, Some(&applied), None);
                 revert(world, i as u16, &f.config, applied);
             }
+        }
+    }
+}
+
+impl Schedule {
+    /// A deployment's step; it ends when the deployment is finished.
+    pub fn deploy_step(
+        &mut self,
+        world: &mut World,
+        i: usize,
+        step: crate::model::event::DeployStep,
+    ) {
+        let Some(f) = self.faults.get_mut(i) else {
+            return;
+        };
+        if self.deploys.step(world, i, step, &mut f.rng) == super::deploy::Outcome::Finished {
+            self.end(world, i);
+        }
+    }
+
+    /// A deployment's rollback alarm tripped.
+    pub fn deploy_alarm(&mut self, world: &mut World, i: usize) {
+        let Some(f) = self.faults.get_mut(i) else {
+            return;
+        };
+        if self.deploys.rollback(world, i, &mut f.rng) == super::deploy::Outcome::Finished {
+            self.end(world, i);
         }
     }
 }
@@ -524,6 +573,8 @@ pub(crate) fn database_candidates(world: &World, config: &FaultConfig) -> Vec<Db
 fn apply(world: &mut World, fault: u16, config: &FaultConfig, rng: &mut SimRng) -> Applied {
     match config.action {
         FaultAction::Gray(ref gray) => Applied::Gray(super::gray::apply(world, config, gray, rng)),
+        // Started by `Schedule::start` (its state outlives the fault).
+        FaultAction::Deployment(_) => Applied::Nothing,
         FaultAction::InstanceCrash { mode } => {
             let nodes: Vec<NodeRef> = chosen(world, config, TargetKind::Instance, rng)
                 .into_iter()
@@ -724,6 +775,6 @@ fn revert(world: &mut World, fault: u16, config: &FaultConfig, applied: Applied)
         Applied::Gray(gray) => super::gray::revert(world, gray),
         Applied::Capacity(applied) => capacity::revert(world, applied),
         Applied::Lifecycle(applied) => super::lifecycle::revert(world, config, applied),
-        Applied::Failed(_) | Applied::Nothing => {}
+        Applied::Failed(_) | Applied::Deploy | Applied::Nothing => {}
     }
 }

@@ -2,6 +2,7 @@
 //! latency histograms. Memory is bounded by the number of components, never
 //! by the horizon.
 
+pub mod alarms;
 pub mod amplification;
 pub mod cause;
 pub mod compare;

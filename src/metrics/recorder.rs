@@ -82,6 +82,8 @@ pub struct Recorder {
     faults: Vec<FaultWatch>,
     /// The scenario's stop conditions, if it has any.
     stop: Option<StopWatch>,
+    /// Armed deployment rollback alarms (none: no cost).
+    alarms: Option<Box<super::alarms::Alarms>>,
     /// Finished requests per time bucket, for the availability chart.
     timeline: Timeline,
     /// Availability and p99 per minute, kept only for a replay.
@@ -128,6 +130,7 @@ impl Recorder {
             longest_outage_s: 0,
             faults: Vec::new(),
             stop: None,
+            alarms: None,
             timeline: Timeline::new(),
             minutes: None,
             failed_action: None,
@@ -200,6 +203,24 @@ impl Recorder {
             .is_some_and(|w| std::mem::take(&mut w.pending))
     }
 
+    /// Arms a deployment's rollback alarm from the next whole second.
+    pub fn arm_alarm(&mut self, fault: u16, condition: &StopCondition) {
+        self.alarms
+            .get_or_insert_with(Default::default)
+            .arm(fault, condition);
+    }
+
+    pub fn disarm_alarm(&mut self, fault: u16) {
+        if let Some(a) = &mut self.alarms {
+            a.disarm(fault);
+        }
+    }
+
+    /// A deployment whose alarm tripped, once.
+    pub fn take_alarm_trip(&mut self) -> Option<u16> {
+        self.alarms.as_mut().and_then(|a| a.take_trip())
+    }
+
     pub fn stop_tripped(&self) -> Option<&StopRecord> {
         self.stop.as_ref().and_then(StopWatch::tripped)
     }
@@ -224,6 +245,9 @@ impl Recorder {
         self.latency_us.saturating_record(us);
         if let Some(w) = &mut self.stop {
             w.success(latency);
+        }
+        if let Some(a) = &mut self.alarms {
+            a.success(latency);
         }
         if let Some(m) = &mut self.minutes {
             m.latency_us.saturating_record(us);
@@ -331,6 +355,9 @@ impl Recorder {
             if let Some(w) = &mut self.stop {
                 w.idle(whole_minutes * 60);
             }
+            if let Some(a) = &mut self.alarms {
+                a.idle(whole_minutes * 60);
+            }
             self.minutes_total += whole_minutes;
             self.minutes_good += whole_minutes;
             if let Some(m) = &mut self.minutes {
@@ -367,6 +394,9 @@ impl Recorder {
         }
         if let Some(w) = &mut self.stop {
             w.close_second(s, ok, failed);
+        }
+        if let Some(a) = &mut self.alarms {
+            a.close_second(s, ok, failed);
         }
         for f in self.faults.iter_mut().filter(|f| !f.done && f.start_s <= s) {
             if bad {

@@ -177,6 +177,28 @@ pub enum Event {
     Hazard(HazardEvent),
     /// A stop condition tripped: every scripted fault ends now.
     StopConditionTripped,
+    /// A step of a `deployment` fault (`fault/deploy.rs`).
+    Deploy {
+        fault: u16,
+        step: DeployStep,
+    },
+    /// A deployment's rollback alarm tripped.
+    DeployAlarm {
+        fault: u16,
+    },
+}
+
+/// What a deployment does at one of its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeployStep {
+    /// The next batch starts.
+    Batch,
+    /// An instance restarted by the deployment is back.
+    Back(ServerId),
+    /// Blue/green: the new fleet has launched; traffic switches.
+    Switch,
+    /// The last batch's health-check grace is over.
+    Done,
 }
 
 #[cfg(test)]

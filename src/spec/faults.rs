@@ -54,6 +54,7 @@ const ACTIONS: &[&str] = &[
     "instance_stop",
     "instance_reboot",
     "instance_host_failure",
+    "deployment",
 ];
 
 pub fn faults(
@@ -134,6 +135,7 @@ fn fault_config(
         "instance_terminate" | "instance_stop" | "instance_reboot" | "instance_host_failure" => {
             super::lifecycle_faults::action(file, raw)?
         }
+        "deployment" => super::faults_deploy::action(file, raw)?,
         other => match super::data_faults::action(file, raw)? {
             Some(action) => action,
             None => match super::faults_gray::action(file, raw)? {
@@ -149,6 +151,7 @@ fn fault_config(
         },
     };
     super::fault_keys::reject_unused(file, f, &action)?;
+    super::faults_deploy::reject_unused(file, f, &action)?;
     capacity_faults::reject_unused_keys(file, f, &action)?;
     if let (Some(mode), false) = (
         &f.mode,

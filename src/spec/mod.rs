@@ -17,6 +17,7 @@ mod diagnostics;
 mod dist_spec;
 mod fault_keys;
 mod faults;
+mod faults_deploy;
 mod faults_gray;
 mod faults_load;
 mod lifecycle_faults;

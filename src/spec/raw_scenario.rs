@@ -179,6 +179,33 @@ pub struct RawFault {
     pub dns: Option<Spanned<bool>>,
     pub instances: Option<Spanned<u32>>,
     pub rebalance: Option<Spanned<bool>>,
+    // `deployment` (spec/faults_deploy.rs).
+    pub strategy: Option<Spanned<String>>,
+    pub batch: Option<Spanned<Probability>>,
+    pub canary: Option<Spanned<Probability>>,
+    pub bake: Option<Spanned<Duration>>,
+    pub wait: Option<Spanned<Duration>>,
+    pub restart: Option<Spanned<DistSpec>>,
+    pub version: Option<Spanned<RawVersion>>,
+    pub rollback: Option<Spanned<RawRollback>>,
+}
+
+/// `deployment`'s `version:` block: how the new version serves.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVersion {
+    pub error_rate: Option<Spanned<Probability>>,
+    pub slowdown: Option<Spanned<f64>>,
+    pub latency: Option<Spanned<DistSpec>>,
+}
+
+/// `deployment`'s `rollback:` block: its own alarm, or the scenario's stop
+/// conditions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRollback {
+    pub alarm: Option<Spanned<super::raw_random::RawStopCondition>>,
+    pub stop_conditions: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

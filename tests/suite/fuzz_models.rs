@@ -465,6 +465,51 @@ fn random_target(
     }
 }
 
+/// A deployment over one tier's instances (`fault/deploy.rs`): any
+/// strategy, a version with errors, slowdown and latency, and a rollback.
+fn random_deployment(
+    rng: &mut ChaCha8Rng,
+    model: &ModelConfig,
+    target: &mut TargetConfig,
+) -> FaultAction {
+    let tiers: Vec<&str> = model
+        .components
+        .iter()
+        .filter(|c| matches!(c.kind, ComponentKind::Tier(_)))
+        .map(|c| c.name.as_str())
+        .collect();
+    target.component = Some(tiers[rng.random_range(0..tiers.len())].to_string());
+    target.kind = None;
+    let strategy = match rng.random_range(0..3) {
+        0 => DeployStrategy::Rolling {
+            batch: rng.random_range(0.05..=1.0),
+        },
+        1 => DeployStrategy::Canary {
+            fraction: rng.random_range(0.05..0.95),
+            bake: secs(rng.random_range(0..=120)),
+        },
+        _ => DeployStrategy::BlueGreen,
+    };
+    let rollback = match rng.random_range(0..3) {
+        0 => None,
+        1 => Some(Rollback::StopConditions),
+        _ => Some(Rollback::Alarm(StopCondition {
+            metric: StopMetric::AvailabilityBelow(rng.random_range(0.5..1.0)),
+            window: secs(rng.random_range(1..=60)),
+            pos: SourcePos::default(),
+        })),
+    };
+    FaultAction::Deployment(Box::new(DeploymentConfig {
+        strategy,
+        wait: secs(rng.random_range(0..=60)),
+        restart: rng.random_bool(0.5).then(|| dist(rng, 10_000)),
+        error_rate: rng.random_range(0.0..=1.0),
+        slowdown: rng.random_range(1.0..3.0),
+        latency: rng.random_bool(0.3).then(|| dist(rng, 20)),
+        rollback,
+    }))
+}
+
 /// One of the data faults (volumes, backups, databases, caches).
 fn random_data_action(rng: &mut ChaCha8Rng) -> FaultAction {
     match rng.random_range(0..15) {
@@ -562,8 +607,9 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         } else {
             DownMode::Blackhole
         };
-        let action = match rng.random_range(0..16) {
+        let action = match rng.random_range(0..17) {
             10 | 11 => random_gray(rng, model, &mut target),
+            16 => random_deployment(rng, model, &mut target),
             0 => FaultAction::InstanceCrash { mode },
             1 => {
                 target.zone = Some(model.zones[rng.random_range(0..model.zones.len())].clone());
@@ -617,14 +663,14 @@ fn random_scenario(rng: &mut ChaCha8Rng, model: &ModelConfig) -> ScenarioConfig 
         } else {
             FaultStart::At(secs(rng.random_range(0..horizon)))
         };
+        // A deployment ends when its last batch is in (no duration).
+        let lasts = !matches!(action, FaultAction::Deployment(_));
         faults.push(FaultConfig {
             id: format!("f{i}"),
             action,
             target,
             start,
-            duration: rng
-                .random_bool(0.7)
-                .then(|| secs(rng.random_range(1..=200))),
+            duration: (rng.random_bool(0.7) && lasts).then(|| secs(rng.random_range(1..=200))),
             pos: SourcePos::default(),
         });
     }

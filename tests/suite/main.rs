@@ -12,6 +12,7 @@ mod check;
 mod cli;
 mod compare;
 mod data_loss;
+mod deployments;
 mod examples;
 mod explain;
 mod fault_targets;

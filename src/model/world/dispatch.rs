@@ -299,9 +299,11 @@ impl World {
         let until = until.min(self.horizon);
         while let Some(event) = self.engine.pop_until(until) {
             match event {
-                Event::FaultStart { .. } | Event::FaultEnd { .. } | Event::Hazard(_) => {
-                    on_fault(self, event)
-                }
+                Event::FaultStart { .. }
+                | Event::FaultEnd { .. }
+                | Event::Hazard(_)
+                | Event::Deploy { .. }
+                | Event::DeployAlarm { .. } => on_fault(self, event),
                 other => {
                     self.handle(other);
                     // A stop condition trips while a completion is folded;
@@ -317,6 +319,9 @@ impl World {
                             .detail("every active scripted fault ends now")
                         });
                         on_fault(self, Event::StopConditionTripped);
+                    }
+                    if let Some(fault) = self.recorder.take_alarm_trip() {
+                        on_fault(self, Event::DeployAlarm { fault });
                     }
                 }
             }
@@ -419,7 +424,9 @@ impl World {
             Event::FaultStart { .. }
             | Event::FaultEnd { .. }
             | Event::Hazard(_)
-            | Event::StopConditionTripped => {}
+            | Event::StopConditionTripped
+            | Event::Deploy { .. }
+            | Event::DeployAlarm { .. } => {}
         }
     }
 

@@ -35,6 +35,12 @@ impl World {
         }
     }
 
+    /// An instance's boot time (`None` for a database node); a
+    /// deployment's restart defaults to it (`fault/deploy.rs`).
+    pub(crate) fn boot_time(&self, s: ServerId) -> Option<crate::dist::Dist> {
+        self.instance_config(s).map(|c| c.boot_time)
+    }
+
     fn schedule_step(&mut self, s: ServerId, after: SimDuration, step: LifecycleStep) {
         let i = self.instance(s);
         let generation = self.lifecycle.step_generation(i, step);
