@@ -18,6 +18,7 @@ mod fault_keys;
 mod faults;
 mod faults_gray;
 mod faults_load;
+mod keyed_cache;
 mod lifecycle_faults;
 mod load;
 mod model;
