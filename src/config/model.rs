@@ -521,6 +521,26 @@ pub struct CacheConfig {
     pub service_time: Dist,
     /// Time to replace a lost node.
     pub replace_time: Dist,
+    /// An explicit key space (`keys:`): the hit ratio then emerges from
+    /// fills (`model/keyed_cache.rs`); `None` = the `hit_ratio` model.
+    pub keys: Option<KeySpace>,
+}
+
+/// A keyed cache's key space and fill policy (`model/keyed_cache.rs`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeySpace {
+    /// Distinct keys, ranked by popularity (rank 0 the most popular).
+    pub count: u32,
+    /// Zipf exponent `s`: key of rank r is read with weight 1 / (r + 1)^s.
+    pub zipf: f64,
+    /// Keys the whole cache holds (split evenly over its nodes).
+    pub capacity: u32,
+    /// Time a filled key stays valid; `None` = until evicted or lost.
+    pub ttl: Option<SimDuration>,
+    /// One fill per key in flight; other misses for the key wait for it.
+    pub coalescing: bool,
+    /// Lease: a key's fill token is handed over at most once per `lease`.
+    pub lease: Option<SimDuration>,
 }
 
 #[derive(Clone, Debug)]

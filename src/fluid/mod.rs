@@ -238,6 +238,11 @@ pub fn unsupported_model(model: &ModelConfig) -> Option<BindError> {
         ComponentKind::Tier(t) if t.admission.is_some() => {
             Some(refuse(&c.name, "tier", "admission control (`admission:`)"))
         }
+        ComponentKind::Cache(k) if k.keys.is_some() => Some(refuse(
+            &c.name,
+            "cache",
+            "keys (`keys:`: fills, coalescing and leases)",
+        )),
         ComponentKind::Database(d) if d.admission.is_some() => Some(refuse(
             &c.name,
             "database",

@@ -46,6 +46,8 @@ pub struct Cache {
     /// Replacement draws (`cache/<name>/replace`): the infrastructure's
     /// own, so both fidelities draw the same replacement times.
     pub replace_rng: SimRng,
+    /// An explicit key space (`model/keyed_cache.rs`); `None` = hit ratio.
+    pub keys: Option<Box<super::keyed_cache::KeyedCache>>,
 }
 
 /// The outcome of one lookup.
@@ -60,6 +62,11 @@ impl Cache {
         let n = &self.nodes[node];
         if !n.node.is_up() {
             return 0.0;
+        }
+        if let Some(k) = &self.keys {
+            // Display only: the warm ratio scaled by how full the cache is.
+            let full = k.held() as f64 / f64::from(k.space.capacity.max(1));
+            return k.steady_hit_ratio() * full.min(1.0);
         }
         let warmup = n.warmup.unwrap_or(self.warmup);
         match n.cold_since {
@@ -97,6 +104,9 @@ impl Cache {
             n.cold_since = Some(now);
             n.warmup = warmup;
         }
+        if let Some(k) = &mut self.keys {
+            k.clear_all();
+        }
     }
 
     /// Node `node` came back: memory does not survive a replacement or a
@@ -105,6 +115,9 @@ impl Cache {
         let n = &mut self.nodes[node as usize];
         n.cold_since = Some(now);
         n.warmup = None;
+        if let Some(k) = &mut self.keys {
+            k.clear(node as usize);
+        }
     }
 
     /// How long replacing a lost node takes (a draw from the cache's

@@ -39,6 +39,7 @@ pub mod hazard_host;
 pub mod hop_policy;
 pub mod id;
 pub mod in_flight;
+pub mod keyed_cache;
 pub mod layout;
 pub mod lifecycle;
 pub mod load_balancer;

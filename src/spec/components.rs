@@ -62,6 +62,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
             "warmup",
             "service_time",
             "replace_time",
+            "keys",
         ],
         "database" => &[
             "primary",
@@ -125,6 +126,7 @@ fn present_fields(c: &RawComponent) -> Vec<(&'static str, Location)> {
         hit_ratio,
         warmup,
         replace_time,
+        keys,
         primary,
         standby,
         replicas,
@@ -487,7 +489,15 @@ fn cache(
         Some(Preset::Cache(p)) => Some(p),
         _ => None,
     };
+    let keys = super::keyed_cache::keys(ctx, &c.keys)?;
+    if let (Some(_), Some(v)) = (&keys, &c.hit_ratio) {
+        return Err(ctx.error(
+            v,
+            "a cache with `keys` has no `hit_ratio`: its hit ratio emerges from the key space",
+        ));
+    }
     Ok(CacheConfig {
+        keys,
         zones: match &c.zones {
             Some(z) => ctx.zone_list(z)?,
             None => (0..ctx.zones.len()).collect(),

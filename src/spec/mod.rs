@@ -20,6 +20,7 @@ mod faults;
 mod faults_deploy;
 mod faults_gray;
 mod faults_load;
+mod keyed_cache;
 mod lifecycle_faults;
 mod load;
 mod model;

@@ -108,6 +108,7 @@ pub struct RawComponent {
     pub hit_ratio: Option<Spanned<Probability>>,
     pub warmup: Option<Spanned<Duration>>,
     pub replace_time: Option<Spanned<DistSpec>>,
+    pub keys: Option<Spanned<super::keyed_cache::RawKeys>>,
     // Database.
     pub primary: Option<Spanned<String>>,
     pub standby: Option<Spanned<String>>,

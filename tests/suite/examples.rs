@@ -40,6 +40,11 @@ const MISMATCHED: &[(&str, &str)] = &[
     ("bench-reference", "checkout-dependency"),
     ("wordpress-single-instance", "checkout-dependency"),
     ("wordpress-multi-az", "checkout-dependency"),
+    ("bench-reference", "cache-stampede"),
+    ("wordpress-single-instance", "cache-stampede"),
+    ("retry-storm", "cache-stampede"),
+    // The stampede model has no `checkout` class.
+    ("cache-stampede", "checkout-dependency"),
     // The EBS and GitLab replays act on the database `db`.
     ("bench-reference", "aws-ebs-2011-04"),
     ("bench-reference", "gitlab-db-loss-2017-01"),

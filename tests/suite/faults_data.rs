@@ -352,6 +352,7 @@ fn cache_flush_sends_every_read_to_the_database_and_warms_back() {
     // the hit ratio climbs 0 → 0.9 linearly: over [200, 210) the mean hit
     // ratio is 0.045, so ≈ 95.5 reads/s; from 300 s, 10 again.
     let cache = ComponentKind::Cache(CacheConfig {
+        keys: None,
         zones: vec![0],
         nodes_per_zone: 2,
         hit_ratio: 0.9,

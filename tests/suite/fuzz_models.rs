@@ -261,6 +261,7 @@ fn random_model(rng: &mut ChaCha8Rng, classes: usize) -> ModelConfig {
             tags: Vec::new(),
             cost_per_month: None,
             kind: ComponentKind::Cache(CacheConfig {
+                keys: None,
                 zones: zones_subset(rng, n_zones),
                 nodes_per_zone: rng.random_range(1..=2),
                 hit_ratio: rng.random_range(0.0..1.0),

@@ -38,6 +38,7 @@ mod report;
 mod retry_budget;
 mod shard;
 mod shedding;
+mod stampede;
 mod statistics;
 mod stickiness;
 mod stop_conditions;

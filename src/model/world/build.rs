@@ -263,7 +263,15 @@ impl World {
                             });
                         }
                     }
+                    let keys = cc.keys.clone().map(|space| {
+                        Box::new(crate::model::keyed_cache::KeyedCache::new(
+                            space,
+                            nodes.len(),
+                            stream(self.seed, &format!("cache/{}/keys", c.name)),
+                        ))
+                    });
                     ComponentRef::Cache(self.caches.push(Cache {
+                        keys,
                         name: c.name.clone(),
                         nodes,
                         hit_ratio: cc.hit_ratio,
@@ -386,6 +394,9 @@ impl World {
                     .iter()
                     .any(|c| c.hops.iter().any(|h| h.breaker.is_some())),
             }));
+        }
+        if self.caches.iter().any(|c| c.keys.is_some()) {
+            self.keyed = Some(Box::default());
         }
         Ok(())
     }

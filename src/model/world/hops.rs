@@ -49,6 +49,9 @@ impl World {
         if root > 0 && hops.table.shape(class, root).leaf && step > root {
             // A zombie of a leaf call: the call answered, nobody listens.
             hops.states.all_mut(a).fill(Default::default());
+            if self.keyed.is_some() {
+                self.keyed_attempt_ends(a);
+            }
             self.attempts.remove(a);
             return Some(Flow::Wait);
         }
@@ -184,6 +187,9 @@ impl World {
         }
         // A zombie's own call failed: its caller stopped listening long ago.
         self.release_from(a, 0, 0);
+        if self.keyed.is_some() {
+            self.keyed_attempt_ends(a);
+        }
         self.attempts.remove(a);
         true
     }

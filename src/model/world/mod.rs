@@ -29,6 +29,7 @@ mod dispatch;
 mod gray;
 mod hazard;
 mod hops;
+mod keyed;
 mod lifecycle;
 mod nodes;
 mod path;
@@ -139,6 +140,9 @@ pub struct World {
     /// Per-hop call policies (`hop_policy.rs`); `None` (one branch where a
     /// step starts and where one fails) for a model without them.
     pub(crate) hops: Option<Box<hops::Hops>>,
+    /// Keyed caches' fills in flight (`world/keyed.rs`); `None` (one branch
+    /// where a step starts) for a model without keyed caches.
+    pub(crate) keyed: Option<Box<keyed::Keyed>>,
 }
 
 impl World {
@@ -232,6 +236,7 @@ impl World {
             tracer: None,
             in_flight_overflow: None,
             hops: None,
+            keyed: None,
         };
         world.build_components(model)?;
         world.gray.size_for(world.servers.len());

@@ -89,6 +89,10 @@ impl World {
     }
 
     fn dispatch(&mut self, a: AttemptId) -> Flow {
+        // Cold flag: only models with keyed caches (`world/keyed.rs`).
+        if self.keyed.is_some() {
+            self.keyed_step(a);
+        }
         // Cold flag: only models with per-hop policies (`world/hops.rs`).
         if self.hops.is_some() {
             if let Some(flow) = self.hop_step_starts(a) {
@@ -115,11 +119,16 @@ impl World {
                 (server.0, Some(self.servers[server].zone))
             }
             (ComponentRef::Cache(c), _) => {
-                let now = self.now();
-                let lookup = self.caches[c].lookup(now);
-                self.attempts.get_mut(a).cache_missed = !lookup.hit;
-                let zone = self.caches[c].nodes[lookup.node].zone;
-                (lookup.node as u32, Some(zone))
+                let node = if self.caches[c].keys.is_some() {
+                    self.keyed_draw(a, c)
+                } else {
+                    let now = self.now();
+                    let lookup = self.caches[c].lookup(now);
+                    self.attempts.get_mut(a).cache_missed = !lookup.hit;
+                    lookup.node
+                };
+                let zone = self.caches[c].nodes[node].zone;
+                (node as u32, Some(zone))
             }
             (ComponentRef::Db(db), op) => {
                 if op == Op::ReadOnMiss && !self.attempts.get(a).cache_missed {
@@ -215,6 +224,9 @@ impl World {
                     att.cache_missed = true;
                     att.step += 1;
                     return Flow::Continue;
+                }
+                if self.caches[c].keys.is_some() {
+                    return self.keyed_arrive(a, c, dest as usize);
                 }
                 let took = self.caches[c].call_time();
                 self.engine
@@ -465,6 +477,9 @@ impl World {
         let (request, wrote, divergent) = (att.request, att.wrote, att.wrote_divergent);
         // Cold flag: a breaker's degraded answer (`world/breaker.rs`).
         let degraded = self.hops.is_some() && self.hop_degraded(a);
+        if self.keyed.is_some() {
+            self.keyed_attempt_ends(a);
+        }
         self.attempts.remove(a);
         if !live {
             return; // a zombie: the client stopped waiting for it
@@ -515,6 +530,9 @@ impl World {
         let att = self.attempts.get(a);
         let live = self.is_live(att);
         let request = att.request;
+        if self.keyed.is_some() {
+            self.keyed_attempt_ends(a);
+        }
         self.attempts.remove(a);
         if live {
             self.attempt_failed(request, cause);
