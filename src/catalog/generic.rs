@@ -131,3 +131,26 @@ pub fn instance() -> InstanceConfig {
         dns_update_time: SimDuration::from_secs(600),
     }
 }
+
+// Circuit breakers (`model/breaker.rs`): Resilience4j CircuitBreaker
+// defaults (resilience4j.readme.io).
+/// `failureRateThreshold`: 50 %.
+pub const BREAKER_FAILURE_RATE: f64 = 0.5;
+/// `slidingWindowSize`: 100, as seconds of a time-based window.
+pub const BREAKER_WINDOW_S: u32 = 100;
+/// `minimumNumberOfCalls`: 100.
+pub const BREAKER_MINIMUM_CALLS: u32 = 100;
+/// `waitDurationInOpenState`: 60 s.
+pub const BREAKER_OPEN_FOR: SimDuration = SimDuration::from_secs(60);
+/// `permittedNumberOfCallsInHalfOpenState`: 10.
+pub const BREAKER_HALF_OPEN_CALLS: u32 = 10;
+/// The longest window accepted (one hour of one-second buckets).
+pub const BREAKER_MAX_WINDOW_S: u32 = 3_600;
+
+// Keyed caches (`model/keyed_cache.rs`).
+/// Largest key space accepted (`keys.count`).
+pub const CACHE_MAX_KEYS: u32 = 10_000_000;
+/// Default Zipf exponent (Breslau et al. 1999: α ≈ 0.64–0.83 on web traces).
+pub const CACHE_ZIPF: f64 = 0.8;
+/// Default lease interval (Facebook memcache: one token per key per 10 s).
+pub const CACHE_LEASE: SimDuration = SimDuration::from_secs(10);

@@ -48,20 +48,7 @@
 //!   100, read as 100 s for a time window; fallback `fail_fast`.
 
 use crate::config::{BreakerConfig, BreakerThreshold, Fallback};
-use crate::time::{SimDuration, SimTime};
-
-/// `failureRateThreshold`: 50 %.
-pub const DEFAULT_FAILURE_RATE: f64 = 0.5;
-/// `slidingWindowSize`: 100, as seconds of a time-based window.
-pub const DEFAULT_WINDOW_S: u32 = 100;
-/// `minimumNumberOfCalls`: 100.
-pub const DEFAULT_MINIMUM_CALLS: u32 = 100;
-/// `waitDurationInOpenState`: 60 s.
-pub const DEFAULT_OPEN_FOR: SimDuration = SimDuration::from_secs(60);
-/// `permittedNumberOfCallsInHalfOpenState`: 10.
-pub const DEFAULT_HALF_OPEN_CALLS: u32 = 10;
-/// The longest window accepted (one hour of one-second buckets).
-pub const MAX_WINDOW_S: u32 = 3_600;
+use crate::time::SimTime;
 
 const NANOS_PER_S: u64 = 1_000_000_000;
 
@@ -232,6 +219,7 @@ impl Breaker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::SimDuration;
 
     fn rate_breaker() -> Breaker {
         Breaker::new(BreakerConfig {

@@ -44,13 +44,6 @@ use crate::model::event::{AttemptId, RequestId};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 
-/// Largest key space accepted (`keys.count`).
-pub const MAX_KEYS: u32 = 10_000_000;
-/// Default Zipf exponent (Breslau et al. 1999: α ≈ 0.64–0.83 on web traces).
-pub const DEFAULT_ZIPF: f64 = 0.8;
-/// Default lease interval (Facebook memcache: one token per key per 10 s).
-pub const DEFAULT_LEASE: SimDuration = SimDuration::from_secs(10);
-
 /// Zipf(s) over ranks 1..=n by rejection-inversion.
 #[derive(Clone, Debug)]
 pub struct Zipf {

@@ -6,11 +6,13 @@ use serde_saphyr::Spanned;
 use super::context::ModelContext;
 use super::diagnostics::Diagnostic;
 use super::raw::RawBreaker;
-use crate::config::{BreakerConfig, BreakerThreshold, Fallback};
-use crate::model::breaker::{
-    DEFAULT_FAILURE_RATE, DEFAULT_HALF_OPEN_CALLS, DEFAULT_MINIMUM_CALLS, DEFAULT_OPEN_FOR,
-    DEFAULT_WINDOW_S, MAX_WINDOW_S,
+use crate::catalog::generic::{
+    BREAKER_FAILURE_RATE as DEFAULT_FAILURE_RATE,
+    BREAKER_HALF_OPEN_CALLS as DEFAULT_HALF_OPEN_CALLS, BREAKER_MAX_WINDOW_S as MAX_WINDOW_S,
+    BREAKER_MINIMUM_CALLS as DEFAULT_MINIMUM_CALLS, BREAKER_OPEN_FOR as DEFAULT_OPEN_FOR,
+    BREAKER_WINDOW_S as DEFAULT_WINDOW_S,
 };
+use crate::config::{BreakerConfig, BreakerThreshold, Fallback};
 
 /// Validates one `breaker:` block.
 pub fn breaker(ctx: &ModelContext, raw: &Spanned<RawBreaker>) -> Result<BreakerConfig, Diagnostic> {

@@ -8,8 +8,8 @@ use serde_saphyr::Spanned;
 use super::context::ModelContext;
 use super::diagnostics::Diagnostic;
 use super::units::Duration;
+use crate::catalog::generic::{CACHE_MAX_KEYS as MAX_KEYS, CACHE_ZIPF as DEFAULT_ZIPF};
 use crate::config::KeySpace;
-use crate::model::keyed_cache::{DEFAULT_ZIPF, MAX_KEYS};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
